@@ -1,0 +1,72 @@
+# libtigress: GNU make only. Each part of the tree adds its own rules in a fragment:
+#   lib/lib.mk, relay/relay.mk, examples/examples.mk, tests/*/*.mk, bindings/bindings.mk,
+#   bench/bench.mk. This file holds what they share.
+#
+#   make            build the library, the relay and the CLI
+#   make check      install missing Debian packages, build, run every test
+#   make demo       install missing Debian packages, build, run a local two-device demo
+#   make install    PREFIX=/usr/local DESTDIR=
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+BUILD   ?= build
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+# SAN=1 builds everything with ASan+UBSan (see make sanitize).
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+WARN_FLAGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef
+BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN_FLAGS) $(CFLAGS) $(SAN_FLAGS) -Iinclude
+BASE_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+
+# Fragments append to these.
+ALL_TARGETS :=
+CHECK_BUILD :=
+CHECK_SUITES :=
+CHECK_EXTRA :=
+CLEAN_FILES :=
+
+include lib/lib.mk
+-include relay/relay.mk examples/examples.mk bindings/bindings.mk bench/bench.mk
+-include $(sort $(wildcard tests/*/*.mk))
+
+.PHONY: all deps check check-run demo clean install sanitize
+
+all: $(ALL_TARGETS)
+
+# Installs what .ci/packages.txt lists and the machine lacks (apt-get, as root).
+deps:
+	@./.ci/install-deps.sh
+
+# The README's test command. Runs the sub-steps in order so that a fresh machine gets its
+# packages before anything asks pkg-config about them.
+check:
+	@./.ci/install-deps.sh
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(if $(CHECK_BUILD),$(CHECK_BUILD),all)
+	@$(MAKE) --no-print-directory check-run
+
+check-run: $(CHECK_BUILD) $(CHECK_EXTRA)
+	@tests/run-suites.sh $(CHECK_SUITES)
+
+# Every test suite again, built with ASan and UBSan in a separate build directory.
+sanitize:
+	@./.ci/install-deps.sh
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san CFLAGS="-O1 -g" check-run
+
+clean:
+	rm -rf $(BUILD) build-san $(CLEAN_FILES)
+
+# The README's first command: a local relay and two CLI "devices", end to end.
+demo:
+	@./.ci/install-deps.sh
+	@$(MAKE) --no-print-directory all
+	@examples/demo.sh

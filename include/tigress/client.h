@@ -1,0 +1,113 @@
+/**
+ * @file tigress/client.h
+ * @brief The client handle: relay connection settings, error detail, cancellation.
+ * @defgroup tigress_client Client
+ * @{
+ */
+#ifndef TIGRESS_CLIENT_H
+#define TIGRESS_CLIENT_H
+
+#include "common.h"
+#include "errors.h"
+#include "sys/transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @brief A client: settings for talking to relays, plus the last error (opaque). */
+typedef struct tigress_client tigress_client;
+
+/** Current version of tigress_client_options. */
+#define TIGRESS_CLIENT_OPTIONS_VERSION 1
+
+/**
+ * @brief Options for tigress_client_new(). Zero or NULL fields mean the default.
+ *
+ * The struct and every string and array in it are copied by tigress_client_new().
+ */
+typedef struct tigress_client_options {
+    unsigned int version;               /**< TIGRESS_CLIENT_OPTIONS_VERSION */
+    const tigress_transport *transport; /**< NULL: the built-in libcurl transport. */
+    const char *ca_file;                /**< PEM CA bundle for private relays; NULL: system. */
+    long connect_timeout_ms;            /**< Default 10000. */
+    long request_timeout_ms;            /**< Per request; default 30000. */
+    unsigned int max_retries;           /**< Retries of a request after a network error, 5xx
+                                             or 429, with back-off and jitter; default 3.
+                                             Use TIGRESS_RETRIES_NONE for none. */
+    int allow_insecure_loopback;        /**< Nonzero: allow http:// to 127.0.0.1, ::1 and
+                                             localhost. Never any other host. Default 0. */
+    const char *const *relay_allow_list; /**< Host names the client may contact; NULL: any.
+                                             Checked before any request (C15). */
+    size_t relay_allow_list_count;      /**< Entries in relay_allow_list. */
+    const char *user_agent;             /**< NULL: "libtigress/<version>". */
+} tigress_client_options;
+
+/** Value of tigress_client_options.max_retries that disables retries. */
+#define TIGRESS_RETRIES_NONE 0xFFFFFFFFu
+
+/** Static initialiser for tigress_client_options. */
+#define TIGRESS_CLIENT_OPTIONS_INIT { TIGRESS_CLIENT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, 0, NULL }
+
+/**
+ * @brief Initialise @p opts to defaults; the same bytes as TIGRESS_CLIENT_OPTIONS_INIT.
+ * @param[out] opts the struct to fill.
+ * @param[in] version TIGRESS_CLIENT_OPTIONS_VERSION.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_VERSION.
+ * @since 1.0
+ */
+TIGRESS_API tigress_status tigress_client_options_init(tigress_client_options *opts,
+                                                       unsigned int version);
+
+/**
+ * @brief Create a client.
+ * @param[out] out the client; free with tigress_client_free(). NULL on failure.
+ * @param[in] opts options (copied), or NULL for all defaults.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_VERSION, TIGRESS_E_STATE (library not
+ *         initialised) or TIGRESS_E_NOMEM; detail in tigress_error_last().
+ * @since 1.0
+ */
+TIGRESS_API tigress_status tigress_client_new(tigress_client **out,
+                                              const tigress_client_options *opts);
+
+/**
+ * @brief Free a client. Its transfers must have been freed first. NULL is a no-op.
+ * @since 1.0
+ */
+TIGRESS_API void tigress_client_free(tigress_client *client);
+
+/**
+ * @brief Detail about the last failed call on this client or on one of its transfers.
+ * @return owned by the client, valid until the next call on it; never NULL (for a NULL client
+ *         it is tigress_error_last()).
+ * @since 1.0
+ */
+TIGRESS_API const tigress_error *tigress_client_last_error(const tigress_client *client);
+
+/**
+ * @brief Cancel the blocking call running on this client, from any thread.
+ *
+ * The call returns TIGRESS_E_CANCELLED promptly and leaves its transfer in the state it had
+ * before the call (a mutating request whose response was lost is retried with the same
+ * Mailbox-Request-ID by the next call). A cancel with nothing running is remembered only until
+ * the next call starts. Async-signal-unsafe; thread-safe.
+ * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @since 1.0
+ */
+TIGRESS_API tigress_status tigress_client_cancel(tigress_client *client);
+
+/**
+ * @brief Wake a tigress_transfer_wait() that is sleeping between polls, from any thread.
+ *
+ * Call it when a push notification arrives: the wait reads the mailbox at once instead of at
+ * the next back-off step. Thread-safe.
+ * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @since 1.0
+ */
+TIGRESS_API tigress_status tigress_client_wake(tigress_client *client);
+
+#ifdef __cplusplus
+}
+#endif
+/** @} */
+#endif /* TIGRESS_CLIENT_H */

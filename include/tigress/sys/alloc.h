@@ -1,0 +1,48 @@
+/**
+ * @file tigress/sys/alloc.h
+ * @brief Allocator hooks (also the fault-injection seam used by the tests).
+ * @defgroup tigress_alloc Allocator hooks
+ * @{
+ */
+#ifndef TIGRESS_SYS_ALLOC_H
+#define TIGRESS_SYS_ALLOC_H
+
+#include "../common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Current version of tigress_allocator. */
+#define TIGRESS_ALLOCATOR_VERSION 1
+
+/**
+ * @brief Memory functions libtigress uses for its own allocations.
+ *
+ * Secrets and decrypted plaintext always live in libsodium's guarded memory, and memory that
+ * libcurl, cJSON or OpenSSL allocate internally does not go through these hooks.
+ */
+typedef struct tigress_allocator {
+    unsigned int version;                                   /**< TIGRESS_ALLOCATOR_VERSION */
+    void *(*malloc)(size_t size, void *user_data);          /**< Required. */
+    void *(*realloc)(void *ptr, size_t size, void *user_data); /**< Required. */
+    void (*free)(void *ptr, void *user_data);               /**< Required; free(NULL) no-op. */
+    void *user_data;                                        /**< Passed to every hook. */
+} tigress_allocator;
+
+/**
+ * @brief Install allocator hooks, then initialise like tigress_global_init().
+ *
+ * Must be called before the first tigress_global_init() of the process (or after the last
+ * tigress_global_cleanup()). The struct is copied. NULL restores the C library allocator.
+ * @return TIGRESS_OK, TIGRESS_E_VERSION, TIGRESS_E_INVALID (missing hook), TIGRESS_E_STATE
+ *         (the library is already initialised) or TIGRESS_E_INTERNAL.
+ * @since 1.0
+ */
+TIGRESS_API tigress_status tigress_global_init_mem(const tigress_allocator *allocator);
+
+#ifdef __cplusplus
+}
+#endif
+/** @} */
+#endif /* TIGRESS_SYS_ALLOC_H */

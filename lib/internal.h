@@ -1,0 +1,68 @@
+/*
+ * Internal declarations shared between the files of libtigress. Never installed.
+ * Cross-file internal functions are named tigress__*; everything else is static.
+ */
+#ifndef TIGRESS_INTERNAL_H
+#define TIGRESS_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tigress.h"
+
+#if defined(__GNUC__)
+#define TIGRESS__PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TIGRESS__PRINTF(f, a)
+#endif
+
+/* ---- memory (alloc.c): every libtigress allocation goes through the installed hooks. ---- */
+void *tigress__malloc(size_t size);
+void *tigress__calloc(size_t count, size_t size);
+void *tigress__realloc(void *ptr, size_t size);
+void tigress__free(void *ptr);
+char *tigress__strdup(const char *s);            /* NULL in -> NULL out (not an error) */
+char *tigress__strndup(const char *s, size_t n);
+/* Wipe then free a NUL-terminated string allocated with tigress__malloc. */
+void tigress__free_wiped_str(char *s);
+/* Fill a tigress_buf with a copy of data (NUL-terminated). */
+tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len);
+/* True once tigress_global_init() has succeeded and not been fully cleaned up. */
+bool tigress__initialized(void);
+
+/* ---- errors (error.c) ---- */
+#define TIGRESS__ERRMSG_MAX 256
+typedef struct tigress__error_slot {
+    tigress_error pub;                   /* pub.message points into msg */
+    char msg[TIGRESS__ERRMSG_MAX];
+} tigress__error_slot;
+
+void tigress__error_clear(tigress__error_slot *slot);
+/* Records code/message; returns code so callers can `return tigress__error_set(...)`.
+ * The message must never contain the Secret, plaintext, or a Device Claim. */
+tigress_status tigress__error_set(tigress__error_slot *slot, tigress_status code,
+                                  const char *fmt, ...) TIGRESS__PRINTF(3, 4);
+tigress_status tigress__error_setv(tigress__error_slot *slot, tigress_status code,
+                                   const char *fmt, va_list ap);
+/* The calling thread's slot behind tigress_error_last(). */
+tigress__error_slot *tigress__error_tls(void);
+/* Shorthand: record in the thread-local slot. */
+tigress_status tigress__fail(tigress_status code, const char *fmt, ...) TIGRESS__PRINTF(2, 3);
+
+/* ---- encoding helpers (encoding.c) ---- */
+/* Standard padded Base64 of data, NUL-terminated, in tigress__malloc memory. */
+char *tigress__b64_encode(const uint8_t *data, size_t len);
+/* Decode standard or URL-safe Base64, padded or not (whitespace not allowed). On success *out is
+ * tigress__malloc memory of *out_len bytes (+1 NUL) that the caller wipes and frees. */
+tigress_status tigress__b64_decode(uint8_t **out, size_t *out_len, const char *text, size_t text_len);
+/* A fresh random version-4 UUID, lowercase, 36 chars + NUL. */
+void tigress__uuid_v4(char out[37]);
+/* True when s is a 36-char UUID (any case). */
+bool tigress__is_uuid(const char *s);
+/* RFC 3339 "YYYY-MM-DDThh:mm:ssZ" <-> Unix seconds. */
+tigress_status tigress__time_format(int64_t t, char out[21]);
+tigress_status tigress__time_parse(const char *s, int64_t *out);
+
+#endif /* TIGRESS_INTERNAL_H */

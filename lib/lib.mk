@@ -1,0 +1,83 @@
+# libtigress: build/libtigress.so.1 (+ .so, .a, .pc).
+ABI_MAJOR   := 1
+LIB_VERSION := 1.0.0
+SONAME      ?= libtigress.so.$(ABI_MAJOR)
+# Android (SONAME=libtigress.so) gets an unversioned file; everyone else the full chain.
+ifeq ($(SONAME),libtigress.so)
+LIB_REAL    := libtigress.so
+else
+LIB_REAL    := libtigress.so.$(LIB_VERSION)
+endif
+
+LIB_PKGS    := libcurl libsodium libcjson uuid libcrypto
+LIB_CFLAGS   = $(shell pkg-config --cflags $(LIB_PKGS))
+LIB_LIBS     = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread
+
+LIB_SRCS    := $(sort $(wildcard lib/*.c))
+LIB_PIC     := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
+LIB_STATIC  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_SO      := $(BUILD)/$(LIB_REAL)
+LIB_A       := $(BUILD)/libtigress.a
+LIB_PC      := $(BUILD)/libtigress.pc
+PUBLIC_HDRS := $(shell find include -name '*.h')
+
+# Programs in this tree link the shared library through this (rpath to build/).
+TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress
+
+ALL_TARGETS += lib
+CHECK_EXTRA += exports-check header-check
+
+.PHONY: lib exports-check header-check
+lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
+
+$(BUILD)/pic/lib/%.o: lib/%.c lib/internal.h $(PUBLIC_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden -DTIGRESS_BUILDING_DLL -c $< -o $@
+
+$(BUILD)/obj/lib/%.o: lib/%.c lib/internal.h $(PUBLIC_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -fvisibility=hidden -DTIGRESS_STATIC -c $< -o $@
+
+$(LIB_SO): $(LIB_PIC) lib/libtigress.map
+	$(CC) -shared -o $@ $(LIB_PIC) -Wl,-soname,$(SONAME) -Wl,--version-script,lib/libtigress.map \
+	    -Wl,--no-undefined $(BASE_LDFLAGS) $(LIB_LIBS)
+ifneq ($(LIB_REAL),libtigress.so)
+	ln -sf $(LIB_REAL) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libtigress.so
+endif
+
+$(LIB_A): $(LIB_STATIC)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_PC): pkgconfig/libtigress.pc.in lib/lib.mk
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(LIB_VERSION)|' -e 's|@REQUIRES@|$(LIB_PKGS)|' $< > $@
+
+# Only tigress_* may be exported: apps ship their own cJSON, libcurl, OpenSSL.
+exports-check: $(LIB_SO)
+	@bad=$$(nm -D --defined-only $(LIB_SO) | awk '$$2 ~ /^[TDBRVW]$$/ {print $$3}' | grep -v '^tigress_' | grep -v '^TIGRESS_1$$' || true); \
+	if [ -n "$$bad" ]; then echo "exports-check: unexpected exported symbols:"; echo "$$bad"; exit 1; fi; \
+	echo "exports-check: $$(nm -D --defined-only $(LIB_SO) | grep -c ' T tigress_') functions, all tigress_*"
+
+# The umbrella header must compile alone as C99, C11 and C++.
+header-check:
+	@for std in c99 c11; do \
+	  echo '#include <tigress.h>' | $(CC) -std=$$std -Wall -Wextra -pedantic -Werror -Iinclude -x c -fsyntax-only - || exit 1; \
+	done; \
+	echo '#include <tigress.h>' | c++ -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude -x c++ -fsyntax-only - || exit 1; \
+	echo "header-check: tigress.h compiles alone as C99, C11 and C++11"
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/tigress/sys
+	install -m 644 include/tigress.h $(DESTDIR)$(INCDIR)/
+	install -m 644 include/tigress/*.h $(DESTDIR)$(INCDIR)/tigress/
+	install -m 644 include/tigress/sys/*.h $(DESTDIR)$(INCDIR)/tigress/sys/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+ifneq ($(LIB_REAL),libtigress.so)
+	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libtigress.so
+endif
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
