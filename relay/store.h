@@ -1,0 +1,161 @@
+/*
+ * relay/store.h: the mailbox store behind tigress-relay.
+ *
+ * Every function is one atomic step: access checks, first-claim binding, duplicate-request
+ * detection and the write happen together, so several relay threads (or, with a shared
+ * backend, several relay processes) can never both bind a mailbox or both apply a request.
+ * The HTTP layer validates syntax (UUIDs, JSON shape, limits) before calling the store; the
+ * store decides everything that depends on stored state.
+ *
+ * Backends: SQLite (store_sqlite.c, the default: WAL, synchronous=FULL, group commit) and,
+ * later, Redis. A backend is a vtable so the HTTP layer never knows which one runs.
+ *
+ * Privacy (DESIGN 3.12): the store keeps what the protocol needs and nothing else: no IP
+ * addresses, no timestamps of reads, nothing that links two mailboxes.
+ *
+ * Threading: every function may be called from any thread concurrently.
+ * Strings passed in are borrowed for the call; strings returned in structs are owned by the
+ * struct and released with the matching *_clear() function.
+ */
+#ifndef TIGRESS_RELAY_STORE_H
+#define TIGRESS_RELAY_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Outcome of a store operation. The HTTP layer maps them to status codes. */
+typedef enum store_rc {
+    STORE_OK = 0,          /* done (200) */
+    STORE_DUPLICATE,       /* same Request-ID as the last one processed for this claim:
+                              nothing changed; the original response body is returned (201) */
+    STORE_NOT_FOUND,       /* no such mailbox, or expired (404) */
+    STORE_UNAUTHORIZED,    /* claim is neither the Initiator nor the bound Recipient, or the
+                              mailbox's access rights forbid the operation (401) */
+    STORE_CONFLICT,        /* e.g. relinquish when no Recipient is bound (401 in HTTP) */
+    STORE_UNAVAILABLE,     /* backend unreachable or busy; retry later (503) */
+    STORE_ERROR            /* anything else (500) */
+} store_rc;
+
+/* Which side a claim plays in a mailbox. */
+typedef enum store_party {
+    STORE_PARTY_NONE = 0,
+    STORE_PARTY_INITIATOR = 1,
+    STORE_PARTY_RECIPIENT = 2
+} store_party;
+
+#define STORE_UUID_LEN 36
+#define STORE_RIGHTS_MAX 3      /* any of "R", "W", "D" */
+
+/* What CreateMailbox stores. JSON members are stored verbatim as the compact JSON text the
+ * HTTP layer produced after validating them. */
+typedef struct store_new_mailbox {
+    const char *id;                 /* relay-generated v4 UUID, lowercase */
+    const char *initiator_claim;    /* UUID text */
+    const char *payload_json;       /* {"type":..,"data":..} */
+    const char *display_json;       /* {"title":..,"description":..,"imageURL":..} */
+    const char *initiator_token_json; /* {"type":..,"tokenData":..} or NULL */
+    const char *rights;             /* subset of "RWD", e.g. "RD" */
+    int64_t expires_at;             /* Unix seconds */
+} store_new_mailbox;
+
+/* A mailbox as read back. Owned strings; release with store_mailbox_clear(). */
+typedef struct store_mailbox {
+    char id[STORE_UUID_LEN + 1];
+    char rights[STORE_RIGHTS_MAX + 1];
+    int64_t expires_at;
+    uint64_t version;               /* starts at 1, +1 on every update: the long-poll ETag */
+    store_party caller;             /* what the calling claim is in this mailbox */
+    bool recipient_bound;
+    char *payload_json;
+    char *display_json;
+    char *initiator_token_json;     /* NULL when none */
+    char *recipient_token_json;     /* NULL when none */
+} store_mailbox;
+
+void store_mailbox_clear(store_mailbox *mb);
+
+/* A response body remembered for duplicate detection. Release with store_reply_clear(). */
+typedef struct store_reply {
+    char *body;                     /* the JSON body originally returned, or NULL */
+} store_reply;
+
+void store_reply_clear(store_reply *r);
+
+typedef struct store store;
+
+typedef struct store_ops {
+    /* Create a mailbox and remember (claim, request_id) -> response_body.
+     * STORE_DUPLICATE when request_id is the last one processed for this claim: then
+     * *dup holds the original body and nothing is created. */
+    store_rc (*create)(store *s, const store_new_mailbox *mb, const char *request_id,
+                       const char *response_body, store_reply *dup);
+
+    /* ReadSecureContent. Binds `claim` as Recipient when none is bound and it is not the
+     * Initiator's (one atomic conditional update: of racing readers exactly one wins).
+     * If recipient_token_json is not NULL and the caller is (or becomes) the Recipient, it is
+     * stored as the Recipient's token. Needs right R for either party.
+     * NOT_FOUND when missing or expires_at <= now; UNAUTHORIZED for any other claim. */
+    store_rc (*read)(store *s, const char *id, const char *claim,
+                     const char *recipient_token_json, int64_t now, store_mailbox *out);
+
+    /* Public preview: display information and expiry only. Never binds, never writes. */
+    store_rc (*peek)(store *s, const char *id, int64_t now, store_mailbox *out);
+
+    /* UpdateMailbox: replaces the payload, bumps version, and stores the caller's token when
+     * token_json is not NULL. Needs right W; claim must be Initiator or bound Recipient.
+     * Duplicate handling as for create (request_id may be NULL: no duplicate detection).
+     * On STORE_OK *out describes the mailbox after the update (for push and long-poll). */
+    store_rc (*update)(store *s, const char *id, const char *claim, const char *request_id,
+                       const char *payload_json, const char *token_json,
+                       const char *response_body, int64_t now, store_reply *dup,
+                       store_mailbox *out);
+
+    /* DeleteMailbox: needs right D; Initiator or bound Recipient. No duplicate handling
+     * (a repeated delete finds nothing: NOT_FOUND). */
+    store_rc (*remove)(store *s, const char *id, const char *claim, int64_t now);
+
+    /* RelinquishMailbox: only the bound Recipient; clears the binding and its token.
+     * STORE_UNAUTHORIZED for another claim (including the Initiator), STORE_CONFLICT when no
+     * Recipient is bound. Duplicate handling as for update. */
+    store_rc (*relinquish)(store *s, const char *id, const char *claim, const char *request_id,
+                           const char *response_body, int64_t now, store_reply *dup);
+
+    /* Current version of a live mailbox (0 when missing or expired), without access checks:
+     * used only after an authorised read, to decide whether a long-poll must keep waiting. */
+    uint64_t (*version)(store *s, const char *id, int64_t now);
+
+    /* Delete mailboxes with expires_at <= now (and their duplicate-detection rows).
+     * Returns how many mailboxes were removed, or -1 on error. */
+    long (*sweep)(store *s, int64_t now);
+
+    /* Number of live mailboxes (for /metrics), or -1 on error. */
+    long (*count)(store *s);
+
+    void (*close)(store *s);
+} store_ops;
+
+struct store {
+    const store_ops *ops;
+};
+
+/* Opening options shared by backends. */
+typedef struct store_config {
+    const char *location;   /* SQLite: file path (":memory:" for tests); Redis: redis://... */
+    int busy_timeout_ms;    /* how long a backend waits for a lock before STORE_UNAVAILABLE */
+} store_config;
+
+/* Open the backend that `location` names (redis:// -> Redis when built in, else SQLite).
+ * On failure returns NULL and writes a reason (no secrets) to err. */
+store *store_open(const store_config *cfg, char *err, size_t err_len);
+
+/* The SQLite backend directly. */
+store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len);
+
+static inline void store_close(store *s)
+{
+    if (s != NULL)
+        s->ops->close(s);
+}
+
+#endif /* TIGRESS_RELAY_STORE_H */
