@@ -1,0 +1,75 @@
+/*
+ * Internal interface between the client/HTTP layer (client.c, http.c, transport_curl.c) and
+ * the transfer layer (transfer*.c, message.c, wire.c). Never installed.
+ */
+#ifndef TIGRESS_CLIENT_INTERNAL_H
+#define TIGRESS_CLIENT_INTERNAL_H
+
+#include "internal.h"
+
+/* ---- the client object (client.c) ---- */
+
+/* Accessors for the copied options (defaults applied). */
+const tigress_client_options *tigress__client_options(const tigress_client *c);
+/* The client's error slot: transfer functions record their failures here. */
+tigress__error_slot *tigress__client_error(tigress_client *c);
+/* Record an error on the client and return code (printf-style message, no secrets). */
+tigress_status tigress__client_fail(tigress_client *c, tigress_status code, const char *fmt, ...)
+    TIGRESS__PRINTF(3, 4);
+/* Called at the start of each public blocking call: clears the last error and any stale
+ * cancel request. */
+void tigress__client_begin(tigress_client *c);
+/* True once tigress_client_cancel() was called during the current call. */
+bool tigress__client_cancelled(tigress_client *c);
+/* Sleep up to ms milliseconds; returns early with TIGRESS_E_CANCELLED on cancel, or
+ * TIGRESS_OK early when tigress_client_wake() is called (push hint) or when the time passed. */
+tigress_status tigress__client_sleep(tigress_client *c, long ms);
+/* Checks that a relay base URL / host is usable: https (or http to loopback when the option
+ * allows), and on the allow-list when one is set (C1, C15). Records the error. */
+tigress_status tigress__client_check_relay(tigress_client *c, const char *url);
+
+/* Test seams (set only by unit tests): a fake clock and sleep. NULL restores the real ones. */
+typedef int64_t (*tigress__now_ms_fn)(void *user_data);
+typedef void (*tigress__sleep_ms_fn)(long ms, void *user_data);
+void tigress__set_clock(tigress__now_ms_fn now, tigress__sleep_ms_fn sleep_fn, void *user_data);
+int64_t tigress__now_ms(void);
+
+/* ---- one relay request (http.c) ---- */
+
+typedef struct tigress__request {
+    const char *method;         /* "POST", "PUT", "DELETE", "PATCH" */
+    const char *url;            /* absolute, no fragment */
+    const char *claim;          /* Mailbox-Device-Claim, or NULL */
+    const char *attestation;    /* Mailbox-Device-Attestation, or NULL */
+    /* Mailbox-Request-ID. If empty (""), http.c fills it with a fresh UUID before the first
+     * attempt; the caller keeps it so a later call can retry with the same ID (C4). */
+    char request_id[37];
+    const char *body;           /* JSON text or NULL */
+    size_t body_len;
+    const char *if_none_match;  /* long-poll ETag, or NULL */
+    int prefer_wait_s;          /* > 0: send "Prefer: wait=N" and allow the longer timeout */
+} tigress__request;
+
+typedef struct tigress__response {
+    int status;                 /* HTTP status */
+    char *body;                 /* NUL-terminated, tigress__malloc'd, may be NULL */
+    size_t body_len;
+    char *etag;                 /* ETag header or NULL */
+    long retry_after_s;         /* Retry-After, or -1 */
+} tigress__response;
+
+void tigress__response_clear(tigress__response *r);
+
+/*
+ * Send a request through the client's transport, with retries (network errors, 5xx, 429)
+ * using back-off with jitter and the SAME Request-ID; checks the echoed Mailbox-Request-ID
+ * (C5). Returns TIGRESS_OK for 200, 201 (C6) and 304; otherwise the mapped status
+ * (400 -> E_BAD_REQUEST, 401 -> E_UNAUTHORIZED, 404 -> E_NOT_FOUND, 413 -> E_TOO_LARGE,
+ * 429 -> E_RATE_LIMITED, 503 -> E_UNAVAILABLE, other -> E_SERVER; transport failures as
+ * reported) with the client's error slot filled (http_status, transport_code, a message that
+ * includes the relay's JSON "message" when present). *resp is filled whenever a response
+ * arrived (also on error statuses) and must be cleared by the caller.
+ */
+tigress_status tigress__http_call(tigress_client *c, tigress__request *req, tigress__response *resp);
+
+#endif /* TIGRESS_CLIENT_INTERNAL_H */
