@@ -1,0 +1,313 @@
+/*
+ * Payload types and payload encryption (the `data` string of a payload envelope).
+ *
+ *   XSALSA20_POLY1305: Base64(nonce(24) || MAC(16) || ciphertext)  libsodium secretbox "easy"
+ *   AEAD_AES_*_GCM:    Base64(IV(12) || ciphertext || tag(16))     OpenSSL EVP, no AAD
+ *
+ * Every buffer that holds plaintext or raw decoded bytes is wiped before it is freed, on every
+ * path. A failed tag check returns TIGRESS_E_CRYPTO and never any plaintext.
+ */
+#include <openssl/evp.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "crypto_internal.h"
+
+struct payload_info {
+    const char *name;
+    size_t key_bytes;
+};
+
+/* Indexed by tigress_payload_type; the values are fixed by the public header. */
+static const struct payload_info payload_types[] = {
+    { "XSALSA20_POLY1305", 32 },
+    { "AEAD_AES_128_GCM", 16 },
+    { "AEAD_AES_256_GCM", 32 },
+};
+#define PAYLOAD_TYPE_COUNT (sizeof(payload_types) / sizeof(payload_types[0]))
+
+static const struct payload_info *payload_info(tigress_payload_type type)
+{
+    unsigned int i = (unsigned int)type;
+
+    return i < PAYLOAD_TYPE_COUNT ? &payload_types[i] : NULL;
+}
+
+const char *tigress_payload_type_name(tigress_payload_type type)
+{
+    const struct payload_info *info = payload_info(type);
+
+    return info == NULL ? NULL : info->name;
+}
+
+tigress_status tigress_payload_type_from_name(tigress_payload_type *out, const char *name)
+{
+    if (out == NULL || name == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_type_from_name: NULL argument");
+    for (unsigned int i = 0; i < PAYLOAD_TYPE_COUNT; i++) {
+        if (strcmp(name, payload_types[i].name) == 0) {
+            *out = (tigress_payload_type)i;
+            return TIGRESS_OK;
+        }
+    }
+    return tigress__fail(TIGRESS_E_UNSUPPORTED, "unsupported payload type");
+}
+
+size_t tigress_payload_key_bytes(tigress_payload_type type)
+{
+    const struct payload_info *info = payload_info(type);
+
+    return info == NULL ? 0 : info->key_bytes;
+}
+
+static bool is_gcm(tigress_payload_type type)
+{
+    return type == TIGRESS_PAYLOAD_AES_128_GCM || type == TIGRESS_PAYLOAD_AES_256_GCM;
+}
+
+static size_t nonce_bytes(tigress_payload_type type)
+{
+    return is_gcm(type) ? TIGRESS__GCM_IV_BYTES : TIGRESS__SECRETBOX_NONCE_BYTES;
+}
+
+static const EVP_CIPHER *gcm_cipher(tigress_payload_type type)
+{
+    return type == TIGRESS_PAYLOAD_AES_128_GCM ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+}
+
+/* Wipe and free a tigress__malloc buffer of len bytes; NULL is a no-op. */
+static void wipe_free(uint8_t *p, size_t len)
+{
+    if (p != NULL) {
+        sodium_memzero(p, len);
+        tigress__free(p);
+    }
+}
+
+/* Arguments shared by seal and open: type known, key length right for it. */
+static tigress_status check_type_and_key(tigress_payload_type type, const tigress_secret *secret)
+{
+    const struct payload_info *info = payload_info(type);
+
+    if (info == NULL)
+        return tigress__fail(TIGRESS_E_UNSUPPORTED, "unknown payload type %d", (int)type);
+    if (tigress_secret_size(secret) != info->key_bytes)
+        return tigress__fail(TIGRESS_E_KEY, "%s needs a %zu-byte Secret, this one has %zu bytes",
+                             info->name, info->key_bytes, tigress_secret_size(secret));
+    return TIGRESS_OK;
+}
+
+/* AES-GCM encrypt: writes ct(len) then tag(16) at dst. */
+static tigress_status gcm_seal(uint8_t *dst, tigress_payload_type type, const uint8_t *key,
+                               const uint8_t *iv, const uint8_t *pt, size_t len)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    tigress_status rc = TIGRESS_E_INTERNAL;
+
+    if (ctx == NULL)
+        return tigress__fail(TIGRESS_E_NOMEM, "out of memory for the AES-GCM context");
+    if (EVP_EncryptInit_ex(ctx, gcm_cipher(type), NULL, NULL, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TIGRESS__GCM_IV_BYTES, NULL) != 1 ||
+        EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) != 1)
+        goto out;
+    if (len > 0 && (EVP_EncryptUpdate(ctx, dst, &n, pt, (int)len) != 1 || (size_t)n != len))
+        goto out;
+    if (EVP_EncryptFinal_ex(ctx, dst + len, &n) != 1 || n != 0 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TIGRESS__TAG_BYTES, dst + len) != 1)
+        goto out;
+    rc = TIGRESS_OK;
+out:
+    /* EVP_CIPHER_CTX_free cleanses the expanded key schedule. */
+    EVP_CIPHER_CTX_free(ctx);
+    if (rc != TIGRESS_OK)
+        tigress__fail(rc, "AES-GCM encryption failed inside OpenSSL");
+    return rc;
+}
+
+/* AES-GCM decrypt ct(ct_len) with tag into pt; E_CRYPTO when the tag does not verify. */
+static tigress_status gcm_open(uint8_t *pt, tigress_payload_type type, const uint8_t *key,
+                               const uint8_t *iv, const uint8_t *ct, size_t ct_len,
+                               const uint8_t *tag)
+{
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    uint8_t tag_copy[TIGRESS__TAG_BYTES];
+    int n = 0;
+    tigress_status rc = TIGRESS_E_INTERNAL;
+
+    if (ctx == NULL)
+        return tigress__fail(TIGRESS_E_NOMEM, "out of memory for the AES-GCM context");
+    /* SET_TAG takes a non-const pointer. */
+    memcpy(tag_copy, tag, sizeof(tag_copy));
+    if (EVP_DecryptInit_ex(ctx, gcm_cipher(type), NULL, NULL, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TIGRESS__GCM_IV_BYTES, NULL) != 1 ||
+        EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) != 1)
+        goto out;
+    if (ct_len > 0 && (EVP_DecryptUpdate(ctx, pt, &n, ct, (int)ct_len) != 1 ||
+                       (size_t)n != ct_len))
+        goto out;
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TIGRESS__TAG_BYTES, tag_copy) != 1)
+        goto out;
+    rc = EVP_DecryptFinal_ex(ctx, pt + ct_len, &n) == 1 ? TIGRESS_OK : TIGRESS_E_CRYPTO;
+out:
+    EVP_CIPHER_CTX_free(ctx);
+    if (rc == TIGRESS_E_CRYPTO)
+        tigress__fail(rc, "payload authentication failed: wrong Secret or tampered data");
+    else if (rc != TIGRESS_OK)
+        tigress__fail(rc, "AES-GCM decryption failed inside OpenSSL");
+    return rc;
+}
+
+tigress_status tigress__payload_seal_with_nonce(tigress_buf *out, tigress_payload_type type,
+                                                const tigress_secret *secret,
+                                                const uint8_t *nonce, size_t nonce_len,
+                                                const uint8_t *plaintext, size_t plaintext_len)
+{
+    uint8_t *raw = NULL;
+    size_t raw_len = 0;
+    char *text = NULL;
+    tigress_status rc;
+
+    if (out == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_seal: out is NULL");
+    out->ptr = NULL;
+    out->size = 0;
+    if (secret == NULL || nonce == NULL || (plaintext == NULL && plaintext_len > 0))
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_seal: NULL argument");
+    rc = check_type_and_key(type, secret);
+    if (rc != TIGRESS_OK)
+        return rc;
+    if (nonce_len != nonce_bytes(type))
+        return tigress__fail(TIGRESS_E_INVALID, "wrong nonce length for the payload type");
+    if (plaintext_len > TIGRESS__PAYLOAD_MAX)
+        return tigress__fail(TIGRESS_E_INVALID, "plaintext of %zu bytes exceeds the 16 MiB limit",
+                             plaintext_len);
+
+    raw_len = nonce_len + TIGRESS__TAG_BYTES + plaintext_len;
+    raw = tigress__malloc(raw_len);
+    if (raw == NULL) {
+        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory sealing a payload");
+        goto out;
+    }
+    memcpy(raw, nonce, nonce_len);
+    if (is_gcm(type)) {
+        rc = gcm_seal(raw + nonce_len, type, tigress_secret_bytes(secret), nonce, plaintext,
+                      plaintext_len);
+        if (rc != TIGRESS_OK)
+            goto out;
+    } else if (crypto_secretbox_easy(raw + nonce_len, plaintext_len > 0 ? plaintext : raw,
+                                     plaintext_len, nonce, tigress_secret_bytes(secret)) != 0) {
+        rc = tigress__fail(TIGRESS_E_INTERNAL, "secretbox encryption failed");
+        goto out;
+    }
+    text = tigress__b64_encode(raw, raw_len);
+    if (text == NULL) {
+        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory encoding a payload");
+        goto out;
+    }
+    /* tigress__b64_encode memory is tigress__malloc'd and NUL-terminated: exactly what
+     * tigress_buf_dispose expects, so hand it over instead of copying. */
+    out->ptr = (uint8_t *)text;
+    out->size = strlen(text);
+    rc = TIGRESS_OK;
+out:
+    wipe_free(raw, raw_len);
+    return rc;
+}
+
+tigress_status tigress_payload_seal(tigress_buf *out, tigress_payload_type type,
+                                    const tigress_secret *secret, const uint8_t *plaintext,
+                                    size_t plaintext_len)
+{
+    uint8_t nonce[TIGRESS__SECRETBOX_NONCE_BYTES];
+    size_t n = nonce_bytes(type);
+    tigress_status rc;
+
+    if (out != NULL) {
+        out->ptr = NULL;
+        out->size = 0;
+    }
+    if (sodium_init() < 0)
+        return tigress__fail(TIGRESS_E_INTERNAL, "libsodium failed to initialise");
+    /* A fresh random nonce for every message (C8): 96 random bits for GCM, 192 for XSalsa20. */
+    randombytes_buf(nonce, n);
+    rc = tigress__payload_seal_with_nonce(out, type, secret, nonce, n, plaintext, plaintext_len);
+    sodium_memzero(nonce, sizeof(nonce));
+    return rc;
+}
+
+/* Longest `data` text whose decoded form could hold a maximal plaintext. */
+static size_t max_data_chars(void)
+{
+    size_t raw = TIGRESS__SECRETBOX_NONCE_BYTES + TIGRESS__TAG_BYTES + TIGRESS__PAYLOAD_MAX;
+
+    return (raw + 2) / 3 * 4;
+}
+
+tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
+                                    const tigress_secret *secret, const char *data)
+{
+    uint8_t *raw = NULL, *pt = NULL;
+    size_t raw_len = 0, data_len, nlen, pt_len = 0;
+    tigress_status rc;
+
+    if (out == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_open: out is NULL");
+    out->ptr = NULL;
+    out->size = 0;
+    if (secret == NULL || data == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_open: NULL argument");
+    rc = check_type_and_key(type, secret);
+    if (rc != TIGRESS_OK)
+        return rc;
+    data_len = strlen(data);
+    if (data_len > max_data_chars())
+        return tigress__fail(TIGRESS_E_FORMAT, "payload data exceeds the 16 MiB limit");
+
+    rc = tigress__b64_decode(&raw, &raw_len, data, data_len);
+    if (rc == TIGRESS_E_NOMEM) {
+        rc = tigress__fail(rc, "out of memory decoding a payload");
+        goto out;
+    }
+    if (rc != TIGRESS_OK) {
+        rc = tigress__fail(TIGRESS_E_FORMAT, "payload data is not valid Base64");
+        goto out;
+    }
+    nlen = nonce_bytes(type);
+    if (raw_len < nlen + TIGRESS__TAG_BYTES) {
+        rc = tigress__fail(TIGRESS_E_FORMAT, "payload data is too short (%zu bytes) for %s",
+                           raw_len, tigress_payload_type_name(type));
+        goto out;
+    }
+    pt_len = raw_len - nlen - TIGRESS__TAG_BYTES;
+    if (pt_len > TIGRESS__PAYLOAD_MAX) {
+        rc = tigress__fail(TIGRESS_E_FORMAT, "payload exceeds the 16 MiB limit");
+        goto out;
+    }
+    /* +1 for the NUL the public buffer contract promises. */
+    pt = tigress__malloc(pt_len + 1);
+    if (pt == NULL) {
+        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory opening a payload");
+        goto out;
+    }
+    if (is_gcm(type)) {
+        rc = gcm_open(pt, type, tigress_secret_bytes(secret), raw, raw + nlen, pt_len,
+                      raw + nlen + pt_len);
+        if (rc != TIGRESS_OK)
+            goto out;
+    } else if (crypto_secretbox_open_easy(pt, raw + nlen, pt_len + TIGRESS__TAG_BYTES, raw,
+                                          tigress_secret_bytes(secret)) != 0) {
+        rc = tigress__fail(TIGRESS_E_CRYPTO,
+                           "payload authentication failed: wrong Secret or tampered data");
+        goto out;
+    }
+    pt[pt_len] = 0;
+    out->ptr = pt;
+    out->size = pt_len;
+    pt = NULL; /* now owned by the caller, who disposes (and so wipes) it */
+    rc = TIGRESS_OK;
+out:
+    wipe_free(pt, pt_len + 1);
+    wipe_free(raw, raw_len + 1);
+    return rc;
+}
