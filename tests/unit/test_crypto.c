@@ -1,0 +1,649 @@
+/*
+ * Secrets and payload encryption: C7 (both AES-GCM sizes), C8 (fresh IV, IV||ct||tag layout),
+ * C9 (CSPRNG Secret of the right length), C10 (tag checked, no plaintext on failure).
+ * Known answers come from tests/unit/vectors/gen_vectors.py (pure-Python XSalsa20-Poly1305
+ * cross-checked with PyNaCl; pyca/cryptography AES-GCM checked against NIST cases).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "crypto_internal.h"
+#include "vectors/payload_kat.h"
+
+#define KAT_COUNT (sizeof(payload_kats) / sizeof(payload_kats[0]))
+#define ALL_TYPES { TIGRESS_PAYLOAD_XSALSA20_POLY1305, TIGRESS_PAYLOAD_AES_128_GCM, \
+                    TIGRESS_PAYLOAD_AES_256_GCM }
+
+static int setup(void **state)
+{
+    (void)state;
+    return tigress_global_init() == TIGRESS_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tigress_global_cleanup();
+    return 0;
+}
+
+/* Decode a hex string from the vector table into a malloc'd buffer. */
+static uint8_t *unhex(const char *hex, size_t *len)
+{
+    size_t cap = strlen(hex) / 2 + 1;
+    uint8_t *b = malloc(cap);
+
+    assert_non_null(b);
+    assert_int_equal(sodium_hex2bin(b, cap, hex, strlen(hex), NULL, len, NULL), 0);
+    assert_int_equal(*len, strlen(hex) / 2);
+    return b;
+}
+
+static tigress_payload_type kat_type(const struct payload_kat *v)
+{
+    tigress_payload_type t;
+
+    assert_int_equal(tigress_payload_type_from_name(&t, v->type), TIGRESS_OK);
+    return t;
+}
+
+static tigress_secret *kat_secret(const struct payload_kat *v)
+{
+    tigress_secret *s = NULL;
+    size_t len;
+    uint8_t *key = unhex(v->key, &len);
+
+    assert_int_equal(tigress_secret_from_bytes(&s, key, len), TIGRESS_OK);
+    free(key);
+    return s;
+}
+
+static void assert_empty(const tigress_buf *b)
+{
+    assert_null(b->ptr);
+    assert_int_equal(b->size, 0);
+}
+
+/* ---- payload types ---- */
+
+static void test_crypto__type_names_round_trip(void **state)
+{
+    tigress_payload_type all[] = ALL_TYPES, t;
+    const size_t keys[] = { 32, 16, 32 };
+    (void)state;
+
+    for (size_t i = 0; i < 3; i++) {
+        const char *name = tigress_payload_type_name(all[i]);
+        assert_non_null(name);
+        assert_int_equal(tigress_payload_type_from_name(&t, name), TIGRESS_OK);
+        assert_int_equal(t, all[i]);
+        assert_int_equal(tigress_payload_key_bytes(all[i]), keys[i]);
+    }
+    assert_string_equal(tigress_payload_type_name(TIGRESS_PAYLOAD_AES_128_GCM), "AEAD_AES_128_GCM");
+    assert_null(tigress_payload_type_name((tigress_payload_type)3));
+    assert_null(tigress_payload_type_name((tigress_payload_type)-1));
+    assert_int_equal(tigress_payload_key_bytes((tigress_payload_type)7), 0);
+    assert_int_equal(tigress_payload_type_from_name(&t, "aead_aes_128_gcm"), TIGRESS_E_UNSUPPORTED);
+    assert_int_equal(tigress_payload_type_from_name(&t, "AEAD_CHACHA20_POLY1305"),
+                     TIGRESS_E_UNSUPPORTED);
+    assert_int_equal(tigress_payload_type_from_name(NULL, "AEAD_AES_128_GCM"), TIGRESS_E_INVALID);
+    assert_int_equal(tigress_payload_type_from_name(&t, NULL), TIGRESS_E_INVALID);
+}
+
+/* ---- known answers (C7, C8) ---- */
+
+static void test_crypto__kat_open_every_vector(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < KAT_COUNT; i++) {
+        const struct payload_kat *v = &payload_kats[i];
+        tigress_secret *s = kat_secret(v);
+        tigress_buf out = {0};
+        size_t pt_len;
+        uint8_t *pt = unhex(v->plaintext, &pt_len);
+
+        assert_int_equal(tigress_payload_open(&out, kat_type(v), s, v->data), TIGRESS_OK);
+        assert_int_equal(out.size, pt_len);
+        if (pt_len > 0)
+            assert_memory_equal(out.ptr, pt, pt_len);
+        assert_int_equal(out.ptr[out.size], 0); /* NUL-terminated as promised */
+        tigress_buf_dispose(&out);
+        tigress_secret_free(s);
+        free(pt);
+    }
+}
+
+static void test_crypto__kat_seal_with_fixed_nonce_matches(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < KAT_COUNT; i++) {
+        const struct payload_kat *v = &payload_kats[i];
+        tigress_secret *s = kat_secret(v);
+        tigress_buf out = {0};
+        size_t pt_len, n_len;
+        uint8_t *pt = unhex(v->plaintext, &pt_len), *nonce = unhex(v->nonce, &n_len);
+
+        assert_int_equal(tigress__payload_seal_with_nonce(&out, kat_type(v), s, nonce, n_len,
+                                                          pt, pt_len), TIGRESS_OK);
+        assert_string_equal((const char *)out.ptr, v->data);
+        assert_int_equal(out.size, strlen(v->data));
+        tigress_buf_dispose(&out);
+        /* A nonce of the wrong size for the type is refused. */
+        assert_int_equal(tigress__payload_seal_with_nonce(&out, kat_type(v), s, nonce, n_len - 1,
+                                                          pt, pt_len), TIGRESS_E_INVALID);
+        assert_empty(&out);
+        tigress_secret_free(s);
+        free(pt);
+        free(nonce);
+    }
+}
+
+/* C10: any flipped bit (nonce, MAC, ciphertext, tag) fails authentication, no plaintext. */
+static void test_crypto__tampered_data_is_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < KAT_COUNT; i++) {
+        const struct payload_kat *v = &payload_kats[i];
+        tigress_secret *s = kat_secret(v);
+        size_t raw_len = 0, positions[6];
+        uint8_t *raw = NULL;
+        char *b64;
+
+        assert_int_equal(tigress__b64_decode(&raw, &raw_len, v->data, strlen(v->data)),
+                         TIGRESS_OK);
+        positions[0] = 0;                 /* first nonce byte */
+        positions[1] = 11;                /* last GCM IV byte / inside the secretbox nonce */
+        positions[2] = raw_len / 2;
+        positions[3] = raw_len - 16;      /* first tag byte (GCM) / ct or MAC (secretbox) */
+        positions[4] = raw_len - 1;       /* last byte: tag (GCM) */
+        positions[5] = 24;                /* secretbox MAC start / GCM ct or tag */
+        for (size_t p = 0; p < 6; p++) {
+            tigress_buf out = {0};
+            raw[positions[p]] ^= 0x01;
+            b64 = tigress__b64_encode(raw, raw_len);
+            assert_int_equal(tigress_payload_open(&out, kat_type(v), s, b64), TIGRESS_E_CRYPTO);
+            assert_empty(&out);
+            assert_int_equal(tigress_error_last()->code, TIGRESS_E_CRYPTO);
+            tigress__free(b64);
+            raw[positions[p]] ^= 0x01;
+        }
+        tigress__free(raw);
+        tigress_secret_free(s);
+    }
+}
+
+static void test_crypto__wrong_key_is_rejected(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < KAT_COUNT; i++) {
+        const struct payload_kat *v = &payload_kats[i];
+        tigress_secret *other = NULL;
+        tigress_buf out = {0};
+
+        assert_int_equal(tigress_secret_generate(&other, kat_type(v)), TIGRESS_OK);
+        assert_int_equal(tigress_payload_open(&out, kat_type(v), other, v->data),
+                         TIGRESS_E_CRYPTO);
+        assert_empty(&out);
+        tigress_secret_free(other);
+    }
+}
+
+static void test_crypto__wrong_key_length_is_e_key(void **state)
+{
+    uint8_t key16[16] = {1}, key32[32] = {2};
+    tigress_secret *s16 = NULL, *s32 = NULL;
+    tigress_buf out = {0};
+    (void)state;
+
+    assert_int_equal(tigress_secret_from_bytes(&s16, key16, sizeof(key16)), TIGRESS_OK);
+    assert_int_equal(tigress_secret_from_bytes(&s32, key32, sizeof(key32)), TIGRESS_OK);
+    assert_int_equal(tigress_payload_seal(&out, TIGRESS_PAYLOAD_AES_128_GCM, s32,
+                                          (const uint8_t *)"x", 1), TIGRESS_E_KEY);
+    assert_empty(&out);
+    assert_int_equal(tigress_error_last()->code, TIGRESS_E_KEY);
+    assert_int_equal(tigress_payload_seal(&out, TIGRESS_PAYLOAD_AES_256_GCM, s16,
+                                          (const uint8_t *)"x", 1), TIGRESS_E_KEY);
+    assert_int_equal(tigress_payload_seal(&out, TIGRESS_PAYLOAD_XSALSA20_POLY1305, s16,
+                                          (const uint8_t *)"x", 1), TIGRESS_E_KEY);
+    assert_int_equal(tigress_payload_open(&out, TIGRESS_PAYLOAD_AES_128_GCM, s32,
+                                          payload_kats[0].data), TIGRESS_E_KEY);
+    assert_int_equal(tigress_payload_open(&out, TIGRESS_PAYLOAD_XSALSA20_POLY1305, s16,
+                                          payload_kats[0].data), TIGRESS_E_KEY);
+    assert_empty(&out);
+    tigress_secret_free(s16);
+    tigress_secret_free(s32);
+}
+
+static void test_crypto__truncated_data_is_e_format(void **state)
+{
+    tigress_payload_type all[] = ALL_TYPES;
+    /* Shorter than nonce + tag for each type: 39 bytes for secretbox, 27 for GCM. */
+    uint8_t raw[40] = {0};
+    const size_t too_short[] = { 39, 27, 27 };
+    (void)state;
+
+    for (size_t i = 0; i < 3; i++) {
+        tigress_secret *s = NULL;
+        tigress_buf out = {0};
+        char *b64 = tigress__b64_encode(raw, too_short[i]);
+
+        assert_int_equal(tigress_secret_generate(&s, all[i]), TIGRESS_OK);
+        assert_int_equal(tigress_payload_open(&out, all[i], s, b64), TIGRESS_E_FORMAT);
+        assert_empty(&out);
+        assert_int_equal(tigress_payload_open(&out, all[i], s, ""), TIGRESS_E_FORMAT);
+        tigress__free(b64);
+        tigress_secret_free(s);
+    }
+}
+
+static void test_crypto__bad_base64_is_e_format(void **state)
+{
+    const struct payload_kat *v = &payload_kats[2];
+    tigress_secret *s = kat_secret(v);
+    tigress_buf out = {0};
+    char *copy = strdup(v->data);
+    const char *bad[] = { "!!!!", "AAAA AAAA", "AAA=A", "AAAAA", "====", "AA\nAA" };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(tigress_payload_open(&out, kat_type(v), s, bad[i]), TIGRESS_E_FORMAT);
+        assert_empty(&out);
+        assert_int_equal(tigress_error_last()->code, TIGRESS_E_FORMAT);
+    }
+    /* One character replaced by an invalid one in an otherwise valid vector. */
+    copy[5] = '*';
+    assert_int_equal(tigress_payload_open(&out, kat_type(v), s, copy), TIGRESS_E_FORMAT);
+    free(copy);
+    tigress_secret_free(s);
+}
+
+static void test_crypto__mixed_alphabet_is_e_format(void **state)
+{
+    tigress_secret *s = NULL;
+    tigress_buf sealed = {0}, out = {0};
+    uint8_t pt[64];
+    char *p;
+    (void)state;
+
+    memset(pt, 0xfb, sizeof(pt)); /* 0xfb... encodes to '+' and '/' heavy Base64 */
+    assert_int_equal(tigress_secret_generate(&s, TIGRESS_PAYLOAD_AES_256_GCM), TIGRESS_OK);
+    assert_int_equal(tigress_payload_seal(&sealed, TIGRESS_PAYLOAD_AES_256_GCM, s, pt, sizeof(pt)),
+                     TIGRESS_OK);
+    /* Put a URL-safe '-' where the standard text has a '+' or '/' (or anywhere, forcing one
+     * of each): the alphabets mixed is not Base64. */
+    p = strpbrk((char *)sealed.ptr, "+/");
+    if (p == NULL) {
+        sealed.ptr[0] = '+';
+        sealed.ptr[1] = '-';
+    } else {
+        char *q = (p == (char *)sealed.ptr) ? p + 1 : (char *)sealed.ptr;
+        *q = (*p == '+') ? '_' : '-';
+    }
+    assert_int_equal(tigress_payload_open(&out, TIGRESS_PAYLOAD_AES_256_GCM, s,
+                                          (const char *)sealed.ptr), TIGRESS_E_FORMAT);
+    assert_empty(&out);
+    tigress_buf_dispose(&sealed);
+    tigress_secret_free(s);
+}
+
+static void test_crypto__unpadded_data_is_accepted(void **state)
+{
+    const struct payload_kat *v = &payload_kats[1]; /* 1-byte secretbox: 41 bytes -> "=" pad */
+    tigress_secret *s = kat_secret(v);
+    tigress_buf out = {0};
+    char *copy = strdup(v->data);
+    (void)state;
+
+    assert_non_null(strchr(copy, '='));
+    *strchr(copy, '=') = '\0';
+    assert_int_equal(tigress_payload_open(&out, kat_type(v), s, copy), TIGRESS_OK);
+    assert_int_equal(out.size, 1);
+    tigress_buf_dispose(&out);
+    free(copy);
+    tigress_secret_free(s);
+}
+
+static void round_trip(tigress_payload_type type, const uint8_t *pt, size_t len)
+{
+    tigress_secret *s = NULL;
+    tigress_buf sealed = {0}, out = {0};
+    size_t raw_len = (type == TIGRESS_PAYLOAD_XSALSA20_POLY1305 ? 24 : 12) + 16 + len;
+
+    assert_int_equal(tigress_secret_generate(&s, type), TIGRESS_OK);
+    assert_int_equal(tigress_payload_seal(&sealed, type, s, pt, len), TIGRESS_OK);
+    assert_int_equal(sealed.size, (raw_len + 2) / 3 * 4); /* padded standard Base64 */
+    assert_int_equal(strlen((const char *)sealed.ptr), sealed.size);
+    assert_int_equal(tigress_payload_open(&out, type, s, (const char *)sealed.ptr), TIGRESS_OK);
+    assert_int_equal(out.size, len);
+    if (len > 0)
+        assert_memory_equal(out.ptr, pt, len);
+    tigress_buf_dispose(&out);
+    tigress_buf_dispose(&sealed);
+    tigress_secret_free(s);
+}
+
+static void test_crypto__empty_plaintext_round_trip(void **state)
+{
+    tigress_payload_type all[] = ALL_TYPES;
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        round_trip(all[i], NULL, 0);
+        round_trip(all[i], (const uint8_t *)"", 0);
+    }
+}
+
+static void test_crypto__64k_plaintext_round_trip(void **state)
+{
+    tigress_payload_type all[] = ALL_TYPES;
+    size_t len = 64 * 1024;
+    uint8_t *pt = malloc(len);
+    (void)state;
+
+    assert_non_null(pt);
+    randombytes_buf(pt, len);
+    for (size_t i = 0; i < 3; i++)
+        round_trip(all[i], pt, len);
+    free(pt);
+}
+
+static void test_crypto__plaintext_over_16_mib_is_refused(void **state)
+{
+    tigress_secret *s = NULL;
+    tigress_buf out = {0};
+    static const uint8_t one[1];
+    (void)state;
+
+    assert_int_equal(tigress_secret_generate(&s, TIGRESS_PAYLOAD_AES_128_GCM), TIGRESS_OK);
+    /* The length is checked before any byte is read, so a tiny buffer is safe here. */
+    assert_int_equal(tigress_payload_seal(&out, TIGRESS_PAYLOAD_AES_128_GCM, s, one,
+                                          TIGRESS__PAYLOAD_MAX + 1), TIGRESS_E_INVALID);
+    assert_empty(&out);
+    tigress_secret_free(s);
+}
+
+static int cmp_nonce(const void *a, const void *b)
+{
+    return memcmp(a, b, 24);
+}
+
+/* C8: a fresh random nonce for every seal, so the same plaintext never seals the same way. */
+static void test_crypto__fresh_nonce_on_every_seal(void **state)
+{
+    enum { N = 1000 };
+    tigress_payload_type all[] = ALL_TYPES;
+    uint8_t (*nonces)[24] = calloc(N, 24);
+    (void)state;
+
+    assert_non_null(nonces);
+    for (size_t t = 0; t < 3; t++) {
+        tigress_secret *s = NULL;
+        size_t nlen = all[t] == TIGRESS_PAYLOAD_XSALSA20_POLY1305 ? 24 : 12;
+
+        assert_int_equal(tigress_secret_generate(&s, all[t]), TIGRESS_OK);
+        memset(nonces, 0, (size_t)N * 24);
+        for (size_t i = 0; i < N; i++) {
+            tigress_buf sealed = {0};
+            uint8_t *raw = NULL;
+            size_t raw_len = 0;
+            assert_int_equal(tigress_payload_seal(&sealed, all[t], s, (const uint8_t *)"same", 4),
+                             TIGRESS_OK);
+            assert_int_equal(tigress__b64_decode(&raw, &raw_len, (const char *)sealed.ptr,
+                                                 sealed.size), TIGRESS_OK);
+            memcpy(nonces[i], raw, nlen);
+            tigress__free(raw);
+            tigress_buf_dispose(&sealed);
+        }
+        qsort(nonces, N, 24, cmp_nonce);
+        for (size_t i = 1; i < N; i++)
+            assert_true(memcmp(nonces[i - 1], nonces[i], 24) != 0);
+        tigress_secret_free(s);
+    }
+    free(nonces);
+}
+
+static void test_crypto__null_and_unknown_arguments(void **state)
+{
+    tigress_secret *s = NULL;
+    tigress_buf out = { (uint8_t *)"stale", 5 };
+    (void)state;
+
+    assert_int_equal(tigress_secret_generate(&s, TIGRESS_PAYLOAD_AES_128_GCM), TIGRESS_OK);
+    assert_int_equal(tigress_payload_seal(NULL, TIGRESS_PAYLOAD_AES_128_GCM, s,
+                                          (const uint8_t *)"x", 1), TIGRESS_E_INVALID);
+    /* Whatever the caller left in out, a failure leaves it empty. */
+    assert_int_equal(tigress_payload_seal(&out, TIGRESS_PAYLOAD_AES_128_GCM, NULL,
+                                          (const uint8_t *)"x", 1), TIGRESS_E_INVALID);
+    assert_empty(&out);
+    assert_int_equal(tigress_payload_seal(&out, TIGRESS_PAYLOAD_AES_128_GCM, s, NULL, 1),
+                     TIGRESS_E_INVALID);
+    assert_int_equal(tigress_payload_seal(&out, (tigress_payload_type)9, s,
+                                          (const uint8_t *)"x", 1), TIGRESS_E_UNSUPPORTED);
+    assert_int_equal(tigress_payload_open(NULL, TIGRESS_PAYLOAD_AES_128_GCM, s, "AAAA"),
+                     TIGRESS_E_INVALID);
+    assert_int_equal(tigress_payload_open(&out, TIGRESS_PAYLOAD_AES_128_GCM, NULL, "AAAA"),
+                     TIGRESS_E_INVALID);
+    assert_int_equal(tigress_payload_open(&out, TIGRESS_PAYLOAD_AES_128_GCM, s, NULL),
+                     TIGRESS_E_INVALID);
+    assert_int_equal(tigress_payload_open(&out, (tigress_payload_type)-3, s, "AAAA"),
+                     TIGRESS_E_UNSUPPORTED);
+    assert_int_equal(tigress_error_last()->code, TIGRESS_E_UNSUPPORTED);
+    assert_true(strlen(tigress_error_last()->message) > 0);
+    assert_empty(&out);
+    tigress_secret_free(s);
+}
+
+/* ---- Secrets (C9) ---- */
+
+static void test_crypto__secret_generate_sizes_and_randomness(void **state)
+{
+    tigress_payload_type all[] = ALL_TYPES;
+    tigress_secret *a = NULL, *b = NULL;
+    (void)state;
+
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(tigress_secret_generate(&a, all[i]), TIGRESS_OK);
+        assert_int_equal(tigress_secret_generate(&b, all[i]), TIGRESS_OK);
+        assert_int_equal(tigress_secret_size(a), tigress_payload_key_bytes(all[i]));
+        assert_true(memcmp(tigress_secret_bytes(a), tigress_secret_bytes(b),
+                           tigress_secret_size(a)) != 0);
+        /* Text is standard padded Base64: 24 chars for 16 bytes, 44 for 32. */
+        assert_int_equal(strlen(tigress_secret_text(a)), tigress_secret_size(a) == 16 ? 24 : 44);
+        assert_int_equal(tigress_secret_text(a)[strlen(tigress_secret_text(a)) - 1], '=');
+        tigress_secret_free(a);
+        tigress_secret_free(b);
+    }
+    assert_int_equal(tigress_secret_generate(NULL, TIGRESS_PAYLOAD_AES_128_GCM), TIGRESS_E_INVALID);
+    a = (tigress_secret *)&a; /* must be reset to NULL on failure */
+    assert_int_equal(tigress_secret_generate(&a, (tigress_payload_type)5), TIGRESS_E_UNSUPPORTED);
+    assert_null(a);
+}
+
+static void test_crypto__secret_from_bytes_lengths(void **state)
+{
+    uint8_t key[33];
+    const size_t bad[] = { 0, 1, 15, 17, 24, 31, 33 };
+    tigress_secret *s = NULL;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(key); i++)
+        key[i] = (uint8_t)i;
+    assert_int_equal(tigress_secret_from_bytes(&s, key, 16), TIGRESS_OK);
+    assert_int_equal(tigress_secret_size(s), 16);
+    assert_memory_equal(tigress_secret_bytes(s), key, 16);
+    assert_string_equal(tigress_secret_text(s), "AAECAwQFBgcICQoLDA0ODw==");
+    tigress_secret_free(s);
+    assert_int_equal(tigress_secret_from_bytes(&s, key, 32), TIGRESS_OK);
+    assert_int_equal(tigress_secret_size(s), 32);
+    tigress_secret_free(s);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(tigress_secret_from_bytes(&s, key, bad[i]), TIGRESS_E_KEY);
+        assert_null(s);
+    }
+    assert_int_equal(tigress_secret_from_bytes(NULL, key, 16), TIGRESS_E_INVALID);
+    assert_int_equal(tigress_secret_from_bytes(&s, NULL, 16), TIGRESS_E_INVALID);
+}
+
+static void test_crypto__secret_from_text_every_flavour(void **state)
+{
+    /* 16 bytes fb ff bf fb ff bf ... chosen so the text uses '+' and '/' (or '-' and '_'). */
+    static const uint8_t key[16] = { 0xfb, 0xff, 0xbf, 0xfb, 0xff, 0xbf, 0xfb, 0xff,
+                                     0xbf, 0xfb, 0xff, 0xbf, 0xfb, 0xff, 0xbf, 0xfb };
+    const char *forms[] = {
+        "+/+/+/+/+/+/+/+/+/+/+w==",       /* standard, padded */
+        "+/+/+/+/+/+/+/+/+/+/+w",         /* standard, unpadded */
+        "-_-_-_-_-_-_-_-_-_-_-w==",       /* URL-safe, padded */
+        "-_-_-_-_-_-_-_-_-_-_-w",         /* URL-safe, unpadded */
+        "%2B%2F+/+/+/+/+/+/+/+/+/+w%3D%3d", /* percent-encoded (either hex case) */
+        "%2b%2f%2B%2F+/+/+/+/+/+/+/+/+w",
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        tigress_secret *s = NULL;
+        assert_int_equal(tigress_secret_from_text(&s, forms[i]), TIGRESS_OK);
+        assert_int_equal(tigress_secret_size(s), 16);
+        assert_memory_equal(tigress_secret_bytes(s), key, 16);
+        assert_string_equal(tigress_secret_text(s), forms[0]);
+        tigress_secret_free(s);
+    }
+}
+
+static void test_crypto__secret_from_text_rejects_without_quoting(void **state)
+{
+    const char *bad[] = {
+        "",                                /* empty */
+        "hXlr6aRC7KgJpOLTNZaLsw=",         /* bad padding */
+        "hXlr6aRC7KgJpOLTNZaL",            /* 15 bytes */
+        "hXlr6aRC7KgJpOLTNZaLs-w/",        /* mixed alphabets */
+        "hXlr6aRC7KgJ pOLTNZaLsw==",       /* space */
+        "hXlr6aRC7KgJpOLTNZaLsw%3",        /* truncated escape */
+        "hXlr6aRC7KgJpOLTNZaLsw%zz",       /* bad escape */
+        "hXlr6aRC7KgJpOLT%00NZaLsw==",     /* NUL escape */
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* 48 bytes */
+    };
+    tigress_secret *s = NULL;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(tigress_secret_from_text(&s, bad[i]), TIGRESS_E_KEY);
+        assert_null(s);
+        assert_int_equal(tigress_error_last()->code, TIGRESS_E_KEY);
+        if (strlen(bad[i]) >= 8)
+            assert_null(strstr(tigress_error_last()->message, "hXlr6a"));
+    }
+    assert_int_equal(tigress_secret_from_text(NULL, "hXlr6aRC7KgJpOLTNZaLsw=="), TIGRESS_E_INVALID);
+    assert_int_equal(tigress_secret_from_text(&s, NULL), TIGRESS_E_INVALID);
+    assert_int_equal(tigress_secret_from_text(&s, "hXlr6aRC7KgJpOLTNZaLsw=="), TIGRESS_OK);
+    tigress_secret_free(s);
+}
+
+static void test_crypto__secret_null_accessors(void **state)
+{
+    (void)state;
+    assert_null(tigress_secret_bytes(NULL));
+    assert_null(tigress_secret_text(NULL));
+    assert_int_equal(tigress_secret_size(NULL), 0);
+    tigress_secret_free(NULL);
+}
+
+/* ---- out-of-memory paths: fail the Nth allocation until the call succeeds ---- */
+
+static long g_fail_at = -1, g_count;
+static void *fail_malloc(size_t n, void *ud)
+{
+    (void)ud;
+    return g_fail_at >= 0 && g_count++ == g_fail_at ? NULL : malloc(n);
+}
+static void *fail_realloc(void *p, size_t n, void *ud) { (void)ud; return realloc(p, n); }
+static void fail_free(void *p, void *ud) { (void)ud; free(p); }
+
+static void test_crypto__allocation_failures_are_clean(void **state)
+{
+    tigress_allocator a = { TIGRESS_ALLOCATOR_VERSION, fail_malloc, fail_realloc, fail_free, NULL };
+    tigress_payload_type all[] = ALL_TYPES;
+    (void)state;
+
+    assert_int_equal(tigress_global_init_mem(&a), TIGRESS_OK);
+    for (size_t t = 0; t < 3; t++) {
+        tigress_secret *s = NULL;
+        tigress_buf sealed = {0}, out = {0};
+        tigress_status rc;
+        int seen_nomem = 0;
+
+        assert_int_equal(tigress_secret_generate(&s, all[t]), TIGRESS_OK);
+        for (g_fail_at = 0;; g_fail_at++) {
+            g_count = 0;
+            rc = tigress_payload_seal(&sealed, all[t], s, (const uint8_t *)"pt", 2);
+            if (rc == TIGRESS_OK)
+                break;
+            assert_int_equal(rc, TIGRESS_E_NOMEM);
+            assert_empty(&sealed);
+            seen_nomem++;
+        }
+        for (g_fail_at = 0;; g_fail_at++) {
+            g_count = 0;
+            rc = tigress_payload_open(&out, all[t], s, (const char *)sealed.ptr);
+            if (rc == TIGRESS_OK)
+                break;
+            assert_int_equal(rc, TIGRESS_E_NOMEM);
+            assert_empty(&out);
+            seen_nomem++;
+        }
+        g_fail_at = -1;
+        assert_true(seen_nomem >= 3); /* the hooks really reach seal and open */
+        assert_string_equal((const char *)out.ptr, "pt");
+        tigress_buf_dispose(&out);
+        tigress_buf_dispose(&sealed);
+        for (g_fail_at = 0;; g_fail_at++) {
+            tigress_secret *t2 = NULL;
+            g_count = 0;
+            rc = tigress_secret_from_text(&t2, "hXlr6aRC7KgJpOLTNZaLsw==");
+            tigress_secret_free(t2);
+            if (rc == TIGRESS_OK)
+                break;
+            assert_int_equal(rc, TIGRESS_E_NOMEM);
+        }
+        g_fail_at = -1;
+        tigress_secret_free(s);
+    }
+    tigress_global_cleanup();
+    assert_int_equal(tigress_global_init_mem(NULL), TIGRESS_OK);
+    tigress_global_cleanup();
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_crypto__type_names_round_trip),
+        T(test_crypto__kat_open_every_vector),
+        T(test_crypto__kat_seal_with_fixed_nonce_matches),
+        T(test_crypto__tampered_data_is_rejected),
+        T(test_crypto__wrong_key_is_rejected),
+        T(test_crypto__wrong_key_length_is_e_key),
+        T(test_crypto__truncated_data_is_e_format),
+        T(test_crypto__bad_base64_is_e_format),
+        T(test_crypto__mixed_alphabet_is_e_format),
+        T(test_crypto__unpadded_data_is_accepted),
+        T(test_crypto__empty_plaintext_round_trip),
+        T(test_crypto__64k_plaintext_round_trip),
+        T(test_crypto__plaintext_over_16_mib_is_refused),
+        T(test_crypto__fresh_nonce_on_every_seal),
+        T(test_crypto__null_and_unknown_arguments),
+        T(test_crypto__secret_generate_sizes_and_randomness),
+        T(test_crypto__secret_from_bytes_lengths),
+        T(test_crypto__secret_from_text_every_flavour),
+        T(test_crypto__secret_from_text_rejects_without_quoting),
+        T(test_crypto__secret_null_accessors),
+        /* Installs its own allocator, so it initialises the library itself. */
+        cmocka_unit_test(test_crypto__allocation_failures_are_clean),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
