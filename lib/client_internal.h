@@ -72,4 +72,33 @@ void tigress__response_clear(tigress__response *r);
  */
 tigress_status tigress__http_call(tigress_client *c, tigress__request *req, tigress__response *resp);
 
+
+/* ---- added by the client/HTTP layer (internal to client.c, http.c, transport_curl.c) ----
+ * Notes on the accessors above: tigress__client_options() returns max_retries as the
+ * effective count (TIGRESS_RETRIES_NONE becomes 0, 0 becomes the default 3) and transport
+ * pointing at the client's own copy of the vtable (the libcurl one when none was given). */
+
+/* Like tigress__client_sleep() but tigress_client_wake() does not end it (retry back-off must
+ * not be shortened by a push hint); only cancel does. */
+tigress_status tigress__client_backoff(tigress_client *c, long ms);
+/* The client's transport vtable (never NULL for a live client). */
+const tigress_transport *tigress__client_transport(const tigress_client *c);
+
+/* The response object behind tigress_http_response (http.c). */
+tigress_http_response *tigress__http_response_new(void);
+void tigress__http_response_free(tigress_http_response *resp);
+/* Forget the status and headers received so far (an interim 1xx response). */
+void tigress__http_response_reset_headers(tigress_http_response *resp);
+/* Lets a built-in transport report its own code (a CURLcode) and a short message (copied,
+ * printable ASCII kept) alongside its tigress_status return. */
+void tigress__http_response_set_transport_error(tigress_http_response *resp, int code,
+                                                const char *message);
+int tigress__http_response_status(const tigress_http_response *resp);
+/* Case-insensitive lookup of the first header with this name, or NULL. */
+const char *tigress__http_response_header(const tigress_http_response *resp, const char *name);
+
+/* The built-in libcurl transport (transport_curl.c) for client c: fills *out (free slot set).
+ * It reads the client's options and also aborts when tigress__client_cancelled(c). */
+tigress_status tigress__curl_transport_new(tigress_transport *out, tigress_client *c);
+
 #endif /* TIGRESS_CLIENT_INTERNAL_H */

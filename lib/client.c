@@ -1,0 +1,451 @@
+/* The client handle: copied options, error detail, cancel/wake, the clock seam and the relay
+ * URL policy (https only, loopback http on request, allow-list). */
+#define _DEFAULT_SOURCE /* strncasecmp */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "client_internal.h"
+
+#define DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define DEFAULT_REQUEST_TIMEOUT_MS 30000L
+#define DEFAULT_MAX_RETRIES 3u
+
+struct tigress_client {
+    tigress_client_options opts;  /* defaults applied; pointers below own the strings */
+    tigress_transport transport;  /* copied vtable (or the libcurl one) */
+    char *ca_file;
+    char *user_agent;
+    char **allow_list;
+    size_t allow_count;
+    tigress__error_slot err;
+    atomic_bool cancelled;        /* set by tigress_client_cancel(), cleared at each call */
+    /* wake_pending and the condition variable are protected by lock. */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool wake_pending;
+};
+
+/* ---- clock seam ---- */
+
+static tigress__now_ms_fn g_now_fn;
+static tigress__sleep_ms_fn g_sleep_fn;
+static void *g_clock_ud;
+
+void tigress__set_clock(tigress__now_ms_fn now, tigress__sleep_ms_fn sleep_fn, void *user_data)
+{
+    g_now_fn = now;
+    g_sleep_fn = sleep_fn;
+    g_clock_ud = user_data;
+}
+
+static int64_t real_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t tigress__now_ms(void)
+{
+    return g_now_fn != NULL ? g_now_fn(g_clock_ud) : real_now_ms();
+}
+
+/* ---- options ---- */
+
+tigress_status tigress_client_options_init(tigress_client_options *opts, unsigned int version)
+{
+    const tigress_client_options init = TIGRESS_CLIENT_OPTIONS_INIT;
+
+    if (opts == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_client_options_init: opts is NULL");
+    if (version < 1 || version > TIGRESS_CLIENT_OPTIONS_VERSION)
+        return tigress__fail(TIGRESS_E_VERSION, "unsupported tigress_client_options version %u",
+                             version);
+    memcpy(opts, &init, sizeof(*opts));
+    opts->version = version;
+    return TIGRESS_OK;
+}
+
+static tigress_status check_options(const tigress_client_options *o)
+{
+    if (o->version < 1 || o->version > TIGRESS_CLIENT_OPTIONS_VERSION)
+        return tigress__fail(TIGRESS_E_VERSION, "unsupported tigress_client_options version %u",
+                             o->version);
+    if (o->connect_timeout_ms < 0 || o->request_timeout_ms < 0)
+        return tigress__fail(TIGRESS_E_INVALID, "timeouts must not be negative");
+    if (o->relay_allow_list == NULL && o->relay_allow_list_count != 0)
+        return tigress__fail(TIGRESS_E_INVALID, "relay_allow_list is NULL but its count is not 0");
+    for (size_t i = 0; i < o->relay_allow_list_count; i++)
+        if (o->relay_allow_list[i] == NULL || o->relay_allow_list[i][0] == '\0')
+            return tigress__fail(TIGRESS_E_INVALID, "relay_allow_list[%zu] is NULL or empty", i);
+    if (o->transport != NULL) {
+        if (o->transport->version < 1 || o->transport->version > TIGRESS_TRANSPORT_VERSION)
+            return tigress__fail(TIGRESS_E_VERSION, "unsupported tigress_transport version %u",
+                                 o->transport->version);
+        if (o->transport->send == NULL)
+            return tigress__fail(TIGRESS_E_INVALID, "tigress_transport.send is required");
+    }
+    return TIGRESS_OK;
+}
+
+/* Deep-copies the strings and the allow-list, and applies the defaults. */
+static tigress_status copy_options(tigress_client *c, const tigress_client_options *o)
+{
+    c->opts = *o;
+    c->opts.version = TIGRESS_CLIENT_OPTIONS_VERSION;
+    c->ca_file = tigress__strdup(o->ca_file);
+    c->user_agent = tigress__strdup(o->user_agent != NULL ? o->user_agent
+                                                          : "libtigress/" TIGRESS_VERSION_STRING);
+    if ((o->ca_file != NULL && c->ca_file == NULL) || c->user_agent == NULL)
+        return TIGRESS_E_NOMEM;
+    if (o->relay_allow_list != NULL) {
+        /* +1 so an empty (but present) list still gets a non-NULL array. */
+        c->allow_list = tigress__calloc(o->relay_allow_list_count + 1, sizeof(char *));
+        if (c->allow_list == NULL)
+            return TIGRESS_E_NOMEM;
+        for (size_t i = 0; i < o->relay_allow_list_count; i++) {
+            c->allow_list[i] = tigress__strdup(o->relay_allow_list[i]);
+            if (c->allow_list[i] == NULL)
+                return TIGRESS_E_NOMEM;
+            c->allow_count = i + 1;
+        }
+    }
+    c->opts.ca_file = c->ca_file;
+    c->opts.user_agent = c->user_agent;
+    c->opts.relay_allow_list = (const char *const *)c->allow_list;
+    c->opts.relay_allow_list_count = c->allow_count;
+    if (c->opts.connect_timeout_ms == 0)
+        c->opts.connect_timeout_ms = DEFAULT_CONNECT_TIMEOUT_MS;
+    if (c->opts.request_timeout_ms == 0)
+        c->opts.request_timeout_ms = DEFAULT_REQUEST_TIMEOUT_MS;
+    if (c->opts.max_retries == 0)
+        c->opts.max_retries = DEFAULT_MAX_RETRIES;
+    else if (c->opts.max_retries == TIGRESS_RETRIES_NONE)
+        c->opts.max_retries = 0;
+    c->opts.allow_insecure_loopback = o->allow_insecure_loopback != 0;
+    return TIGRESS_OK;
+}
+
+static void free_options(tigress_client *c)
+{
+    for (size_t i = 0; i < c->allow_count; i++)
+        tigress__free(c->allow_list[i]);
+    tigress__free(c->allow_list);
+    tigress__free(c->ca_file);
+    tigress__free(c->user_agent);
+}
+
+static tigress_status init_sync(tigress_client *c)
+{
+    pthread_condattr_t attr;
+    int rc;
+
+    if (pthread_mutex_init(&c->lock, NULL) != 0)
+        return TIGRESS_E_NOMEM;
+    if (pthread_condattr_init(&attr) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        return TIGRESS_E_NOMEM;
+    }
+    /* Sleeps measure CLOCK_MONOTONIC so wall-clock jumps do not stretch them. */
+    rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    if (rc == 0)
+        rc = pthread_cond_init(&c->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (rc != 0) {
+        pthread_mutex_destroy(&c->lock);
+        return TIGRESS_E_NOMEM;
+    }
+    return TIGRESS_OK;
+}
+
+tigress_status tigress_client_new(tigress_client **out, const tigress_client_options *opts)
+{
+    const tigress_client_options defaults = TIGRESS_CLIENT_OPTIONS_INIT;
+    tigress_client *c;
+    tigress_status rc;
+
+    if (out == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_client_new: out is NULL");
+    *out = NULL;
+    if (!tigress__initialized())
+        return tigress__fail(TIGRESS_E_STATE, "call tigress_global_init() before tigress_client_new()");
+    if (opts == NULL)
+        opts = &defaults;
+    rc = check_options(opts);
+    if (rc != TIGRESS_OK)
+        return rc;
+    c = tigress__calloc(1, sizeof(*c));
+    if (c == NULL)
+        return tigress__fail(TIGRESS_E_NOMEM, "out of memory creating the client");
+    tigress__error_clear(&c->err);
+    atomic_init(&c->cancelled, false);
+    rc = copy_options(c, opts);
+    if (rc != TIGRESS_OK) {
+        free_options(c);
+        tigress__free(c);
+        return tigress__fail(rc, "out of memory copying the client options");
+    }
+    if (init_sync(c) != TIGRESS_OK) {
+        free_options(c);
+        tigress__free(c);
+        return tigress__fail(TIGRESS_E_NOMEM, "cannot create the client's lock");
+    }
+    if (opts->transport != NULL) {
+        c->transport = *opts->transport;
+    } else {
+        rc = tigress__curl_transport_new(&c->transport, c);
+        if (rc != TIGRESS_OK) {
+            c->transport.free = NULL;
+            tigress_client_free(c);
+            return tigress__fail(rc, "cannot create the libcurl transport");
+        }
+    }
+    c->opts.transport = &c->transport;
+    *out = c;
+    return TIGRESS_OK;
+}
+
+void tigress_client_free(tigress_client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->transport.free != NULL)
+        c->transport.free(c->transport.user_data);
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    free_options(c);
+    tigress__free(c);
+}
+
+const tigress_error *tigress_client_last_error(const tigress_client *c)
+{
+    if (c == NULL)
+        return tigress_error_last();
+    return &c->err.pub;
+}
+
+tigress_status tigress_client_cancel(tigress_client *c)
+{
+    if (c == NULL)
+        return TIGRESS_E_INVALID;
+    atomic_store(&c->cancelled, true);
+    pthread_mutex_lock(&c->lock);
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    /* Outside the lock: a transport's cancel may take its own locks. */
+    if (c->transport.cancel != NULL)
+        c->transport.cancel(c->transport.user_data);
+    return TIGRESS_OK;
+}
+
+tigress_status tigress_client_wake(tigress_client *c)
+{
+    if (c == NULL)
+        return TIGRESS_E_INVALID;
+    pthread_mutex_lock(&c->lock);
+    c->wake_pending = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    return TIGRESS_OK;
+}
+
+/* ---- internal accessors ---- */
+
+const tigress_client_options *tigress__client_options(const tigress_client *c)
+{
+    return &c->opts;
+}
+
+const tigress_transport *tigress__client_transport(const tigress_client *c)
+{
+    return &c->transport;
+}
+
+tigress__error_slot *tigress__client_error(tigress_client *c)
+{
+    return &c->err;
+}
+
+tigress_status tigress__client_fail(tigress_client *c, tigress_status code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    tigress__error_setv(&c->err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void tigress__client_begin(tigress_client *c)
+{
+    tigress__error_clear(&c->err);
+    atomic_store(&c->cancelled, false);
+}
+
+bool tigress__client_cancelled(tigress_client *c)
+{
+    return atomic_load(&c->cancelled);
+}
+
+/* With the test clock installed: one call to the fake sleep, cancel/wake checked around it. */
+static tigress_status fake_sleep(tigress_client *c, long ms, bool wakeable)
+{
+    bool woken;
+
+    pthread_mutex_lock(&c->lock);
+    woken = wakeable && c->wake_pending;
+    if (woken)
+        c->wake_pending = false;
+    pthread_mutex_unlock(&c->lock);
+    if (atomic_load(&c->cancelled))
+        return TIGRESS_E_CANCELLED;
+    if (woken)
+        return TIGRESS_OK;
+    g_sleep_fn(ms, g_clock_ud);
+    return atomic_load(&c->cancelled) ? TIGRESS_E_CANCELLED : TIGRESS_OK;
+}
+
+static tigress_status client_sleep(tigress_client *c, long ms, bool wakeable)
+{
+    struct timespec deadline;
+    tigress_status rc = TIGRESS_OK;
+
+    if (ms < 0)
+        ms = 0;
+    if (g_sleep_fn != NULL)
+        return fake_sleep(c, ms, wakeable);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += ms / 1000;
+    deadline.tv_nsec += (ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        if (atomic_load(&c->cancelled)) {
+            rc = TIGRESS_E_CANCELLED;
+            break;
+        }
+        if (wakeable && c->wake_pending) {
+            c->wake_pending = false;
+            break;
+        }
+        if (pthread_cond_timedwait(&c->cond, &c->lock, &deadline) != 0)
+            break; /* ETIMEDOUT: the time passed */
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (rc == TIGRESS_OK && atomic_load(&c->cancelled))
+        rc = TIGRESS_E_CANCELLED;
+    return rc;
+}
+
+tigress_status tigress__client_sleep(tigress_client *c, long ms)
+{
+    return client_sleep(c, ms, true);
+}
+
+tigress_status tigress__client_backoff(tigress_client *c, long ms)
+{
+    return client_sleep(c, ms, false);
+}
+
+/* ---- relay URL policy (C1, C15) ---- */
+
+static bool is_loopback(const char *host, size_t len)
+{
+    return (len == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
+           (len == 3 && strncmp(host, "::1", 3) == 0) ||
+           (len == 9 && strncasecmp(host, "localhost", 9) == 0);
+}
+
+static bool host_char_ok(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '.' || ch == '_';
+}
+
+/* Splits "scheme://host[:port]..." into the scheme and host (without brackets). */
+static tigress_status split_url(const char *url, const char **scheme, size_t *scheme_len,
+                                const char **host, size_t *host_len)
+{
+    const char *sep = strstr(url, "://"), *p, *end;
+
+    if (sep == NULL || sep == url)
+        return TIGRESS_E_URL;
+    *scheme = url;
+    *scheme_len = (size_t)(sep - url);
+    p = sep + 3;
+    end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(end - p)) != NULL)
+        return TIGRESS_E_URL; /* userinfo: a classic way to disguise the real host */
+    if (*p == '[') {
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        if (close == NULL)
+            return TIGRESS_E_URL;
+        *host = p + 1;
+        *host_len = (size_t)(close - p - 1);
+        p = close + 1;
+        for (size_t i = 0; i < *host_len; i++)
+            if (!((*host)[i] == ':' || (*host)[i] == '.' || host_char_ok((*host)[i])))
+                return TIGRESS_E_URL;
+    } else {
+        *host = p;
+        while (p < end && *p != ':') {
+            if (!host_char_ok(*p))
+                return TIGRESS_E_URL;
+            p++;
+        }
+        *host_len = (size_t)(p - *host);
+    }
+    if (p < end && *p == ':') {
+        p++;
+        if (p == end)
+            return TIGRESS_E_URL;
+        for (; p < end; p++)
+            if (*p < '0' || *p > '9')
+                return TIGRESS_E_URL;
+    }
+    if (p != end || *host_len == 0)
+        return TIGRESS_E_URL;
+    return TIGRESS_OK;
+}
+
+static bool on_allow_list(const tigress_client *c, const char *host, size_t len)
+{
+    for (size_t i = 0; i < c->allow_count; i++)
+        if (strlen(c->allow_list[i]) == len && strncasecmp(c->allow_list[i], host, len) == 0)
+            return true;
+    return false;
+}
+
+tigress_status tigress__client_check_relay(tigress_client *c, const char *url)
+{
+    const char *scheme, *host;
+    size_t scheme_len, host_len;
+
+    if (c == NULL)
+        return TIGRESS_E_INVALID;
+    if (url == NULL)
+        return tigress__client_fail(c, TIGRESS_E_INVALID, "relay URL is NULL");
+    if (split_url(url, &scheme, &scheme_len, &host, &host_len) != TIGRESS_OK)
+        return tigress__client_fail(c, TIGRESS_E_URL, "relay URL is malformed (need scheme://host)");
+    if (scheme_len == 4 && strncasecmp(scheme, "http", 4) == 0) {
+        if (!c->opts.allow_insecure_loopback || !is_loopback(host, host_len))
+            return tigress__client_fail(c, TIGRESS_E_INSECURE,
+                                        "relay URL must use https (plain http only to a loopback "
+                                        "host, and only with allow_insecure_loopback)");
+    } else if (!(scheme_len == 5 && strncasecmp(scheme, "https", 5) == 0)) {
+        return tigress__client_fail(c, TIGRESS_E_INSECURE, "relay URL must use https");
+    }
+    if (c->allow_list != NULL && !on_allow_list(c, host, host_len))
+        return tigress__client_fail(c, TIGRESS_E_NOT_ALLOWED,
+                                    "relay host \"%.*s\" is not on the allow-list",
+                                    (int)(host_len > 100 ? 100 : host_len), host);
+    return TIGRESS_OK;
+}
