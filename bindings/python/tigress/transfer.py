@@ -1,0 +1,266 @@
+"""One credential transfer, from either side (tigress_transfer)."""
+import ctypes
+import enum
+from ctypes import c_char_p, c_size_t, c_void_p
+from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple
+
+from . import _lib
+from ._status import AgainError
+from .keys import CallbackSlot, Signer, signer_vtable, verifier_vtable
+
+if TYPE_CHECKING:
+    from .client import Client
+
+
+class TransferState(enum.IntEnum):
+    """tigress_state: values never change."""
+    CREATED = 1
+    REDEEMED = 2
+    WAITING_FOR_PEER = 3
+    TXINFO_RECEIVED = 4
+    SIGNED = 5
+    COMPLETED = 6
+    REVOKED = 7
+    RELINQUISHED = 8
+    EXPIRED = 9
+    FAILED = 10
+
+
+class Role(enum.IntEnum):
+    """tigress_role."""
+    INITIATOR = 1
+    RECIPIENT = 2
+
+
+class PayloadType(enum.IntEnum):
+    """tigress_payload_type: how the payload is encrypted."""
+    XSALSA20_POLY1305 = 0
+    AES_128_GCM = 1
+    AES_256_GCM = 2
+
+
+class Transfer:
+    """A transfer created by Client.share(), Client.redeem() or Client.import_transfer().
+
+    It belongs to its client: calls are serialised with the client's other calls, the client's
+    cancel() ends a blocking call, and closing the client closes the transfer. Close it (or use
+    `with`) to wipe the Secret and content held by the library.
+    """
+
+    def __init__(self, client: "Client", handle: int, slot: CallbackSlot) -> None:
+        self._client = client
+        self._handle: Optional[int] = handle
+        self._slot = slot  # keeps verifier callbacks and keys alive as long as the transfer
+
+    # ---- lifetime ----------------------------------------------------------------------------
+
+    @property
+    def handle(self) -> int:
+        if not self._handle:
+            raise ValueError("Transfer is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Wipe and free the transfer (no network traffic). Idempotent."""
+        with self._client._lock:
+            if self._handle:
+                _lib.lib().tigress_transfer_free(self._handle)
+                self._handle = None
+                self._client._forget(self)
+
+    def __enter__(self) -> "Transfer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def _call(self, fn: Callable[..., int], *args: Any) -> int:
+        return self._client._call(fn, self.handle, *args, slot=self._slot)
+
+    # ---- accessors -----------------------------------------------------------------------------
+
+    def _str(self, name: str) -> Optional[str]:
+        return _lib.pystr(getattr(_lib.lib(), name)(self.handle))
+
+    @property
+    def state(self) -> TransferState:
+        return TransferState(_lib.lib().tigress_transfer_state(self.handle))
+
+    @property
+    def role(self) -> Role:
+        return Role(_lib.lib().tigress_transfer_role(self.handle))
+
+    @property
+    def is_stateful(self) -> bool:
+        return bool(_lib.lib().tigress_transfer_is_stateful(self.handle))
+
+    @property
+    def payload_type(self) -> PayloadType:
+        return PayloadType(_lib.lib().tigress_transfer_payload_type(self.handle))
+
+    @property
+    def mailbox_id(self) -> str:
+        return self._str("tigress_transfer_mailbox_id") or ""
+
+    @property
+    def share_url(self) -> Optional[str]:
+        """The Share URL with the Secret in its fragment: send it only to the Recipient."""
+        return self._str("tigress_transfer_share_url")
+
+    @property
+    def url(self) -> Optional[str]:
+        """The Share URL without the Secret (when the Secret is sent apart)."""
+        return self._str("tigress_transfer_url")
+
+    @property
+    def vertical(self) -> Optional[str]:
+        v = _lib.lib().tigress_transfer_vertical(self.handle)
+        return None if v in (b"", b"\0") else v.decode("ascii")
+
+    @property
+    def format(self) -> Optional[str]:
+        return self._str("tigress_transfer_format")
+
+    @property
+    def title(self) -> Optional[str]:
+        return self._str("tigress_transfer_title")
+
+    @property
+    def description(self) -> Optional[str]:
+        return self._str("tigress_transfer_description")
+
+    @property
+    def image_url(self) -> Optional[str]:
+        return self._str("tigress_transfer_image_url")
+
+    @property
+    def expires_at(self) -> int:
+        return int(_lib.lib().tigress_transfer_expires_at(self.handle))
+
+    @property
+    def push_supported(self) -> bool:
+        return bool(_lib.lib().tigress_transfer_push_supported(self.handle))
+
+    def secret(self) -> Optional[bytearray]:
+        """The raw Secret bytes (16 or 32), or None. A new bytearray: wipe it when done."""
+        L = _lib.lib()
+        s = L.tigress_transfer_secret(self.handle)
+        return _lib.copy_out(L.tigress_secret_bytes(s), L.tigress_secret_size(s)) if s else None
+
+    def secret_text(self) -> Optional[bytearray]:
+        """The Secret as Base64 text (ASCII), for sending apart. Wipe it when done."""
+        L = _lib.lib()
+        s = L.tigress_transfer_secret(self.handle)
+        return _lib.copy_cstr(L.tigress_secret_text(s)) if s else None
+
+    def content(self) -> Optional[bytearray]:
+        """The Provisioning Information content (UTF-8 JSON). Secret: wipe it when done."""
+        return _lib.copy_cstr(_lib.lib().tigress_transfer_content(self.handle))
+
+    def txinfo(self) -> Tuple[str, bytes]:
+        """(type, bytes) of the TxInfo sent (Recipient) or received (Initiator)."""
+        t, d, n = c_char_p(), c_void_p(), c_size_t()
+        self._call(_lib.lib().tigress_transfer_txinfo, ctypes.byref(t), ctypes.byref(d),
+                   ctypes.byref(n))
+        return (t.value or b"").decode("utf-8"), ctypes.string_at(d.value, n.value) if n.value else b""
+
+    def signature(self) -> Tuple[str, bytes]:
+        """(alg, bytes) of the signature sent (Initiator) or verified (Recipient)."""
+        a, s, n = c_char_p(), c_void_p(), c_size_t()
+        self._call(_lib.lib().tigress_transfer_signature, ctypes.byref(a), ctypes.byref(s),
+                   ctypes.byref(n))
+        return (a.value or b"").decode("utf-8"), ctypes.string_at(s.value, n.value) if n.value else b""
+
+    # ---- operations ----------------------------------------------------------------------------
+
+    def set_verifier(self, verifier: Any) -> None:
+        """Recipient: a 32-byte Ed25519 public key, or a Verifier, for the Initiator's signature."""
+        vt = verifier_vtable(verifier, self._slot)
+        self._call(_lib.lib().tigress_transfer_set_verifier, ctypes.byref(vt))
+
+    def update(self, txinfo_type: str, txinfo: bytes) -> None:
+        """Recipient, stateful: send Transaction Information to the Initiator."""
+        data = bytes(txinfo)
+        self._call(_lib.lib().tigress_transfer_update, txinfo_type.encode("utf-8"), data, len(data))
+
+    def approve(self, signer: Signer) -> None:
+        """Initiator, stateful: sign the received TxInfo with signer and send the signature.
+
+        signer is an Ed25519Key (signs in C) or any Signer; a Python signer runs on this thread.
+        """
+        vt = signer_vtable(signer, self._slot)
+        self._call(_lib.lib().tigress_transfer_approve, ctypes.byref(vt))
+
+    def poll(self) -> bool:
+        """Check the mailbox once: True when the state advanced, False when nothing is new."""
+        try:
+            self._call(_lib.lib().tigress_transfer_poll)
+        except AgainError:
+            return False
+        return True
+
+    def wait(self, timeout_ms: int = 0, *, long_poll: bool = True,
+             progress: Optional[Callable[[int, int], None]] = None) -> None:
+        """Block until the peer's next message or the end of the transfer.
+
+        timeout_ms=0 waits until the transfer expires. Client.cancel() from another thread ends
+        it with CancelledError; Client.wake() reads at once (call it when a push arrives).
+        progress(attempt, next_delay_ms) is called on this thread before each sleep.
+        """
+        L = _lib.lib()
+        opts = _lib.WaitOptions()
+        self._client._check_handle_less(L.tigress_transfer_wait_options_init(
+            ctypes.byref(opts), _lib.WAIT_OPTIONS_VERSION))
+        opts.timeout_ms = timeout_ms
+        opts.disable_long_poll = 0 if long_poll else 1
+        if progress is not None:
+            slot, client = self._slot, self._client
+
+            def on_progress(attempt, delay, _user):  # type: ignore[no-untyped-def]
+                if slot.exc is not None:
+                    return
+                try:
+                    progress(attempt, delay)
+                except BaseException as exc:  # stop the wait, then raise this from wait()
+                    slot.exc = exc
+                    client.cancel()
+
+            opts.progress = _lib.PROGRESS_FN(on_progress)
+        self._call(L.tigress_transfer_wait, ctypes.byref(opts))
+
+    def revoke(self) -> None:
+        """Initiator: delete the mailbox before completion."""
+        self._call(_lib.lib().tigress_transfer_revoke)
+
+    def relinquish(self) -> None:
+        """Recipient: give up the binding so another device can redeem."""
+        self._call(_lib.lib().tigress_transfer_relinquish)
+
+    def complete(self) -> None:
+        """Recipient: the credential is provisioned; delete the mailbox."""
+        self._call(_lib.lib().tigress_transfer_complete)
+
+    def export(self, *, without_secret: bool = False) -> bytearray:
+        """A blob to resume the transfer after a restart (Client.import_transfer()).
+
+        Unless without_secret, it holds the Secret and the content: keep it in a key store and
+        wipe the bytearray when done.
+        """
+        buf = _lib.Buf()
+        flags = _lib.EXPORT_WITHOUT_SECRET if without_secret else 0
+        try:
+            self._call(_lib.lib().tigress_transfer_export, flags, ctypes.byref(buf))
+            return _lib.copy_out(ctypes.cast(buf.ptr, c_void_p).value, buf.size)
+        finally:
+            _lib.lib().tigress_buf_dispose(ctypes.byref(buf))
+
+    def __repr__(self) -> str:
+        if not self._handle:
+            return "<tigress.Transfer closed>"
+        return f"<tigress.Transfer {self.role.name} {self.state.name} {self.mailbox_id}>"
