@@ -1,0 +1,52 @@
+# Reliability and security harness (issue 7): static analysis, valgrind, sanitizers, ABI guard.
+#
+#   make lint           cppcheck + clang-tidy over lib/ relay/ examples/ (tests/harness/lint.sh)
+#   make valgrind       every unit test, and every other suite that is an ELF program, under
+#                       valgrind memcheck (leaks: definite and indirect are errors)
+#   make valgrind-unit  the unit tests only under valgrind (part of make check)
+#   make sanitize-unit  the unit tests built with ASan+UBSan in $(BUILD)-san-unit and run
+#   make abi-check      abi/symbols.txt vs nm -D, abi/libtigress.abi vs abidw + abidiff
+#   make abi-baseline   rewrite abi/libtigress.abi and abi/symbols.txt from $(LIB_SO)
+#
+# Fragments later in the include order define UNIT_BINS and CHECK_SUITES, so recipes refer to
+# them (recipes are expanded late) and build them through a sub-make instead of listing them
+# as prerequisites here (prerequisites are expanded while this file is read).
+
+.PHONY: lint valgrind valgrind-unit sanitize-unit harness-unit-run abi-check abi-baseline
+
+lint:
+	@tests/harness/lint.sh $(BUILD)
+
+# Unit tests are the programs in $(UNIT_BINS); the other ELF suites (integration, relay
+# conformance, security) come from CHECK_SUITES. Scripts are skipped by valgrind.sh.
+valgrind:
+	@$(MAKE) --no-print-directory $(CHECK_BUILD)
+	@tests/harness/valgrind.sh $(sort $(UNIT_BINS) $(CHECK_SUITES))
+
+valgrind-unit:
+	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@tests/harness/valgrind.sh $(UNIT_BINS)
+
+# The sub-make sees SAN=1 and its own BUILD, so $(UNIT_BINS) there names the sanitized copies.
+sanitize-unit:
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(BUILD)-san-unit CFLAGS="-O1 -g" harness-unit-run
+
+harness-unit-run:
+	@$(MAKE) --no-print-directory $(UNIT_BINS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    tests/run-suites.sh $(UNIT_BINS)
+
+abi-check: $(LIB_SO)
+	@tests/harness/abi.sh check $(LIB_SO) $(BUILD)
+
+abi-baseline: $(LIB_SO)
+	@tests/harness/abi.sh baseline $(LIB_SO) $(BUILD)
+
+# While the tree is still being written, these join make check only with HARNESS_CHECK set
+# (make check HARNESS_CHECK="lint abi-check valgrind-unit").
+HARNESS_CHECK ?=
+# In make check. Not in the SAN=1 run (make sanitize): valgrind cannot run ASan programs, and
+# lint and the ABI guard do not depend on how the code is instrumented.
+ifneq ($(SAN),1)
+CHECK_EXTRA += $(HARNESS_CHECK)
+endif
