@@ -1,0 +1,228 @@
+/* Small helpers: time and duration parsing, hex, reading files into guarded memory. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+int64_t cli_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm), so that
+ * parsing needs neither timegm() nor the TZ environment. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int parse_rfc3339(const char *s, int64_t *out)
+{
+    int y, mo, d, h, mi, sec, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n == 0)
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return -1;
+    const char *p = s + n;
+    if (*p == '.') { /* fractional seconds: ignored */
+        p++;
+        while (isdigit((unsigned char)*p))
+            p++;
+    }
+    int64_t offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om, m = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5)
+            return -1;
+        offset = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
+        p += 1 + m;
+    } else {
+        return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    return 0;
+}
+
+/* "1h30m", "90s", "2d", "45" (seconds) -> seconds. */
+static int parse_duration_s(const char *s, int64_t *out)
+{
+    int64_t total = 0;
+    if (*s == '\0')
+        return -1;
+    while (*s) {
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        errno = 0;
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (errno || v < 0 || v > 100000000)
+            return -1;
+        int64_t unit;
+        switch (*end) {
+        case '\0': unit = 1; break;
+        case 's': unit = 1; end++; break;
+        case 'm': unit = 60; end++; break;
+        case 'h': unit = 3600; end++; break;
+        case 'd': unit = 86400; end++; break;
+        default: return -1;
+        }
+        total += v * unit;
+        s = end;
+    }
+    *out = total;
+    return 0;
+}
+
+int cli_parse_when(const char *text, int64_t now, int64_t *out)
+{
+    int64_t v;
+    if (strchr(text, '-') && parse_rfc3339(text, &v) == 0) {
+        *out = v;
+        return 0;
+    }
+    if (parse_duration_s(text, &v) == 0 && v > 0) {
+        *out = now + v;
+        return 0;
+    }
+    return -1;
+}
+
+int cli_parse_duration_ms(const char *text, long *out_ms)
+{
+    int64_t v;
+    if (parse_duration_s(text, &v) != 0 || v <= 0 || v > 30L * 86400)
+        return -1;
+    *out_ms = (long)(v * 1000);
+    return 0;
+}
+
+void cli_format_time(int64_t unix_s, char *buf, size_t size)
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, size, "%lld", (long long)unix_s);
+}
+
+void cli_hex_encode(const uint8_t *in, size_t len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * len] = '\0';
+}
+
+static int hex_val(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+long cli_hex_decode(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex);
+    while (n > 0 && isspace((unsigned char)hex[n - 1]))
+        n--;
+    if (n % 2 != 0 || n / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < n / 2; i++) {
+        int hi = hex_val(hex[2 * i]), lo = hex_val(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return (long)(n / 2);
+}
+
+/* Files we read hold the Secret, a key or credential content: keep them in guarded memory
+ * and wipe them when done. The size is stored in front so cli_secure_free() needs only p. */
+static char *secure_alloc(size_t n)
+{
+    size_t *p = sodium_malloc(sizeof(size_t) + n + 1);
+    if (p == NULL)
+        return NULL;
+    p[0] = n + 1;
+    return (char *)(p + 1);
+}
+
+void cli_secure_free(char *p)
+{
+    if (p == NULL)
+        return;
+    size_t *base = (size_t *)(void *)p - 1;
+    sodium_memzero(p, base[0]);
+    sodium_free(base);
+}
+
+char *cli_secure_strdup(const char *s)
+{
+    size_t n = strlen(s);
+    char *p = secure_alloc(n);
+    if (p != NULL)
+        memcpy(p, s, n + 1);
+    return p;
+}
+
+#define CLI_MAX_FILE (1024 * 1024)
+
+int cli_read_file(const char *path, char **out, size_t *out_len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    char *buf = secure_alloc(CLI_MAX_FILE);
+    if (buf == NULL) {
+        if (f != stdin) fclose(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t n = fread(buf, 1, CLI_MAX_FILE, f);
+    int err = ferror(f) ? EIO : 0;
+    if (!err && n == CLI_MAX_FILE && fgetc(f) != EOF)
+        err = EFBIG;
+    if (f != stdin)
+        fclose(f);
+    if (err) {
+        cli_secure_free(buf);
+        errno = err;
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (out_len)
+        *out_len = n;
+    return 0;
+}
+
+int cli_read_arg(const char *arg, char **out, size_t *out_len)
+{
+    if (arg[0] == '@')
+        return cli_read_file(arg + 1, out, out_len);
+    *out = cli_secure_strdup(arg);
+    if (*out == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (out_len)
+        *out_len = strlen(arg);
+    return 0;
+}
