@@ -1,0 +1,48 @@
+# Fuzz targets for the parsers: tests/fuzz/fuzz_<target>.c define LLVMFuzzerTestOneInput.
+#  - `make check` builds each with gcc plus replay_main.c ($(BUILD)/tests/fuzz/replay_<target>)
+#    and replays the committed corpora in tests/fuzz/corpus/<target>/ (suite: replay-corpora).
+#  - `make fuzz FUZZ_SECONDS=60` builds them with clang -fsanitize=fuzzer,address,undefined
+#    (Debian: clang, libfuzzer-14-dev) and runs each for FUZZ_SECONDS on a scratch copy of its
+#    corpus under $(BUILD)/fuzz/; crashes land in $(BUILD)/fuzz/artifacts/.
+FUZZ_TARGETS  := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_REPLAYS  := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/replay_%)
+FUZZ_SUITE    := $(BUILD)/tests/fuzz/replay-corpora
+FUZZ_SECONDS  ?= 60
+FUZZ_CC       ?= clang
+# Only the library files the targets reach, so that `make fuzz` does not depend on the rest.
+FUZZ_LIB_SRCS := lib/alloc.c lib/error.c lib/status.c lib/encoding.c lib/secret.c lib/crypto.c \
+                 lib/url.c
+
+CHECK_BUILD  += $(FUZZ_REPLAYS) $(FUZZ_SUITE)
+CHECK_SUITES += $(FUZZ_SUITE)
+
+$(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz.h $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay_main.c \
+	    $(BASE_LDFLAGS) $(LIB_A) $(LIB_LIBS)
+
+# run-suites.sh runs suites without arguments: this wrapper passes the binaries' directory.
+$(FUZZ_SUITE): tests/fuzz/replay.sh tests/fuzz/fuzz.mk
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec "%s" "%s"\n' "$(abspath tests/fuzz/replay.sh)" \
+	    "$(abspath $(BUILD)/tests/fuzz)" > $@
+	chmod +x $@
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIB_SRCS) lib/internal.h \
+                      lib/crypto_internal.h $(PUBLIC_HDRS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -Iinclude -Ilib -Itests/fuzz $(LIB_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LIB_LIBS)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  rm -rf $(BUILD)/fuzz/corpus/$$t; mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/artifacts; \
+	  cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus/$$t/; \
+	  echo "=== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	      -artifact_prefix=$(BUILD)/fuzz/artifacts/$$t- $(BUILD)/fuzz/corpus/$$t || exit 1; \
+	done
