@@ -1,0 +1,53 @@
+/*
+ * relay/store.c: picks the store backend from the configured location and releases the
+ * structs that every backend fills.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void store_mailbox_clear(store_mailbox *mb)
+{
+    if (mb == NULL)
+        return;
+    free(mb->payload_json);
+    free(mb->display_json);
+    free(mb->initiator_token_json);
+    free(mb->recipient_token_json);
+    memset(mb, 0, sizeof(*mb));
+}
+
+void store_reply_clear(store_reply *r)
+{
+    if (r == NULL)
+        return;
+    free(r->body);
+    r->body = NULL;
+}
+
+static void set_err(char *err, size_t err_len, const char *msg)
+{
+    if (err != NULL && err_len > 0)
+        snprintf(err, err_len, "%s", msg);
+}
+
+store *store_open(const store_config *cfg, char *err, size_t err_len)
+{
+    if (cfg == NULL || cfg->location == NULL || cfg->location[0] == '\0') {
+        set_err(err, err_len, "store location is empty");
+        return NULL;
+    }
+    /* The scheme is compared without case, as URL schemes are. */
+    if (strncasecmp(cfg->location, "redis://", 8) == 0) {
+#ifdef TIGRESS_HAVE_HIREDIS
+        return store_redis_open(cfg, err, err_len);
+#else
+        set_err(err, err_len, "redis backend not built (hiredis was not found at build time)");
+        return NULL;
+#endif
+    }
+    return store_sqlite_open(cfg, err, err_len);
+}

@@ -1,0 +1,573 @@
+/*
+ * relay/store_sqlite.c: the SQLite store backend (the relay's default).
+ *
+ * Durability: WAL with synchronous=FULL, so a COMMIT returns only once the WAL is on disk and
+ * an acknowledged write survives kill -9 or a power cut.
+ *
+ * Group commit (DESIGN 7): an fsync per request would cap the relay at a few thousand
+ * writes per second. One writer thread owns the write connection. A caller queues its write
+ * job and sleeps on its own condition variable; the writer takes every queued job, runs them
+ * all in ONE transaction (each inside a savepoint, so one job's failure rolls back only that
+ * job), commits once (one fsync for the whole batch) and only then wakes each caller with
+ * its result. While a batch is being written the next one queues up, so the batch size
+ * grows with the load by itself.
+ *
+ * Reads (peek, version, count, and a secure read that neither binds nor stores a token) run
+ * on a pool of read connections: in WAL mode they see the last committed state and never
+ * wait for the writer or its queue. A ":memory:" store has a single connection, which the
+ * writer and the readers share under a mutex.
+ */
+#include "store_sqlite_internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SQ_SCHEMA_VERSION 1
+#define SQ_MAX_BATCH 512      /* jobs per transaction: bounds a batch's latency */
+#define SQ_MAX_IDLE_READERS 16
+#define SQ_SWEEP_BATCH 500    /* rows per sweep transaction, so writers are not starved */
+#define SQ_DEFAULT_BUSY_MS 5000
+
+static const char sq_schema[] =
+    "CREATE TABLE IF NOT EXISTS mailboxes ("
+    " id TEXT PRIMARY KEY,"
+    " initiator_claim TEXT NOT NULL,"
+    " recipient_claim TEXT,"
+    " rights TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " display TEXT,"
+    " initiator_token TEXT,"
+    " recipient_token TEXT);"
+    "CREATE INDEX IF NOT EXISTS mailboxes_expires_at ON mailboxes(expires_at);"
+    /* Duplicate detection: the last Request-ID processed per Device Claim, gone with its
+     * mailbox. */
+    "CREATE TABLE IF NOT EXISTS requests ("
+    " claim TEXT PRIMARY KEY,"
+    " request_id TEXT NOT NULL,"
+    " mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
+    " response_body TEXT);"
+    "CREATE INDEX IF NOT EXISTS requests_mailbox_id ON requests(mailbox_id);";
+
+/* A queued write job and its waiting caller. */
+typedef struct sq_wait {
+    sq_job job;
+    bool done;
+    pthread_cond_t cv;
+    struct sq_wait *next;
+} sq_wait;
+
+typedef struct sq_store {
+    store base;
+    char *path;
+    bool memory;
+    int busy_ms;
+    sq_conn *wconn;             /* the writer thread's; in memory mode also the readers' */
+    pthread_mutex_t conn_mu;    /* memory mode: serialises use of wconn */
+    pthread_mutex_t pool_mu;
+    sq_conn *idle;              /* idle read connections */
+    int n_idle;
+    pthread_mutex_t q_mu;
+    pthread_cond_t q_cv;
+    sq_wait *head, *tail;
+    bool stopping;
+    pthread_t writer;
+    bool writer_started;
+} sq_store;
+
+static void set_err(char *err, size_t err_len, const char *what, int rc)
+{
+    if (err == NULL || err_len == 0)
+        return;
+    if (rc != SQLITE_OK)
+        snprintf(err, err_len, "sqlite store: %s: %s", what, sqlite3_errstr(rc));
+    else
+        snprintf(err, err_len, "sqlite store: %s", what);
+}
+
+static void conn_close(sq_conn *c)
+{
+    if (c == NULL)
+        return;
+    for (int i = 0; i < SQ_STMT_COUNT; i++)
+        sqlite3_finalize(c->st[i]);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+/* Opens a connection. The writer's creates the file and may write; readers only read. */
+static int conn_open(const sq_store *s, bool writer, sq_conn **out)
+{
+    sq_conn *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return SQLITE_NOMEM;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_busy_timeout(c->db, s->busy_ms);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(c->db,
+                          writer ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                   " PRAGMA secure_delete=FAST;"
+                                 : "PRAGMA query_only=ON;",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        conn_close(c);
+        return rc;
+    }
+    *out = c;
+    return SQLITE_OK;
+}
+
+static int user_version_cb(void *arg, int n, char **vals, char **names)
+{
+    (void)names;
+    if (n > 0 && vals[0] != NULL)
+        *(int *)arg = atoi(vals[0]);
+    return 0;
+}
+
+/* WAL mode, then the schema, created or checked under one write transaction. */
+static int init_schema(sq_store *s, char *err, size_t err_len)
+{
+    sqlite3 *db = s->wconn->db;
+    int rc;
+    if (!s->memory) {
+        sqlite3_stmt *st = NULL;
+        rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_step(st);
+        bool wal = rc == SQLITE_ROW &&
+                   strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+        sqlite3_finalize(st);
+        if (!wal) {
+            set_err(err, err_len, "cannot switch to WAL mode", rc == SQLITE_ROW ? 0 : rc);
+            return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
+        }
+    }
+    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        set_err(err, err_len, "cannot lock the database", rc);
+        return rc;
+    }
+    int ver = -1;
+    rc = sqlite3_exec(db, "PRAGMA user_version", user_version_cb, &ver, NULL);
+    if (rc == SQLITE_OK && ver > SQ_SCHEMA_VERSION) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        set_err(err, err_len, "database schema is newer than this relay", 0);
+        return SQLITE_ERROR;
+    }
+    if (rc == SQLITE_OK && ver < SQ_SCHEMA_VERSION) {
+        rc = sqlite3_exec(db, sq_schema, NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        set_err(err, err_len, "cannot create the schema", rc);
+    }
+    return rc;
+}
+
+/* ---- read connections ---------------------------------------------------------------- */
+
+static sq_conn *reader_get(sq_store *s, store_rc *src)
+{
+    if (s->memory) {
+        pthread_mutex_lock(&s->conn_mu);
+        return s->wconn;
+    }
+    pthread_mutex_lock(&s->pool_mu);
+    sq_conn *c = s->idle;
+    if (c != NULL) {
+        s->idle = c->next_idle;
+        s->n_idle--;
+    }
+    pthread_mutex_unlock(&s->pool_mu);
+    if (c == NULL) {
+        int rc = conn_open(s, false, &c);
+        if (rc != SQLITE_OK) {
+            *src = sq_map_rc(rc);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static void reader_put(sq_store *s, sq_conn *c)
+{
+    if (s->memory) {
+        pthread_mutex_unlock(&s->conn_mu);
+        return;
+    }
+    pthread_mutex_lock(&s->pool_mu);
+    if (s->n_idle < SQ_MAX_IDLE_READERS) {
+        c->next_idle = s->idle;
+        s->idle = c;
+        s->n_idle++;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&s->pool_mu);
+    conn_close(c);
+}
+
+/* ---- the group-commit writer ---------------------------------------------------------- */
+
+static int exec_cached(sq_conn *c, sq_stmt_id id)
+{
+    int rc;
+    sqlite3_stmt *st = sq_stmt(c, id, &rc);
+    if (st == NULL)
+        return rc;
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Undoes what a failed batch handed out and gives every job the batch's error. */
+static void fail_batch(sq_wait *batch, store_rc src)
+{
+    for (sq_wait *w = batch; w != NULL; w = w->next) {
+        if (w->job.dup != NULL)
+            store_reply_clear(w->job.dup);
+        if (w->job.out != NULL)
+            store_mailbox_clear(w->job.out);
+        w->job.rc = src;
+        w->job.removed = 0;
+    }
+}
+
+/* Runs one job inside the batch transaction, in its own savepoint. Returns false when the
+ * transaction as a whole is lost (SQLite rolled it back, or a savepoint step failed). */
+static bool run_one(sq_conn *c, sq_job *j)
+{
+    int rc = exec_cached(c, SQ_SAVEPOINT);
+    if (rc != SQLITE_OK) {
+        j->rc = sq_map_rc(rc);
+        return false;
+    }
+    sq_run_job(c, j);
+    if (sqlite3_get_autocommit(c->db))
+        return false; /* an I/O or memory error rolled back the whole transaction */
+    if (j->rc != STORE_OK && j->rc != STORE_DUPLICATE) {
+        if (exec_cached(c, SQ_ROLLBACK_TO) != SQLITE_OK)
+            return false;
+        if (j->out != NULL)
+            store_mailbox_clear(j->out);
+    }
+    return exec_cached(c, SQ_RELEASE) == SQLITE_OK;
+}
+
+static void run_batch(sq_store *s, sq_wait *batch)
+{
+    sq_conn *c = s->wconn;
+    if (s->memory)
+        pthread_mutex_lock(&s->conn_mu);
+    int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        fail_batch(batch, sq_map_rc(rc));
+        goto out;
+    }
+    for (sq_wait *w = batch; w != NULL; w = w->next) {
+        if (!run_one(c, &w->job)) {
+            rc = sqlite3_extended_errcode(c->db);
+            if (!sqlite3_get_autocommit(c->db))
+                sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            store_rc src = sq_map_rc(rc);
+            fail_batch(batch, src == STORE_OK ? STORE_UNAVAILABLE : src);
+            goto out;
+        }
+    }
+    /* The one fsync of the batch. Nobody has been told anything yet. */
+    rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        if (!sqlite3_get_autocommit(c->db))
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        fail_batch(batch, sq_map_rc(rc) == STORE_OK ? STORE_UNAVAILABLE : sq_map_rc(rc));
+    }
+out:
+    if (s->memory)
+        pthread_mutex_unlock(&s->conn_mu);
+}
+
+static void *writer_main(void *arg)
+{
+    sq_store *s = arg;
+    pthread_mutex_lock(&s->q_mu);
+    for (;;) {
+        while (s->head == NULL && !s->stopping)
+            pthread_cond_wait(&s->q_cv, &s->q_mu);
+        if (s->head == NULL)
+            break; /* stopping, and every queued job is done */
+        /* Take up to SQ_MAX_BATCH jobs off the queue. */
+        sq_wait *batch = s->head, *last = batch;
+        for (int n = 1; n < SQ_MAX_BATCH && last->next != NULL; n++)
+            last = last->next;
+        s->head = last->next;
+        if (s->head == NULL)
+            s->tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&s->q_mu);
+
+        run_batch(s, batch);
+
+        pthread_mutex_lock(&s->q_mu);
+        for (sq_wait *w = batch, *next; w != NULL; w = next) {
+            next = w->next; /* the caller owns w once done is set */
+            w->done = true;
+            pthread_cond_signal(&w->cv);
+        }
+    }
+    pthread_mutex_unlock(&s->q_mu);
+    return NULL;
+}
+
+/* Queues a write job and waits until its batch is committed (or has failed). */
+static store_rc submit(sq_store *s, sq_job *job)
+{
+    sq_wait w;
+    memset(&w, 0, sizeof(w));
+    w.job = *job;
+    if (pthread_cond_init(&w.cv, NULL) != 0)
+        return STORE_ERROR;
+    pthread_mutex_lock(&s->q_mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->q_mu);
+        pthread_cond_destroy(&w.cv);
+        return STORE_UNAVAILABLE;
+    }
+    if (s->tail != NULL)
+        s->tail->next = &w;
+    else
+        s->head = &w;
+    s->tail = &w;
+    pthread_cond_signal(&s->q_cv);
+    while (!w.done)
+        pthread_cond_wait(&w.cv, &s->q_mu);
+    pthread_mutex_unlock(&s->q_mu);
+    pthread_cond_destroy(&w.cv);
+    *job = w.job;
+    return job->rc;
+}
+
+/* ---- the vtable ------------------------------------------------------------------------ */
+
+static store_rc sq_create(store *st, const store_new_mailbox *mb, const char *request_id,
+                          const char *response_body, store_reply *dup)
+{
+    if (dup != NULL)
+        dup->body = NULL;
+    if (mb == NULL || mb->id == NULL || mb->initiator_claim == NULL || mb->rights == NULL ||
+        mb->payload_json == NULL)
+        return STORE_ERROR;
+    sq_job j = {.kind = SQ_JOB_CREATE, .mb = mb, .request_id = request_id,
+                .response_body = response_body, .dup = dup};
+    return submit((sq_store *)st, &j);
+}
+
+static store_rc sq_read(store *st, const char *id, const char *claim,
+                        const char *recipient_token_json, int64_t now, store_mailbox *out)
+{
+    sq_store *s = (sq_store *)st;
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (id == NULL || claim == NULL)
+        return STORE_ERROR;
+    store_rc src = STORE_OK;
+    bool need_writer = false;
+    sq_conn *c = reader_get(s, &src);
+    if (c == NULL)
+        return src;
+    src = sq_read_fast(c, id, claim, recipient_token_json, now, out, &need_writer);
+    reader_put(s, c);
+    if (src != STORE_OK || !need_writer)
+        return src;
+    /* Binding or storing the Recipient's token: the writer re-checks under its lock. */
+    sq_job j = {.kind = SQ_JOB_READ, .id = id, .claim = claim, .token_json = recipient_token_json,
+                .now = now, .out = out};
+    return submit(s, &j);
+}
+
+static store_rc sq_peek_op(store *st, const char *id, int64_t now, store_mailbox *out)
+{
+    sq_store *s = (sq_store *)st;
+    if (out == NULL)
+        return STORE_ERROR;
+    memset(out, 0, sizeof(*out));
+    if (id == NULL)
+        return STORE_ERROR;
+    store_rc src = STORE_OK;
+    sq_conn *c = reader_get(s, &src);
+    if (c == NULL)
+        return src;
+    src = sq_peek(c, id, now, out);
+    reader_put(s, c);
+    return src;
+}
+
+static store_rc sq_update(store *st, const char *id, const char *claim, const char *request_id,
+                          const char *payload_json, const char *token_json,
+                          const char *response_body, int64_t now, store_reply *dup,
+                          store_mailbox *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (dup != NULL)
+        dup->body = NULL;
+    if (id == NULL || claim == NULL || payload_json == NULL)
+        return STORE_ERROR;
+    sq_job j = {.kind = SQ_JOB_UPDATE, .id = id, .claim = claim, .request_id = request_id,
+                .payload_json = payload_json, .token_json = token_json,
+                .response_body = response_body, .now = now, .dup = dup, .out = out};
+    return submit((sq_store *)st, &j);
+}
+
+static store_rc sq_remove(store *st, const char *id, const char *claim, int64_t now)
+{
+    if (id == NULL || claim == NULL)
+        return STORE_ERROR;
+    sq_job j = {.kind = SQ_JOB_REMOVE, .id = id, .claim = claim, .now = now};
+    return submit((sq_store *)st, &j);
+}
+
+static store_rc sq_relinquish(store *st, const char *id, const char *claim,
+                              const char *request_id, const char *response_body, int64_t now,
+                              store_reply *dup)
+{
+    if (dup != NULL)
+        dup->body = NULL;
+    if (id == NULL || claim == NULL)
+        return STORE_ERROR;
+    sq_job j = {.kind = SQ_JOB_RELINQUISH, .id = id, .claim = claim, .request_id = request_id,
+                .response_body = response_body, .now = now, .dup = dup};
+    return submit((sq_store *)st, &j);
+}
+
+static uint64_t sq_version_op(store *st, const char *id, int64_t now)
+{
+    sq_store *s = (sq_store *)st;
+    store_rc src = STORE_OK;
+    if (id == NULL)
+        return 0;
+    sq_conn *c = reader_get(s, &src);
+    if (c == NULL)
+        return 0;
+    uint64_t v = sq_version(c, id, now);
+    reader_put(s, c);
+    return v;
+}
+
+/* Sweeps in transactions of SQ_SWEEP_BATCH rows, each queued like any write, so a large
+ * sweep never holds up the requests queued behind it for long. */
+static long sq_sweep_op(store *st, int64_t now)
+{
+    long total = 0;
+    for (;;) {
+        sq_job j = {.kind = SQ_JOB_SWEEP, .now = now, .limit = SQ_SWEEP_BATCH};
+        if (submit((sq_store *)st, &j) != STORE_OK)
+            return -1;
+        total += j.removed;
+        if (j.removed < SQ_SWEEP_BATCH)
+            return total;
+    }
+}
+
+/* Live means not yet expired by the wall clock; rows waiting for the sweep do not count. */
+static long sq_count_op(store *st)
+{
+    sq_store *s = (sq_store *)st;
+    store_rc src = STORE_OK;
+    sq_conn *c = reader_get(s, &src);
+    if (c == NULL)
+        return -1;
+    long n = sq_count(c, (int64_t)time(NULL));
+    reader_put(s, c);
+    return n;
+}
+
+static void sq_free(sq_store *s)
+{
+    while (s->idle != NULL) {
+        sq_conn *c = s->idle;
+        s->idle = c->next_idle;
+        conn_close(c);
+    }
+    conn_close(s->wconn); /* last close checkpoints the WAL into the database file */
+    pthread_cond_destroy(&s->q_cv);
+    pthread_mutex_destroy(&s->q_mu);
+    pthread_mutex_destroy(&s->pool_mu);
+    pthread_mutex_destroy(&s->conn_mu);
+    free(s->path);
+    free(s);
+}
+
+static void sq_close(store *st)
+{
+    sq_store *s = (sq_store *)st;
+    if (s->writer_started) {
+        pthread_mutex_lock(&s->q_mu);
+        s->stopping = true;
+        pthread_cond_signal(&s->q_cv);
+        pthread_mutex_unlock(&s->q_mu);
+        pthread_join(s->writer, NULL); /* it drains the queue first */
+    }
+    sq_free(s);
+}
+
+static const store_ops sq_ops = {
+    .create = sq_create,
+    .read = sq_read,
+    .peek = sq_peek_op,
+    .update = sq_update,
+    .remove = sq_remove,
+    .relinquish = sq_relinquish,
+    .version = sq_version_op,
+    .sweep = sq_sweep_op,
+    .count = sq_count_op,
+    .close = sq_close,
+};
+
+store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
+{
+    if (cfg == NULL || cfg->location == NULL || cfg->location[0] == '\0') {
+        set_err(err, err_len, "no database path", 0);
+        return NULL;
+    }
+    sq_store *s = calloc(1, sizeof(*s));
+    if (s == NULL || (s->path = strdup(cfg->location)) == NULL) {
+        free(s);
+        set_err(err, err_len, "out of memory", 0);
+        return NULL;
+    }
+    s->base.ops = &sq_ops;
+    s->memory = strcmp(cfg->location, ":memory:") == 0;
+    s->busy_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : SQ_DEFAULT_BUSY_MS;
+    pthread_mutex_init(&s->conn_mu, NULL);
+    pthread_mutex_init(&s->pool_mu, NULL);
+    pthread_mutex_init(&s->q_mu, NULL);
+    pthread_cond_init(&s->q_cv, NULL);
+
+    int rc = conn_open(s, true, &s->wconn);
+    if (rc != SQLITE_OK) {
+        set_err(err, err_len, "cannot open the database", rc);
+        sq_free(s);
+        return NULL;
+    }
+    if (init_schema(s, err, err_len) != SQLITE_OK) {
+        sq_free(s);
+        return NULL;
+    }
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+        set_err(err, err_len, "cannot start the writer thread", 0);
+        sq_free(s);
+        return NULL;
+    }
+    s->writer_started = true;
+    return &s->base;
+}

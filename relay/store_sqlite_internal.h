@@ -1,0 +1,90 @@
+/*
+ * relay/store_sqlite_internal.h: what the two halves of the SQLite backend share.
+ *
+ * store_sqlite.c owns the connections, the schema and the group-commit writer thread;
+ * store_sqlite_ops.c holds the SQL logic of each operation, written against one connection
+ * so that the writer (inside its batch transaction) and the readers run the same code.
+ */
+#ifndef TIGRESS_RELAY_STORE_SQLITE_INTERNAL_H
+#define TIGRESS_RELAY_STORE_SQLITE_INTERNAL_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+/* Every statement the backend runs; prepared once per connection, on first use. */
+typedef enum sq_stmt_id {
+    SQ_SEL_MAILBOX = 0,
+    SQ_SEL_PEEK,
+    SQ_SEL_VERSION,
+    SQ_SEL_DUP,
+    SQ_INS_MAILBOX,
+    SQ_PUT_REQUEST,
+    SQ_BIND,
+    SQ_SET_RTOKEN,
+    SQ_SET_ITOKEN,
+    SQ_SET_PAYLOAD,
+    SQ_DEL_MAILBOX,
+    SQ_RELINQUISH,
+    SQ_SWEEP,
+    SQ_COUNT,
+    SQ_SAVEPOINT,
+    SQ_RELEASE,
+    SQ_ROLLBACK_TO,
+    SQ_STMT_COUNT
+} sq_stmt_id;
+
+/* One SQLite connection and its statement cache. Used by one thread at a time. */
+typedef struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[SQ_STMT_COUNT];
+    struct sq_conn *next_idle;
+} sq_conn;
+
+/* Which operation a queued write job performs. */
+typedef enum sq_job_kind {
+    SQ_JOB_CREATE,
+    SQ_JOB_READ,
+    SQ_JOB_UPDATE,
+    SQ_JOB_REMOVE,
+    SQ_JOB_RELINQUISH,
+    SQ_JOB_SWEEP
+} sq_job_kind;
+
+/* A write job: the arguments of one store call (borrowed: the caller blocks until done). */
+typedef struct sq_job {
+    sq_job_kind kind;
+    const store_new_mailbox *mb;
+    const char *id;
+    const char *claim;
+    const char *request_id;
+    const char *response_body;
+    const char *payload_json;
+    const char *token_json;
+    int64_t now;
+    long limit;            /* sweep: rows per batch */
+    store_reply *dup;
+    store_mailbox *out;
+    /* results */
+    store_rc rc;
+    long removed;          /* sweep: rows deleted */
+} sq_job;
+
+/* Maps an SQLite result code to the store's: contention and I/O trouble are retryable. */
+store_rc sq_map_rc(int rc);
+
+/* Returns the cached statement `id` of `c`, reset and unbound, or NULL (rc in *rc). */
+sqlite3_stmt *sq_stmt(sq_conn *c, sq_stmt_id id, int *rc);
+
+/* The logic of one write job, run inside the writer's transaction (the caller adds the
+ * savepoint). Sets job->rc and the job's outputs. */
+void sq_run_job(sq_conn *c, sq_job *job);
+
+/* Read-only operations on any connection. */
+store_rc sq_read_fast(sq_conn *c, const char *id, const char *claim, const char *token_json,
+                      int64_t now, store_mailbox *out, bool *need_writer);
+store_rc sq_peek(sq_conn *c, const char *id, int64_t now, store_mailbox *out);
+uint64_t sq_version(sq_conn *c, const char *id, int64_t now);
+long sq_count(sq_conn *c, int64_t now);
+
+#endif /* TIGRESS_RELAY_STORE_SQLITE_INTERNAL_H */

@@ -1,0 +1,29 @@
+# Store unit tests (relay/store*.c), built straight from the store sources so they need
+# neither the HTTP layer nor relay/main.c:
+#   test_store         semantics of relay/store.h on every backend
+#   test_store_stress  concurrency, durability under SIGKILL, group-commit throughput
+# With hiredis installed (pkg-config hiredis) the Redis backend is built in as well.
+STORE_T_SRCS    := relay/store.c $(sort $(wildcard relay/store_sqlite*.c))
+STORE_T_HAVE_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo 1)
+ifeq ($(STORE_T_HAVE_HIREDIS),1)
+STORE_T_SRCS    += $(sort $(wildcard relay/store_redis*.c))
+STORE_T_DEFS    := -DTIGRESS_HAVE_HIREDIS
+STORE_T_PKGS    := sqlite3 hiredis cmocka
+else
+STORE_T_DEFS    :=
+STORE_T_PKGS    := sqlite3 cmocka
+endif
+STORE_T_HDRS    := $(wildcard relay/store*.h) tests/relay/store_fixture.h
+STORE_T_FIX     := tests/relay/store_fixture.c
+STORE_T_CFLAGS   = $(BASE_CFLAGS) $(STORE_T_DEFS) -Irelay -Itests/relay \
+                   $(shell pkg-config --cflags $(STORE_T_PKGS) 2>/dev/null)
+STORE_T_LIBS     = $(shell pkg-config --libs $(STORE_T_PKGS) 2>/dev/null) -lpthread
+STORE_T_BINS    := $(BUILD)/tests/relay/test_store $(BUILD)/tests/relay/test_store_stress
+
+CHECK_BUILD  += $(STORE_T_BINS)
+CHECK_SUITES += $(STORE_T_BINS)
+
+$(STORE_T_BINS): $(BUILD)/tests/relay/%: tests/relay/%.c $(STORE_T_FIX) $(STORE_T_SRCS) \
+                                        $(STORE_T_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(STORE_T_CFLAGS) -o $@ $< $(STORE_T_FIX) $(STORE_T_SRCS) $(BASE_LDFLAGS) $(STORE_T_LIBS)

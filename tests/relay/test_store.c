@@ -1,0 +1,691 @@
+/*
+ * tests/relay/test_store.c: the semantics of relay/store.h, run against every backend
+ * (SQLite in memory, SQLite on a file, and Redis when it is available).
+ * Requirement numbers (R..) are those of the protocol reference, section 10.1.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+#define ST(state) (((sf_fixture *)*(state))->s)
+
+static const char PAYLOAD2[] = "{\"type\":\"XSALSA20_POLY1305\",\"data\":\"BBBB\"}";
+static const char PAYLOAD3[] = "{\"type\":\"XSALSA20_POLY1305\",\"data\":\"CCCC\"}";
+static const char TOKEN_I[] = "{\"type\":\"webpush\",\"tokenData\":\"https://push/i\"}";
+static const char TOKEN_R[] = "{\"type\":\"webpush\",\"tokenData\":\"https://push/r\"}";
+static const char TOKEN_R2[] = "{\"type\":\"webpush\",\"tokenData\":\"https://push/r2\"}";
+
+static void new_id(char id[STORE_UUID_LEN + 1])
+{
+    static uint32_t n;
+    sf_uuid(id, 0x5eed0000u, ++n);
+}
+
+/* A live RWD mailbox owned by claim A. */
+static void make_rwd(store *s, char id[STORE_UUID_LEN + 1])
+{
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RWD", SF_LATER, NULL), STORE_OK);
+}
+
+static store_rc rd(store *s, const char *id, const char *claim)
+{
+    store_mailbox mb;
+    store_rc rc = s->ops->read(s, id, claim, NULL, SF_NOW, &mb);
+    store_mailbox_clear(&mb);
+    return rc;
+}
+
+static store_rc upd(store *s, const char *id, const char *claim, const char *rid,
+                    const char *payload)
+{
+    store_reply dup;
+    store_mailbox out;
+    store_rc rc = s->ops->update(s, id, claim, rid, payload, NULL, "{\"ok\":1}", SF_NOW, &dup,
+                                 &out);
+    store_reply_clear(&dup);
+    store_mailbox_clear(&out);
+    return rc;
+}
+
+static char *payload_of(store *s, const char *id, const char *claim)
+{
+    store_mailbox mb;
+    if (s->ops->read(s, id, claim, NULL, SF_NOW, &mb) != STORE_OK)
+        return NULL;
+    char *p = strdup(mb.payload_json);
+    store_mailbox_clear(&mb);
+    return p;
+}
+
+/* R4, R19, R22: what was created reads back byte for byte, for the Initiator. */
+static void test_store__create_then_read_by_initiator(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    store_new_mailbox nm = {.id = id, .initiator_claim = SF_CLAIM_A,
+                            .payload_json = "{\"type\":\"AEAD_AES_128_GCM\",\"data\":\"q83v\"}",
+                            .display_json = "{\"title\":\"T\",\"description\":\"D\",\"imageURL\":\"https://x\"}",
+                            .initiator_token_json = TOKEN_I, .rights = "RWD",
+                            .expires_at = SF_LATER};
+    store_reply dup;
+    assert_int_equal(s->ops->create(s, &nm, "r-1", "{\"urlLink\":\"u\"}", &dup), STORE_OK);
+    assert_null(dup.body);
+    store_mailbox mb;
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_string_equal(mb.id, id);
+    assert_string_equal(mb.rights, "RWD");
+    assert_int_equal(mb.expires_at, SF_LATER);
+    assert_int_equal(mb.version, 1);
+    assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
+    assert_false(mb.recipient_bound);
+    assert_string_equal(mb.payload_json, nm.payload_json);
+    assert_string_equal(mb.display_json, nm.display_json);
+    assert_string_equal(mb.initiator_token_json, TOKEN_I);
+    assert_null(mb.recipient_token_json);
+    store_mailbox_clear(&mb);
+    assert_null(mb.payload_json);
+}
+
+/* R11: the same Request-ID from the same claim is a duplicate: original body, nothing new. */
+static void test_store__create_duplicate_returns_original_body(void **state)
+{
+    store *s = ST(state);
+    char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1];
+    new_id(id1);
+    new_id(id2);
+    store_new_mailbox nm = {.id = id1, .initiator_claim = SF_CLAIM_A, .payload_json = PAYLOAD2,
+                            .display_json = "{}", .rights = "RD", .expires_at = SF_LATER};
+    store_reply dup;
+    assert_int_equal(s->ops->create(s, &nm, "req-1", "{\"urlLink\":\"first\"}", &dup), STORE_OK);
+    nm.id = id2;
+    assert_int_equal(s->ops->create(s, &nm, "req-1", "{\"urlLink\":\"second\"}", &dup),
+                     STORE_DUPLICATE);
+    assert_non_null(dup.body);
+    assert_string_equal(dup.body, "{\"urlLink\":\"first\"}");
+    store_reply_clear(&dup);
+    assert_null(dup.body);
+    assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_NOT_FOUND);
+    assert_int_equal(rd(s, id1, SF_CLAIM_A), STORE_OK);
+    /* A new Request-ID from the same claim is processed. */
+    assert_int_equal(s->ops->create(s, &nm, "req-2", "{}", &dup), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_OK);
+}
+
+/* R14: duplicate detection is per claim: another claim may reuse the Request-ID. */
+static void test_store__create_same_request_id_other_claim_is_processed(void **state)
+{
+    store *s = ST(state);
+    char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1];
+    new_id(id1);
+    new_id(id2);
+    assert_int_equal(sf_create(s, id1, SF_CLAIM_A, "RD", SF_LATER, "same"), STORE_OK);
+    assert_int_equal(sf_create(s, id2, SF_CLAIM_C, "RD", SF_LATER, "same"), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_C), STORE_OK);
+}
+
+/* R24, R27, R30: every operation on an unknown mailbox is NOT_FOUND. */
+static void test_store__unknown_mailbox_is_not_found(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    store_mailbox mb;
+    store_reply dup;
+    assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_NOT_FOUND);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "r", PAYLOAD2), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "r", "{}", SF_NOW, &dup),
+                     STORE_NOT_FOUND);
+    assert_int_equal(s->ops->version(s, id, SF_NOW), 0);
+}
+
+/* R20, R21: the first other claim to read binds as Recipient; any third claim is refused. */
+static void test_store__first_reader_binds_recipient(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    store_mailbox mb;
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
+    assert_true(mb.recipient_bound);
+    assert_non_null(mb.payload_json);
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
+    assert_int_equal(upd(s, id, SF_CLAIM_C, "r1", PAYLOAD2), STORE_UNAUTHORIZED);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_C, SF_NOW), STORE_UNAUTHORIZED);
+    /* The bound Recipient keeps reading; so does the Initiator (R22). */
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
+    assert_true(mb.recipient_bound);
+    store_mailbox_clear(&mb);
+}
+
+/* Protocol 3.2: the Initiator reading its own mailbox never binds it as Recipient. */
+static void test_store__initiator_read_never_binds(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    store_mailbox mb;
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, TOKEN_R, SF_NOW, &mb), STORE_OK);
+    assert_false(mb.recipient_bound);
+    assert_null(mb.recipient_token_json); /* the Initiator's body token is not a Recipient's */
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+}
+
+/* DESIGN 3.4: a token sent with the secure read is stored for the (new) Recipient. */
+static void test_store__read_stores_recipient_token(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    store_mailbox mb;
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, TOKEN_R, SF_NOW, &mb), STORE_OK);
+    assert_string_equal(mb.recipient_token_json, TOKEN_R);
+    store_mailbox_clear(&mb);
+    /* A later read by the bound Recipient replaces it. */
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, TOKEN_R2, SF_NOW, &mb), STORE_OK);
+    assert_string_equal(mb.recipient_token_json, TOKEN_R2);
+    store_mailbox_clear(&mb);
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_string_equal(mb.recipient_token_json, TOKEN_R2);
+    assert_null(mb.initiator_token_json);
+    store_mailbox_clear(&mb);
+    /* A refused claim stores nothing. */
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, TOKEN_R, SF_NOW, &mb), STORE_UNAUTHORIZED);
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_string_equal(mb.recipient_token_json, TOKEN_R2);
+    store_mailbox_clear(&mb);
+}
+
+/* R29, DESIGN 3.9: the preview shows display data and expiry, and never binds. */
+static void test_store__peek_shows_display_and_never_binds(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    store_mailbox mb;
+    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_OK);
+    assert_string_equal(mb.id, id);
+    assert_int_equal(mb.expires_at, SF_LATER);
+    assert_non_null(mb.display_json);
+    assert_non_null(strstr(mb.display_json, "\"title\":\"Key\""));
+    assert_null(mb.payload_json);
+    assert_null(mb.initiator_token_json);
+    assert_int_equal(mb.caller, STORE_PARTY_NONE);
+    store_mailbox_clear(&mb);
+    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_OK);
+    store_mailbox_clear(&mb);
+    /* Still unbound: the first secure reader becomes the Recipient. */
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
+    store_mailbox_clear(&mb);
+}
+
+/* R16, DESIGN 3.6: without R nobody reads, and a refused read does not bind. */
+static void test_store__rights_without_read_refuse_and_do_not_bind(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    store_reply dup;
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "WD", SF_LATER, NULL), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_UNAUTHORIZED);
+    /* B was not bound: relinquishing finds no Recipient. */
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "r", "{}", SF_NOW, &dup),
+                     STORE_CONFLICT);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, NULL, PAYLOAD2), STORE_OK);
+}
+
+/* R16, DESIGN 3.6: rights RD refuse Update to both parties; the payload is unchanged. */
+static void test_store__rights_rd_refuse_update_for_both_parties(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RD", SF_LATER, NULL), STORE_OK);
+    char *before = payload_of(s, id, SF_CLAIM_B); /* binds B */
+    assert_non_null(before);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "u1", PAYLOAD2), STORE_UNAUTHORIZED);
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "u2", PAYLOAD2), STORE_UNAUTHORIZED);
+    char *after = payload_of(s, id, SF_CLAIM_A);
+    assert_string_equal(before, after);
+    assert_int_equal(s->ops->version(s, id, SF_NOW), 1);
+    free(before);
+    free(after);
+    /* D is there: the Recipient completes. */
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_OK);
+}
+
+/* R16: rights RW refuse Delete to both parties; the mailbox survives. */
+static void test_store__rights_rw_refuse_delete(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RW", SF_LATER, NULL), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_OK);
+}
+
+/* R23, R25, R26: both parties update, back to back, many times; each bumps the version
+ * and replaces the payload; *out describes the mailbox after the update. */
+static void test_store__updates_replace_payload_and_bump_version(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1], rid[40], payload[80];
+    make_rwd(s, id);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    const char *who[] = {SF_CLAIM_A, SF_CLAIM_A, SF_CLAIM_B, SF_CLAIM_A, SF_CLAIM_B, SF_CLAIM_B,
+                         SF_CLAIM_A, SF_CLAIM_B, SF_CLAIM_A, SF_CLAIM_B, SF_CLAIM_A, SF_CLAIM_B};
+    for (unsigned i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+        snprintf(rid, sizeof(rid), "req-%u", i);
+        snprintf(payload, sizeof(payload), "{\"type\":\"X\",\"data\":\"%u\"}", i);
+        store_reply dup;
+        store_mailbox out;
+        assert_int_equal(s->ops->update(s, id, who[i], rid, payload, NULL, "{}", SF_NOW, &dup,
+                                        &out),
+                         STORE_OK);
+        assert_null(dup.body);
+        assert_int_equal(out.version, i + 2);
+        assert_string_equal(out.payload_json, payload);
+        assert_int_equal(out.caller, strcmp(who[i], SF_CLAIM_A) == 0 ? STORE_PARTY_INITIATOR
+                                                                     : STORE_PARTY_RECIPIENT);
+        store_mailbox_clear(&out);
+        assert_int_equal(s->ops->version(s, id, SF_NOW), i + 2);
+        char *p = payload_of(s, id, i % 2 ? SF_CLAIM_A : SF_CLAIM_B);
+        assert_string_equal(p, payload);
+        free(p);
+    }
+}
+
+/* R24, R21: an Update by a claim that is neither party is refused, also before binding. */
+static void test_store__update_by_stranger_is_unauthorized(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "x", PAYLOAD2), STORE_UNAUTHORIZED);
+    /* An Update never binds: B can still bind by reading, and C is then a stranger. */
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(upd(s, id, SF_CLAIM_C, "x", PAYLOAD2), STORE_UNAUTHORIZED);
+    assert_int_equal(s->ops->version(s, id, SF_NOW), 1);
+}
+
+/* R12: a repeated Update (same claim, same Request-ID) is a duplicate and changes nothing. */
+static void test_store__update_duplicate_keeps_first_payload(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    store_reply dup;
+    store_mailbox out;
+    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "u-1", PAYLOAD2, NULL, "{\"n\":1}", SF_NOW,
+                                    &dup, &out),
+                     STORE_OK);
+    store_mailbox_clear(&out);
+    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "u-1", PAYLOAD3, TOKEN_I, "{\"n\":2}",
+                                    SF_NOW, &dup, &out),
+                     STORE_DUPLICATE);
+    assert_string_equal(dup.body, "{\"n\":1}");
+    store_reply_clear(&dup);
+    store_mailbox_clear(&out);
+    char *p = payload_of(s, id, SF_CLAIM_A);
+    assert_string_equal(p, PAYLOAD2);
+    free(p);
+    assert_int_equal(s->ops->version(s, id, SF_NOW), 2);
+    /* Only the last Request-ID is remembered (protocol 2.8.3). */
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "u-2", PAYLOAD3), STORE_OK);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "u-1", PAYLOAD2), STORE_OK);
+    assert_int_equal(s->ops->version(s, id, SF_NOW), 4);
+}
+
+/* R14: the same Request-ID from the other party is a different request. */
+static void test_store__update_same_request_id_other_claim_is_processed(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "shared", PAYLOAD2), STORE_OK);
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "shared", PAYLOAD3), STORE_OK);
+    char *p = payload_of(s, id, SF_CLAIM_A);
+    assert_string_equal(p, PAYLOAD3);
+    free(p);
+}
+
+/* Without a Request-ID there is no duplicate detection: both updates apply. */
+static void test_store__update_without_request_id_always_applies(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, NULL, PAYLOAD2), STORE_OK);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, NULL, PAYLOAD2), STORE_OK);
+    assert_int_equal(s->ops->version(s, id, SF_NOW), 3);
+}
+
+/* Protocol 3.1: an Update stores the caller's token, for its own side only. */
+static void test_store__update_stores_callers_token(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    store_reply dup;
+    store_mailbox out;
+    assert_int_equal(s->ops->update(s, id, SF_CLAIM_B, "1", PAYLOAD2, TOKEN_R, "{}", SF_NOW, &dup,
+                                    &out),
+                     STORE_OK);
+    assert_string_equal(out.recipient_token_json, TOKEN_R);
+    assert_null(out.initiator_token_json);
+    store_mailbox_clear(&out);
+    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "2", PAYLOAD3, TOKEN_I, "{}", SF_NOW, &dup,
+                                    &out),
+                     STORE_OK);
+    assert_string_equal(out.initiator_token_json, TOKEN_I);
+    assert_string_equal(out.recipient_token_json, TOKEN_R);
+    store_mailbox_clear(&out);
+    /* No token in the Update: the stored one stays. */
+    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "3", PAYLOAD2, NULL, "{}", SF_NOW, &dup,
+                                    &out),
+                     STORE_OK);
+    assert_string_equal(out.initiator_token_json, TOKEN_I);
+    store_mailbox_clear(&out);
+}
+
+static void assert_all_not_found(store *s, const char *id)
+{
+    store_mailbox mb;
+    store_reply dup;
+    assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_NOT_FOUND);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_NOT_FOUND);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "z", PAYLOAD2), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "z", "{}", SF_NOW, &dup),
+                     STORE_NOT_FOUND);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->version(s, id, SF_NOW), 0);
+}
+
+/* R27: Delete by the Initiator; afterwards every operation is NOT_FOUND, a second Delete too. */
+static void test_store__remove_by_initiator_then_everything_not_found(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_OK);
+    assert_all_not_found(s, id);
+}
+
+/* R27, stateless flow: the bound Recipient completes with Delete. */
+static void test_store__remove_by_recipient(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RD", SF_LATER, "c1"), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_OK);
+    assert_all_not_found(s, id);
+    /* Its duplicate-detection row went with it: the Create's Request-ID is free again. */
+    char id2[STORE_UUID_LEN + 1];
+    new_id(id2);
+    assert_int_equal(sf_create(s, id2, SF_CLAIM_A, "RD", SF_LATER, "c1"), STORE_OK);
+}
+
+/* R28: Delete with a wrong claim (or by an unbound would-be Recipient) is refused. */
+static void test_store__remove_by_stranger_is_refused_and_mailbox_survives(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_C, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+}
+
+/* R32: after Relinquish a new claim can bind; the old Recipient is a stranger. */
+static void test_store__relinquish_lets_a_new_recipient_bind(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    make_rwd(s, id);
+    store_mailbox mb;
+    store_reply dup;
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, TOKEN_R, SF_NOW, &mb), STORE_OK);
+    store_mailbox_clear(&mb);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel-1", "{\"r\":1}", SF_NOW, &dup),
+                     STORE_OK);
+    assert_null(dup.body);
+    /* The binding and the Recipient's token are gone; payload and expiry stay (2.7). */
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_false(mb.recipient_bound);
+    assert_null(mb.recipient_token_json);
+    assert_int_equal(mb.expires_at, SF_LATER);
+    assert_int_equal(mb.version, 1);
+    store_mailbox_clear(&mb);
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_UNAUTHORIZED);
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "u", PAYLOAD2), STORE_UNAUTHORIZED);
+}
+
+/* R33: Relinquish by the Initiator or a stranger is refused; with nobody bound it is a
+ * conflict; the binding is untouched by refused attempts. */
+static void test_store__relinquish_refusals(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    store_reply dup;
+    make_rwd(s, id);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "1", "{}", SF_NOW, &dup),
+                     STORE_CONFLICT);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_A, "2", "{}", SF_NOW, &dup),
+                     STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_A, "3", "{}", SF_NOW, &dup),
+                     STORE_UNAUTHORIZED);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_C, "4", "{}", SF_NOW, &dup),
+                     STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
+}
+
+/* R13: a repeated Relinquish is a duplicate (original body) and changes nothing more, even
+ * though the claim is no longer bound; a genuinely new one by the ex-Recipient is refused. */
+static void test_store__relinquish_duplicate(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    store_reply dup;
+    make_rwd(s, id);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel", "{\"done\":1}", SF_NOW, &dup),
+                     STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_OK); /* C binds in between */
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel", "{\"x\":2}", SF_NOW, &dup),
+                     STORE_DUPLICATE);
+    assert_string_equal(dup.body, "{\"done\":1}");
+    store_reply_clear(&dup);
+    assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_OK); /* C is still bound */
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel2", "{}", SF_NOW, &dup),
+                     STORE_UNAUTHORIZED);
+}
+
+/* R18: a mailbox whose expiry has passed is NOT_FOUND for everything before any sweep. */
+static void test_store__expired_is_not_found_before_sweep(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RWD", SF_NOW + 10, NULL), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    store_mailbox mb;
+    /* expires_at == now is already expired. */
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW + 10, &mb), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, NULL, SF_NOW + 11, &mb), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->peek(s, id, SF_NOW + 10, &mb), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->version(s, id, SF_NOW + 10), 0);
+    store_reply dup;
+    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "u", PAYLOAD2, NULL, "{}", SF_NOW + 10,
+                                    &dup, &mb),
+                     STORE_NOT_FOUND);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "r", "{}", SF_NOW + 10, &dup),
+                     STORE_NOT_FOUND);
+    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW + 10), STORE_NOT_FOUND);
+    /* Nothing was changed by the refused calls: one second earlier it is intact. */
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW + 9, &mb), STORE_OK);
+    assert_int_equal(mb.version, 1);
+    assert_true(mb.recipient_bound);
+    store_mailbox_clear(&mb);
+}
+
+/* R18: sweep removes exactly the expired mailboxes (in several batches) and reports how
+ * many; count() sees only live ones. */
+static void test_store__sweep_removes_expired_and_counts(void **state)
+{
+    store *s = ST(state);
+    int64_t now = (int64_t)time(NULL);
+    char id[STORE_UUID_LEN + 1];
+    enum { EXPIRED = 1203, LIVE = 37 };
+    for (uint32_t i = 0; i < EXPIRED + LIVE; i++) {
+        sf_uuid(id, 0x5ee90000u, i);
+        assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RD", i < EXPIRED ? now - 5 : now + 3600,
+                                   NULL),
+                         STORE_OK);
+    }
+    assert_int_equal(s->ops->count(s), LIVE);
+    assert_int_equal(s->ops->sweep(s, now), EXPIRED);
+    assert_int_equal(s->ops->sweep(s, now), 0);
+    assert_int_equal(s->ops->count(s), LIVE);
+    sf_uuid(id, 0x5ee90000u, EXPIRED);
+    store_mailbox mb;
+    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, now, &mb), STORE_OK);
+    store_mailbox_clear(&mb);
+    /* Later, everything is expired. */
+    assert_int_equal(s->ops->sweep(s, now + 3600), LIVE);
+    assert_int_equal(s->ops->count(s), 0);
+}
+
+/* Every store_rc the contract names, each produced by a real call. */
+static void test_store__every_rc_is_reachable(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    store_reply dup;
+    store_mailbox mb;
+    make_rwd(s, id);
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "a", PAYLOAD2), STORE_OK);
+    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "a", PAYLOAD2, NULL, "{}", SF_NOW, &dup,
+                                    &mb),
+                     STORE_DUPLICATE);
+    store_reply_clear(&dup);
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, "00000000-0000-4000-8000-000000000000", SF_CLAIM_A), STORE_NOT_FOUND);
+    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "b", "{}", SF_NOW, &dup),
+                     STORE_CONFLICT);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
+    /* A second mailbox with an id that exists already is a store error, not a success. */
+    assert_int_equal(sf_create(s, id, SF_CLAIM_D, "RD", SF_LATER, "d"), STORE_ERROR);
+    assert_int_equal(rd(s, id, SF_CLAIM_D), STORE_UNAUTHORIZED);
+    /* The failed Create left no duplicate-detection row behind. */
+    char id2[STORE_UUID_LEN + 1];
+    new_id(id2);
+    assert_int_equal(sf_create(s, id2, SF_CLAIM_D, "RD", SF_LATER, "d"), STORE_OK);
+}
+
+/* store_open picks the backend from the location; errors name no secret. */
+static void test_store__open_dispatch_and_errors(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    store_config cfg = {.location = "", .busy_timeout_ms = 10};
+    assert_null(store_open(&cfg, err, sizeof(err)));
+    assert_true(strlen(err) > 0);
+    cfg.location = "/nonexistent-dir-for-tigress-tests/x.db";
+    err[0] = '\0';
+    assert_null(store_open(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "sqlite store"));
+#ifndef TIGRESS_HAVE_HIREDIS
+    cfg.location = "redis://127.0.0.1:1/0";
+    err[0] = '\0';
+    assert_null(store_open(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "redis backend not built"));
+#endif
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, sf_setup, sf_teardown)
+#define STORE_SEMANTICS_TESTS                                                                   \
+    T(test_store__create_then_read_by_initiator),                                               \
+    T(test_store__create_duplicate_returns_original_body),                                      \
+    T(test_store__create_same_request_id_other_claim_is_processed),                             \
+    T(test_store__unknown_mailbox_is_not_found),                                                \
+    T(test_store__first_reader_binds_recipient),                                                \
+    T(test_store__initiator_read_never_binds),                                                  \
+    T(test_store__read_stores_recipient_token),                                                 \
+    T(test_store__peek_shows_display_and_never_binds),                                          \
+    T(test_store__rights_without_read_refuse_and_do_not_bind),                                  \
+    T(test_store__rights_rd_refuse_update_for_both_parties),                                    \
+    T(test_store__rights_rw_refuse_delete),                                                     \
+    T(test_store__updates_replace_payload_and_bump_version),                                    \
+    T(test_store__update_by_stranger_is_unauthorized),                                          \
+    T(test_store__update_duplicate_keeps_first_payload),                                        \
+    T(test_store__update_same_request_id_other_claim_is_processed),                             \
+    T(test_store__update_without_request_id_always_applies),                                    \
+    T(test_store__update_stores_callers_token),                                                 \
+    T(test_store__remove_by_initiator_then_everything_not_found),                               \
+    T(test_store__remove_by_recipient),                                                         \
+    T(test_store__remove_by_stranger_is_refused_and_mailbox_survives),                          \
+    T(test_store__relinquish_lets_a_new_recipient_bind),                                        \
+    T(test_store__relinquish_refusals),                                                         \
+    T(test_store__relinquish_duplicate),                                                        \
+    T(test_store__expired_is_not_found_before_sweep),                                           \
+    T(test_store__sweep_removes_expired_and_counts),                                            \
+    T(test_store__every_rc_is_reachable)
+
+int main(void)
+{
+    int failed = 0;
+    const struct CMUnitTest common[] = {
+        cmocka_unit_test(test_store__open_dispatch_and_errors),
+    };
+    const struct CMUnitTest semantics_mem[] = {STORE_SEMANTICS_TESTS};
+    const struct CMUnitTest semantics_file[] = {STORE_SEMANTICS_TESTS};
+    failed += cmocka_run_group_tests_name("store", common, NULL, NULL);
+    failed += cmocka_run_group_tests_name("store sqlite :memory:", semantics_mem,
+                                          sf_group_sqlite_memory, sf_group_teardown);
+    failed += cmocka_run_group_tests_name("store sqlite file", semantics_file,
+                                          sf_group_sqlite_file, sf_group_teardown);
+    const char *why = NULL;
+    if (sf_redis_available(&why)) {
+        const struct CMUnitTest semantics_redis[] = {STORE_SEMANTICS_TESTS};
+        failed += cmocka_run_group_tests_name("store redis", semantics_redis, sf_group_redis,
+                                              sf_group_teardown);
+    } else {
+        printf("[  SKIP    ] store redis group: %s\n", why);
+    }
+    return failed == 0 ? 0 : 1;
+}
