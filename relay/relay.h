@@ -1,0 +1,198 @@
+/*
+ * relay/relay.h: what the modules of tigress-relay share. Nothing here is public API; the relay
+ * links no libtigress code (it speaks the wire protocol only).
+ *
+ * Modules: main.c (options, exit codes), server.c (libmicrohttpd daemons), routes.c (the six
+ * endpoints), validate.c (request JSON), preview.c (HTML page), ratelimit.c, log.c, metrics.c,
+ * longpoll.c, push.c.
+ */
+#ifndef TIGRESS_RELAY_H
+#define TIGRESS_RELAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct MHD_Connection;
+
+/* Exit codes (documented in --help and relay/README.md). */
+enum relay_exit {
+    RELAY_EXIT_OK = 0,
+    RELAY_EXIT_USAGE = 64,     /* bad command line or option value */
+    RELAY_EXIT_CONFIG = 65,    /* config file unreadable or invalid */
+    RELAY_EXIT_TLS = 66,       /* certificate or key unreadable or rejected */
+    RELAY_EXIT_LISTEN = 69,    /* cannot bind/listen (port in use, bad address) */
+    RELAY_EXIT_STORE = 70      /* store cannot be opened */
+};
+
+enum relay_attestation { RELAY_ATTEST_NONE = 0, RELAY_ATTEST_REQUIRE = 1 };
+
+enum relay_log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+/* Every option; defaults in main.c. Strings are owned by the config (freed by config_free). */
+typedef struct relay_config {
+    char *listen;              /* ADDR:PORT */
+    char *public_url;          /* base of urlLink and og:url, no trailing slash */
+    char *store_path;
+    char *cert_file;
+    char *key_file;
+    bool insecure_loopback;
+    size_t max_body;
+    long max_expiry;           /* seconds */
+    long default_expiry;       /* seconds */
+    double rate_limit;         /* requests per second per client; 0 = off */
+    double rate_burst;
+    unsigned max_connections;
+    unsigned connection_timeout; /* seconds */
+    unsigned threads;
+    char *metrics_listen;      /* ADDR:PORT or NULL */
+    unsigned sweep_interval;   /* seconds */
+    int log_level;
+    char *push_gateway;        /* Sygnal-style gateway URL or NULL */
+    char *push_allow;          /* comma-separated host names/addresses or NULL */
+    char *push_ca;             /* CA file for outbound push TLS (tests, private gateways) */
+    int attestation;
+    unsigned max_wait;         /* long-poll upper bound, seconds */
+} relay_config;
+
+/* ---- log.c ---- */
+void relay_log_init(int level);
+void relay_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Writes a 16-hex-digit keyed hash of a mailbox ID (key rotates daily) into out[17]. */
+void relay_log_mailbox_hash(const char *id, char out[17]);
+/* One structured line per request. id may be NULL. */
+void relay_log_request(const char *method, const char *route, unsigned status,
+                       double latency_ms, const char *id);
+
+/* ---- ratelimit.c ---- */
+typedef struct ratelimit ratelimit;
+ratelimit *ratelimit_new(double rate, double burst);
+void ratelimit_free(ratelimit *rl);
+/* Takes one token for the client address (raw sockaddr bytes, kept hashed in memory only).
+ * Returns 0 when allowed, else the number of seconds to wait (>= 1). */
+unsigned ratelimit_take(ratelimit *rl, const void *addr, size_t addr_len);
+
+/* ---- validate.c ---- */
+typedef struct create_request {
+    char *payload_json;
+    char *display_json;
+    char *token_json;          /* NULL when absent */
+    char token_type[64];       /* "" when absent */
+    char rights[4];            /* canonical order, subset of "RWD" */
+    int64_t expires_at;
+} create_request;
+
+typedef struct update_request {
+    char *payload_json;
+    char *token_json;
+    char token_type[64];
+} update_request;
+
+/* Each returns NULL on success, or a static message naming the problem (for a 400). */
+const char *validate_create(const char *body, size_t len, int64_t now, long max_expiry,
+                            long default_expiry, create_request *out);
+void create_request_clear(create_request *r);
+const char *validate_update(const char *body, size_t len, update_request *out);
+void update_request_clear(update_request *r);
+/* Secure-read body: empty, or {"notificationToken": {...}}. */
+const char *validate_read_body(const char *body, size_t len, char **token_json);
+
+bool relay_is_uuid(const char *s);
+void relay_lower_uuid(const char *in, char out[37]);
+bool relay_utf8_valid(const char *s, size_t len);
+/* RFC 3339 "YYYY-MM-DDThh:mm:ss[.frac]Z" -> Unix seconds; false when malformed. */
+bool relay_parse_rfc3339(const char *s, int64_t *out);
+void relay_format_rfc3339(int64_t t, char out[21]);
+/* Token type name from a stored token JSON ("" when none); out has room for 64 bytes. */
+void relay_token_type(const char *token_json, char out[64]);
+
+/* ---- preview.c ---- */
+/* HTML page for a mailbox (display_json from the store). Returns malloc'd text or NULL. */
+char *preview_render(const char *public_url, const char *id, const char *display_json,
+                     int64_t expires_at, size_t *len);
+char *preview_render_missing(size_t *len);
+
+/* ---- metrics.c ---- */
+enum relay_counter {
+    M_REQUESTS = 0, M_CREATED, M_READS, M_UPDATES, M_DELETES, M_RELINQUISHES, M_PREVIEWS,
+    M_DUPLICATES, M_STATUS_2XX, M_STATUS_3XX, M_STATUS_4XX, M_STATUS_5XX, M_RATE_LIMITED,
+    M_PUSH_SENT, M_PUSH_FAILED, M_PUSH_REFUSED, M_SWEPT, M_COUNTER_MAX
+};
+void metrics_inc(enum relay_counter c);
+void metrics_add(enum relay_counter c, long n);
+void metrics_waiting(int delta);
+/* Starts the loopback metrics listener; 0 on success, an exit code otherwise. */
+int metrics_start(const char *listen, store *st);
+void metrics_stop(void);
+
+/* ---- longpoll.c ---- */
+/* Registers a suspended connection waiting on mailbox id until `deadline` (monotonic ms).
+ * Suspends the connection itself (under its lock, so a concurrent wake cannot be lost). */
+int longpoll_start(void);
+void longpoll_wait(struct MHD_Connection *conn, const char *id, int64_t deadline_ms,
+                   void *owner);
+/* Resumes every connection waiting on id. */
+void longpoll_wake(const char *id);
+/* Forget a waiter whose request is being torn down (connection closed while suspended). */
+void longpoll_forget(void *owner);
+/* Resumes everything (shutdown) and stops the timer thread. */
+void longpoll_stop(void);
+int64_t relay_now_ms(void);   /* CLOCK_MONOTONIC milliseconds */
+
+/* ---- push.c ---- */
+int push_start(const relay_config *cfg);
+/* True when the relay can push to a token of this type. */
+bool push_supported(const char *token_type);
+/* Queues a content-free push to the token (stored JSON); returns at once. */
+void push_enqueue(const char *token_json);
+void push_stop(void);
+
+/* ---- routes.c ---- */
+typedef struct relay_request {
+    const char *method;
+    const char *url;
+    const char *request_id;      /* Mailbox-Request-ID or NULL */
+    const char *claim;           /* Mailbox-Device-Claim or NULL */
+    const char *attestation;     /* Mailbox-Device-Attestation or NULL */
+    const char *content_type;
+    const char *if_none_match;
+    const char *prefer;
+    const char *body;
+    size_t body_len;
+    bool resumed;                /* second pass after a long-poll suspension */
+    struct MHD_Connection *conn;
+    void *owner;                 /* per-request state, for longpoll_wait */
+} relay_request;
+
+typedef struct relay_response {
+    unsigned status;
+    const char *content_type;    /* static string or NULL */
+    char *body;                  /* malloc'd or NULL */
+    size_t body_len;
+    unsigned retry_after;        /* 0 = no header */
+    char etag[32];               /* "" = no header */
+    const char *allow;           /* Allow header for 405 */
+    bool html_headers;           /* preview security headers */
+    bool suspended;              /* the connection was suspended: queue nothing */
+    char mailbox[37];            /* for the request log; "" when none */
+    const char *route;           /* route template for logs and metrics */
+} relay_response;
+
+void routes_init(const relay_config *cfg, store *st);
+void routes_handle(const relay_request *rq, relay_response *rs);
+/* A JSON error body into rs. */
+void routes_error(relay_response *rs, unsigned status, const char *code, const char *message);
+
+/* ---- server.c ---- */
+typedef struct relay_server relay_server;
+/* Binds, sets up TLS and starts the daemon. On failure returns NULL and sets *exit_code. */
+relay_server *server_start(const relay_config *cfg, ratelimit *rl, int *exit_code,
+                           unsigned *bound_port);
+void server_stop(relay_server *srv);
+/* Parses "ADDR:PORT" ("[v6]:port" too) into a sockaddr; false when malformed. */
+bool relay_parse_listen(const char *s, void *ss, unsigned *len, bool *loopback);
+
+#endif /* TIGRESS_RELAY_H */

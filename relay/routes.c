@@ -1,0 +1,484 @@
+/*
+ * relay/routes.c: request dispatch and the six mailbox endpoints
+ * (draft-vinokurov-tigress-http-00 §6 with the decisions of DESIGN §3).
+ *
+ * Handlers are plain functions from a parsed request to a response; server.c owns everything
+ * libmicrohttpd-specific (body collection, rate limiting, body-size limit, headers, echoing
+ * Mailbox-Request-ID on every response). Order of checks: route (404/405), Content-Type (415),
+ * Mailbox-Request-ID (400), Mailbox-Device-Claim (401), attestation (401), body (400), store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <uuid/uuid.h>
+
+#include "relay.h"
+
+static const relay_config *g_cfg;
+static store *g_store;
+
+static const char ROUTE_COLLECTION[] = "/v1/m";
+static const char ROUTE_ITEM[] = "/v1/m/{id}";
+static const char JSON_TYPE[] = "application/json";
+static const char HTML_TYPE[] = "text/html; charset=utf-8";
+
+void routes_init(const relay_config *cfg, store *st)
+{
+    g_cfg = cfg;
+    g_store = st;
+}
+
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+static void set_body(relay_response *rs, unsigned status, const char *type, char *body)
+{
+    rs->status = status;
+    rs->content_type = type;
+    free(rs->body);
+    rs->body = body;
+    rs->body_len = body != NULL ? strlen(body) : 0;
+}
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+void routes_error(relay_response *rs, unsigned status, const char *code, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *text = NULL;
+    if (o != NULL && cJSON_AddStringToObject(o, "error", code) != NULL &&
+        cJSON_AddStringToObject(o, "message", message) != NULL)
+        text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    /* cJSON allocates with malloc by default, so free() in server.c is right. */
+    set_body(rs, status, JSON_TYPE, text);
+    if (status == 503 || status == 429)
+        rs->retry_after = rs->retry_after ? rs->retry_after : 1;
+}
+
+/* Maps a store outcome other than OK/DUPLICATE to an HTTP error. */
+static void store_error(relay_response *rs, store_rc rc)
+{
+    switch (rc) {
+    case STORE_NOT_FOUND:
+        routes_error(rs, 404, "not_found", "no such mailbox, or it has expired");
+        break;
+    case STORE_UNAUTHORIZED:
+        routes_error(rs, 401, "unauthorized",
+                     "this device claim may not perform this operation on this mailbox");
+        break;
+    case STORE_CONFLICT:
+        routes_error(rs, 401, "not_bound", "no recipient is bound to this mailbox");
+        break;
+    case STORE_UNAVAILABLE:
+        rs->retry_after = 1;
+        routes_error(rs, 503, "unavailable", "the store is busy; retry later");
+        break;
+    default:
+        routes_error(rs, 500, "internal", "internal error");
+        break;
+    }
+}
+
+static bool is_json_type(const char *ct)
+{
+    if (ct == NULL)
+        return false;
+    while (*ct == ' ')
+        ct++;
+    size_t n = strlen("application/json");
+    return strncasecmp(ct, "application/json", n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Mailbox-Request-ID: any 1..128 visible ASCII characters (the draft says SHOULD be a UUID). */
+static bool request_id_ok(const char *rid)
+{
+    size_t n = strlen(rid);
+    if (n == 0 || n > 128)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)rid[i] < 0x21 || (unsigned char)rid[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* Common header checks. Returns false after filling rs with the error. */
+static bool check_headers(const relay_request *rq, relay_response *rs, bool need_rid,
+                          char claim[37])
+{
+    if (rq->request_id != NULL && !request_id_ok(rq->request_id)) {
+        routes_error(rs, 400, "bad_request_id", "Mailbox-Request-ID is malformed");
+        return false;
+    }
+    if (need_rid && rq->request_id == NULL) {
+        routes_error(rs, 400, "missing_request_id", "Mailbox-Request-ID is required");
+        return false;
+    }
+    if (rq->claim == NULL || !relay_is_uuid(rq->claim)) {
+        routes_error(rs, 401, "invalid_claim", "Mailbox-Device-Claim must be a UUID");
+        return false;
+    }
+    relay_lower_uuid(rq->claim, claim);
+    return true;
+}
+
+static bool check_body_type(const relay_request *rq, relay_response *rs)
+{
+    if (rq->body_len > 0 && !is_json_type(rq->content_type)) {
+        routes_error(rs, 415, "unsupported_media_type", "the body must be application/json");
+        return false;
+    }
+    return true;
+}
+
+static void new_mailbox_id(char out[37])
+{
+    uuid_t u;
+    uuid_generate_random(u);     /* getrandom()-backed: a version-4 UUID from the CSPRNG */
+    uuid_unparse_lower(u, out);
+}
+
+static char *push_body(bool supported)
+{
+    return dup_str(supported ? "{\"isPushNotificationSupported\":true}"
+                             : "{\"isPushNotificationSupported\":false}");
+}
+
+/* ---- CreateMailbox: POST /v1/m ---- */
+static void handle_create(const relay_request *rq, relay_response *rs)
+{
+    char claim[37], id[37];
+    if (!check_body_type(rq, rs) || !check_headers(rq, rs, true, claim))
+        return;
+    if (g_cfg->attestation == RELAY_ATTEST_REQUIRE &&
+        (rq->attestation == NULL || rq->attestation[0] == '\0')) {
+        routes_error(rs, 401, "attestation_required", "this relay requires device attestation");
+        return;
+    }
+    if (rq->body_len == 0) {
+        routes_error(rs, 400, "invalid_body", "request body is empty");
+        return;
+    }
+    create_request cr;
+    int64_t now = now_s();
+    const char *err = validate_create(rq->body, rq->body_len, now, g_cfg->max_expiry,
+                                      g_cfg->default_expiry, &cr);
+    if (err != NULL) {
+        routes_error(rs, 400, "invalid_body", err);
+        return;
+    }
+    new_mailbox_id(id);
+    cJSON *o = cJSON_CreateObject();
+    char link[1100];
+    snprintf(link, sizeof link, "%s/v1/m/%s", g_cfg->public_url, id);
+    char *body = NULL;
+    if (o != NULL && cJSON_AddStringToObject(o, "urlLink", link) != NULL &&
+        cJSON_AddBoolToObject(o, "isPushNotificationSupported", push_supported(cr.token_type)))
+        body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (body == NULL) {
+        create_request_clear(&cr);
+        routes_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    store_new_mailbox nm = {
+        .id = id, .initiator_claim = claim, .payload_json = cr.payload_json,
+        .display_json = cr.display_json, .initiator_token_json = cr.token_json,
+        .rights = cr.rights, .expires_at = cr.expires_at,
+    };
+    store_reply dup = {0};
+    store_rc rc = g_store->ops->create(g_store, &nm, rq->request_id, body, &dup);
+    create_request_clear(&cr);
+    if (rc == STORE_OK) {
+        set_body(rs, 200, JSON_TYPE, body);
+        snprintf(rs->mailbox, sizeof rs->mailbox, "%s", id);
+        metrics_inc(M_CREATED);
+        return;
+    }
+    free(body);
+    if (rc == STORE_DUPLICATE) {
+        set_body(rs, 201, JSON_TYPE, dup_str(dup.body != NULL ? dup.body : "{}"));
+        metrics_inc(M_DUPLICATES);
+    } else {
+        store_error(rs, rc);
+    }
+    store_reply_clear(&dup);
+}
+
+/* Prefer: wait=N -> N (0 when absent), clamped to the configured maximum. */
+static unsigned prefer_wait(const char *prefer)
+{
+    if (prefer == NULL)
+        return 0;
+    const char *p = strstr(prefer, "wait=");
+    if (p == NULL)
+        return 0;
+    long v = strtol(p + 5, NULL, 10);
+    if (v <= 0)
+        return 0;
+    return v > (long)g_cfg->max_wait ? g_cfg->max_wait : (unsigned)v;
+}
+
+/* If-None-Match: "<n>" (or W/"<n>", or n) -> true and *v when it parses. */
+static bool parse_etag(const char *s, uint64_t *v)
+{
+    if (s == NULL)
+        return false;
+    while (*s == ' ')
+        s++;
+    if (strncmp(s, "W/", 2) == 0)
+        s += 2;
+    if (*s == '"')
+        s++;
+    char *end;
+    unsigned long long n = strtoull(s, &end, 10);
+    if (end == s)
+        return false;
+    *v = n;
+    return true;
+}
+
+/* ---- ReadSecureContentFromMailbox: POST /v1/m/{id} (+ long-poll extension) ---- */
+static void handle_read(const relay_request *rq, relay_response *rs, const char *id)
+{
+    char claim[37];
+    if (!check_body_type(rq, rs) || !check_headers(rq, rs, false, claim))
+        return;
+    char *token = NULL;
+    const char *err = validate_read_body(rq->body, rq->body_len, &token);
+    if (err != NULL) {
+        routes_error(rs, 400, "invalid_body", err);
+        return;
+    }
+    store_mailbox mb;
+    memset(&mb, 0, sizeof mb);
+    store_rc rc = g_store->ops->read(g_store, id, claim, token, now_s(), &mb);
+    cJSON_free(token);
+    if (rc != STORE_OK) {
+        store_error(rs, rc);
+        store_mailbox_clear(&mb);
+        return;
+    }
+    metrics_inc(M_READS);
+    snprintf(rs->etag, sizeof rs->etag, "\"%llu\"", (unsigned long long)mb.version);
+    uint64_t seen;
+    if (parse_etag(rq->if_none_match, &seen) && seen == mb.version) {
+        unsigned wait = prefer_wait(rq->prefer);
+        if (wait > 0 && !rq->resumed) {
+            /* Hold the request without a thread until an update or the deadline. */
+            longpoll_wait(rq->conn, id, relay_now_ms() + (int64_t)wait * 1000, rq->owner);
+            /* Close the race with an update that landed between the read and the wait. */
+            if (g_store->ops->version(g_store, id, now_s()) != mb.version)
+                longpoll_wake(id);
+            rs->suspended = true;
+            store_mailbox_clear(&mb);
+            return;
+        }
+        rs->status = 304;           /* unchanged: no body */
+        store_mailbox_clear(&mb);
+        return;
+    }
+    char exp[21];
+    relay_format_rfc3339(mb.expires_at, exp);
+    const char *pl = mb.payload_json ? mb.payload_json : "null";
+    const char *di = mb.display_json ? mb.display_json : "null";
+    size_t n = 64 + strlen(pl) + strlen(di) + sizeof exp;
+    char *body = malloc(n);
+    if (body == NULL) {
+        store_mailbox_clear(&mb);
+        routes_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    snprintf(body, n, "{\"payload\":%s,\"displayInformation\":%s,\"expiration\":\"%s\"}", pl,
+             di, exp);
+    set_body(rs, 200, JSON_TYPE, body);
+    store_mailbox_clear(&mb);
+}
+
+/* ---- UpdateMailbox: PUT /v1/m/{id} ---- */
+static void handle_update(const relay_request *rq, relay_response *rs, const char *id)
+{
+    char claim[37];
+    if (!check_body_type(rq, rs) || !check_headers(rq, rs, true, claim))
+        return;
+    if (rq->body_len == 0) {
+        routes_error(rs, 400, "invalid_body", "request body is empty");
+        return;
+    }
+    update_request ur;
+    const char *err = validate_update(rq->body, rq->body_len, &ur);
+    if (err != NULL) {
+        routes_error(rs, 400, "invalid_body", err);
+        return;
+    }
+    /* The body remembered for a duplicate reflects the token sent with this request; when
+     * none is sent, the answer below uses the token on file for the caller. */
+    char *body = push_body(push_supported(ur.token_type));
+    store_reply dup = {0};
+    store_mailbox mb;
+    memset(&mb, 0, sizeof mb);
+    store_rc rc = g_store->ops->update(g_store, id, claim, rq->request_id, ur.payload_json,
+                                       ur.token_json, body, now_s(), &dup, &mb);
+    if (rc == STORE_OK) {
+        metrics_inc(M_UPDATES);
+        longpoll_wake(id);
+        const char *mine = mb.caller == STORE_PARTY_INITIATOR ? mb.initiator_token_json
+                                                              : mb.recipient_token_json;
+        const char *other = mb.caller == STORE_PARTY_INITIATOR ? mb.recipient_token_json
+                                                               : mb.initiator_token_json;
+        if (other != NULL && (mb.caller != STORE_PARTY_INITIATOR || mb.recipient_bound))
+            push_enqueue(other);
+        if (ur.token_json == NULL) {
+            char type[64];
+            relay_token_type(mine, type);
+            free(body);
+            body = push_body(push_supported(type));
+        }
+        set_body(rs, 200, JSON_TYPE, body);
+        body = NULL;
+    } else if (rc == STORE_DUPLICATE) {
+        set_body(rs, 201, JSON_TYPE, dup_str(dup.body != NULL ? dup.body : "{}"));
+        metrics_inc(M_DUPLICATES);
+    } else {
+        store_error(rs, rc);
+    }
+    free(body);
+    update_request_clear(&ur);
+    store_reply_clear(&dup);
+    store_mailbox_clear(&mb);
+}
+
+/* ---- DeleteMailbox: DELETE /v1/m/{id} ---- */
+static void handle_delete(const relay_request *rq, relay_response *rs, const char *id)
+{
+    char claim[37];
+    if (!check_headers(rq, rs, true, claim))
+        return;
+    store_rc rc = g_store->ops->remove(g_store, id, claim, now_s());
+    if (rc != STORE_OK) {
+        store_error(rs, rc);
+        return;
+    }
+    metrics_inc(M_DELETES);
+    longpoll_wake(id);          /* waiting readers now learn it is gone (404) */
+    set_body(rs, 200, JSON_TYPE, dup_str("{}"));
+}
+
+/* ---- RelinquishMailbox: PATCH /v1/m/{id} ---- */
+static void handle_relinquish(const relay_request *rq, relay_response *rs, const char *id)
+{
+    char claim[37];
+    if (!check_headers(rq, rs, true, claim))
+        return;
+    store_reply dup = {0};
+    store_rc rc = g_store->ops->relinquish(g_store, id, claim, rq->request_id, "{}", now_s(),
+                                           &dup);
+    if (rc == STORE_OK) {
+        metrics_inc(M_RELINQUISHES);
+        set_body(rs, 200, JSON_TYPE, dup_str("{}"));
+    } else if (rc == STORE_DUPLICATE) {
+        set_body(rs, 201, JSON_TYPE, dup_str(dup.body != NULL ? dup.body : "{}"));
+        metrics_inc(M_DUPLICATES);
+    } else {
+        store_error(rs, rc);
+    }
+    store_reply_clear(&dup);
+}
+
+/* ---- ReadDisplayInformationFromMailbox: GET/HEAD /v1/m/{id} ---- */
+static void handle_preview(const relay_request *rq, relay_response *rs, const char *id)
+{
+    (void)rq;
+    store_mailbox mb;
+    memset(&mb, 0, sizeof mb);
+    store_rc rc = g_store->ops->peek(g_store, id, now_s(), &mb);
+    size_t len = 0;
+    char *page = NULL;
+    rs->html_headers = true;
+    if (rc == STORE_OK) {
+        metrics_inc(M_PREVIEWS);
+        page = preview_render(g_cfg->public_url, id, mb.display_json, mb.expires_at, &len);
+        rs->status = page != NULL ? 200 : 500;
+    } else if (rc == STORE_NOT_FOUND) {
+        page = preview_render_missing(&len);
+        rs->status = 404;
+    } else {
+        rs->html_headers = false;
+        store_error(rs, rc);
+        store_mailbox_clear(&mb);
+        return;
+    }
+    store_mailbox_clear(&mb);
+    rs->content_type = HTML_TYPE;
+    rs->body = page;
+    rs->body_len = len;
+}
+
+void routes_handle(const relay_request *rq, relay_response *rs)
+{
+    const char *url = rq->url;
+    const char *m = rq->method;
+    if (strcmp(url, ROUTE_COLLECTION) == 0) {
+        rs->route = ROUTE_COLLECTION;
+        if (strcmp(m, "POST") == 0) {
+            handle_create(rq, rs);
+        } else {
+            rs->allow = "POST";
+            routes_error(rs, 405, "method_not_allowed", "use POST to create a mailbox");
+        }
+        return;
+    }
+    if (strncmp(url, "/v1/m/", 6) != 0) {
+        rs->route = "other";
+        routes_error(rs, 404, "not_found", "no such resource");
+        return;
+    }
+    rs->route = ROUTE_ITEM;
+    const char *raw = url + 6;
+    bool known = strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "POST") == 0 ||
+                 strcmp(m, "PUT") == 0 || strcmp(m, "DELETE") == 0 || strcmp(m, "PATCH") == 0;
+    if (!known) {
+        rs->allow = "GET, HEAD, POST, PUT, DELETE, PATCH";
+        routes_error(rs, 405, "method_not_allowed", "method not allowed on a mailbox");
+        return;
+    }
+    char id[37];
+    if (!relay_is_uuid(raw)) {
+        /* An ID the relay could never have issued: not found (the draft's "invalid ID"). */
+        if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0) {
+            rs->html_headers = true;
+            rs->status = 404;
+            rs->content_type = HTML_TYPE;
+            rs->body = preview_render_missing(&rs->body_len);
+        } else {
+            routes_error(rs, 404, "not_found", "no such mailbox, or it has expired");
+        }
+        return;
+    }
+    relay_lower_uuid(raw, id);
+    snprintf(rs->mailbox, sizeof rs->mailbox, "%s", id);
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
+        handle_preview(rq, rs, id);
+    else if (strcmp(m, "POST") == 0)
+        handle_read(rq, rs, id);
+    else if (strcmp(m, "PUT") == 0)
+        handle_update(rq, rs, id);
+    else if (strcmp(m, "DELETE") == 0)
+        handle_delete(rq, rs, id);
+    else
+        handle_relinquish(rq, rs, id);
+}

@@ -1,0 +1,433 @@
+/*
+ * relay/server.c: the libmicrohttpd daemon: listening socket, TLS, limits, body collection,
+ * rate limiting, response headers, graceful shutdown.
+ *
+ * The relay binds the socket itself (so "port in use" is told apart from a TLS failure and port 0
+ * can be reported) and hands it to MHD. MHD runs its own polling threads (a thread pool); a
+ * long-poll read suspends its connection so no worker thread waits (DESIGN 7).
+ * MHD's own error log is not enabled: its messages can carry client addresses (DESIGN 3.12).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+#include "relay.h"
+
+struct relay_server {
+    struct MHD_Daemon *daemon;
+    const relay_config *cfg;
+    ratelimit *rl;
+    int fd;
+    char *cert_pem, *key_pem;
+    size_t key_len;
+};
+
+/* Per-request state, from the first call of the access handler to completion. */
+typedef struct req_ctx {
+    char *body;
+    size_t len, cap;
+    bool too_large;
+    bool responded;
+    bool suspended_once;
+    int64_t start_ms;
+} req_ctx;
+
+static const relay_config *g_cfg;
+static ratelimit *g_rl;
+
+bool relay_parse_listen(const char *s, void *ssp, unsigned *len, bool *loopback)
+{
+    struct sockaddr_storage *ss = ssp;
+    char host[256];
+    const char *colon = strrchr(s, ':');
+    if (colon == NULL || colon == s || colon[1] == '\0')
+        return false;
+    size_t hl = (size_t)(colon - s);
+    if (s[0] == '[') {              /* [v6]:port */
+        if (hl < 3 || s[hl - 1] != ']')
+            return false;
+        memcpy(host, s + 1, hl - 2);
+        host[hl - 2] = '\0';
+    } else {
+        if (hl >= sizeof host)
+            return false;
+        memcpy(host, s, hl);
+        host[hl] = '\0';
+    }
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port < 0 || port > 65535)
+        return false;
+    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+                             .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
+    struct addrinfo *ai = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
+        return false;
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *len = (unsigned)ai->ai_addrlen;
+    freeaddrinfo(ai);
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        *loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        *loopback = memcmp(&in6->sin6_addr, &in6addr_loopback, sizeof in6addr_loopback) == 0;
+    }
+    return true;
+}
+
+/* Reads a PEM file into memory; NULL when unreadable or not PEM. */
+static char *read_pem(const char *path, size_t *out_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 16384, len = 0;
+    char *buf = malloc(cap);
+    while (buf != NULL) {
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0 || len > 1024 * 1024)
+            break;
+        if (len + 1 == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                sodium_memzero(buf, cap);
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf == NULL)
+        return NULL;
+    buf[len] = '\0';
+    if (strstr(buf, "-----BEGIN ") == NULL) {
+        sodium_memzero(buf, len);
+        free(buf);
+        return NULL;
+    }
+    *out_len = len;
+    return buf;
+}
+
+static void add_header(struct MHD_Response *r, const char *name, const char *value)
+{
+    if (value != NULL)
+        MHD_add_response_header(r, name, value);
+}
+
+/* Client address bytes for the rate limiter: the IP only (not the port). */
+static unsigned rate_check(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci == NULL || ci->client_addr == NULL)
+        return 0;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        return ratelimit_take(g_rl, &in->sin_addr, sizeof in->sin_addr);
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        return ratelimit_take(g_rl, &in6->sin6_addr, sizeof in6->sin6_addr);
+    }
+    return 0;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *c, const char *method, req_ctx *ctx,
+                                     relay_response *rs)
+{
+    struct MHD_Response *r;
+    if (rs->body != NULL) {
+        r = MHD_create_response_from_buffer_with_free_callback(rs->body_len, rs->body, free);
+        if (r == NULL)
+            free(rs->body);
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    rs->body = NULL;
+    if (r == NULL)
+        return MHD_NO;
+    add_header(r, "Content-Type", rs->status == 304 ? NULL : rs->content_type);
+    /* R10: every response to a request that carried Mailbox-Request-ID echoes it. */
+    add_header(r, "Mailbox-Request-ID",
+               MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mailbox-Request-ID"));
+    if (rs->etag[0] != '\0')
+        add_header(r, "ETag", rs->etag);
+    if (rs->allow != NULL)
+        add_header(r, "Allow", rs->allow);
+    if (rs->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%u", rs->retry_after);
+        add_header(r, "Retry-After", ra);
+    }
+    add_header(r, "Cache-Control", "no-store");
+    add_header(r, "X-Content-Type-Options", "nosniff");
+    add_header(r, "Referrer-Policy", "no-referrer");
+    if (rs->html_headers)
+        add_header(r, "Content-Security-Policy",
+                   "default-src 'none'; img-src https:; style-src 'unsafe-inline'");
+    enum MHD_Result ret = MHD_queue_response(c, rs->status, r);
+    MHD_destroy_response(r);
+    ctx->responded = true;
+
+    double ms = (double)(relay_now_ms() - ctx->start_ms);
+    relay_log_request(method, rs->route != NULL ? rs->route : "other", rs->status, ms,
+                      rs->mailbox);
+    metrics_inc(M_REQUESTS);
+    metrics_inc(rs->status >= 500   ? M_STATUS_5XX
+                : rs->status >= 400 ? M_STATUS_4XX
+                : rs->status >= 300 ? M_STATUS_3XX
+                                    : M_STATUS_2XX);
+    return ret;
+}
+
+static enum MHD_Result early_error(struct MHD_Connection *c, const char *method, req_ctx *ctx,
+                                   unsigned status, const char *code, const char *msg,
+                                   unsigned retry_after)
+{
+    relay_response rs;
+    memset(&rs, 0, sizeof rs);
+    rs.retry_after = retry_after;
+    rs.route = "any";
+    routes_error(&rs, status, code, msg);
+    return send_response(c, method, ctx, &rs);
+}
+
+static bool append_body(req_ctx *ctx, const char *data, size_t n)
+{
+    if (ctx->too_large || ctx->len + n > g_cfg->max_body) {
+        ctx->too_large = true;      /* keep reading (and dropping) so the 413 can be sent */
+        return true;
+    }
+    if (ctx->len + n + 1 > ctx->cap) {
+        size_t cap = ctx->cap ? ctx->cap : 1024;
+        while (cap < ctx->len + n + 1)
+            cap *= 2;
+        char *nb = realloc(ctx->body, cap);
+        if (nb == NULL)
+            return false;
+        ctx->body = nb;
+        ctx->cap = cap;
+    }
+    memcpy(ctx->body + ctx->len, data, n);
+    ctx->len += n;
+    ctx->body[ctx->len] = '\0';
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    req_ctx *ctx = *con_cls;
+    if (ctx == NULL) {
+        ctx = calloc(1, sizeof *ctx);
+        if (ctx == NULL)
+            return MHD_NO;
+        ctx->start_ms = relay_now_ms();
+        *con_cls = ctx;
+        unsigned wait = rate_check(c);
+        if (wait > 0) {
+            metrics_inc(M_RATE_LIMITED);
+            return early_error(c, method, ctx, 429, "rate_limited", "too many requests", wait);
+        }
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        if (cl != NULL && strtoull(cl, NULL, 10) > g_cfg->max_body)
+            return early_error(c, method, ctx, 413, "payload_too_large",
+                               "the request body is larger than this relay accepts", 0);
+        return MHD_YES;
+    }
+    if (ctx->responded) {           /* an early error is queued: drop whatever still comes */
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!append_body(ctx, upload, *upload_size))
+            return MHD_NO;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (ctx->too_large)
+        return early_error(c, method, ctx, 413, "payload_too_large",
+                           "the request body is larger than this relay accepts", 0);
+
+    relay_request rq = {
+        .method = method, .url = url,
+        .request_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mailbox-Request-ID"),
+        .claim = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mailbox-Device-Claim"),
+        .attestation = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   "Mailbox-Device-Attestation"),
+        .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+        .if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
+        .prefer = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Prefer"),
+        .body = ctx->body != NULL ? ctx->body : "", .body_len = ctx->len,
+        .resumed = ctx->suspended_once, .conn = c, .owner = ctx,
+    };
+    relay_response rs;
+    memset(&rs, 0, sizeof rs);
+    routes_handle(&rq, &rs);
+    if (rs.suspended) {
+        ctx->suspended_once = true;
+        metrics_waiting(1);
+        return MHD_YES;
+    }
+    if (ctx->suspended_once)
+        metrics_waiting(-1);
+    return send_response(c, method, ctx, &rs);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    req_ctx *ctx = *con_cls;
+    if (ctx == NULL)
+        return;
+    longpoll_forget(ctx);
+    if (ctx->body != NULL) {
+        sodium_memzero(ctx->body, ctx->cap);   /* bodies carry claims' payloads: wipe */
+        free(ctx->body);
+    }
+    free(ctx);
+    *con_cls = NULL;
+}
+
+static int bind_socket(const relay_config *cfg, unsigned *port)
+{
+    struct sockaddr_storage ss;
+    unsigned len;
+    bool loopback;
+    if (!relay_parse_listen(cfg->listen, &ss, &len, &loopback))
+        return -1;
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 256) != 0) {
+        close(fd);
+        return -1;
+    }
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    *port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+                                          : ((struct sockaddr_in6 *)&ss)->sin6_port);
+    return fd;
+}
+
+static void free_pems(relay_server *srv)
+{
+    if (srv->key_pem != NULL) {
+        sodium_memzero(srv->key_pem, srv->key_len);
+        free(srv->key_pem);
+    }
+    free(srv->cert_pem);
+    srv->key_pem = srv->cert_pem = NULL;
+}
+
+relay_server *server_start(const relay_config *cfg, ratelimit *rl, int *exit_code,
+                           unsigned *bound_port)
+{
+    relay_server *srv = calloc(1, sizeof *srv);
+    if (srv == NULL) {
+        *exit_code = RELAY_EXIT_LISTEN;
+        return NULL;
+    }
+    g_cfg = cfg;
+    g_rl = rl;
+    srv->cfg = cfg;
+    srv->rl = rl;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
+    if (!cfg->insecure_loopback) {
+        size_t cert_len = 0;
+        srv->cert_pem = read_pem(cfg->cert_file, &cert_len);
+        srv->key_pem = read_pem(cfg->key_file, &srv->key_len);
+        if (srv->cert_pem == NULL || srv->key_pem == NULL) {
+            relay_log(LOG_ERROR, "event=start error=\"cannot read a PEM certificate from "
+                                 "--cert and a PEM key from --key\"");
+            free_pems(srv);
+            free(srv);
+            *exit_code = RELAY_EXIT_TLS;
+            return NULL;
+        }
+        flags |= MHD_USE_TLS;
+    }
+    srv->fd = bind_socket(cfg, bound_port);
+    if (srv->fd < 0) {
+        relay_log(LOG_ERROR, "event=start error=\"cannot listen on %s: %s\"", cfg->listen,
+                  strerror(errno));
+        free_pems(srv);
+        free(srv);
+        *exit_code = RELAY_EXIT_LISTEN;
+        return NULL;
+    }
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_LISTEN_SOCKET, srv->fd,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_ARRAY, cfg->insecure_loopback ? none : tls_opts,
+        MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        close(srv->fd);
+        free_pems(srv);
+        free(srv);
+        relay_log(LOG_ERROR, "event=start error=\"the HTTPS server did not start: the TLS "
+                             "library rejected the certificate or key\"");
+        *exit_code = cfg->insecure_loopback ? RELAY_EXIT_LISTEN : RELAY_EXIT_TLS;
+        return NULL;
+    }
+    return srv;
+}
+
+void server_stop(relay_server *srv)
+{
+    if (srv == NULL)
+        return;
+    /* Stop accepting; let requests in flight finish (bounded), then stop the threads. */
+    MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    longpoll_stop();          /* resumes every held read so it can answer */
+    for (int i = 0; i < 50; i++) {
+        const union MHD_DaemonInfo *di =
+            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (di == NULL || di->num_connections == 0)
+            break;
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(srv->daemon);
+    free_pems(srv);
+    free(srv);
+}

@@ -1,0 +1,400 @@
+/*
+ * relay/validate.c: syntax checks on request bodies before anything reaches the store.
+ *
+ * The relay stores the JSON members it was given (compact form), so what a reader gets back is
+ * what the writer sent (R19). Limits (DESIGN 3.8): display strings at most 256 bytes, URL-shaped
+ * fields https only, expiration RFC 3339 UTC, not in the past and at most max_expiry ahead.
+ * Decision: an empty imageURL is allowed and means "no image" (the preview then omits og:image);
+ * any non-empty imageURL must be an https:// URL.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "relay.h"
+
+#define DISPLAY_MAX 256
+#define TYPE_MAX 63
+#define TOKEN_DATA_MAX 4096
+
+bool relay_is_uuid(const char *s)
+{
+    if (s == NULL || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return false;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void relay_lower_uuid(const char *in, char out[37])
+{
+    for (int i = 0; i < 36; i++)
+        out[i] = (char)tolower((unsigned char)in[i]);
+    out[36] = '\0';
+}
+
+bool relay_utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        unsigned cp;
+        if (c < 0x80) { i++; continue; }
+        else if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
+        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
+        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
+        else return false;
+        if (len - i < n + 1)
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        /* Overlong forms, surrogates and values past U+10FFFF are not UTF-8. */
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+bool relay_parse_rfc3339(const char *s, int64_t *out)
+{
+    size_t len = strlen(s);
+    if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return false;
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        se < 0 || se > 59)
+        return false;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] + (mo == 2 ? leap : 0))
+        return false;
+    size_t i = 19;
+    if (s[i] == '.') {       /* fractional seconds are allowed by RFC 3339; truncated */
+        i++;
+        size_t start = i;
+        while (isdigit((unsigned char)s[i]))
+            i++;
+        if (i == start || i - start > 9)
+            return false;
+    }
+    if (s[i] != 'Z' || s[i + 1] != '\0')
+        return false;
+    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+    return true;
+}
+
+void relay_format_rfc3339(int64_t t, char out[21])
+{
+    int64_t days = t / 86400, secs = t % 86400;
+    if (secs < 0) { secs += 86400; days--; }
+    /* civil_from_days (inverse of the above). */
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    unsigned d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    if (y < 0 || y > 9999)
+        y = y < 0 ? 0 : 9999;
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m % 100, d % 100,
+             (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    memcpy(out, tmp, 20);
+    out[20] = '\0';
+}
+
+static cJSON *parse_object(const char *body, size_t len, const char **err)
+{
+    if (len == 0) {
+        *err = "request body is empty";
+        return NULL;
+    }
+    if (!relay_utf8_valid(body, len)) {
+        *err = "request body is not valid UTF-8";
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (root == NULL) {
+        *err = "request body is not valid JSON";
+        return NULL;
+    }
+    while (end != NULL && end < body + len && isspace((unsigned char)*end))
+        end++;
+    if (end != body + len || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        *err = end != body + len ? "trailing data after the JSON body" : "body must be a JSON object";
+        return NULL;
+    }
+    return root;
+}
+
+static bool is_https_url(const char *s)
+{
+    if (strncmp(s, "https://", 8) != 0 || s[8] == '\0' || s[8] == '/')
+        return false;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return false;
+    return true;
+}
+
+/* A string member: present, a string, at most max bytes, no NUL. */
+static const char *get_string(const cJSON *obj, const char *name, size_t max, const char *missing,
+                              const char *too_long, const char **out)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, name);
+    if (!cJSON_IsString(it) || it->valuestring == NULL)
+        return missing;
+    if (strlen(it->valuestring) > max)
+        return too_long;
+    *out = it->valuestring;
+    return NULL;
+}
+
+static const char *check_payload(const cJSON *root, char **payload_json)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(root, "payload");
+    const char *s, *e;
+    if (!cJSON_IsObject(p))
+        return "payload (object) is required";
+    if ((e = get_string(p, "type", TYPE_MAX, "payload.type (string) is required",
+                        "payload.type is too long", &s)) != NULL)
+        return e;
+    if (s[0] == '\0')
+        return "payload.type is empty";
+    if ((e = get_string(p, "data", (size_t)-1, "payload.data (string) is required", "", &s)) != NULL)
+        return e;
+    *payload_json = cJSON_PrintUnformatted(p);
+    return *payload_json == NULL ? "out of memory" : NULL;
+}
+
+static const char *check_token(const cJSON *root, char **token_json, char type_out[64])
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "notificationToken");
+    const char *type, *data, *e;
+    type_out[0] = '\0';
+    if (t == NULL || cJSON_IsNull(t))
+        return NULL;
+    if (!cJSON_IsObject(t))
+        return "notificationToken must be an object";
+    if ((e = get_string(t, "type", TYPE_MAX, "notificationToken.type (string) is required",
+                        "notificationToken.type is too long", &type)) != NULL)
+        return e;
+    if ((e = get_string(t, "tokenData", TOKEN_DATA_MAX,
+                        "notificationToken.tokenData (string) is required",
+                        "notificationToken.tokenData is too long", &data)) != NULL)
+        return e;
+    if (type[0] == '\0' || data[0] == '\0')
+        return "notificationToken fields must not be empty";
+    if (strcmp(type, "webpush") == 0 && !is_https_url(data))
+        return "webpush tokenData must be an https URL";
+    /* Store exactly the two defined members. */
+    cJSON *copy = cJSON_CreateObject();
+    if (copy == NULL || cJSON_AddStringToObject(copy, "type", type) == NULL ||
+        cJSON_AddStringToObject(copy, "tokenData", data) == NULL) {
+        cJSON_Delete(copy);
+        return "out of memory";
+    }
+    *token_json = cJSON_PrintUnformatted(copy);
+    cJSON_Delete(copy);
+    if (*token_json == NULL)
+        return "out of memory";
+    snprintf(type_out, 64, "%s", type);
+    return NULL;
+}
+
+static const char *check_display(const cJSON *root, char **display_json)
+{
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "displayInformation");
+    const char *title, *desc, *img, *e;
+    if (!cJSON_IsObject(d))
+        return "displayInformation (object) is required";
+    if ((e = get_string(d, "title", DISPLAY_MAX, "displayInformation.title (string) is required",
+                        "displayInformation.title is longer than 256 bytes", &title)) != NULL)
+        return e;
+    if ((e = get_string(d, "description", DISPLAY_MAX,
+                        "displayInformation.description (string) is required",
+                        "displayInformation.description is longer than 256 bytes", &desc)) != NULL)
+        return e;
+    if ((e = get_string(d, "imageURL", DISPLAY_MAX,
+                        "displayInformation.imageURL (string) is required",
+                        "displayInformation.imageURL is longer than 256 bytes", &img)) != NULL)
+        return e;
+    if (img[0] != '\0' && !is_https_url(img))
+        return "displayInformation.imageURL must be an https URL";
+    cJSON *copy = cJSON_CreateObject();
+    if (copy == NULL || cJSON_AddStringToObject(copy, "title", title) == NULL ||
+        cJSON_AddStringToObject(copy, "description", desc) == NULL ||
+        cJSON_AddStringToObject(copy, "imageURL", img) == NULL) {
+        cJSON_Delete(copy);
+        return "out of memory";
+    }
+    *display_json = cJSON_PrintUnformatted(copy);
+    cJSON_Delete(copy);
+    return *display_json == NULL ? "out of memory" : NULL;
+}
+
+static const char *check_config(const cJSON *root, int64_t now, long max_expiry,
+                                long default_expiry, create_request *out)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "mailboxConfiguration");
+    if (c == NULL || cJSON_IsNull(c)) {        /* relay default (R15) */
+        strcpy(out->rights, "RD");
+        out->expires_at = now + default_expiry;
+        return NULL;
+    }
+    if (!cJSON_IsObject(c))
+        return "mailboxConfiguration must be an object";
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(c, "accessRights");
+    if (r == NULL) {
+        strcpy(out->rights, "RD");
+    } else {
+        if (!cJSON_IsString(r) || r->valuestring[0] == '\0')
+            return "mailboxConfiguration.accessRights must be a non-empty string of R, W, D";
+        bool seen[3] = {false, false, false};
+        for (const char *p = r->valuestring; *p; p++) {
+            const char *pos = strchr("RWD", *p);
+            if (pos == NULL || seen[pos - "RWD"])
+                return "mailboxConfiguration.accessRights may hold only the letters R, W, D";
+            seen[pos - "RWD"] = true;
+        }
+        size_t n = 0;
+        for (int i = 0; i < 3; i++)
+            if (seen[i])
+                out->rights[n++] = "RWD"[i];
+        out->rights[n] = '\0';
+    }
+    const char *exp, *e;
+    if ((e = get_string(c, "expiration", 64, "mailboxConfiguration.expiration (string) is required",
+                        "mailboxConfiguration.expiration is malformed", &exp)) != NULL)
+        return e;
+    if (!relay_parse_rfc3339(exp, &out->expires_at))
+        return "mailboxConfiguration.expiration must be RFC 3339 UTC (YYYY-MM-DDThh:mm:ssZ)";
+    if (out->expires_at <= now)
+        return "mailboxConfiguration.expiration is in the past";
+    if (out->expires_at > now + max_expiry)
+        return "mailboxConfiguration.expiration is later than this relay allows";
+    return NULL;
+}
+
+const char *validate_create(const char *body, size_t len, int64_t now, long max_expiry,
+                            long default_expiry, create_request *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *err = NULL;
+    cJSON *root = parse_object(body, len, &err);
+    if (root == NULL)
+        return err;
+    if ((err = check_payload(root, &out->payload_json)) == NULL &&
+        (err = check_display(root, &out->display_json)) == NULL &&
+        (err = check_token(root, &out->token_json, out->token_type)) == NULL)
+        err = check_config(root, now, max_expiry, default_expiry, out);
+    cJSON_Delete(root);
+    if (err != NULL)
+        create_request_clear(out);
+    return err;
+}
+
+void create_request_clear(create_request *r)
+{
+    cJSON_free(r->payload_json);
+    cJSON_free(r->display_json);
+    cJSON_free(r->token_json);
+    memset(r, 0, sizeof *r);
+}
+
+const char *validate_update(const char *body, size_t len, update_request *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *err = NULL;
+    cJSON *root = parse_object(body, len, &err);
+    if (root == NULL)
+        return err;
+    if ((err = check_payload(root, &out->payload_json)) == NULL)
+        err = check_token(root, &out->token_json, out->token_type);
+    cJSON_Delete(root);
+    if (err != NULL)
+        update_request_clear(out);
+    return err;
+}
+
+void update_request_clear(update_request *r)
+{
+    cJSON_free(r->payload_json);
+    cJSON_free(r->token_json);
+    memset(r, 0, sizeof *r);
+}
+
+const char *validate_read_body(const char *body, size_t len, char **token_json)
+{
+    *token_json = NULL;
+    size_t i = 0;
+    while (i < len && isspace((unsigned char)body[i]))
+        i++;
+    if (i == len)
+        return NULL;               /* no body: the draft's plain secure read */
+    const char *err = NULL;
+    char type[64];
+    cJSON *root = parse_object(body, len, &err);
+    if (root == NULL)
+        return err;
+    err = check_token(root, token_json, type);   /* other members are ignored */
+    cJSON_Delete(root);
+    return err;
+}
+
+void relay_token_type(const char *token_json, char out[64])
+{
+    out[0] = '\0';
+    if (token_json == NULL)
+        return;
+    cJSON *t = cJSON_Parse(token_json);
+    const cJSON *ty = cJSON_GetObjectItemCaseSensitive(t, "type");
+    if (cJSON_IsString(ty))
+        snprintf(out, 64, "%s", ty->valuestring);
+    cJSON_Delete(t);
+}
