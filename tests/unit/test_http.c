@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -550,6 +551,164 @@ static void test_http__transport_without_status(void **state)
     tigress_client_free(c);
 }
 
+
+/* ---- the fake relay of mock_transport, driven through tigress__http_call ---- */
+
+#define INIT_CLAIM "11111111-1111-4111-8111-111111111111"
+#define R1_CLAIM "22222222-2222-4222-8222-222222222222"
+#define R2_CLAIM "33333333-3333-4333-8333-333333333333"
+
+static tigress_status relay_call(fixture *f, tigress__request *r, const char *method,
+                                 const char *url, const char *claim, const char *body)
+{
+    memset(r, 0, sizeof(*r));
+    r->method = method;
+    r->url = url;
+    r->claim = claim;
+    r->body = body;
+    r->body_len = body != NULL ? strlen(body) : 0;
+    return call(f, r);
+}
+
+static char *create_body(const char *rights, int64_t expires_in_s)
+{
+    static char buf[512];
+    char when[21];
+
+    assert_int_equal(tigress__time_format((int64_t)time(NULL) + expires_in_s, when), TIGRESS_OK);
+    snprintf(buf, sizeof(buf),
+             "{\"payload\":{\"type\":\"AEAD_AES_128_GCM\",\"data\":\"AAAA\"},"
+             "\"displayInformation\":{\"title\":\"<Hotel>\",\"description\":\"d\","
+             "\"imageURL\":\"https://x.test/i.png\"},"
+             "\"mailboxConfiguration\":{\"accessRights\":\"%s\",\"expiration\":\"%s\"}}",
+             rights, when);
+    return buf;
+}
+
+static const char *create_mailbox(fixture *f, const char *rights, char url[128])
+{
+    tigress__request r;
+
+    assert_int_equal(relay_call(f, &r, "POST", URL, INIT_CLAIM, create_body(rights, 3600)),
+                     TIGRESS_OK);
+    assert_int_equal(f->resp.status, 200);
+    snprintf(url, 128, "%s/%s", URL, mock_relay_last_mailbox_id(f->m));
+    assert_non_null(strstr(f->resp.body, url)); /* urlLink includes /v1/m/{id} */
+    return mock_relay_last_mailbox_id(f->m);
+}
+
+static void test_http__fake_relay_lifecycle(void **state)
+{
+    fixture *f = *state;
+    tigress__request r, rel;
+    char url[128];
+    const char *id;
+
+    mock_relay_enable(f->m, NULL);
+    id = create_mailbox(f, "RWD", url);
+    assert_string_equal(mock_relay_initiator(f->m, id), INIT_CLAIM);
+    /* First claim binds the Recipient; another claim is refused; the Initiator may read. */
+    assert_int_equal(relay_call(f, &r, "POST", url, R1_CLAIM, NULL), TIGRESS_OK);
+    assert_non_null(strstr(f->resp.body, "\"payload\""));
+    assert_non_null(strstr(f->resp.body, "\"expiration\""));
+    assert_string_equal(f->resp.etag, "\"1\"");
+    assert_string_equal(mock_relay_recipient(f->m, id), R1_CLAIM);
+    assert_int_equal(relay_call(f, &r, "POST", url, R2_CLAIM, NULL), TIGRESS_E_UNAUTHORIZED);
+    assert_int_equal(relay_call(f, &r, "POST", url, INIT_CLAIM, NULL), TIGRESS_OK);
+    /* Long poll: unchanged -> 304. */
+    memset(&r, 0, sizeof(r));
+    r.method = "POST";
+    r.url = url;
+    r.claim = R1_CLAIM;
+    r.if_none_match = "\"1\"";
+    r.prefer_wait_s = 30;
+    assert_int_equal(call(f, &r), TIGRESS_OK);
+    assert_int_equal(f->resp.status, 304);
+    assert_null(f->resp.body);
+    assert_int_equal(mock_relay_waits(f->m), 1);
+    /* Update by the bound Recipient (W granted); an unbound claim is refused. */
+    assert_int_equal(relay_call(f, &r, "PUT", url, R1_CLAIM,
+                                "{\"payload\":{\"type\":\"AEAD_AES_128_GCM\",\"data\":\"BBBB\"}}"),
+                     TIGRESS_OK);
+    assert_int_equal(mock_relay_mailbox_version(f->m, id), 2);
+    assert_non_null(strstr(mock_relay_payload(f->m, id), "BBBB"));
+    assert_int_equal(relay_call(f, &r, "PUT", url, R2_CLAIM,
+                                "{\"payload\":{\"type\":\"t\",\"data\":\"CCCC\"}}"),
+                     TIGRESS_E_UNAUTHORIZED);
+    memset(&r, 0, sizeof(r));
+    r.method = "POST";
+    r.url = url;
+    r.claim = INIT_CLAIM;
+    r.if_none_match = "\"1\"";
+    assert_int_equal(call(f, &r), TIGRESS_OK);
+    assert_int_equal(f->resp.status, 200);
+    assert_string_equal(f->resp.etag, "\"2\"");
+    /* Relinquish, then the same request again is a 201 duplicate (C6). */
+    assert_int_equal(relay_call(f, &rel, "PATCH", url, R1_CLAIM, NULL), TIGRESS_OK);
+    assert_null(mock_relay_recipient(f->m, id));
+    assert_int_equal(call(f, &rel), TIGRESS_OK);
+    assert_int_equal(f->resp.status, 201);
+    assert_int_equal(mock_relay_duplicate_count(f->m), 1);
+    /* A new Recipient can bind, and delete; afterwards everything is 404. */
+    assert_int_equal(relay_call(f, &r, "POST", url, R2_CLAIM, NULL), TIGRESS_OK);
+    assert_string_equal(mock_relay_recipient(f->m, id), R2_CLAIM);
+    assert_int_equal(relay_call(f, &r, "DELETE", url, R2_CLAIM, NULL), TIGRESS_OK);
+    assert_false(mock_relay_mailbox_exists(f->m, id));
+    assert_int_equal(call(f, &r), TIGRESS_E_NOT_FOUND); /* a retried DELETE gets 404 */
+    assert_int_equal(relay_call(f, &r, "POST", url, INIT_CLAIM, NULL), TIGRESS_E_NOT_FOUND);
+    assert_int_equal(tigress_client_last_error(f->c)->http_status, 404);
+    assert_int_equal(mock_relay_mailbox_count(f->m), 0);
+}
+
+static void test_http__fake_relay_rights_limits_and_faults(void **state)
+{
+    fixture *f = *state;
+    tigress__request r;
+    char url[128], big[70 * 1024];
+    const char *id;
+
+    mock_relay_enable(f->m, NULL);
+    /* Default-style rights RD: no writes, for either party. */
+    id = create_mailbox(f, "RD", url);
+    assert_string_equal(mock_relay_access_rights(f->m, id), "RD");
+    assert_int_equal(relay_call(f, &r, "PUT", url, INIT_CLAIM,
+                                "{\"payload\":{\"type\":\"t\",\"data\":\"x\"}}"),
+                     TIGRESS_E_UNAUTHORIZED);
+    /* Preview GET: public HTML, title escaped. */
+    assert_int_equal(relay_call(f, &r, "GET", url, NULL, NULL), TIGRESS_OK);
+    assert_non_null(strstr(f->resp.body, "&#60;Hotel&#62;"));
+    /* Validation. */
+    assert_int_equal(relay_call(f, &r, "POST", URL, INIT_CLAIM, "{not json"), TIGRESS_E_BAD_REQUEST);
+    assert_int_equal(relay_call(f, &r, "POST", URL, INIT_CLAIM, "{\"payload\":{}}"),
+                     TIGRESS_E_BAD_REQUEST);
+    assert_int_equal(relay_call(f, &r, "POST", URL, INIT_CLAIM, create_body("RWD", -60)),
+                     TIGRESS_E_BAD_REQUEST);
+    assert_int_equal(relay_call(f, &r, "POST", URL, INIT_CLAIM, create_body("RWD", 8 * 86400)),
+                     TIGRESS_E_BAD_REQUEST);
+    assert_int_equal(relay_call(f, &r, "POST", URL, INIT_CLAIM, create_body("RWX", 60)),
+                     TIGRESS_E_BAD_REQUEST);
+    assert_int_equal(relay_call(f, &r, "POST", URL, NULL, create_body("RWD", 60)),
+                     TIGRESS_E_UNAUTHORIZED);
+    memset(big, ' ', sizeof(big) - 1);
+    big[0] = '{';
+    big[sizeof(big) - 2] = '}';
+    big[sizeof(big) - 1] = '\0';
+    assert_int_equal(relay_call(f, &r, "POST", URL, INIT_CLAIM, big), TIGRESS_E_TOO_LARGE);
+    assert_int_equal(relay_call(f, &r, "POST", URL "/00000000-0000-4000-8000-00000000dead",
+                                R1_CLAIM, NULL), TIGRESS_E_NOT_FOUND);
+    /* Expiry: once the relay clock passes the expiration, the mailbox is gone. */
+    mock_relay_set_expiration(f->m, id, (int64_t)time(NULL) - 1);
+    assert_int_equal(relay_call(f, &r, "POST", url, R1_CLAIM, NULL), TIGRESS_E_NOT_FOUND);
+    /* Fault injection: a forced 503 with Retry-After is retried; a wrong echo is caught. */
+    id = create_mailbox(f, "RWD", url);
+    mock_relay_force_status(f->m, 503, 1);
+    assert_int_equal(relay_call(f, &r, "POST", url, R1_CLAIM, NULL), TIGRESS_OK);
+    assert_int_equal(mock_clock_sleep_at(0), 1000);
+    mock_relay_echo_next(f->m, MOCK_ECHO_WRONG);
+    assert_int_equal(relay_call(f, &r, "POST", url, R1_CLAIM, NULL), TIGRESS_E_PROTOCOL);
+    assert_int_equal(mock_unexpected_count(f->m), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -577,6 +736,8 @@ int main(void)
         T(test_http__cancel_from_thread_during_send),
         T(test_http__wake_does_not_cut_backoff),
         T(test_http__transport_without_status),
+        T(test_http__fake_relay_lifecycle),
+        T(test_http__fake_relay_rights_limits_and_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
