@@ -26,6 +26,104 @@ static void test_client__new_without_global_init_fails(void **state)
     assert_non_null(strstr(tigress_error_last()->message, "tigress_global_init"));
 }
 
+
+/* ---- out-of-memory paths, through the allocator hooks (needs an uninitialised library) ---- */
+
+static long g_fail_at = -1, g_alloc_n;
+
+static bool should_fail(void)
+{
+    return g_fail_at >= 0 && g_alloc_n++ == g_fail_at;
+}
+
+static void *oom_malloc(size_t n, void *ud)
+{
+    (void)ud;
+    return should_fail() ? NULL : malloc(n);
+}
+
+static void *oom_realloc(void *p, size_t n, void *ud)
+{
+    (void)ud;
+    return should_fail() ? NULL : realloc(p, n);
+}
+
+static void oom_free(void *p, void *ud)
+{
+    (void)ud;
+    free(p);
+}
+
+static void test_client__out_of_memory_paths(void **state)
+{
+    tigress_allocator a = { TIGRESS_ALLOCATOR_VERSION, oom_malloc, oom_realloc, oom_free, NULL };
+    const char *list[] = { "relay.test", "other.test" };
+    tigress_client_options o = TIGRESS_CLIENT_OPTIONS_INIT;
+    mock_transport *m = mock_transport_new();
+    tigress_transport t;
+    tigress_client *c;
+    long n;
+    (void)state;
+
+    assert_int_equal(tigress_global_init_mem(&a), TIGRESS_OK);
+    o.ca_file = "/tmp/ca.pem";
+    o.user_agent = "ua/1";
+    o.relay_allow_list = list;
+    o.relay_allow_list_count = 2;
+    /* Fail the 1st, 2nd, ... allocation of tigress_client_new until it no longer fails. */
+    for (n = 0;; n++) {
+        tigress_status rc;
+        c = (tigress_client *)&c;
+        g_alloc_n = 0;
+        g_fail_at = n;
+        rc = tigress_client_new(&c, &o); /* built-in libcurl transport */
+        g_fail_at = -1;
+        if (g_alloc_n <= n) {
+            assert_int_equal(rc, TIGRESS_OK);
+            tigress_client_free(c);
+            break;
+        }
+        assert_int_equal(rc, TIGRESS_E_NOMEM);
+        assert_null(c);
+    }
+    assert_true(n >= 5);
+    /* The same for one request through the fake relay. */
+    mock_transport_vtable(m, &t);
+    o.transport = &t;
+    o.max_retries = TIGRESS_RETRIES_NONE;
+    assert_int_equal(tigress_client_new(&c, &o), TIGRESS_OK);
+    mock_relay_enable(m, NULL);
+    for (n = 0;; n++) {
+        tigress__request r;
+        tigress__response resp = { 0 };
+        tigress_status rc;
+
+        memset(&r, 0, sizeof(r));
+        r.method = "POST";
+        r.url = "https://relay.test/v1/m/00000000-0000-4000-8000-000000000001";
+        r.claim = "11111111-1111-4111-8111-111111111111";
+        g_alloc_n = 0;
+        g_fail_at = n;
+        rc = tigress__http_call(c, &r, &resp);
+        g_fail_at = -1;
+        tigress__response_clear(&resp);
+        if (g_alloc_n <= n) {
+            assert_int_equal(rc, TIGRESS_E_NOT_FOUND);
+            break;
+        }
+        /* A lost header or body shows up as a protocol or network failure. */
+        assert_true(rc == TIGRESS_E_NOMEM || rc == TIGRESS_E_PROTOCOL || rc == TIGRESS_E_NETWORK ||
+                    rc == TIGRESS_E_NOT_FOUND);
+    }
+    assert_true(n >= 3);
+    tigress_client_free(c);
+    mock_transport_free(m);
+    tigress_global_cleanup();
+    /* Put the C library allocator back for the other tests. */
+    assert_int_equal(tigress_global_init_mem(NULL), TIGRESS_OK);
+    tigress_global_cleanup();
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -414,6 +512,7 @@ int main(void)
 {
     const struct CMUnitTest first[] = {
         cmocka_unit_test(test_client__new_without_global_init_fails),
+        cmocka_unit_test(test_client__out_of_memory_paths),
     };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client__options_init_matches_macro),
