@@ -1,9 +1,17 @@
 # tigress-relay: relay/*.c -> $(BUILD)/tigress-relay. Links no libtigress code: the relay speaks
-# the wire protocol only. The store backends (store*.c) are compiled in like every other file.
+# the wire protocol only. The store backends (relay/store*.c) are compiled in; the Redis backend
+# only when hiredis is installed (same rule as tests/relay/store_tests.mk).
+RELAY_HAVE_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo 1)
 RELAY_PKGS   := libmicrohttpd libsodium libcjson uuid libcurl sqlite3
-RELAY_CFLAGS  = $(shell pkg-config --cflags $(RELAY_PKGS))
+RELAY_SRCS   := $(filter-out relay/store_redis%.c,$(sort $(wildcard relay/*.c)))
+RELAY_DEFS   :=
+ifeq ($(RELAY_HAVE_HIREDIS),1)
+RELAY_PKGS   += hiredis
+RELAY_SRCS   += $(sort $(wildcard relay/store_redis*.c))
+RELAY_DEFS   := -DTIGRESS_HAVE_HIREDIS
+endif
+RELAY_CFLAGS  = $(RELAY_DEFS) $(shell pkg-config --cflags $(RELAY_PKGS))
 RELAY_LIBS    = $(shell pkg-config --libs $(RELAY_PKGS)) -lpthread -lm
-RELAY_SRCS   := $(sort $(wildcard relay/*.c))
 RELAY_OBJS   := $(RELAY_SRCS:%.c=$(BUILD)/obj/%.o)
 RELAY_BIN    := $(BUILD)/tigress-relay
 
