@@ -3,6 +3,8 @@
 #
 #   tests/harness/valgrind.sh PROGRAM...
 #
+# A PROGRAM argument may carry its own arguments, separated by spaces ("replay_x corpus/x").
+#
 # A program fails when valgrind reports any memory error or a definite/indirect leak (exit
 # status 99 is valgrind's), or when the program itself fails. Scripts (suites that are not ELF
 # executables, e.g. ones that start a relay) are skipped and listed: valgrind would only watch
@@ -17,19 +19,20 @@ command -v valgrind >/dev/null || { echo "valgrind: not installed"; exit 1; }
 
 progs=() skipped=()
 for p in "$@"; do
-    if [[ -x "$p" ]] && head -c 4 "$p" | grep -q 'ELF'; then progs+=("$p"); else skipped+=("$p"); fi
+    exe=${p%% *}
+    if [[ -x "$exe" ]] && head -c 4 "$exe" | grep -q 'ELF'; then progs+=("$p"); else skipped+=("$p"); fi
 done
 [[ ${#skipped[@]} -gt 0 ]] && echo "valgrind: skipped (not ELF programs): ${skipped[*]}"
 [[ ${#progs[@]} -eq 0 ]] && { echo "valgrind: nothing to run"; exit 0; }
 
-run_one() {   # $1 = program; prints one result line; exit status = failure
+run_one() {   # $1 = program [args]; prints one result line; exit status = failure
     local prog=$1 log rc start
-    log="$logdir/$(echo "$prog" | tr '/' '_').log"
+    log="$logdir/$(echo "${prog%% *}" | tr '/' '_').log"
     start=$(date +%s)
     valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
         --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
         --track-origins=yes --suppressions=tests/harness/valgrind.supp \
-        --log-file="$log.vg" "$prog" > "$log" 2>&1
+        --log-file="$log.vg" $prog > "$log" 2>&1   # unquoted: program and its arguments
     rc=$?
     if [[ $rc -eq 0 ]]; then
         echo "valgrind: clean   $prog ($(( $(date +%s) - start )) s)"
