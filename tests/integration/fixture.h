@@ -1,0 +1,43 @@
+/*
+ * Integration-test fixture: a real tigress-relay over HTTPS on 127.0.0.1, with a CA and
+ * certificate made at test time by tests/lib/relay-fixture.sh, and clients that trust it.
+ */
+#ifndef TIGRESS_IT_FIXTURE_H
+#define TIGRESS_IT_FIXTURE_H
+
+#include <sys/types.h>
+#include <tigress.h>
+
+typedef struct it_relay {
+    char dir[256];        /* temp dir: ca.pem cert.pem key.pem store.db relay.out relay.log */
+    char ca[320];         /* the CA file clients trust */
+    char url[64];         /* https://127.0.0.1:PORT */
+    int port;
+    pid_t pid;            /* 0 when stopped */
+    const char *extra[16]; /* extra relay options (NULL-terminated), kept for restarts */
+} it_relay;
+
+/* Make certificates and start the relay on 127.0.0.1:0. Returns 0 or -1 (message on stderr). */
+int it_relay_start(it_relay *r, const char *const *extra_args);
+/* SIGTERM and wait. Returns the relay's exit status (0 expected), or -1. */
+int it_relay_stop(it_relay *r);
+/* Start again on the same port and store. */
+int it_relay_restart(it_relay *r);
+/* Stop and delete the temp dir. */
+void it_relay_cleanup(it_relay *r);
+
+/* A client trusting the relay's CA; retries as given (TIGRESS_RETRIES_NONE for none, 0 default). */
+tigress_client *it_client(const it_relay *r, unsigned retries);
+
+/* Share options with test defaults: relay, format, content, title. */
+void it_share_options(tigress_share_options *o, const it_relay *r, const char *content);
+
+/* Path of the relay binary and of the source tree, compiled in by integration.mk. */
+#ifndef IT_RELAY_BIN
+#error "IT_RELAY_BIN must be defined"
+#endif
+#ifndef IT_SOURCE_DIR
+#error "IT_SOURCE_DIR must be defined"
+#endif
+
+#endif
