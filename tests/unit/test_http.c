@@ -605,6 +605,7 @@ static void test_http__fake_relay_lifecycle(void **state)
     const char *id;
 
     mock_relay_enable(f->m, NULL);
+    mock_relay_simulate_wait(f->m, true);
     id = create_mailbox(f, "RWD", url);
     assert_string_equal(mock_relay_initiator(f->m, id), INIT_CLAIM);
     /* First claim binds the Recipient; another claim is refused; the Initiator may read. */
@@ -626,6 +627,7 @@ static void test_http__fake_relay_lifecycle(void **state)
     assert_int_equal(f->resp.status, 304);
     assert_null(f->resp.body);
     assert_int_equal(mock_relay_waits(f->m), 1);
+    assert_int_equal(mock_clock_now(), 1000000 + 30000); /* the relay "held" it 30 s */
     /* Update by the bound Recipient (W granted); an unbound claim is refused. */
     assert_int_equal(relay_call(f, &r, "PUT", url, R1_CLAIM,
                                 "{\"payload\":{\"type\":\"AEAD_AES_128_GCM\",\"data\":\"BBBB\"}}"),

@@ -110,6 +110,7 @@ struct mock_transport {
     dedupe *dds;
     size_t dd_count;
     size_t applied, duplicates, waits;
+    bool simulate_wait;         /* 304 to Prefer: wait=N advances the mock clock N s */
     char *payload_text;
 };
 

@@ -38,6 +38,7 @@ void mock_relay_enable(mock_transport *m, const char *base_url)
     m->relay = true;
 }
 
+void mock_relay_simulate_wait(mock_transport *m, bool on) { m->simulate_wait = on; }
 void mock_relay_set_push_supported(mock_transport *m, bool s) { m->push = s; }
 void mock_relay_set_time(mock_transport *m, int64_t t) { m->relay_now = t; }
 void mock_relay_drop_responses(mock_transport *m, unsigned n) { m->drop = n; }
@@ -321,8 +322,14 @@ static void relay_read(mock_transport *m, const mock_request *r, mailbox *b, con
     snprintf(etag, sizeof(etag), "\"%u\"", b->version);
     mock__answer_header(a, "ETag", etag);
     if (inm != NULL && strcmp(inm, etag) == 0) {
-        if (mock_request_header(r, "Prefer") != NULL)
+        const char *prefer = mock_request_header(r, "Prefer");
+        if (prefer != NULL) {
+            /* Opt-in: the relay held the request for the whole wait, so that much fake time
+             * passes. */
             m->waits++;
+            if (m->simulate_wait && strncmp(prefer, "wait=", 5) == 0)
+                mock_clock_advance(atol(prefer + 5) * 1000L);
+        }
         a->status = 304;
         return;
     }

@@ -23,7 +23,8 @@
  * that claim) answered 201 with the original body (Create, Update, Relinquish), Relinquish,
  * Delete (afterwards 404; a retried DELETE gets 404), expiry (404 once the relay clock passes
  * the expiration), ETag "\"<version>\"" on secure reads and 304 for a matching If-None-Match
- * (with or without Prefer: wait; the wait is not simulated beyond mock_relay_waits()).
+ * (with or without Prefer: wait; such 304s count in mock_relay_waits(); with
+ * mock_relay_simulate_wait() they also advance the mock clock by N s, as if held).
  * Error bodies are {"error": "...", "message": "..."}. Bodies over 64 KiB get 413.
  * Fault injection: mock_relay_drop_responses(), mock_relay_force_status(),
  * mock_relay_echo_next(), mock_set_latency().
@@ -120,6 +121,8 @@ long mock_clock_slept_total(void);
 /* ---- the fake relay ---- */
 void mock_relay_enable(mock_transport *m, const char *base_url); /* NULL: https://relay.test */
 void mock_relay_set_push_supported(mock_transport *m, bool supported);
+/* On: a 304 answering "Prefer: wait=N" advances the mock clock by N s (default off). */
+void mock_relay_simulate_wait(mock_transport *m, bool on);
 /* Relay wall clock (Unix seconds) for expiry; 0 (default) = time(NULL). */
 void mock_relay_set_time(mock_transport *m, int64_t unix_s);
 /* Process the next n requests normally but lose their responses (send returns
