@@ -1,0 +1,701 @@
+/*
+ * tests/relay/test_relay_more.c: conformance of tigress-relay, part 2 (protocol-reference §10.1
+ * R29-R36, R40-R42) plus the issue's extra cases: racing first-claim binding, malformed input of
+ * every kind (mailbox untouched), preview never binds, 405/415, start-up exit codes, --config and
+ * --help. R35 (the log audit) runs last, over everything this suite made the relay do.
+ */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "relay_harness.h"
+
+static relay_proc g_r;
+static const char *const g_extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
+                                      "--public-url", "https://relay.example.test", NULL};
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (th_init() != 0)
+        return -1;
+    return relay_start(&g_r, "more.db", g_extra) == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    int rc = relay_stop(&g_r);
+    th_cleanup();
+    return rc == 0 ? 0 : -1;
+}
+
+static void new_mailbox_b(const char *body, char claim[37], char id[37])
+{
+    th_uuid(claim);
+    assert_int_equal(th_create(&g_r, claim, body, id), 200);
+}
+
+static void new_mailbox(char claim[37], char id[37])
+{
+    char exp[32];
+    th_rfc3339(3600, exp);
+    char *b = th_create_body("XSALSA20_POLY1305", "c2VjcmV0LXBheWxvYWQ=", "Room key", "RWD", exp,
+                             NULL, NULL);
+    th_remember("c2VjcmV0LXBheWxvYWQ=");
+    new_mailbox_b(b, claim, id);
+    free(b);
+}
+
+static long req(const relay_proc *r, const char *method, const char *id, const char *claim,
+                const char *rid, const char *body, hresp *out)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    hreq q = {.method = method, .path = path, .claim = claim, .rid = rid, .body = body};
+    hresp h;
+    http_do(r, &q, &h);
+    long st = h.status;
+    if (out != NULL)
+        *out = h;
+    else
+        hresp_free(&h);
+    return st;
+}
+
+static void get_preview(const char *id, hresp *h)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    hreq q = {.method = "GET", .path = path, .extra = {"Host: evil.example"}};
+    http_do(&g_r, &q, h);
+}
+
+/* R29: the preview needs no claim and is text/html with OpenGraph tags from displayInformation;
+ * og:url comes from --public-url, never from the Host header. */
+static void test_relay__R29_preview_opengraph(void **state)
+{
+    (void)state;
+    char exp[32], claim[37], id[37];
+    th_rfc3339(3600, exp);
+    char *b = th_create_body("T", "AAAA", "Hotel <Pass> & \\\"Suite\\\"", "RWD", exp, NULL, NULL);
+    new_mailbox_b(b, claim, id);
+    free(b);
+    hresp h;
+    get_preview(id, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(h.ctype, "text/html; charset=utf-8");
+    assert_non_null(strstr(h.body, "<meta property=\"og:title\" content=\"Hotel &lt;Pass&gt; "
+                                   "&amp; &quot;Suite&quot;\">"));
+    assert_non_null(strstr(h.body, "<title>Hotel &lt;Pass&gt; &amp; &quot;Suite&quot;</title>"));
+    assert_non_null(strstr(h.body, "<meta property=\"og:description\" content=\"A key for room 12\">"));
+    assert_non_null(strstr(h.body, "<meta property=\"og:image\" content=\"https://img.example.com/key.png\">"));
+    assert_non_null(strstr(h.body, "<meta property=\"og:image:width\" content=\""));
+    assert_non_null(strstr(h.body, "<meta property=\"og:image:height\" content=\""));
+    assert_non_null(strstr(h.body, "<meta property=\"og:type\" content=\"website\">"));
+    char want[160];
+    snprintf(want, sizeof want, "<meta property=\"og:url\" content=\"https://relay.example.test/v1/m/%s\">", id);
+    assert_non_null(strstr(h.body, want));
+    assert_null(strstr(h.body, "evil.example"));
+    hresp_free(&h);
+}
+
+/* R30: preview of an unknown or malformed ID -> 404. */
+static void test_relay__R30_preview_unknown_404(void **state)
+{
+    (void)state;
+    char id[37];
+    th_uuid(id);
+    hresp h;
+    get_preview(id, &h);
+    assert_int_equal(h.status, 404);
+    hresp_free(&h);
+    get_preview("not-a-mailbox", &h);
+    assert_int_equal(h.status, 404);
+    hresp_free(&h);
+}
+
+static bool has_script(const char *s)
+{
+    for (; *s; s++)
+        if (strncasecmp(s, "<script", 7) == 0)
+            return true;
+    return false;
+}
+
+/* R31: no script at all (whatever the fields hold), a strict CSP and the other headers; the
+ * page shows the expiry in UTC and tells the person to use their phone or wallet app. */
+static void test_relay__R31_preview_no_script(void **state)
+{
+    (void)state;
+    char exp[32], claim[37], id[37];
+    th_rfc3339(3600, exp);
+    char body[1024];
+    snprintf(body, sizeof body,
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AAAA\"},\"displayInformation\":{\"title\":"
+        "\"<script>alert(1)</script>\",\"description\":\"<SCRIPT src=//x.example/a.js>\","
+        "\"imageURL\":\"https://x.example/a.png\\\"><script>alert(2)</script>\"},"
+        "\"mailboxConfiguration\":{\"accessRights\":\"RWD\",\"expiration\":\"%s\"}}", exp);
+    new_mailbox_b(body, claim, id);
+    hresp h;
+    get_preview(id, &h);
+    assert_int_equal(h.status, 200);
+    assert_false(has_script(h.body));
+    assert_non_null(strstr(h.body, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_string_equal(h.csp, "default-src 'none'; img-src https:; style-src 'unsafe-inline'");
+    assert_string_equal(h.nosniff, "nosniff");
+    assert_string_equal(h.referrer, "no-referrer");
+    assert_string_equal(h.cache, "no-store");
+    char human[32];
+    snprintf(human, sizeof human, "%.10s %.5s UTC", exp, exp + 11);
+    assert_non_null(strstr(h.body, human));
+    assert_non_null(strstr(h.body, "phone"));
+    assert_non_null(strstr(h.body, "wallet app"));
+    hresp_free(&h);
+}
+
+/* R32: relinquish by the Recipient -> 200; a new claim can bind; the old one is then 401. */
+static void test_relay__R32_relinquish_rebind(void **state)
+{
+    (void)state;
+    char ini[37], id[37], rec[37], rec2[37], rid[37];
+    new_mailbox(ini, id);
+    th_uuid(rec);
+    th_uuid(rec2);
+    th_uuid(rid);
+    assert_int_equal(th_read(&g_r, id, rec, NULL), 200);
+    assert_int_equal(th_read(&g_r, id, rec2, NULL), 401);
+    assert_int_equal(req(&g_r, "PATCH", id, rec, rid, NULL, NULL), 200);
+    assert_int_equal(th_read(&g_r, id, rec2, NULL), 200);
+    assert_int_equal(th_read(&g_r, id, rec, NULL), 401);
+}
+
+/* R33: relinquish by the Initiator, an unbound claim, or with nobody bound -> 401; unknown 404. */
+static void test_relay__R33_relinquish_errors(void **state)
+{
+    (void)state;
+    char ini[37], id[37], rec[37], other[37], none[37], rid[37];
+    new_mailbox(ini, id);
+    th_uuid(rec);
+    th_uuid(other);
+    th_uuid(none);
+    th_uuid(rid);
+    assert_int_equal(req(&g_r, "PATCH", id, rec, rid, NULL, NULL), 401);   /* nobody bound */
+    assert_int_equal(th_read(&g_r, id, rec, NULL), 200);
+    th_uuid(rid);
+    assert_int_equal(req(&g_r, "PATCH", id, ini, rid, NULL, NULL), 401);
+    th_uuid(rid);
+    assert_int_equal(req(&g_r, "PATCH", id, other, rid, NULL, NULL), 401);
+    th_uuid(rid);
+    assert_int_equal(req(&g_r, "PATCH", none, rec, rid, NULL, NULL), 404);
+    assert_int_equal(th_read(&g_r, id, rec, NULL), 200);                    /* still bound */
+}
+
+static char *b64(const unsigned char *in, size_t n)
+{
+    static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc((n + 2) / 3 * 4 + 1), *o = out;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        *o++ = t[v >> 18 & 63];
+        *o++ = t[v >> 12 & 63];
+        *o++ = i + 1 < n ? t[v >> 6 & 63] : '=';
+        *o++ = i + 2 < n ? t[v & 63] : '=';
+    }
+    *o = '\0';
+    return out;
+}
+
+/* R34: opaque ciphertext (random bytes) is stored and returned unchanged. */
+static void test_relay__R34_opaque_random_data(void **state)
+{
+    (void)state;
+    unsigned char raw[3000];
+    assert_int_equal(getrandom(raw, sizeof raw, 0), (ssize_t)sizeof raw);
+    char *data = b64(raw, sizeof raw);
+    th_remember(data);
+    char exp[32], claim[37], id[37], rec[37];
+    th_rfc3339(3600, exp);
+    char *b = th_create_body("AEAD_AES_128_GCM", data, "x", "RWD", exp, NULL, NULL);
+    new_mailbox_b(b, claim, id);
+    free(b);
+    th_uuid(rec);
+    hresp h;
+    assert_int_equal(th_read(&g_r, id, rec, &h), 200);
+    char *want = malloc(strlen(data) + 64);
+    sprintf(want, "\"data\":\"%s\"", data);
+    assert_non_null(strstr(h.body, want));
+    hresp_free(&h);
+    free(want);
+    free(data);
+}
+
+/* R36: store and forward: the parties are never online together; a relay restart between
+ * the Initiator's create and the Recipient's read loses nothing. */
+static void test_relay__R36_store_and_forward(void **state)
+{
+    (void)state;
+    char ini[37], id[37], rec[37];
+    new_mailbox(ini, id);
+    assert_int_equal(relay_stop(&g_r), 0);
+    assert_int_equal(relay_start(&g_r, "more.db", g_extra), 0);
+    th_uuid(rec);
+    hresp h;
+    assert_int_equal(th_read(&g_r, id, rec, &h), 200);
+    assert_non_null(strstr(h.body, "c2VjcmV0LXBheWxvYWQ="));
+    hresp_free(&h);
+}
+
+static bool utf8_ok(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+                                              : (c & 0xf8) == 0xf0 ? 3 : 9;
+        if (k == 9 || i + k >= n + (k == 0))
+            return false;
+        for (unsigned j = 1; j <= k; j++)
+            if ((s[i + j] & 0xc0) != 0x80)
+                return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+/* R40: JSON endpoints answer application/json, the preview text/html; all UTF-8; a body that
+ * is not UTF-8 is refused. */
+static void test_relay__R40_content_types_utf8(void **state)
+{
+    (void)state;
+    char ini[37], id[37];
+    new_mailbox(ini, id);
+    hresp h;
+    assert_int_equal(req(&g_r, "POST", id, ini, NULL, NULL, &h), 200);
+    assert_string_equal(h.ctype, "application/json");
+    assert_true(utf8_ok((unsigned char *)h.body, h.len));
+    hresp_free(&h);
+    assert_int_equal(req(&g_r, "PUT", id, ini, "r40", "{", &h), 400);
+    assert_string_equal(h.ctype, "application/json");
+    assert_non_null(strstr(h.body, "\"error\":\""));
+    assert_non_null(strstr(h.body, "\"message\":\""));
+    hresp_free(&h);
+    get_preview(id, &h);
+    assert_string_equal(h.ctype, "text/html; charset=utf-8");
+    assert_true(utf8_ok((unsigned char *)h.body, h.len));
+    hresp_free(&h);
+    assert_int_equal(req(&g_r, "PUT", id, ini, "r40-2",
+                         "{\"payload\":{\"type\":\"T\",\"data\":\"\xff\xfe\"}}", NULL), 400);
+}
+
+/* R41: no Mailbox-Request-ID is fine on the preview and the secure read, not on writes. */
+static void test_relay__R41_request_id_optional_on_reads(void **state)
+{
+    (void)state;
+    char ini[37], id[37], rec[37];
+    new_mailbox(ini, id);
+    th_uuid(rec);
+    assert_int_equal(req(&g_r, "GET", id, NULL, NULL, NULL, NULL), 200);
+    assert_int_equal(req(&g_r, "HEAD", id, NULL, NULL, NULL, NULL), 200);
+    assert_int_equal(req(&g_r, "POST", id, rec, NULL, NULL, NULL), 200);
+    assert_int_equal(req(&g_r, "PUT", id, ini, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}",
+                         NULL), 400);
+    assert_int_equal(req(&g_r, "PATCH", id, rec, NULL, NULL, NULL), 400);
+    assert_int_equal(req(&g_r, "DELETE", id, ini, NULL, NULL, NULL), 400);
+    char exp[32];
+    th_rfc3339(600, exp);
+    char *b = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    hreq q = {.method = "POST", .path = "/v1/m", .claim = ini, .body = b};
+    hresp h;
+    http_do(&g_r, &q, &h);
+    assert_int_equal(h.status, 400);
+    hresp_free(&h);
+    free(b);
+    assert_int_equal(th_read(&g_r, id, ini, NULL), 200);     /* nothing was deleted */
+}
+
+/* R42: a body over --max-body -> 413 (declared or chunked); a flood -> 429 + Retry-After. */
+static void test_relay__R42_size_and_rate_limits(void **state)
+{
+    (void)state;
+    size_t n = 70000;
+    char *big = malloc(n + 1);
+    memset(big, 'A', n);
+    memcpy(big, "{\"payload\":{\"type\":\"T\",\"data\":\"", 31);
+    big[n] = '\0';
+    char claim[37], rid[37];
+    th_uuid(claim);
+    th_uuid(rid);
+    for (int chunked = 0; chunked < 2; chunked++) {
+        hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = big,
+                  .chunked = chunked == 1};
+        hresp h;
+        http_do(&g_r, &q, &h);
+        if (h.status != 413)
+            fail_msg("chunked=%d: status %ld (curl %d) %s", chunked, h.status, h.curl_rc, h.body ? h.body : "");
+        assert_string_equal(h.rid, rid);
+        hresp_free(&h);
+    }
+    free(big);
+
+    relay_proc r2 = {0};
+    const char *extra[] = {"--rate-limit", "0.05", "--rate-burst", "2", NULL};
+    assert_int_equal(relay_start(&r2, "rate.db", extra), 0);
+    char id[37];
+    th_uuid(id);
+    long statuses[4];
+    hresp last;
+    memset(&last, 0, sizeof last);
+    for (int i = 0; i < 4; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "/v1/m/%s", id);
+        hreq q = {.method = "GET", .path = path, .rid = rid};
+        hresp h;
+        http_do(&r2, &q, &h);
+        statuses[i] = h.status;
+        if (i == 3)
+            last = h;
+        else
+            hresp_free(&h);
+    }
+    assert_int_equal(statuses[0], 404);
+    assert_int_equal(statuses[1], 404);
+    assert_int_equal(statuses[2], 429);
+    assert_int_equal(statuses[3], 429);
+    assert_true(atoi(last.retry_after) >= 1);
+    assert_string_equal(last.rid, rid);
+    assert_non_null(strstr(last.body, "\"error\":\"rate_limited\""));
+    hresp_free(&last);
+    assert_int_equal(relay_stop(&r2), 0);
+}
+
+/* 415 for a body that is not application/json; 405 for a method a route does not have. */
+static void test_relay__415_and_405(void **state)
+{
+    (void)state;
+    char ini[37], id[37], rid[37];
+    new_mailbox(ini, id);
+    th_uuid(rid);
+    char exp[32];
+    th_rfc3339(600, exp);
+    char *b = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = ini, .body = b,
+              .ctype = "text/plain"};
+    hresp h;
+    http_do(&g_r, &q, &h);
+    assert_int_equal(h.status, 415);
+    hresp_free(&h);
+    free(b);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    hreq u = {.method = "PUT", .path = path, .rid = rid, .claim = ini,
+              .body = "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}",
+              .ctype = "application/x-www-form-urlencoded"};
+    http_do(&g_r, &u, &h);
+    assert_int_equal(h.status, 415);
+    hresp_free(&h);
+    hreq g = {.method = "GET", .path = "/v1/m"};
+    http_do(&g_r, &g, &h);
+    assert_int_equal(h.status, 405);
+    assert_string_equal(h.allow, "POST");
+    hresp_free(&h);
+    hreq o = {.method = "OPTIONS", .path = path};
+    http_do(&g_r, &o, &h);
+    assert_int_equal(h.status, 405);
+    assert_non_null(strstr(h.allow, "PATCH"));
+    hresp_free(&h);
+}
+
+typedef struct racer {
+    pthread_barrier_t *bar;
+    const char *id;
+    char claim[37];
+    long status;
+} racer;
+
+static void *race_main(void *p)
+{
+    racer *r = p;
+    pthread_barrier_wait(r->bar);
+    r->status = th_read(&g_r, r->id, r->claim, NULL);
+    return NULL;
+}
+
+/* Racing first-claim binding: 16 new claims read at once; exactly one binds (200). */
+static void test_relay__racing_first_claim_binding(void **state)
+{
+    (void)state;
+    enum { N = 16 };
+    for (int round = 0; round < 3; round++) {
+        char ini[37], id[37];
+        new_mailbox(ini, id);
+        pthread_barrier_t bar;
+        pthread_barrier_init(&bar, NULL, N);
+        racer rs[N];
+        pthread_t t[N];
+        for (int i = 0; i < N; i++) {
+            rs[i].bar = &bar;
+            rs[i].id = id;
+            th_uuid(rs[i].claim);
+            pthread_create(&t[i], NULL, race_main, &rs[i]);
+        }
+        int ok = 0, denied = 0, winner = -1;
+        for (int i = 0; i < N; i++) {
+            pthread_join(t[i], NULL);
+            if (rs[i].status == 200) {
+                ok++;
+                winner = i;
+            } else if (rs[i].status == 401) {
+                denied++;
+            }
+        }
+        pthread_barrier_destroy(&bar);
+        assert_int_equal(ok, 1);
+        assert_int_equal(denied, N - 1);
+        assert_int_equal(th_read(&g_r, id, rs[winner].claim, NULL), 200);
+        assert_int_equal(th_read(&g_r, id, rs[(winner + 1) % N].claim, NULL), 401);
+    }
+}
+
+/* Malformed JSON and headers of every kind: 400/401 and the mailbox untouched (same version,
+ * same payload, nobody bound). */
+static void test_relay__malformed_input_mailbox_untouched(void **state)
+{
+    (void)state;
+    char ini[37], id[37], rid[37];
+    new_mailbox(ini, id);
+    const char *bad_updates[] = {
+        "", "{", "[]", "null", "\"str\"", "42", "{}x", "{\"payload\":\"x\"}",
+        "{\"payload\":{\"type\":1,\"data\":\"AA\"}}", "{\"payload\":{\"type\":\"T\",\"data\":7}}",
+        "{\"payload\":{\"type\":\"\",\"data\":\"AA\"}}", "{\"payload\":{\"type\":\"T\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"notificationToken\":\"x\"}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"notificationToken\":{\"type\":\"webpush\","
+        "\"tokenData\":\"http://push.example/x\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"notificationToken\":{\"type\":\"x\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}", "\xef\xbb\xbf{}",
+    };
+    for (size_t i = 0; i < sizeof bad_updates / sizeof bad_updates[0]; i++) {
+        th_uuid(rid);
+        long st = req(&g_r, "PUT", id, ini, rid, bad_updates[i][0] ? bad_updates[i] : NULL, NULL);
+        if (st != 400)
+            fail_msg("update body %zu: status %ld", i, st);
+    }
+    const char *bad_claims[] = {"", "x", "00000000000000000000000000000000",
+                                "{00000000-0000-4000-8000-000000000000}", NULL};
+    for (size_t i = 0; i < sizeof bad_claims / sizeof bad_claims[0]; i++) {
+        th_uuid(rid);
+        const char *upd = "{\"payload\":{\"type\":\"T\",\"data\":\"QkFE\"}}";
+        if (req(&g_r, "PUT", id, bad_claims[i], rid, upd, NULL) != 401 ||
+            req(&g_r, "POST", id, bad_claims[i], NULL, NULL, NULL) != 401 ||
+            req(&g_r, "DELETE", id, bad_claims[i], rid, NULL, NULL) != 401 ||
+            req(&g_r, "PATCH", id, bad_claims[i], rid, NULL, NULL) != 401)
+            fail_msg("claim %zu not refused with 401", i);
+    }
+    char longrid[200];
+    memset(longrid, 'r', sizeof longrid - 1);
+    longrid[sizeof longrid - 1] = '\0';
+    assert_int_equal(req(&g_r, "PUT", id, ini, longrid,
+                         "{\"payload\":{\"type\":\"T\",\"data\":\"QkFE\"}}", NULL), 400);
+    assert_int_equal(req(&g_r, "POST", id, ini, NULL, "{\"notificationToken\":5}", NULL), 400);
+    assert_int_equal(req(&g_r, "POST", id, ini, NULL, "[1,2]", NULL), 400);
+    /* Bad Create bodies create nothing (checked through /metrics). */
+    long before = th_metric(&g_r, "tigress_relay_mailboxes_live");
+    char exp[32], past[32];
+    th_rfc3339(600, exp);
+    th_rfc3339(-600, past);
+    char *creates[6];
+    creates[0] = th_create_body("T", "AA", "x", "RX", exp, NULL, NULL);
+    creates[1] = th_create_body("T", "AA", "x", "RR", exp, NULL, NULL);
+    creates[2] = th_create_body("T", "AA", "x", "", exp, NULL, NULL);
+    creates[3] = th_create_body("T", "AA", "x", "RWD", past, NULL, NULL);
+    char title[300];
+    memset(title, 't', 257);
+    title[257] = '\0';
+    creates[4] = th_create_body("T", "AA", title, "RWD", exp, NULL, NULL);
+    creates[5] = strdup("{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"displayInformation\":"
+                        "{\"title\":\"t\",\"description\":\"d\",\"imageURL\":\"http://x/y.png\"}}");
+    for (int i = 0; i < 6; i++) {
+        char c[37], nid[37];
+        th_uuid(c);
+        long st = th_create(&g_r, c, creates[i], nid);
+        if (st != 400)
+            fail_msg("create body %d: status %ld", i, st);
+        free(creates[i]);
+    }
+    assert_int_equal(th_metric(&g_r, "tigress_relay_mailboxes_live"), before);
+    /* Untouched: version 1, original payload, and a new claim can still bind. */
+    hresp h;
+    assert_int_equal(th_read(&g_r, id, ini, &h), 200);
+    assert_string_equal(h.etag, "\"1\"");
+    assert_non_null(strstr(h.body, "c2VjcmV0LXBheWxvYWQ="));
+    hresp_free(&h);
+    char rec[37];
+    th_uuid(rec);
+    assert_int_equal(th_read(&g_r, id, rec, NULL), 200);
+}
+
+/* The preview never binds or consumes: 20 GETs and 5 HEADs, then a Recipient still binds. */
+static void test_relay__preview_never_binds(void **state)
+{
+    (void)state;
+    char ini[37], id[37], rec[37], late[37];
+    new_mailbox(ini, id);
+    for (int i = 0; i < 25; i++)
+        assert_int_equal(req(&g_r, i < 20 ? "GET" : "HEAD", id, NULL, NULL, NULL, NULL), 200);
+    th_uuid(rec);
+    th_uuid(late);
+    hresp h;
+    assert_int_equal(th_read(&g_r, id, rec, &h), 200);
+    assert_string_equal(h.etag, "\"1\"");
+    hresp_free(&h);
+    assert_int_equal(th_read(&g_r, id, late, NULL), 401);
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+/* Start-up failures have distinct exit codes: 64 usage, 65 config file, 66 TLS, 69 listen,
+ * 70 store; a valid --config file works. */
+static void test_relay__startup_exit_codes(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    char busy[64], path[600], garbage[600], store[600], conf[600], text[2048];
+    snprintf(busy, sizeof busy, "127.0.0.1:%u", g_r.port);
+    const char *in_use[] = {"--listen", busy, "--cert", th_cert(), "--key", th_key(), NULL};
+    assert_int_equal(relay_start_raw(&r, in_use), 69);
+    snprintf(path, sizeof path, "%s/missing.pem", th_dir());
+    const char *no_cert[] = {"--listen", "127.0.0.1:0", "--cert", path, "--key", th_key(), NULL};
+    assert_int_equal(relay_start_raw(&r, no_cert), 66);
+    snprintf(garbage, sizeof garbage, "%s/garbage.pem", th_dir());
+    assert_int_equal(write_file(garbage, "-----BEGIN CERTIFICATE-----\nnot base64\n"
+                                         "-----END CERTIFICATE-----\n"), 0);
+    const char *bad_cert[] = {"--listen", "127.0.0.1:0", "--cert", garbage, "--key", th_key(),
+                              "--store", ":memory:", NULL};
+    assert_int_equal(relay_start_raw(&r, bad_cert), 66);
+    const char *bad_store[] = {"--listen", "127.0.0.1:0", "--cert", th_cert(), "--key", th_key(),
+                               "--store", "/nonexistent-dir/x/relay.db", NULL};
+    assert_int_equal(relay_start_raw(&r, bad_store), 70);
+    const char *bad_opt[] = {"--no-such-option", NULL};
+    assert_int_equal(relay_start_raw(&r, bad_opt), 64);
+    const char *bad_val[] = {"--max-body", "lots", NULL};
+    assert_int_equal(relay_start_raw(&r, bad_val), 64);
+    const char *bad_level[] = {"--log-level", "chatty", NULL};
+    assert_int_equal(relay_start_raw(&r, bad_level), 64);
+    snprintf(conf, sizeof conf, "%s/bad.conf", th_dir());
+    assert_int_equal(write_file(conf, "listen = 127.0.0.1:0\nfrobnicate = 3\n"), 0);
+    const char *bad_conf[] = {"--config", conf, NULL};
+    assert_int_equal(relay_start_raw(&r, bad_conf), 65);
+    snprintf(path, sizeof path, "%s/absent.conf", th_dir());
+    const char *no_conf[] = {"--config", path, NULL};
+    assert_int_equal(relay_start_raw(&r, no_conf), 65);
+    /* A valid config file: everything from the file. */
+    snprintf(store, sizeof store, "%s/conf.db", th_dir());
+    snprintf(text, sizeof text,
+             "# relay settings\nlisten = 127.0.0.1:0\ncert = %s\nkey = %s\nstore = %s\n"
+             "max-body = 1000\nrate-limit = 0\n", th_cert(), th_key(), store);
+    snprintf(conf, sizeof conf, "%s/good.conf", th_dir());
+    assert_int_equal(write_file(conf, text), 0);
+    const char *good[] = {"--config", conf, NULL};
+    assert_int_equal(relay_start_raw(&r, good), 0);
+    char claim[37], rid[37];
+    th_uuid(claim);
+    th_uuid(rid);
+    char big[1200];
+    memset(big, ' ', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    big[0] = '{';
+    big[sizeof big - 2] = '}';
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = big};
+    hresp h;
+    http_do(&r, &q, &h);
+    assert_int_equal(h.status, 413);          /* max-body from the file applies */
+    hresp_free(&h);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
+/* --help lists every option with its default and the exit codes. */
+static void test_relay__help_lists_every_option(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s --help", RELAY_BIN);
+    FILE *p = popen(cmd, "r");
+    char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = '\0';
+    assert_int_equal(pclose(p), 0);
+    const char *opts[] = {"--listen", "--public-url", "--store", "--cert", "--key",
+                          "--insecure-loopback", "--max-body", "--max-expiry", "--default-expiry",
+                          "--rate-limit", "--rate-burst", "--max-connections",
+                          "--connection-timeout", "--metrics-listen", "--sweep-interval",
+                          "--log-level", "--push-gateway", "--push-allow", "--attestation",
+                          "--config", "--help", "[default: 65536]", "[default: 604800]",
+                          "[default: ./tigress-relay.db]", "[default: info]", "[default: none]",
+                          "64", "65", "66", "69", "70"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (strstr(buf, opts[i]) == NULL)
+            fail_msg("--help does not mention %s", opts[i]);
+}
+
+/* R35: the log names no claim, token, Request-ID, payload, raw mailbox ID or client address;
+ * the store keeps no client address. Runs last, over everything above. */
+static void test_relay__R35_log_and_store_audit(void **state)
+{
+    (void)state;
+    char ini[37], id[37];
+    new_mailbox(ini, id);           /* at least one request of every kind in the log */
+    assert_int_equal(req(&g_r, "GET", id, NULL, NULL, NULL, NULL), 200);
+    const char *leak = th_file_leaks(g_r.log_path);
+    if (leak != NULL)
+        fail_msg("the relay log contains a secret or identifier: %.40s", leak);
+    assert_false(th_file_contains(g_r.log_path, "127.0.0.1"));
+    assert_true(th_file_contains(g_r.log_path, "event=request"));
+    assert_true(th_file_contains(g_r.log_path, "mailbox="));
+    assert_false(th_file_contains(g_r.store_path, "127.0.0.1"));
+    char wal[600];
+    snprintf(wal, sizeof wal, "%s-wal", g_r.store_path);
+    assert_false(th_file_contains(wal, "127.0.0.1"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_relay__R29_preview_opengraph),
+        cmocka_unit_test(test_relay__R30_preview_unknown_404),
+        cmocka_unit_test(test_relay__R31_preview_no_script),
+        cmocka_unit_test(test_relay__R32_relinquish_rebind),
+        cmocka_unit_test(test_relay__R33_relinquish_errors),
+        cmocka_unit_test(test_relay__R34_opaque_random_data),
+        cmocka_unit_test(test_relay__R36_store_and_forward),
+        cmocka_unit_test(test_relay__R40_content_types_utf8),
+        cmocka_unit_test(test_relay__R41_request_id_optional_on_reads),
+        cmocka_unit_test(test_relay__R42_size_and_rate_limits),
+        cmocka_unit_test(test_relay__415_and_405),
+        cmocka_unit_test(test_relay__racing_first_claim_binding),
+        cmocka_unit_test(test_relay__malformed_input_mailbox_untouched),
+        cmocka_unit_test(test_relay__preview_never_binds),
+        cmocka_unit_test(test_relay__startup_exit_codes),
+        cmocka_unit_test(test_relay__help_lists_every_option),
+        cmocka_unit_test(test_relay__R35_log_and_store_audit),
+    };
+    return cmocka_run_group_tests_name("relay conformance R29-R42 and extras", tests,
+                                       group_setup, group_teardown);
+}
