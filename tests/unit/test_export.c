@@ -152,10 +152,11 @@ static void test_export__blob_contents(void **state)
     assert_int_equal(tigress_transfer_import(&n, f->a, with.ptr, with.size, secret), TIGRESS_OK);
     assert_null(strstr(tigress_client_last_error(f->a)->message, secret));
     tigress_transfer_free(n);
+    tigress_buf_dispose(&with);
     assert_int_equal(tigress_transfer_export(t, 0x80, &with), TIGRESS_E_INVALID);
+    assert_null(with.ptr);
     assert_int_equal(tigress_transfer_export(t, 0, NULL), TIGRESS_E_INVALID);
     assert_int_equal(tigress_transfer_export(NULL, 0, &with), TIGRESS_E_INVALID);
-    tigress_buf_dispose(&with);
     tigress_buf_dispose(&without);
     tigress_transfer_free(t);
 }
