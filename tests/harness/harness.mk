@@ -65,3 +65,22 @@ $(HARNESS_FUZZ:%=$(BUILD)/fuzz/fuzz_%): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.
 	    -fvisibility=hidden -DTIGRESS_STATIC -Iinclude -Ilib -Itests/fuzz $(LIB_CFLAGS) \
 	    -o $@ $< $(LIB_SRCS) $(LIB_LIBS)
 $(HARNESS_FUZZ:%=$(BUILD)/tests/fuzz/replay_%): tests/harness/fuzz_transport.h
+
+# fuzz_relay_request drives the relay's routes_handle() (relay/routes.c) in process: it links
+# the relay's own modules, minus main.c (the program's main()), and no libtigress code.
+ifneq ($(RELAY_SRCS),)
+HARNESS_RELAY_FUZZ_SRCS := $(filter-out relay/main.c,$(RELAY_SRCS))
+HARNESS_RELAY_FUZZ_OBJS := $(filter-out $(BUILD)/obj/relay/main.o,$(RELAY_OBJS))
+$(BUILD)/tests/fuzz/replay_relay_request: tests/fuzz/fuzz_relay_request.c tests/fuzz/replay_main.c \
+        tests/fuzz/fuzz.h $(HARNESS_RELAY_FUZZ_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(RELAY_CFLAGS) -Irelay -Itests/fuzz -o $@ $< tests/fuzz/replay_main.c \
+	    $(HARNESS_RELAY_FUZZ_OBJS) $(BASE_LDFLAGS) $(RELAY_LIBS)
+
+$(BUILD)/fuzz/fuzz_relay_request: tests/fuzz/fuzz_relay_request.c tests/fuzz/fuzz.h \
+        $(HARNESS_RELAY_FUZZ_SRCS) $(wildcard relay/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    $(RELAY_CFLAGS) -Irelay -Itests/fuzz -o $@ $< $(HARNESS_RELAY_FUZZ_SRCS) $(RELAY_LIBS)
+endif
