@@ -1,0 +1,560 @@
+/*
+ * tests/relay/test_relay_push.c: conformance of tigress-relay, part 3: push (R37-R39) to a
+ * local HTTPS receiver that records what it gets, the SSRF guard, long-poll (DESIGN 3.10), and
+ * durability across kill -9.
+ */
+#define _DEFAULT_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "relay_harness.h"
+
+/* ---- the push receiver: a tiny HTTPS server that records every request ---- */
+#define MAX_PUSHES 64
+
+typedef struct push_rec {
+    char path[256];
+    char ttl[32], urgency[32], ctype[64];
+    char *body;
+    size_t len;
+} push_rec;
+
+typedef struct rx_ctx {
+    char *body;
+    size_t len;
+} rx_ctx;
+
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+static push_rec g_pushes[MAX_PUSHES];
+static int g_npush;
+static struct MHD_Daemon *g_rx;
+static unsigned g_rx_port;
+static char *g_rx_cert, *g_rx_key;
+static relay_proc g_r;
+
+static void copy_hdr(struct MHD_Connection *c, const char *name, char *dst, size_t cap)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+    snprintf(dst, cap, "%s", v != NULL ? v : "");
+}
+
+static enum MHD_Result rx_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)method;
+    (void)version;
+    rx_ctx *ctx = *con_cls;
+    if (ctx == NULL) {
+        *con_cls = calloc(1, sizeof(rx_ctx));
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        ctx->body = realloc(ctx->body, ctx->len + *upload_size + 1);
+        memcpy(ctx->body + ctx->len, upload, *upload_size);
+        ctx->len += *upload_size;
+        ctx->body[ctx->len] = '\0';
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    pthread_mutex_lock(&g_lock);
+    if (g_npush < MAX_PUSHES) {
+        push_rec *p = &g_pushes[g_npush++];
+        snprintf(p->path, sizeof p->path, "%s", url);
+        copy_hdr(c, "TTL", p->ttl, sizeof p->ttl);
+        copy_hdr(c, "Urgency", p->urgency, sizeof p->urgency);
+        copy_hdr(c, "Content-Type", p->ctype, sizeof p->ctype);
+        p->body = ctx->body;
+        p->len = ctx->len;
+        ctx->body = NULL;
+    }
+    pthread_cond_broadcast(&g_cond);
+    pthread_mutex_unlock(&g_lock);
+    struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ret = MHD_queue_response(c, 201, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void rx_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                    enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    rx_ctx *ctx = *con_cls;
+    if (ctx != NULL) {
+        free(ctx->body);
+        free(ctx);
+    }
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    char *p = calloc(1, 65536);
+    size_t n = fread(p, 1, 65535, f);
+    p[n] = '\0';
+    fclose(f);
+    return p;
+}
+
+/* Waits (bounded) until at least n pushes arrived; returns how many there are. */
+static int wait_pushes(int n)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 20;
+    pthread_mutex_lock(&g_lock);
+    while (g_npush < n && pthread_cond_timedwait(&g_cond, &g_lock, &ts) == 0)
+        ;
+    int got = g_npush;
+    pthread_mutex_unlock(&g_lock);
+    return got;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (th_init() != 0)
+        return -1;
+    g_rx_cert = slurp(th_cert());
+    g_rx_key = slurp(th_key());
+    g_rx = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS, 0, NULL, NULL,
+                            rx_handler, NULL, MHD_OPTION_HTTPS_MEM_CERT, g_rx_cert,
+                            MHD_OPTION_HTTPS_MEM_KEY, g_rx_key, MHD_OPTION_NOTIFY_COMPLETED,
+                            rx_done, NULL, MHD_OPTION_END);
+    if (g_rx == NULL)
+        return -1;
+    g_rx_port = MHD_get_daemon_info(g_rx, MHD_DAEMON_INFO_BIND_PORT)->port;
+    char gateway[128];
+    snprintf(gateway, sizeof gateway, "https://127.0.0.1:%u/_matrix/push/v1/notify", g_rx_port);
+    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
+                           "--push-allow", "127.0.0.1", "--push-ca", th_ca(),
+                           "--push-gateway", gateway, NULL};
+    return relay_start(&g_r, "push.db", extra) == 0 ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    int rc = relay_stop(&g_r);
+    MHD_stop_daemon(g_rx);
+    for (int i = 0; i < g_npush; i++)
+        free(g_pushes[i].body);
+    free(g_rx_cert);
+    free(g_rx_key);
+    th_cleanup();
+    return rc == 0 ? 0 : -1;
+}
+
+static void reset_pushes(void)
+{
+    pthread_mutex_lock(&g_lock);
+    for (int i = 0; i < g_npush; i++)
+        free(g_pushes[i].body);
+    g_npush = 0;
+    pthread_mutex_unlock(&g_lock);
+}
+
+static char *create_with_token(const char *type, const char *data, const char *ttype,
+                               const char *tdata)
+{
+    char exp[32];
+    th_rfc3339(3600, exp);
+    th_remember(data);
+    if (tdata != NULL)
+        th_remember(tdata);
+    return th_create_body(type, data, "Secret Title", "RWD", exp, ttype, tdata);
+}
+
+/* Recipient read carrying its token in the body (DESIGN 3.4). */
+static long read_with_token(const char *id, const char *claim, const char *ttype,
+                            const char *tdata)
+{
+    char path[128], body[512];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    snprintf(body, sizeof body, "{\"notificationToken\":{\"type\":\"%s\",\"tokenData\":\"%s\"}}",
+             ttype, tdata);
+    th_remember(tdata);
+    hreq q = {.method = "POST", .path = path, .claim = claim, .body = body};
+    hresp h;
+    http_do(&g_r, &q, &h);
+    long st = h.status;
+    hresp_free(&h);
+    return st;
+}
+
+/* R37: an Update by one party pushes to the other party's token, and only to it. */
+static void test_relay__R37_push_to_other_party_only(void **state)
+{
+    (void)state;
+    reset_pushes();
+    char ini[37], rec[37], id[37], ini_url[160], rec_url[160];
+    th_uuid(ini);
+    th_uuid(rec);
+    snprintf(ini_url, sizeof ini_url, "https://127.0.0.1:%u/push/initiator-7f3a", g_rx_port);
+    snprintf(rec_url, sizeof rec_url, "https://127.0.0.1:%u/push/recipient-91cc", g_rx_port);
+    char *b = create_with_token("T", "cGF5bG9hZC1vbmU=", "webpush", ini_url);
+    assert_int_equal(th_create(&g_r, ini, b, id), 200);
+    free(b);
+    assert_int_equal(read_with_token(id, rec, "webpush", rec_url), 200);
+    assert_int_equal(th_update(&g_r, id, rec, NULL,
+                               "{\"payload\":{\"type\":\"T\",\"data\":\"cmVjaXBpZW50LXdyb3Rl\"}}"),
+                     200);
+    assert_int_equal(wait_pushes(1), 1);
+    assert_int_equal(th_update(&g_r, id, ini, NULL,
+                               "{\"payload\":{\"type\":\"T\",\"data\":\"aW5pdGlhdG9yLXdyb3Rl\"}}"),
+                     200);
+    assert_true(wait_pushes(2) >= 2);
+    /* One worker sends in queue order: a wrong extra push from the first update would have
+     * arrived before the second one. */
+    pthread_mutex_lock(&g_lock);
+    int n = g_npush;
+    char p0[256], p1[256];
+    snprintf(p0, sizeof p0, "%s", g_pushes[0].path);
+    snprintf(p1, sizeof p1, "%s", g_pushes[1].path);
+    pthread_mutex_unlock(&g_lock);
+    assert_int_equal(n, 2);
+    assert_string_equal(p0, "/push/initiator-7f3a");
+    assert_string_equal(p1, "/push/recipient-91cc");
+}
+
+/* R38: a push carries no payload, display data or mailbox ID: webpush is an empty POST with
+ * TTL and Urgency; the gateway gets only the device's pushkey and a "mailbox updated" type. */
+static void test_relay__R38_push_is_content_free(void **state)
+{
+    (void)state;
+    reset_pushes();
+    char ini[37], rec[37], id[37], rec_url[160];
+    th_uuid(ini);
+    th_uuid(rec);
+    snprintf(rec_url, sizeof rec_url, "https://127.0.0.1:%u/push/r38", g_rx_port);
+    char *b = create_with_token("T", "Y29udGVudC1mcmVl", "com.apple.apns", "a1b2c3d4e5f60718");
+    assert_int_equal(th_create(&g_r, ini, b, id), 200);
+    free(b);
+    assert_int_equal(read_with_token(id, rec, "webpush", rec_url), 200);
+    assert_int_equal(th_update(&g_r, id, rec, NULL,
+                               "{\"payload\":{\"type\":\"T\",\"data\":\"c2VjcmV0LWRhdGE=\"}}"),
+                     200);
+    assert_int_equal(wait_pushes(1), 1);
+    assert_int_equal(th_update(&g_r, id, ini, NULL,
+                               "{\"payload\":{\"type\":\"T\",\"data\":\"bW9yZS1kYXRh\"}}"),
+                     200);
+    assert_true(wait_pushes(2) >= 2);
+    pthread_mutex_lock(&g_lock);
+    push_rec gw = g_pushes[0], wp = g_pushes[1];
+    assert_string_equal(gw.path, "/_matrix/push/v1/notify");
+    assert_non_null(gw.body);
+    assert_non_null(strstr(gw.body, "\"pushkey\":\"a1b2c3d4e5f60718\""));
+    assert_non_null(strstr(gw.body, "\"app_id\":\"com.apple.apns\""));
+    assert_non_null(strstr(gw.body, "mailbox.updated"));
+    assert_null(strstr(gw.body, id));
+    assert_null(strstr(gw.body, "c2VjcmV0LWRhdGE="));
+    assert_null(strstr(gw.body, "Secret Title"));
+    assert_string_equal(wp.path, "/push/r38");
+    assert_int_equal(wp.len, 0);
+    assert_true(atoi(wp.ttl) > 0);
+    assert_true(wp.urgency[0] != '\0');
+    pthread_mutex_unlock(&g_lock);
+}
+
+static bool push_flag(const hresp *h)
+{
+    return h->body != NULL && strstr(h->body, "\"isPushNotificationSupported\":true") != NULL;
+}
+
+static bool create_flag(const relay_proc *r, const char *ttype, const char *tdata)
+{
+    char claim[37], rid[37];
+    th_uuid(claim);
+    th_uuid(rid);
+    char *b = create_with_token("T", "AAAA", ttype, tdata);
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b};
+    hresp h;
+    http_do(r, &q, &h);
+    assert_int_equal(h.status, 200);
+    bool f = push_flag(&h);
+    hresp_free(&h);
+    free(b);
+    return f;
+}
+
+/* R39: isPushNotificationSupported is true exactly when the caller's token type has a backend. */
+static void test_relay__R39_push_supported_flag(void **state)
+{
+    (void)state;
+    char url[160];
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/push/r39", g_rx_port);
+    assert_false(create_flag(&g_r, NULL, NULL));
+    assert_false(create_flag(&g_r, "com.example.unknown", "abc"));
+    assert_true(create_flag(&g_r, "webpush", url));
+    assert_true(create_flag(&g_r, "com.apple.apns", "00ff"));
+    assert_true(create_flag(&g_r, "com.google.fcm", "fcm-token"));
+    /* Without --push-gateway, APNs/FCM tokens have no backend. */
+    relay_proc r2 = {0};
+    const char *extra[] = {"--rate-limit", "0", NULL};
+    assert_int_equal(relay_start(&r2, "nogw.db", extra), 0);
+    assert_false(create_flag(&r2, "com.apple.apns", "00ff"));
+    assert_true(create_flag(&r2, "webpush", url));
+    assert_int_equal(relay_stop(&r2), 0);
+    /* An Update without a token answers for the token on file for the caller. */
+    char ini[37], id[37], path[128], rid[37];
+    th_uuid(ini);
+    char *b = create_with_token("T", "AAAA", "webpush", url);
+    assert_int_equal(th_create(&g_r, ini, b, id), 200);
+    free(b);
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    th_uuid(rid);
+    hreq q = {.method = "PUT", .path = path, .rid = rid, .claim = ini,
+              .body = "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"};
+    hresp h;
+    http_do(&g_r, &q, &h);
+    assert_int_equal(h.status, 200);
+    assert_true(push_flag(&h));
+    hresp_free(&h);
+}
+
+/* SSRF guard: without --push-allow, a target on a loopback address is refused, not contacted. */
+static void test_relay__push_ssrf_refused(void **state)
+{
+    (void)state;
+    reset_pushes();
+    relay_proc r2 = {0};
+    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
+                           "--push-ca", th_ca(), NULL};
+    assert_int_equal(relay_start(&r2, "ssrf.db", extra), 0);
+    char ini[37], rec[37], id[37], url[160];
+    th_uuid(ini);
+    th_uuid(rec);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/push/internal", g_rx_port);
+    char *b = create_with_token("T", "AAAA", "webpush", url);
+    assert_int_equal(th_create(&r2, ini, b, id), 200);
+    free(b);
+    assert_int_equal(th_read(&r2, id, rec, NULL), 200);
+    assert_int_equal(th_update(&r2, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
+                     200);
+    long refused = 0;
+    for (int i = 0; i < 200 && refused < 1; i++) {
+        refused = th_metric(&r2, "tigress_relay_push_refused_total");
+        if (refused < 1)
+            usleep(50 * 1000);
+    }
+    assert_int_equal(refused, 1);
+    assert_int_equal(th_metric(&r2, "tigress_relay_push_sent_total"), 0);
+    pthread_mutex_lock(&g_lock);
+    assert_int_equal(g_npush, 0);
+    pthread_mutex_unlock(&g_lock);
+    assert_int_equal(relay_stop(&r2), 0);
+}
+
+typedef struct poller {
+    const relay_proc *r;
+    char id[37], claim[37], etag[32];
+    int wait;
+    hresp h;
+} poller;
+
+static void *poll_main(void *p)
+{
+    poller *pl = p;
+    char path[128], inm[64], prefer[32];
+    snprintf(path, sizeof path, "/v1/m/%s", pl->id);
+    snprintf(inm, sizeof inm, "If-None-Match: %s", pl->etag);
+    snprintf(prefer, sizeof prefer, "Prefer: wait=%d", pl->wait);
+    hreq q = {.method = "POST", .path = path, .claim = pl->claim, .extra = {inm, prefer}};
+    http_do(pl->r, &q, &pl->h);
+    return NULL;
+}
+
+static void wait_waiting(const relay_proc *r, long n)
+{
+    long w = -1;
+    for (int i = 0; i < 400 && w != n; i++) {
+        w = th_metric(r, "tigress_relay_longpoll_waiting");
+        if (w != n)
+            usleep(25 * 1000);
+    }
+    assert_int_equal(w, n);
+}
+
+/* Long-poll: a read with If-None-Match + Prefer: wait is held until an Update (then 200 with
+ * the new payload and ETag), or until the wait ends (then 304 without a body). */
+static void test_relay__longpoll_update_and_timeout(void **state)
+{
+    (void)state;
+    char ini[37], rec[37], id[37];
+    th_uuid(ini);
+    th_uuid(rec);
+    char *b = create_with_token("T", "djE=", NULL, NULL);
+    assert_int_equal(th_create(&g_r, ini, b, id), 200);
+    free(b);
+    hresp h;
+    assert_int_equal(th_read(&g_r, id, rec, &h), 200);
+    assert_string_equal(h.etag, "\"1\"");
+    hresp_free(&h);
+
+    poller pl = {.r = &g_r, .etag = "\"1\"", .wait = 30};
+    snprintf(pl.id, sizeof pl.id, "%s", id);
+    snprintf(pl.claim, sizeof pl.claim, "%s", rec);
+    pthread_t t;
+    pthread_create(&t, NULL, poll_main, &pl);
+    wait_waiting(&g_r, 1);
+    assert_int_equal(th_update(&g_r, id, ini, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"djI=\"}}"),
+                     200);
+    pthread_join(t, NULL);
+    assert_int_equal(pl.h.status, 200);
+    assert_string_equal(pl.h.etag, "\"2\"");
+    assert_non_null(strstr(pl.h.body, "\"data\":\"djI=\""));
+    hresp_free(&pl.h);
+
+    /* Nothing changes: 304, no body, same ETag. */
+    snprintf(pl.etag, sizeof pl.etag, "\"2\"");
+    pl.wait = 1;
+    poll_main(&pl);
+    assert_int_equal(pl.h.status, 304);
+    assert_int_equal(pl.h.len, 0);
+    assert_string_equal(pl.h.etag, "\"2\"");
+    hresp_free(&pl.h);
+    /* A stale ETag answers at once with the current payload. */
+    snprintf(pl.etag, sizeof pl.etag, "\"1\"");
+    pl.wait = 30;
+    poll_main(&pl);
+    assert_int_equal(pl.h.status, 200);
+    assert_string_equal(pl.h.etag, "\"2\"");
+    hresp_free(&pl.h);
+    /* A Delete wakes the waiter, which then learns the mailbox is gone. */
+    snprintf(pl.etag, sizeof pl.etag, "\"2\"");
+    pthread_create(&t, NULL, poll_main, &pl);
+    wait_waiting(&g_r, 1);
+    char path[128], rid[37];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    th_uuid(rid);
+    hreq d = {.method = "DELETE", .path = path, .claim = ini, .rid = rid};
+    http_do(&g_r, &d, &h);
+    assert_int_equal(h.status, 200);
+    hresp_free(&h);
+    pthread_join(t, NULL);
+    assert_int_equal(pl.h.status, 404);
+    hresp_free(&pl.h);
+}
+
+/* Held reads do not hold worker threads: with one worker, 3 held reads, and a Create still
+ * succeeds while they wait. */
+static void test_relay__longpoll_holds_no_worker_thread(void **state)
+{
+    (void)state;
+    relay_proc r1 = {0};
+    const char *extra[] = {"--rate-limit", "0", "--threads", "1", "--metrics-listen",
+                           "127.0.0.1:0", NULL};
+    assert_int_equal(relay_start(&r1, "one-thread.db", extra), 0);
+    char ini[37], id[37];
+    th_uuid(ini);
+    char *b = create_with_token("T", "AAAA", NULL, NULL);
+    assert_int_equal(th_create(&r1, ini, b, id), 200);
+    poller pl[3];
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&pl[i], 0, sizeof pl[i]);
+        pl[i].r = &r1;
+        pl[i].wait = 30;
+        snprintf(pl[i].etag, sizeof pl[i].etag, "\"1\"");
+        snprintf(pl[i].id, sizeof pl[i].id, "%s", id);
+        snprintf(pl[i].claim, sizeof pl[i].claim, "%s", ini);
+        pthread_create(&t[i], NULL, poll_main, &pl[i]);
+    }
+    wait_waiting(&r1, 3);
+    char other[37], id2[37];
+    th_uuid(other);
+    assert_int_equal(th_create(&r1, other, b, id2), 200);
+    free(b);
+    assert_int_equal(th_update(&r1, id, ini, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"Ag==\"}}"),
+                     200);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(pl[i].h.status, 200);
+        hresp_free(&pl[i].h);
+    }
+    assert_int_equal(relay_stop(&r1), 0);
+}
+
+/* Durability: every acknowledged Create and Update survives kill -9 and a restart. */
+static void test_relay__durability_kill9(void **state)
+{
+    (void)state;
+    enum { N = 30 };
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", NULL};
+    assert_int_equal(relay_start(&r, "durable.db", extra), 0);
+    char claims[N][37], ids[N][37];
+    for (int i = 0; i < N; i++) {
+        char data[32];
+        snprintf(data, sizeof data, "ZHVyYWJsZS0%03d=", i);
+        th_uuid(claims[i]);
+        char *b = create_with_token("T", data, NULL, NULL);
+        assert_int_equal(th_create(&r, claims[i], b, ids[i]), 200);
+        free(b);
+        if (i % 3 == 0) {
+            char upd[128];
+            snprintf(upd, sizeof upd, "{\"payload\":{\"type\":\"T\",\"data\":\"dXBkYXRlZC0%03d=\"}}", i);
+            assert_int_equal(th_update(&r, ids[i], claims[i], NULL, upd), 200);
+        }
+    }
+    relay_kill9(&r);
+    assert_int_equal(relay_start(&r, "durable.db", extra), 0);
+    for (int i = 0; i < N; i++) {
+        hresp h;
+        assert_int_equal(th_read(&r, ids[i], claims[i], &h), 200);
+        char want[64];
+        if (i % 3 == 0)
+            snprintf(want, sizeof want, "\"data\":\"dXBkYXRlZC0%03d=\"", i);
+        else
+            snprintf(want, sizeof want, "\"data\":\"ZHVyYWJsZS0%03d=\"", i);
+        if (strstr(h.body, want) == NULL)
+            fail_msg("mailbox %d lost its acknowledged payload", i);
+        hresp_free(&h);
+    }
+    assert_int_equal(relay_stop(&r), 0);
+}
+
+/* The push relay's log names no token, claim or payload either (R35 for push paths). */
+static void test_relay__R35_push_log_audit(void **state)
+{
+    (void)state;
+    const char *leak = th_file_leaks(g_r.log_path);
+    if (leak != NULL)
+        fail_msg("the relay log contains %.40s", leak);
+    assert_false(th_file_contains(g_r.log_path, "127.0.0.1"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_relay__R37_push_to_other_party_only),
+        cmocka_unit_test(test_relay__R38_push_is_content_free),
+        cmocka_unit_test(test_relay__R39_push_supported_flag),
+        cmocka_unit_test(test_relay__push_ssrf_refused),
+        cmocka_unit_test(test_relay__longpoll_update_and_timeout),
+        cmocka_unit_test(test_relay__longpoll_holds_no_worker_thread),
+        cmocka_unit_test(test_relay__durability_kill9),
+        cmocka_unit_test(test_relay__R35_push_log_audit),
+    };
+    return cmocka_run_group_tests_name("relay push, long-poll, durability", tests, group_setup,
+                                       group_teardown);
+}
