@@ -328,7 +328,7 @@ TARGETS: Dict[str, Callable[[List[Status]], str]] = {
 
 def missing_codes(statuses: List[Status], text: str) -> List[str]:
     """C names absent from a binding file (to say precisely what a stale file lacks)."""
-    return [s.c_name for s in statuses if quote(s.c_name) not in text]
+    return [s.c_name for s in statuses if s.value != 0 and quote(s.c_name) not in text]
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ from ._status import *  # noqa: F401,F403  (one exception class per C status)
 from ._status import ERROR_CLASSES, STATUS_TABLE, __all__ as _status_all
 from .client import Client
 from .errors import TigressError
-from .keys import Ed25519Key, FunctionSigner, Signer, Verifier
+from .keys import Ed25519Key, FunctionSigner, Signer, Verifier, verify_ed25519
 from .transfer import PayloadType, Role, Transfer, TransferState
 
 
@@ -33,5 +33,5 @@ def wipe(buf: bytearray) -> None:
 
 
 __all__ = ["Client", "Transfer", "TransferState", "Role", "PayloadType", "Ed25519Key", "Signer",
-           "FunctionSigner", "Verifier", "TigressError", "ERROR_CLASSES", "STATUS_TABLE",
+           "FunctionSigner", "Verifier", "verify_ed25519", "TigressError", "ERROR_CLASSES", "STATUS_TABLE",
            "version", "wipe"] + list(_status_all)

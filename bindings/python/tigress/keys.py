@@ -192,3 +192,20 @@ def verifier_vtable(verifier: Any, slot: CallbackSlot) -> _lib.VerifierVtable:
     vt.verify = fn
     vt.user_data = None
     return vt
+
+
+def verify_ed25519(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """Check an Ed25519 signature with the library's verifier (e.g. inside a Python Verifier)."""
+    slot = CallbackSlot()
+    vt = verifier_vtable(bytes(public_key), slot)
+    acquire()
+    try:
+        msg = (c_uint8 * max(len(message), 1)).from_buffer_copy(message or b"\0")
+        sig = (c_uint8 * max(len(signature), 1)).from_buffer_copy(signature or b"\0")
+        rc = vt.verify(b"Ed25519", msg, len(message), sig, len(signature), vt.user_data)
+    finally:
+        release()
+    if rc == SignatureError.status_code:
+        return False
+    check(rc)
+    return True

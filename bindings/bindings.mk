@@ -1,0 +1,81 @@
+# Language bindings over the C ABI (bindings/README.md):
+#   make bindings              libtigress_jni.so + tigress.jar (+ the JUnit test classes)
+#   bindings-status-check      each binding's status table equals TIGRESS_STATUS_MAP (CHECK_EXTRA)
+#   swift-check                the CTigress module map imports with clang -fmodules; the Swift
+#                              sources call only functions the headers declare (CHECK_EXTRA)
+#   suites                     $(BUILD)/bindings/run-python-tests, $(BUILD)/bindings/run-java-tests
+# Java needs javac/jar (Debian default-jdk-headless) and JUnit 5 (Debian junit5); both are in
+# .ci/packages.txt, so the Java part is skipped only on a machine where they are still missing.
+
+PYTHON3      ?= python3
+JAVAC        ?= $(shell command -v javac 2>/dev/null)
+JUNIT_JAR    ?= /usr/share/java/junit-platform-console-standalone.jar
+# The JDK home is the directory above bin/javac (after following the alternatives links).
+JDK_HOME     ?= $(if $(JAVAC),$(patsubst %/bin/javac,%,$(realpath $(JAVAC))))
+
+BIND_DIR     := $(BUILD)/bindings
+JAVA_SRCS    := $(sort $(wildcard bindings/java/src/org/tigress/*.java))
+JAVA_TESTS   := $(sort $(wildcard bindings/java/test/org/tigress/*.java))
+JNI_SRCS     := $(sort $(wildcard bindings/java/jni/*.c))
+JNI_SO       := $(BUILD)/libtigress_jni.so
+JAVA_JAR     := $(BUILD)/tigress.jar
+JAVA_STAMP   := $(BIND_DIR)/java/classes.stamp
+JAVA_TSTAMP  := $(BIND_DIR)/java/test-classes.stamp
+JNI_HDR_DIR  := $(BIND_DIR)/java/include
+JNI_CFLAGS    = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -isystem $(JDK_HOME)/include \
+                -isystem $(JDK_HOME)/include/linux -I$(JNI_HDR_DIR) -Ibindings/java/jni
+
+PY_RUNNER    := $(BIND_DIR)/run-python-tests
+JAVA_RUNNER  := $(BIND_DIR)/run-java-tests
+
+.PHONY: bindings bindings-status-check swift-check
+CHECK_EXTRA  += bindings-status-check swift-check
+CHECK_BUILD  += $(PY_RUNNER)
+CHECK_SUITES += $(PY_RUNNER)
+
+ifneq ($(JAVAC),)
+bindings: $(JNI_SO) $(JAVA_JAR) $(JAVA_TSTAMP)
+CHECK_BUILD  += $(JNI_SO) $(JAVA_JAR) $(JAVA_TSTAMP) $(JAVA_RUNNER)
+CHECK_SUITES += $(JAVA_RUNNER)
+else
+bindings:
+	@echo "bindings: javac not found (install default-jdk-headless); Java binding skipped"
+$(info bindings: javac not found after install-deps; the Java binding tests are skipped)
+endif
+
+# javac -h writes org_tigress_Native.h, the prototypes the shim is checked against.
+$(JAVA_STAMP): $(JAVA_SRCS)
+	@rm -rf $(BIND_DIR)/java/classes $(JNI_HDR_DIR)
+	@mkdir -p $(BIND_DIR)/java/classes $(JNI_HDR_DIR)
+	javac -Xlint:all -Werror --release 11 -d $(BIND_DIR)/java/classes -h $(JNI_HDR_DIR) $(JAVA_SRCS)
+	@touch $@
+
+$(JAVA_JAR): $(JAVA_STAMP)
+	jar --create --file $@ -C $(BIND_DIR)/java/classes .
+
+$(JNI_SO): $(JNI_SRCS) bindings/java/jni/tigress_jni.h $(JAVA_STAMP) $(LIB_SO) $(PUBLIC_HDRS)
+	$(CC) $(JNI_CFLAGS) -shared -o $@ $(JNI_SRCS) -Wl,--no-undefined $(BASE_LDFLAGS) $(TIGRESS_LINK)
+
+$(JAVA_TSTAMP): $(JAVA_TESTS) $(JAVA_JAR)
+	@rm -rf $(BIND_DIR)/java/test-classes
+	@mkdir -p $(BIND_DIR)/java/test-classes
+	javac -Xlint:all -Xlint:-processing -Werror --release 11 -d $(BIND_DIR)/java/test-classes \
+	    -cp $(JAVA_JAR):$(JUNIT_JAR) $(JAVA_TESTS)
+	@touch $@
+
+# The suites are executables without arguments: small wrappers that know this BUILD.
+$(PY_RUNNER): bindings/python/run_tests.sh bindings/bindings.mk
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec "%s/bindings/python/run_tests.sh" "%s"\n' "$(CURDIR)" "$(abspath $(BUILD))" > $@
+	@chmod +x $@
+
+$(JAVA_RUNNER): bindings/java/run_tests.sh bindings/bindings.mk
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec "%s/bindings/java/run_tests.sh" "%s"\n' "$(CURDIR)" "$(abspath $(BUILD))" > $@
+	@chmod +x $@
+
+bindings-status-check:
+	@$(PYTHON3) bindings/gen_status.py --check
+
+swift-check:
+	@bindings/swift/check.sh

@@ -1,0 +1,39 @@
+// Example: share a car key and redeem it on a second "device", with async/await.
+// Usage: TigressExample https://relay.example [ca.pem]
+import Foundation
+import Tigress
+
+@main
+struct Example {
+    static func main() async {
+        let args = CommandLine.arguments
+        guard args.count >= 2 else {
+            print("usage: TigressExample RELAY_URL [CA_FILE]")
+            return
+        }
+        var options = TigressClient.Options()
+        options.caFile = args.count > 2 ? args[2] : nil
+        do {
+            let alice = try TigressClient(options: options)   // the Initiator's device
+            let bob = try TigressClient(options: options)     // the Recipient's device
+            let sent = try await alice.share(relayURL: args[1], format: "com.example.carkey",
+                                             content: Data(#"{"vin":"WDD1234567890"}"#.utf8),
+                                             title: "Car key")
+            print("share this URL with the recipient:", sent.shareURL ?? "")
+
+            let got = try await bob.redeem(shareURL: sent.shareURL!)
+            var content = got.content ?? Data()
+            print("received", content.count, "bytes of", got.format ?? "?")
+            tigressWipe(&content)
+            try await got.complete()
+
+            // The Initiator learns that the transfer completed; cancel the task to stop waiting.
+            try await sent.wait(timeoutMs: 30_000)
+            print("initiator sees:", sent.state)
+        } catch let error as TigressError {
+            print("failed:", error.statusName, error.detail.message, "HTTP", error.detail.httpStatus)
+        } catch {
+            print("failed:", error)
+        }
+    }
+}
