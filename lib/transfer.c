@@ -264,13 +264,15 @@ static tigress_status share_adopt_link(tigress_transfer *t, const char *url_link
                                     "the relay's urlLink has a query or fragment");
     }
     memcpy(t->mailbox_id, tigress_share_url_mailbox_id(u), 37);
+    n = strlen(t->relay) + strlen("/v1/m/") + 36 + 1;
+    /* mailbox_url first: once it is set, a failure below deletes the new mailbox. */
+    t->mailbox_url = tigress__malloc(n);
+    if (t->mailbox_url != NULL)
+        snprintf(t->mailbox_url, n, "%s/v1/m/%s", t->relay, t->mailbox_id);
     t->url_link = tigress__strdup(tigress_share_url_mailbox_url(u));
     tigress_share_url_free(u);
-    n = strlen(t->relay) + strlen("/v1/m/") + 36 + 1;
-    t->mailbox_url = tigress__malloc(n);
     if (t->url_link == NULL || t->mailbox_url == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    snprintf(t->mailbox_url, n, "%s/v1/m/%s", t->relay, t->mailbox_id);
     return tigress__transfer_build_urls(t);
 }
 
