@@ -2,7 +2,7 @@
 # the wire protocol only. The store backends (relay/store*.c) are compiled in; the Redis backend
 # only when hiredis is installed (same rule as tests/relay/store_tests.mk).
 RELAY_HAVE_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo 1)
-RELAY_PKGS   := libmicrohttpd libsodium libcjson uuid libcurl sqlite3
+RELAY_PKGS   := libmicrohttpd gnutls libsodium libcjson uuid libcurl sqlite3
 RELAY_SRCS   := $(filter-out relay/store_redis%.c,$(sort $(wildcard relay/*.c)))
 RELAY_DEFS   :=
 ifeq ($(RELAY_HAVE_HIREDIS),1)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <sodium.h>
 
@@ -122,6 +123,20 @@ static char *read_pem(const char *path, size_t *out_len)
     }
     *out_len = len;
     return buf;
+}
+
+/* Checks that the certificate chain and key parse and belong together, before libmicrohttpd
+ * sees them (so a bad pair is exit 66, and MHD's failure path is never taken). */
+static bool tls_pair_ok(const char *cert, size_t cert_len, const char *key, size_t key_len)
+{
+    gnutls_certificate_credentials_t cred;
+    if (gnutls_certificate_allocate_credentials(&cred) != GNUTLS_E_SUCCESS)
+        return false;
+    gnutls_datum_t c = {(unsigned char *)(uintptr_t)cert, (unsigned)cert_len};
+    gnutls_datum_t k = {(unsigned char *)(uintptr_t)key, (unsigned)key_len};
+    int rc = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
+    gnutls_certificate_free_credentials(cred);
+    return rc >= 0;
 }
 
 static void add_header(struct MHD_Response *r, const char *name, const char *value)
@@ -250,9 +265,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return early_error(c, method, ctx, 429, "rate_limited", "too many requests", wait);
         }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl != NULL && strtoull(cl, NULL, 10) > g_cfg->max_body)
-            return early_error(c, method, ctx, 413, "payload_too_large",
-                               "the request body is larger than this relay accepts", 0);
+        unsigned long long declared = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+        if (declared > g_cfg->max_body) {
+            /* A client waiting for "100 Continue", or announcing something huge, gets the 413
+             * before sending the body. Otherwise the body is read and dropped first: closing
+             * on a client that is still sending makes it see a reset instead of the 413. */
+            const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+            if (expect != NULL || declared > 16ULL * g_cfg->max_body + 1048576ULL)
+                return early_error(c, method, ctx, 413, "payload_too_large",
+                                   "the request body is larger than this relay accepts", 0);
+            ctx->too_large = true;
+        }
         return MHD_YES;
     }
     if (ctx->responded) {           /* an early error is queued: drop whatever still comes */
@@ -362,9 +385,10 @@ relay_server *server_start(const relay_config *cfg, ratelimit *rl, int *exit_cod
         size_t cert_len = 0;
         srv->cert_pem = read_pem(cfg->cert_file, &cert_len);
         srv->key_pem = read_pem(cfg->key_file, &srv->key_len);
-        if (srv->cert_pem == NULL || srv->key_pem == NULL) {
-            relay_log(LOG_ERROR, "event=start error=\"cannot read a PEM certificate from "
-                                 "--cert and a PEM key from --key\"");
+        if (srv->cert_pem == NULL || srv->key_pem == NULL ||
+            !tls_pair_ok(srv->cert_pem, cert_len, srv->key_pem, srv->key_len)) {
+            relay_log(LOG_ERROR, "event=start error=\"--cert and --key must be readable PEM "
+                                 "files holding a certificate chain and its private key\"");
             free_pems(srv);
             free(srv);
             *exit_code = RELAY_EXIT_TLS;

@@ -343,7 +343,11 @@ static void test_relay__R42_size_and_rate_limits(void **state)
         hresp h;
         http_do(&g_r, &q, &h);
         if (h.status != 413)
-            fail_msg("chunked=%d: status %ld (curl %d) %s", chunked, h.status, h.curl_rc, h.body ? h.body : "");
+        {
+            hresp_free(&h);
+            free(big);
+            fail_msg("chunked=%d: status %ld (curl %d)", chunked, h.status, h.curl_rc);
+        }
         assert_string_equal(h.rid, rid);
         hresp_free(&h);
     }
