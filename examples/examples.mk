@@ -11,9 +11,8 @@ CLI_LIBS     = $(shell pkg-config --libs $(CLI_PKGS)) -lpthread
 EXAMPLE_SRCS := $(sort $(wildcard examples/*.c))
 EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/%.c=$(BUILD)/examples/%)
 
-# Joins ALL_TARGETS/CHECK_BUILD once the library exports everything the CLI calls.
-# ALL_TARGETS += $(CLI_BIN)
-# CHECK_BUILD += $(CLI_BIN) $(EXAMPLE_BINS)
+ALL_TARGETS += $(CLI_BIN)
+CHECK_BUILD += $(CLI_BIN) $(EXAMPLE_BINS)
 
 .PHONY: examples cli install-cli
 examples: $(EXAMPLE_BINS)

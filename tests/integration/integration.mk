@@ -7,9 +7,8 @@ IT_CFLAGS   = $(BASE_CFLAGS) -Itests/integration $(shell pkg-config --cflags cmo
               -DIT_RELAY_BIN='"$(abspath $(BUILD))/tigress-relay"' -DIT_SOURCE_DIR='"$(CURDIR)"'
 IT_LIBS     = $(TIGRESS_LINK) $(shell pkg-config --libs cmocka libmicrohttpd) -lpthread
 
-# Joins CHECK_BUILD/CHECK_SUITES once the library and the relay have landed.
-# CHECK_BUILD  += $(IT_BINS)
-# CHECK_SUITES += $(IT_BINS)
+CHECK_BUILD  += $(IT_BINS)
+CHECK_SUITES += $(IT_BINS)
 
 .PHONY: integration
 integration: $(IT_BINS) $(BUILD)/tigress-relay

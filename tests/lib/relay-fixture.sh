@@ -16,7 +16,8 @@
 #     TIGRESS_RELAY_DIR   temp dir: ca.pem cert.pem key.pem store.db relay.log (stderr)
 #   Input: TIGRESS_RELAY_BIN (default: $BUILD/tigress-relay, BUILD defaulting to "build",
 #   relative to the source tree), and RELAY_OPTIONs passed straight to the relay.
-#   Each function returns non-zero (with a message on stderr) when it fails.
+#   Each function returns non-zero (with a message on stderr) when it fails; all of them work
+#   under `set -euo pipefail`.
 #
 # As a command:
 #     tests/lib/relay-fixture.sh certs DIR   # only write DIR/ca.pem, DIR/cert.pem, DIR/key.pem
@@ -57,7 +58,7 @@ _relay_fixture_launch() {
         "${_relay_fixture_args[@]}" >"$out" 2>>"$TIGRESS_RELAY_DIR/relay.log" &
     TIGRESS_RELAY_PID=$!
     for ((i = 0; i < 200; i++)); do
-        line=$(grep -m1 -o 'listening on https://[^ ]*' "$out" 2>/dev/null)
+        line=$(grep -m1 -o 'listening on https://[^ ]*' "$out" 2>/dev/null || true)
         if [[ -n "$line" ]]; then
             TIGRESS_RELAY_URL=${line#listening on }
             TIGRESS_RELAY_PORT=${TIGRESS_RELAY_URL##*:}
@@ -92,9 +93,9 @@ relay_fixture_start() {
 
 relay_fixture_stop() {
     [[ -n "${TIGRESS_RELAY_PID:-}" ]] || return 0
-    kill -TERM "$TIGRESS_RELAY_PID" 2>/dev/null
-    wait "$TIGRESS_RELAY_PID" 2>/dev/null
-    local rc=$?
+    local rc=0
+    kill -TERM "$TIGRESS_RELAY_PID" 2>/dev/null || true
+    wait "$TIGRESS_RELAY_PID" 2>/dev/null || rc=$?
     TIGRESS_RELAY_PID=
     # 143 = killed by the SIGTERM before the handler was installed; the relay exits 0 otherwise.
     [[ $rc -eq 0 || $rc -eq 143 ]] || { echo "relay-fixture: relay exited with $rc" >&2; return 1; }
@@ -106,8 +107,10 @@ relay_fixture_restart() {
 }
 
 relay_fixture_cleanup() {
-    relay_fixture_stop 2>/dev/null
-    [[ -n "${TIGRESS_RELAY_DIR:-}" && -d "$TIGRESS_RELAY_DIR" ]] && rm -rf "$TIGRESS_RELAY_DIR"
+    relay_fixture_stop 2>/dev/null || true
+    if [[ -n "${TIGRESS_RELAY_DIR:-}" && -d "$TIGRESS_RELAY_DIR" ]]; then
+        rm -rf "$TIGRESS_RELAY_DIR"
+    fi
     TIGRESS_RELAY_DIR=
 }
 
