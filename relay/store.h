@@ -152,6 +152,10 @@ store *store_open(const store_config *cfg, char *err, size_t err_len);
 /* The SQLite backend directly. */
 store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len);
 
+/* The Redis backend directly (location "redis://[:password@]host[:port][/db]"). Exists only
+ * when built with hiredis (-DTIGRESS_HAVE_HIREDIS); store_open() reports otherwise. */
+store *store_redis_open(const store_config *cfg, char *err, size_t err_len);
+
 static inline void store_close(store *s)
 {
     if (s != NULL)
