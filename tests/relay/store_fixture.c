@@ -1,13 +1,27 @@
 /* tests/relay/store_fixture.c: see store_fixture.h. */
 #include "store_fixture.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#ifdef TIGRESS_HAVE_HIREDIS
+#include <hiredis.h>
+#endif
+
+int64_t sf_now_base;
 static sf_backend g_backend = SF_SQLITE_MEMORY;
 static unsigned g_seq;
 static char g_tmpdir[256];
@@ -83,6 +97,7 @@ store_rc sf_create(store *s, const char *id, const char *claim, const char *righ
 
 static int group_common(sf_backend b)
 {
+    sf_now_base = (int64_t)time(NULL);
     g_backend = b;
     return 0;
 }
@@ -99,10 +114,208 @@ int sf_group_sqlite_file(void **state)
     return sf_tmpdir() != NULL ? group_common(SF_SQLITE_FILE) : -1;
 }
 
+/* ---- a private redis-server -------------------------------------------------------- */
+
+static pid_t g_redis_pid;
+static int g_redis_port;
+static char g_redis_dir[300];
+
+/* Finds an executable on PATH. */
+static bool on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    char buf[1024];
+    while (path != NULL && *path != '\0') {
+        size_t n = strcspn(path, ":");
+        if (n > 0 && n < sizeof(buf) - strlen(name) - 2) {
+            snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+            if (access(buf, X_OK) == 0)
+                return true;
+        }
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return false;
+}
+
 bool sf_redis_available(const char **why)
 {
-    *why = "the Redis backend is not built yet";
+#ifndef TIGRESS_HAVE_HIREDIS
+    *why = "built without hiredis (install libhiredis-dev: pkg-config hiredis)";
     return false;
+#else
+    if (!on_path("redis-server")) {
+        *why = "redis-server is not installed (apt-get install redis-server)";
+        return false;
+    }
+    *why = NULL;
+    return true;
+#endif
+}
+
+#ifdef TIGRESS_HAVE_HIREDIS
+/* A loopback port that was free a moment ago. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    int port = -1;
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+static bool redis_ping(int port)
+{
+    struct timeval tv = {0, 200000};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    bool ok = false;
+    if (c != NULL && c->err == 0) {
+        redisReply *r = redisCommand(c, "PING");
+        ok = r != NULL && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+        freeReplyObject(r);
+    }
+    if (c != NULL)
+        redisFree(c);
+    return ok;
+}
+
+/* Starts redis-server on g_redis_port with its data in g_redis_dir: AOF on, fsync on every
+ * write (what an operator must configure for durable acknowledgements). */
+static int redis_start(void)
+{
+    char port[16], logfile[400];
+    snprintf(port, sizeof(port), "%d", g_redis_port);
+    snprintf(logfile, sizeof(logfile), "%s/redis.log", g_redis_dir);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the test program */
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+            dup2(devnull, 1);
+            dup2(devnull, 2);
+        }
+        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+               "--dir", g_redis_dir, "--appendonly", "yes", "--appendfsync", "always",
+               "--save", "", "--daemonize", "no", "--protected-mode", "yes", "--logfile",
+               logfile, (char *)NULL);
+        _exit(127);
+    }
+    g_redis_pid = pid;
+    for (int i = 0; i < 100; i++) {
+        if (redis_ping(g_redis_port))
+            return 0;
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            g_redis_pid = 0;
+            return -1;
+        }
+        nanosleep(&(struct timespec){0, 50000000}, NULL);
+    }
+    return -1;
+}
+
+static void redis_stop(int sig)
+{
+    if (g_redis_pid > 0) {
+        kill(g_redis_pid, sig);
+        waitpid(g_redis_pid, NULL, 0);
+        g_redis_pid = 0;
+    }
+}
+
+/* Removes the data directory (files and one level of subdirectories, e.g. appendonlydir). */
+static void remove_tree(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        struct dirent *e;
+        char p[700];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+            struct stat st;
+            if (depth < 2 && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(p, depth + 1);
+            else
+                unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+static void redis_cleanup(void)
+{
+    redis_stop(SIGTERM);
+    if (g_redis_dir[0] != '\0')
+        remove_tree(g_redis_dir, 0);
+    g_redis_dir[0] = '\0';
+}
+
+int sf_redis_restart(bool hard)
+{
+    redis_stop(hard ? SIGKILL : SIGTERM);
+    return redis_start();
+}
+
+int sf_group_redis(void **state)
+{
+    (void)state;
+    const char *why;
+    if (!sf_redis_available(&why))
+        return -1;
+    if (g_redis_pid == 0) {
+        const char *base = getenv("TMPDIR");
+        snprintf(g_redis_dir, sizeof(g_redis_dir), "%s/tigress-redis-XXXXXX",
+                 base != NULL && base[0] != '\0' ? base : "/tmp");
+        if (mkdtemp(g_redis_dir) == NULL)
+            return -1;
+        static bool registered;
+        if (!registered) {
+            atexit(redis_cleanup);
+            registered = true;
+        }
+        g_redis_port = free_port();
+        if (g_redis_port <= 0 || redis_start() != 0) {
+            fprintf(stderr, "cannot start redis-server on 127.0.0.1:%d\n", g_redis_port);
+            redis_cleanup();
+            return -1;
+        }
+    }
+    return group_common(SF_REDIS);
+}
+
+/* Empties the private server between tests. */
+static int redis_flush(void)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", g_redis_port, tv);
+    int rc = -1;
+    if (c != NULL && c->err == 0) {
+        redisReply *r = redisCommand(c, "FLUSHALL");
+        rc = r != NULL && r->type == REDIS_REPLY_STATUS ? 0 : -1;
+        freeReplyObject(r);
+    }
+    if (c != NULL)
+        redisFree(c);
+    return rc;
+}
+#else
+int sf_redis_restart(bool hard)
+{
+    (void)hard;
+    return -1;
 }
 
 int sf_group_redis(void **state)
@@ -110,10 +323,15 @@ int sf_group_redis(void **state)
     (void)state;
     return -1;
 }
+#endif
 
 int sf_group_teardown(void **state)
 {
     (void)state;
+#ifdef TIGRESS_HAVE_HIREDIS
+    if (g_backend == SF_REDIS)
+        redis_cleanup();
+#endif
     return 0;
 }
 
@@ -152,6 +370,11 @@ int sf_setup(void **state)
         remove_store_files(f->location);
         break;
     case SF_REDIS:
+#ifdef TIGRESS_HAVE_HIREDIS
+        snprintf(f->location, sizeof(f->location), "redis://127.0.0.1:%d/0", g_redis_port);
+        if (redis_flush() == 0)
+            break;
+#endif
         free(f);
         return -1;
     }

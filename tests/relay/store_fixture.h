@@ -24,8 +24,11 @@ typedef struct sf_fixture {
     char location[512];
 } sf_fixture;
 
-/* A fixed "now" for semantics tests; mailboxes live until SF_LATER. */
-#define SF_NOW ((int64_t)1700000000)
+/* "now" for semantics tests: the wall clock when the first group started (Redis expires
+ * keys by the real clock, so the tests' times must be real ones). Mailboxes live until
+ * SF_LATER. */
+extern int64_t sf_now_base;
+#define SF_NOW (sf_now_base)
 #define SF_LATER (SF_NOW + 3600)
 
 /* Distinct, valid claims. A is always the Initiator in the tests. */
@@ -46,6 +49,10 @@ bool sf_redis_available(const char **why);
 /* Per-test: open a fresh, empty store / close it and remove what it left. */
 int sf_setup(void **state);
 int sf_teardown(void **state);
+
+/* Redis only: stop the private server (SIGKILL when hard, else SIGTERM) and start it again
+ * on the same port and data directory. Returns 0 when it answers again. */
+int sf_redis_restart(bool hard);
 
 /* Opens (again) the store at the fixture's location, e.g. after a close. */
 store *sf_reopen(sf_fixture *f);

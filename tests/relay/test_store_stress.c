@@ -412,6 +412,29 @@ static void test_store__busy_database_is_unavailable(void **state)
     assert_int_equal(sf_create(f->s, id2, SF_CLAIM_A, "RWD", SF_LATER, NULL), STORE_OK);
 }
 
+/* Redis, DESIGN 7: with appendonly yes and appendfsync always, writes the store has
+ * acknowledged survive a SIGKILL of the Redis server itself. */
+static void test_store__redis_acknowledged_writes_survive_server_kill(void **state)
+{
+    sf_fixture *f = FX(state);
+    int64_t now = (int64_t)time(NULL);
+    creator c[CREATORS];
+    for (int i = 0; i < CREATORS; i++)
+        c[i] = (creator){.s = f->s, .tag = 0xe0000000u + (uint32_t)i, .expires_at = now + 3600,
+                         .n = 50};
+    run_creators(f->s, c, CREATORS);
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(sf_redis_restart(true), 0);
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    for (int i = 0; i < CREATORS; i++) {
+        assert_int_equal(c[i].ok, 50);
+        assert_readable(f->s, c[i].tag, 50, now, 0);
+    }
+    assert_int_equal(f->s->ops->count(f->s), CREATORS * 50);
+}
+
 /* ---- throughput (printed, not asserted) ------------------------------------------------- */
 
 typedef struct bench_arg {
@@ -474,6 +497,7 @@ static void test_store__throughput_of_durable_creates(void **state)
 int main(void)
 {
     int failed = 0;
+    signal(SIGPIPE, SIG_IGN); /* a dropped Redis connection must not kill the tests */
     const struct CMUnitTest mem[] = {
         T(test_store__racing_readers_bind_exactly_one),
         T(test_store__concurrent_creates_are_all_durable),
@@ -499,6 +523,7 @@ int main(void)
             T(test_store__racing_readers_bind_exactly_one),
             T(test_store__concurrent_creates_are_all_durable),
             T(test_store__failed_job_does_not_undo_its_batch),
+            T(test_store__redis_acknowledged_writes_survive_server_kill),
             T(test_store__throughput_of_durable_creates),
         };
         failed += cmocka_run_group_tests_name("store stress redis", redis, sf_group_redis,

@@ -1,0 +1,738 @@
+/*
+ * relay/store_redis.c: the Redis store backend, so that several relay processes can share
+ * one store (DESIGN 7). Built only when hiredis is found (-DTIGRESS_HAVE_HIREDIS).
+ *
+ * Atomicity: every operation that reads and then writes (create with its duplicate check,
+ * read with first-claim binding, update, delete, relinquish, sweep) is one Lua script, and
+ * Redis runs a script without interleaving any other command, from any client. So the
+ * checks and the write are one step across all relay processes, exactly like one SQLite
+ * transaction. Scripts are sent with EVALSHA and fall back to EVAL when the server has lost
+ * its script cache (a restart or SCRIPT FLUSH).
+ *
+ * Keys (prefix "tigress:"):
+ *   mb:<id>    hash: ini, rec, rights, exp, expms, ver, payload, display, itok, rtok
+ *   rq:<claim> hash: rid, mb, body   the last Request-ID processed for a Device Claim
+ *   mbc:<id>   set of the claims that have an rq key pointing at this mailbox
+ *   exp        sorted set: mailbox id scored by expires_at, for sweep() and count()
+ * Every per-mailbox key carries PEXPIREAT at the mailbox's expiry, so Redis drops expired
+ * mailboxes by itself; the scripts also treat expires_at <= now as gone (R18), and sweep()
+ * removes what is left. Durability is the server's: run it with appendonly yes and
+ * appendfsync always (the server then fsyncs before it replies, batching clients itself).
+ * The scripts touch keys they compute (rq:<claim> of past parties), so this backend wants a
+ * single Redis server (or a primary with replicas), not Redis Cluster.
+ */
+#ifdef TIGRESS_HAVE_HIREDIS
+
+#include "store.h"
+
+#include <hiredis.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define RS_MAX_IDLE 16
+#define RS_SWEEP_BATCH 500
+#define RS_DEFAULT_TIMEOUT_MS 5000
+
+#include "store_redis_lua.h"
+
+typedef enum rs_script { RS_CREATE, RS_READ, RS_UPDATE, RS_REMOVE, RS_RELINQUISH, RS_SWEEP,
+                         RS_SCRIPT_COUNT } rs_script;
+
+static const char *const rs_lua[RS_SCRIPT_COUNT] = {
+    rs_create_lua, rs_read_lua, rs_update_lua, rs_remove_lua, rs_relinquish_lua, rs_sweep_lua,
+};
+
+typedef struct rs_conn {
+    redisContext *c;
+    struct rs_conn *next;
+} rs_conn;
+
+typedef struct rs_store {
+    store base;
+    char host[256];
+    int port;
+    int db;
+    char *password;             /* NULL when none; never logged */
+    int timeout_ms;
+    char sha[RS_SCRIPT_COUNT][41];
+    pthread_mutex_t mu;
+    rs_conn *idle;
+    int n_idle;
+} rs_store;
+
+static const char rs_prefix[] = "tigress:";
+
+static void set_err(char *err, size_t err_len, const char *msg)
+{
+    if (err != NULL && err_len > 0)
+        snprintf(err, err_len, "redis store: %s", msg);
+}
+
+/* ---- connections ------------------------------------------------------------------------ */
+
+static bool reply_ok(redisReply *r)
+{
+    return r != NULL && r->type != REDIS_REPLY_ERROR;
+}
+
+static redisContext *rs_connect(const rs_store *s)
+{
+    struct timeval tv = {s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
+    if (c == NULL || c->err != 0 || redisSetTimeout(c, tv) != REDIS_OK) {
+        if (c != NULL)
+            redisFree(c);
+        return NULL;
+    }
+    redisReply *r = NULL;
+    bool ok = true;
+    if (s->password != NULL) {
+        r = redisCommand(c, "AUTH %s", s->password);
+        ok = reply_ok(r);
+        freeReplyObject(r);
+    }
+    if (ok && s->db != 0) {
+        r = redisCommand(c, "SELECT %d", s->db);
+        ok = reply_ok(r);
+        freeReplyObject(r);
+    }
+    if (!ok) {
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+static rs_conn *conn_get(rs_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    rs_conn *k = s->idle;
+    if (k != NULL) {
+        s->idle = k->next;
+        s->n_idle--;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (k != NULL)
+        return k;
+    k = calloc(1, sizeof(*k));
+    if (k == NULL)
+        return NULL;
+    k->c = rs_connect(s);
+    if (k->c == NULL) {
+        free(k);
+        return NULL;
+    }
+    return k;
+}
+
+/* Returns a connection to the pool; a broken one (I/O error, timeout) is dropped. */
+static void conn_put(rs_store *s, rs_conn *k)
+{
+    if (k == NULL)
+        return;
+    if (k->c->err == 0) {
+        pthread_mutex_lock(&s->mu);
+        if (s->n_idle < RS_MAX_IDLE) {
+            k->next = s->idle;
+            s->idle = k;
+            s->n_idle++;
+            k = NULL;
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    if (k != NULL) {
+        redisFree(k->c);
+        free(k);
+    }
+}
+
+/* ---- running scripts ------------------------------------------------------------------- */
+
+#define RS_MAX_ARGS 20
+
+/* Argument list for one script call; strings are borrowed or kept in `own`. */
+typedef struct rs_args {
+    int n;
+    const char *v[RS_MAX_ARGS];
+    size_t len[RS_MAX_ARGS];
+    char own[8][160];
+    int n_own;
+    char *heap[6];         /* optional arguments with their "=" prefix */
+    int n_heap;
+    bool bad;              /* an argument did not fit, or out of memory: the call fails */
+} rs_args;
+
+static void args_free(rs_args *a)
+{
+    for (int i = 0; i < a->n_heap; i++)
+        free(a->heap[i]);
+    a->n_heap = 0;
+}
+
+static void arg(rs_args *a, const char *v)
+{
+    a->v[a->n] = v;
+    a->len[a->n] = strlen(v);
+    a->n++;
+}
+
+/* An owned, formatted argument (keys, numbers). */
+static void argkey(rs_args *a, const char *kind, const char *name)
+{
+    char *b = a->own[a->n_own++];
+    int n = snprintf(b, sizeof(a->own[0]), "%s%s%s", rs_prefix, kind, name);
+    if (n < 0 || (size_t)n >= sizeof(a->own[0]))
+        a->bad = true;
+    arg(a, b);
+}
+
+static void argnum(rs_args *a, long long num)
+{
+    char *b = a->own[a->n_own++];
+    snprintf(b, sizeof(a->own[0]), "%lld", num);
+    arg(a, b);
+}
+
+/* An optional argument: "" when absent, "=" .. value when present (the scripts' opt()). */
+static void arg_opt(rs_args *a, const char *v)
+{
+    if (v == NULL) {
+        arg(a, "");
+        return;
+    }
+    size_t n = strlen(v);
+    char *b = malloc(n + 2);
+    if (b == NULL) {
+        a->bad = true;
+        arg(a, "");
+        return;
+    }
+    b[0] = '=';
+    memcpy(b + 1, v, n + 1);
+    a->heap[a->n_heap++] = b;
+    a->v[a->n] = b;
+    a->len[a->n] = n + 1;
+    a->n++;
+}
+
+/* Runs script `which` with nkeys keys then the rest of `a` as ARGV. EVALSHA first; EVAL
+ * when the server no longer has the script. NULL reply = connection trouble. */
+static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_args *a,
+                              store_rc *src)
+{
+    if (a->bad) {
+        *src = STORE_ERROR;
+        return NULL;
+    }
+    rs_conn *k = conn_get(s);
+    if (k == NULL) {
+        *src = STORE_UNAVAILABLE;
+        return NULL;
+    }
+    const char *argv[RS_MAX_ARGS + 3];
+    size_t lens[RS_MAX_ARGS + 3];
+    char nk[16];
+    snprintf(nk, sizeof(nk), "%d", nkeys);
+    argv[0] = "EVALSHA";
+    argv[1] = s->sha[which];
+    argv[2] = nk;
+    for (int i = 0; i < a->n; i++) {
+        argv[i + 3] = a->v[i];
+        lens[i + 3] = a->len[i];
+    }
+    for (int i = 0; i < 3; i++)
+        lens[i] = strlen(argv[i]);
+    redisReply *r = redisCommandArgv(k->c, a->n + 3, argv, lens);
+    if (r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+        freeReplyObject(r);
+        argv[0] = "EVAL";
+        argv[1] = rs_lua[which];
+        lens[0] = 4;
+        lens[1] = strlen(rs_lua[which]);
+        r = redisCommandArgv(k->c, a->n + 3, argv, lens);
+    }
+    if (r == NULL)
+        *src = STORE_UNAVAILABLE;
+    else if (r->type == REDIS_REPLY_ERROR) {
+        /* A loading or read-only server is temporary; anything else is ours. */
+        *src = (strncmp(r->str, "LOADING", 7) == 0 || strncmp(r->str, "READONLY", 8) == 0 ||
+                strncmp(r->str, "BUSY", 4) == 0 || strncmp(r->str, "MISCONF", 7) == 0)
+                   ? STORE_UNAVAILABLE
+                   : STORE_ERROR;
+        freeReplyObject(r);
+        r = NULL;
+    }
+    conn_put(s, k);
+    return r;
+}
+
+static store_rc code_of(const redisReply *r)
+{
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER)
+        return STORE_ERROR;
+    switch (r->element[0]->integer) {
+    case RS_OK: return STORE_OK;
+    case RS_DUP: return STORE_DUPLICATE;
+    case RS_NOT_FOUND: return STORE_NOT_FOUND;
+    case RS_UNAUTH: return STORE_UNAUTHORIZED;
+    case RS_CONFLICT: return STORE_CONFLICT;
+    default: return STORE_ERROR;
+    }
+}
+
+static char *el_dup(const redisReply *r, size_t i, bool *oom)
+{
+    if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
+        return NULL;
+    char *d = strdup(r->element[i]->str);
+    if (d == NULL)
+        *oom = true;
+    return d;
+}
+
+static void el_copy(char *dst, size_t cap, const redisReply *r, size_t i)
+{
+    dst[0] = '\0';
+    if (i < r->elements && r->element[i]->type == REDIS_REPLY_STRING)
+        snprintf(dst, cap, "%s", r->element[i]->str);
+}
+
+static long long el_num(const redisReply *r, size_t i)
+{
+    if (i >= r->elements)
+        return 0;
+    if (r->element[i]->type == REDIS_REPLY_INTEGER)
+        return r->element[i]->integer;
+    if (r->element[i]->type == REDIS_REPLY_STRING)
+        return strtoll(r->element[i]->str, NULL, 10);
+    return 0;
+}
+
+/* The scripts' mbout(): {0, party, rights, exp, ver, payload, display, itok, rtok, bound}. */
+static store_rc fill_mailbox(const redisReply *r, const char *id, store_mailbox *out)
+{
+    if (out == NULL)
+        return STORE_OK;
+    if (r->elements < 10)
+        return STORE_ERROR;
+    bool oom = false;
+    memset(out, 0, sizeof(*out));
+    snprintf(out->id, sizeof(out->id), "%s", id);
+    el_copy(out->rights, sizeof(out->rights), r, 2);
+    out->caller = (store_party)el_num(r, 1);
+    out->expires_at = el_num(r, 3);
+    out->version = (uint64_t)el_num(r, 4);
+    out->payload_json = el_dup(r, 5, &oom);
+    out->display_json = el_dup(r, 6, &oom);
+    out->initiator_token_json = el_dup(r, 7, &oom);
+    out->recipient_token_json = el_dup(r, 8, &oom);
+    out->recipient_bound = el_num(r, 9) != 0;
+    if (oom) {
+        store_mailbox_clear(out);
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+/* Takes the remembered body of a duplicate: {1, body-or-nil}. */
+static store_rc take_dup(const redisReply *r, store_reply *dup)
+{
+    bool oom = false;
+    char *b = el_dup(r, 1, &oom);
+    if (oom)
+        return STORE_ERROR;
+    if (dup != NULL)
+        dup->body = b;
+    else
+        free(b);
+    return STORE_DUPLICATE;
+}
+
+/* ---- the vtable ------------------------------------------------------------------------ */
+
+static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *request_id,
+                          const char *response_body, store_reply *dup)
+{
+    if (dup != NULL)
+        dup->body = NULL;
+    if (mb == NULL || mb->id == NULL || mb->initiator_claim == NULL || mb->rights == NULL ||
+        mb->payload_json == NULL)
+        return STORE_ERROR;
+    rs_args a = {0};
+    argkey(&a, "mb:", mb->id);
+    argkey(&a, "rq:", mb->initiator_claim);
+    argkey(&a, "mbc:", mb->id);
+    argkey(&a, "exp", "");
+    arg(&a, mb->id);
+    arg(&a, mb->initiator_claim);
+    arg(&a, mb->rights);
+    argnum(&a, mb->expires_at);
+    argnum(&a, mb->expires_at * 1000);
+    arg(&a, mb->payload_json);
+    arg_opt(&a, mb->display_json);
+    arg_opt(&a, mb->initiator_token_json);
+    arg_opt(&a, request_id);
+    arg_opt(&a, response_body);
+    store_rc src = STORE_OK;
+    redisReply *r = run_script((rs_store *)st, RS_CREATE, 4, &a, &src);
+    args_free(&a);
+    if (r == NULL)
+        return src;
+    src = code_of(r);
+    if (src == STORE_DUPLICATE)
+        src = take_dup(r, dup);
+    else if (r->elements >= 1 && r->element[0]->type == REDIS_REPLY_INTEGER &&
+             r->element[0]->integer == RS_TAKEN)
+        src = STORE_ERROR; /* the id exists already */
+    freeReplyObject(r);
+    return src;
+}
+
+static store_rc rs_read(store *st, const char *id, const char *claim,
+                        const char *recipient_token_json, int64_t now, store_mailbox *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (id == NULL || claim == NULL)
+        return STORE_ERROR;
+    rs_args a = {0};
+    argkey(&a, "mb:", id);
+    arg(&a, claim);
+    argnum(&a, now);
+    arg_opt(&a, recipient_token_json);
+    store_rc src = STORE_OK;
+    redisReply *r = run_script((rs_store *)st, RS_READ, 1, &a, &src);
+    args_free(&a);
+    if (r == NULL)
+        return src;
+    src = code_of(r);
+    if (src == STORE_OK)
+        src = fill_mailbox(r, id, out);
+    freeReplyObject(r);
+    return src;
+}
+
+/* A single HMGET: atomic on its own, no script needed. */
+static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char *f2,
+                         store_rc *src)
+{
+    char key[160];
+    int n = snprintf(key, sizeof(key), "%smb:%s", rs_prefix, id);
+    if (n < 0 || (size_t)n >= sizeof(key)) {
+        *src = STORE_ERROR;
+        return NULL;
+    }
+    rs_conn *k = conn_get(s);
+    if (k == NULL) {
+        *src = STORE_UNAVAILABLE;
+        return NULL;
+    }
+    redisReply *r = redisCommand(k->c, "HMGET %s %s %s", key, f1, f2);
+    conn_put(s, k);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        *src = r == NULL ? STORE_UNAVAILABLE : STORE_ERROR;
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *out)
+{
+    if (out == NULL)
+        return STORE_ERROR;
+    memset(out, 0, sizeof(*out));
+    if (id == NULL)
+        return STORE_ERROR;
+    store_rc src = STORE_OK;
+    redisReply *r = hmget((rs_store *)st, id, "exp", "display", &src);
+    if (r == NULL)
+        return src;
+    long long exp = el_num(r, 0);
+    if (r->element[0]->type != REDIS_REPLY_STRING || exp <= now) {
+        src = STORE_NOT_FOUND;
+    } else {
+        bool oom = false;
+        snprintf(out->id, sizeof(out->id), "%s", id);
+        out->expires_at = exp;
+        out->display_json = el_dup(r, 1, &oom);
+        src = oom ? STORE_ERROR : STORE_OK;
+    }
+    freeReplyObject(r);
+    return src;
+}
+
+static store_rc rs_update(store *st, const char *id, const char *claim, const char *request_id,
+                          const char *payload_json, const char *token_json,
+                          const char *response_body, int64_t now, store_reply *dup,
+                          store_mailbox *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (dup != NULL)
+        dup->body = NULL;
+    if (id == NULL || claim == NULL || payload_json == NULL)
+        return STORE_ERROR;
+    rs_args a = {0};
+    argkey(&a, "mb:", id);
+    argkey(&a, "rq:", claim);
+    argkey(&a, "mbc:", id);
+    arg(&a, id);
+    arg(&a, claim);
+    argnum(&a, now);
+    arg_opt(&a, request_id);
+    arg(&a, payload_json);
+    arg_opt(&a, token_json);
+    arg_opt(&a, response_body);
+    store_rc src = STORE_OK;
+    redisReply *r = run_script((rs_store *)st, RS_UPDATE, 3, &a, &src);
+    args_free(&a);
+    if (r == NULL)
+        return src;
+    src = code_of(r);
+    if (src == STORE_OK)
+        src = fill_mailbox(r, id, out);
+    else if (src == STORE_DUPLICATE)
+        src = take_dup(r, dup);
+    freeReplyObject(r);
+    return src;
+}
+
+static store_rc rs_remove(store *st, const char *id, const char *claim, int64_t now)
+{
+    if (id == NULL || claim == NULL)
+        return STORE_ERROR;
+    rs_args a = {0};
+    argkey(&a, "mb:", id);
+    arg(&a, id);
+    arg(&a, claim);
+    argnum(&a, now);
+    arg(&a, rs_prefix);
+    store_rc src = STORE_OK;
+    redisReply *r = run_script((rs_store *)st, RS_REMOVE, 1, &a, &src);
+    if (r == NULL)
+        return src;
+    src = code_of(r);
+    freeReplyObject(r);
+    return src;
+}
+
+static store_rc rs_relinquish(store *st, const char *id, const char *claim,
+                              const char *request_id, const char *response_body, int64_t now,
+                              store_reply *dup)
+{
+    if (dup != NULL)
+        dup->body = NULL;
+    if (id == NULL || claim == NULL)
+        return STORE_ERROR;
+    rs_args a = {0};
+    argkey(&a, "mb:", id);
+    argkey(&a, "rq:", claim);
+    argkey(&a, "mbc:", id);
+    arg(&a, id);
+    arg(&a, claim);
+    argnum(&a, now);
+    arg_opt(&a, request_id);
+    arg_opt(&a, response_body);
+    store_rc src = STORE_OK;
+    redisReply *r = run_script((rs_store *)st, RS_RELINQUISH, 3, &a, &src);
+    args_free(&a);
+    if (r == NULL)
+        return src;
+    src = code_of(r);
+    if (src == STORE_DUPLICATE)
+        src = take_dup(r, dup);
+    freeReplyObject(r);
+    return src;
+}
+
+static uint64_t rs_version(store *st, const char *id, int64_t now)
+{
+    if (id == NULL)
+        return 0;
+    store_rc src = STORE_OK;
+    redisReply *r = hmget((rs_store *)st, id, "exp", "ver", &src);
+    if (r == NULL)
+        return 0;
+    uint64_t v = 0;
+    if (r->element[0]->type == REDIS_REPLY_STRING && el_num(r, 0) > now)
+        v = (uint64_t)el_num(r, 1);
+    freeReplyObject(r);
+    return v;
+}
+
+static long rs_sweep(store *st, int64_t now)
+{
+    long total = 0;
+    for (;;) {
+        rs_args a = {0};
+        argkey(&a, "exp", "");
+        argnum(&a, now);
+        argnum(&a, RS_SWEEP_BATCH);
+        arg(&a, rs_prefix);
+        store_rc src = STORE_OK;
+        redisReply *r = run_script((rs_store *)st, RS_SWEEP, 1, &a, &src);
+        if (r == NULL)
+            return -1;
+        long n = r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
+        freeReplyObject(r);
+        if (n < 0)
+            return -1;
+        total += n;
+        if (n < RS_SWEEP_BATCH)
+            return total;
+    }
+}
+
+/* Live means not yet expired by the wall clock (as in the SQLite backend). */
+static long rs_count(store *st)
+{
+    rs_store *s = (rs_store *)st;
+    rs_conn *k = conn_get(s);
+    if (k == NULL)
+        return -1;
+    redisReply *r = redisCommand(k->c, "ZCOUNT %sexp (%lld +inf", rs_prefix,
+                                 (long long)time(NULL));
+    conn_put(s, k);
+    long n = r != NULL && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
+    freeReplyObject(r);
+    return n;
+}
+
+static void rs_free(rs_store *s)
+{
+    while (s->idle != NULL) {
+        rs_conn *k = s->idle;
+        s->idle = k->next;
+        redisFree(k->c);
+        free(k);
+    }
+    if (s->password != NULL) {
+        /* A volatile walk, so the wipe is not optimised away before free(). */
+        volatile char *p = s->password;
+        while (*p != '\0')
+            *p++ = '\0';
+        free(s->password);
+    }
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+static void rs_close(store *st)
+{
+    rs_free((rs_store *)st);
+}
+
+static const store_ops rs_ops = {
+    .create = rs_create,
+    .read = rs_read,
+    .peek = rs_peek,
+    .update = rs_update,
+    .remove = rs_remove,
+    .relinquish = rs_relinquish,
+    .version = rs_version,
+    .sweep = rs_sweep,
+    .count = rs_count,
+    .close = rs_close,
+};
+
+/* redis://[[user]:password@]host[:port][/db] */
+static bool parse_url(rs_store *s, const char *url)
+{
+    const char *p = url + 8; /* after "redis://" (checked by the caller, any case) */
+    const char *at = strrchr(p, '@');
+    if (at != NULL) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *pw = colon != NULL ? colon + 1 : p;
+        s->password = strndup(pw, (size_t)(at - pw));
+        if (s->password == NULL)
+            return false;
+        p = at + 1;
+    }
+    size_t hl = strcspn(p, ":/");
+    if (hl == 0 || hl >= sizeof(s->host))
+        return false;
+    memcpy(s->host, p, hl);
+    s->host[hl] = '\0';
+    p += hl;
+    s->port = 6379;
+    if (*p == ':') {
+        char *end;
+        long port = strtol(p + 1, &end, 10);
+        if (end == p + 1 || port <= 0 || port > 65535)
+            return false;
+        s->port = (int)port;
+        p = end;
+    }
+    if (*p == '/' && p[1] != '\0') {
+        char *end;
+        long db = strtol(p + 1, &end, 10);
+        if (end == p + 1 || *end != '\0' || db < 0 || db > 1000000)
+            return false;
+        s->db = (int)db;
+    } else if (*p != '\0' && strcmp(p, "/") != 0) {
+        return false;
+    }
+    return true;
+}
+
+/* Loads every script so that calls can use EVALSHA. */
+static bool load_scripts(rs_store *s, redisContext *c)
+{
+    for (int i = 0; i < RS_SCRIPT_COUNT; i++) {
+        redisReply *r = redisCommand(c, "SCRIPT LOAD %s", rs_lua[i]);
+        bool ok = r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40;
+        if (ok)
+            memcpy(s->sha[i], r->str, 41);
+        freeReplyObject(r);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
+{
+    rs_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        set_err(err, err_len, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    s->base.ops = &rs_ops;
+    s->timeout_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : RS_DEFAULT_TIMEOUT_MS;
+    if (strncasecmp(cfg->location, "redis://", 8) != 0 || !parse_url(s, cfg->location)) {
+        set_err(err, err_len, "cannot parse the URL (redis://[:password@]host[:port][/db])");
+        rs_free(s);
+        return NULL;
+    }
+    rs_conn *k = conn_get(s);
+    if (k == NULL) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "cannot connect to %s:%d (or AUTH/SELECT refused)", s->host,
+                 s->port);
+        set_err(err, err_len, msg);
+        rs_free(s);
+        return NULL;
+    }
+    bool ok = load_scripts(s, k->c);
+    conn_put(s, k);
+    if (!ok) {
+        set_err(err, err_len, "cannot load the Lua scripts (Redis 2.6 or newer is needed)");
+        rs_free(s);
+        return NULL;
+    }
+    return &s->base;
+}
+
+#else /* !TIGRESS_HAVE_HIREDIS */
+
+/* Without hiredis this file is empty; store_open() reports "redis backend not built". */
+typedef int store_redis_not_built;
+
+#endif /* TIGRESS_HAVE_HIREDIS */
