@@ -181,8 +181,11 @@ class Transfer:
 
     def set_verifier(self, verifier: Any) -> None:
         """Recipient: a 32-byte Ed25519 public key, or a Verifier, for the Initiator's signature."""
-        vt = verifier_vtable(verifier, self._slot)
-        self._call(_lib.lib().tigress_transfer_set_verifier, ctypes.byref(vt))
+        slot = CallbackSlot()  # replaces the old verifier's slot once the library has it
+        vt = verifier_vtable(verifier, slot)
+        self._client._call(_lib.lib().tigress_transfer_set_verifier, self.handle,
+                           ctypes.byref(vt), slot=slot)
+        self._slot = slot
 
     def update(self, txinfo_type: str, txinfo: bytes) -> None:
         """Recipient, stateful: send Transaction Information to the Initiator."""
@@ -194,8 +197,10 @@ class Transfer:
 
         signer is an Ed25519Key (signs in C) or any Signer; a Python signer runs on this thread.
         """
-        vt = signer_vtable(signer, self._slot)
-        self._call(_lib.lib().tigress_transfer_approve, ctypes.byref(vt))
+        slot = CallbackSlot()  # only for this call: the library copies the signer per call
+        vt = signer_vtable(signer, slot)
+        self._client._call(_lib.lib().tigress_transfer_approve, self.handle, ctypes.byref(vt),
+                           slot=slot)
 
     def poll(self) -> bool:
         """Check the mailbox once: True when the state advanced, False when nothing is new."""
