@@ -453,6 +453,32 @@ static void test_stateful__wait_cancel_from_thread(void **state)
     tigress_transfer_free(t);
 }
 
+/* DESIGN §3 item 4: the Recipient's token rides on its first read and on its first Update. */
+static void test_stateful__recipient_token_on_update(void **state)
+{
+    fx *f = *state;
+    tigress_transfer *init = fx_share(f, 1, TIGRESS_PAYLOAD_AES_128_GCM), *rec = NULL;
+    tigress_redeem_options o = TIGRESS_REDEEM_OPTIONS_INIT;
+    const mock_request *r;
+
+    o.share_url = tigress_transfer_share_url(init);
+    o.verifier = &f->verifier;
+    o.notification_token_type = "webpush";
+    o.notification_token_data = "https://push.example/r1";
+    assert_int_equal(tigress_redeem(&rec, f->b, &o), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_update(rec, "k", TXINFO, 2), TIGRESS_OK);
+    r = mock_request_last(f->m);
+    assert_string_equal(r->method, "PUT");
+    assert_non_null(strstr(r->body, "\"notificationToken\""));
+    assert_non_null(strstr(r->body, "push.example/r1"));
+    assert_null(strstr(r->body, "publicKey"));   /* TxInfo only inside the ciphertext */
+    assert_int_equal(tigress_transfer_poll(init), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_approve(init, &f->signer), TIGRESS_OK);
+    assert_null(strstr(mock_request_last(f->m)->body, "notificationToken"));
+    tigress_transfer_free(rec);
+    tigress_transfer_free(init);
+}
+
 static void test_stateful__wait_bad_options(void **state)
 {
     fx *f = *state;
@@ -486,6 +512,7 @@ int main(void)
         T(test_stateful__wait_long_poll_fallback),
         T(test_stateful__wait_sees_end),
         T(test_stateful__wait_cancel_from_thread),
+        T(test_stateful__recipient_token_on_update),
         T(test_stateful__wait_bad_options),
 #undef T
     };
