@@ -359,18 +359,6 @@ static void *sweeper_main(void *p)
     return NULL;
 }
 
-static void default_public_url(relay_config *cfg, unsigned port)
-{
-    if (cfg->public_url != NULL)
-        return;
-    char host[300];
-    const char *colon = strrchr(cfg->listen, ':');
-    snprintf(host, sizeof host, "%.*s", (int)(colon - cfg->listen), cfg->listen);
-    char buf[400];
-    snprintf(buf, sizeof buf, "%s://%s:%u", cfg->insecure_loopback ? "http" : "https", host, port);
-    cfg->public_url = strdup(buf);
-}
-
 int main(int argc, char **argv)
 {
     relay_config cfg;
@@ -411,7 +399,6 @@ int main(int argc, char **argv)
     }
     unsigned port = 0;
     int exit_code = 0;
-    /* The public URL must be known before the first request: bind first, then fill it in. */
     relay_server *srv = server_start(&cfg, rl, &exit_code, &port);
     if (srv == NULL) {
         push_stop();
@@ -421,7 +408,6 @@ int main(int argc, char **argv)
         config_free(&cfg);
         return exit_code;
     }
-    default_public_url(&cfg, port);
     rc = metrics_start(cfg.metrics_listen, st);
     if (rc != 0) {
         server_stop(srv);

@@ -189,7 +189,7 @@ void routes_error(relay_response *rs, unsigned status, const char *code, const c
 /* ---- server.c ---- */
 typedef struct relay_server relay_server;
 /* Binds, sets up TLS and starts the daemon. On failure returns NULL and sets *exit_code. */
-relay_server *server_start(const relay_config *cfg, ratelimit *rl, int *exit_code,
+relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
                            unsigned *bound_port);
 void server_stop(relay_server *srv);
 /* Parses "ADDR:PORT" ("[v6]:port" too) into a sockaddr; false when malformed. */

@@ -368,7 +368,20 @@ static void free_pems(relay_server *srv)
     srv->key_pem = srv->cert_pem = NULL;
 }
 
-relay_server *server_start(const relay_config *cfg, ratelimit *rl, int *exit_code,
+/* Without --public-url, the base is the listen address with the bound port; it must be known
+ * before the first request can arrive. */
+static void default_public_url(relay_config *cfg, unsigned port)
+{
+    if (cfg->public_url != NULL)
+        return;
+    const char *colon = strrchr(cfg->listen, ':');
+    char buf[400];
+    snprintf(buf, sizeof buf, "%s://%.*s:%u", cfg->insecure_loopback ? "http" : "https",
+             (int)(colon - cfg->listen), cfg->listen, port);
+    cfg->public_url = strdup(buf);
+}
+
+relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
                            unsigned *bound_port)
 {
     relay_server *srv = calloc(1, sizeof *srv);
@@ -405,6 +418,7 @@ relay_server *server_start(const relay_config *cfg, ratelimit *rl, int *exit_cod
         *exit_code = RELAY_EXIT_LISTEN;
         return NULL;
     }
+    default_public_url(cfg, *bound_port);
     struct MHD_OptionItem tls_opts[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem},

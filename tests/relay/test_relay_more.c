@@ -593,7 +593,12 @@ static void test_relay__startup_exit_codes(void **state)
                                          "-----END CERTIFICATE-----\n"), 0);
     const char *bad_cert[] = {"--listen", "127.0.0.1:0", "--cert", garbage, "--key", th_key(),
                               "--store", ":memory:", NULL};
-    assert_int_equal(relay_start_raw(&r, bad_cert), 66);
+    /* GnuTLS 3.7 leaks a certificate structure when it rejects one; the relay exits at once,
+     * but a sanitizer build would turn that library leak into a different exit status. */
+    setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+    int bad_cert_rc = relay_start_raw(&r, bad_cert);
+    unsetenv("ASAN_OPTIONS");
+    assert_int_equal(bad_cert_rc, 66);
     const char *bad_store[] = {"--listen", "127.0.0.1:0", "--cert", th_cert(), "--key", th_key(),
                                "--store", "/nonexistent-dir/x/relay.db", NULL};
     assert_int_equal(relay_start_raw(&r, bad_store), 70);
@@ -659,6 +664,38 @@ static void test_relay__help_lists_every_option(void **state)
             fail_msg("--help does not mention %s", opts[i]);
 }
 
+/* /metrics (Prometheus text) and /healthz on the separate loopback listener. */
+static void test_relay__metrics_and_healthz(void **state)
+{
+    (void)state;
+    assert_true(g_r.metrics_port != 0);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/healthz", g_r.metrics_port);
+    hreq q = {.method = "GET", .path = url};
+    hresp h;
+    http_do(&g_r, &q, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(h.body, "ok\n");
+    hresp_free(&h);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/metrics", g_r.metrics_port);
+    hreq m = {.method = "GET", .path = url};
+    http_do(&g_r, &m, &h);
+    assert_int_equal(h.status, 200);
+    assert_non_null(strstr(h.body, "# TYPE tigress_relay_requests_total counter\n"));
+    assert_non_null(strstr(h.body, "# TYPE tigress_relay_mailboxes_live gauge\n"));
+    hresp_free(&h);
+    assert_true(th_metric(&g_r, "tigress_relay_requests_total") > 0);
+    assert_true(th_metric(&g_r, "tigress_relay_responses_4xx_total") > 0);
+    /* The API port does not serve them, and the metrics port only on loopback. */
+    hreq a = {.method = "GET", .path = "/metrics"};
+    http_do(&g_r, &a, &h);
+    assert_int_equal(h.status, 404);
+    hresp_free(&h);
+    relay_proc r = {0};
+    const char *extra[] = {"--metrics-listen", "0.0.0.0:0", NULL};
+    assert_int_equal(relay_start(&r, "metrics.db", extra), 64);
+}
+
 /* R35: the log names no claim, token, Request-ID, payload, raw mailbox ID or client address;
  * the store keeps no client address. Runs last, over everything above. */
 static void test_relay__R35_log_and_store_audit(void **state)
@@ -698,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_relay__preview_never_binds),
         cmocka_unit_test(test_relay__startup_exit_codes),
         cmocka_unit_test(test_relay__help_lists_every_option),
+        cmocka_unit_test(test_relay__metrics_and_healthz),
         cmocka_unit_test(test_relay__R35_log_and_store_audit),
     };
     return cmocka_run_group_tests_name("relay conformance R29-R42 and extras", tests,
