@@ -311,7 +311,7 @@ static tigress_status share_send(tigress_transfer *t, const char *data)
     rc = tigress__wire_parse_create(c, resp.body, resp.body_len, &link, &t->push_supported);
     if (rc == TIGRESS_OK)
         rc = share_adopt_link(t, link);
-    if (rc != TIGRESS_OK && rc != TIGRESS_E_PROTOCOL && t->mailbox_url != NULL)
+    if (rc != TIGRESS_OK && t->mailbox_url != NULL)
         best_effort(c, "DELETE", t->mailbox_url, t->claim); /* don't leave an orphan behind */
 out:
     tigress__free(link);

@@ -522,8 +522,8 @@ static long backoff_ms(int64_t elapsed_ms)
     return 60 * 1000;
 }
 
-/* A long-poll that returns at once twice in a row means the relay does not hold reads:
- * fall back to the schedule rather than spin. */
+/* A long-poll that returns at once twice in a row means the relay does not hold reads: use
+ * the polling schedule for the rest of this wait rather than spin. */
 #define LONG_POLL_FAST_MS 1000
 #define LONG_POLL_FAST_MAX 2
 
@@ -588,7 +588,8 @@ tigress_status tigress_transfer_wait(tigress_transfer *t, const tigress_wait_opt
         rc = tigress__flow_read_once(t, long_poll ? long_poll_seconds(o, elapsed) : 0, &nm);
         if (rc != TIGRESS_E_AGAIN)
             return rc;
-        fast = long_poll && tigress__now_ms() - before < LONG_POLL_FAST_MS ? fast + 1 : 0;
+        if (long_poll)
+            fast = tigress__now_ms() - before < LONG_POLL_FAST_MS ? fast + 1 : 0;
         elapsed = tigress__now_ms() - start;
         if (o->timeout_ms > 0 && elapsed >= o->timeout_ms)
             return tigress__client_fail(c, TIGRESS_E_TIMEOUT, "no message from the peer within "
@@ -601,7 +602,6 @@ tigress_status tigress_transfer_wait(tigress_transfer *t, const tigress_wait_opt
             rc = tigress__client_sleep(c, delay);
             if (rc == TIGRESS_E_CANCELLED)
                 return tigress__client_fail(c, rc, "tigress_transfer_wait was cancelled");
-            fast = 0;
         }
     }
 }
