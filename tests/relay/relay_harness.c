@@ -115,14 +115,24 @@ int relay_start_raw(relay_proc *r, const char *const *args)
         if (logfd >= 0)
             dup2(logfd, 2);
         close(fds[0]);
-        size_t n = 0;
+        /* TIGRESS_RELAY_WRAPPER="valgrind --error-exitcode=99 ..." runs the relay under a
+         * tool (words separated by spaces). */
+        size_t n = 0, w = 0;
         while (args[n] != NULL)
             n++;
-        char **argv = calloc(n + 2, sizeof *argv);
-        argv[0] = (char *)RELAY_BIN;
+        char *wrap = getenv("TIGRESS_RELAY_WRAPPER") ? strdup(getenv("TIGRESS_RELAY_WRAPPER")) : NULL;
+        char **argv = calloc(n + 34, sizeof *argv);
+        char *save = NULL;
+        for (char *t = wrap ? strtok_r(wrap, " ", &save) : NULL; t != NULL && w < 32;
+             t = strtok_r(NULL, " ", &save))
+            argv[w++] = t;
+        argv[w] = (char *)RELAY_BIN;
         for (size_t i = 0; i < n; i++)
-            argv[i + 1] = (char *)(uintptr_t)args[i];
-        execv(RELAY_BIN, argv);
+            argv[w + 1 + i] = (char *)(uintptr_t)args[i];
+        if (w > 0)
+            execvp(argv[0], argv);
+        else
+            execv(RELAY_BIN, argv);
         _exit(127);
     }
     close(fds[1]);
@@ -130,7 +140,7 @@ int relay_start_raw(relay_proc *r, const char *const *args)
     r->out_fd = fds[0];
     r->metrics_port = 0;
     char line[256];
-    while (read_line(fds[0], line, sizeof line, 20000)) {
+    while (read_line(fds[0], line, sizeof line, 60000)) {
         unsigned p;
         if (sscanf(line, "metrics on port %u", &p) == 1)
             r->metrics_port = p;

@@ -96,6 +96,27 @@ static void test_relay__R1_plain_http_refused(void **state)
     assert_int_equal(relay_start_raw(&r2, a1), 64);
     const char *a2[] = {"--listen", "127.0.0.1:0", NULL};      /* no --cert/--key */
     assert_int_equal(relay_start_raw(&r2, a2), 64);
+    /* Development mode: plain HTTP on loopback when asked for explicitly. */
+    char store[600];
+    snprintf(store, sizeof store, "%s/insecure.db", th_dir());
+    const char *a3[] = {"--listen", "127.0.0.1:0", "--insecure-loopback", "--store", store, NULL};
+    assert_int_equal(relay_start_raw(&r2, a3), 0);
+    char claim[37], rid[37];
+    th_uuid(claim);
+    th_uuid(rid);
+    char exp[32];
+    th_rfc3339(600, exp);
+    char *b = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/m", r2.port);
+    hreq c = {.method = "POST", .path = url, .rid = rid, .claim = claim, .body = b};
+    http_do(&r2, &c, &h);
+    assert_int_equal(h.status, 200);
+    char want[64];
+    snprintf(want, sizeof want, "\"urlLink\":\"http://127.0.0.1:%u/v1/m/", r2.port);
+    assert_non_null(strstr(h.body, want));
+    hresp_free(&h);
+    free(b);
+    assert_int_equal(relay_stop(&r2), 0);
 }
 
 /* R2 (default https port 443) is a deployment property; what can be checked is that 443 is
