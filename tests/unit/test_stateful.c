@@ -235,6 +235,35 @@ static void test_stateful__stale_replay_rejected(void **state)
     tigress_transfer_free(init);
 }
 
+/* Interop: a Recipient implementation that writes no "tigress" member. Its message is new
+ * because its data differs from the last one seen (the Initiator's own message 1). */
+static void test_stateful__interop_message_without_tigress(void **state)
+{
+    fx *f = *state;
+    tigress_transfer *init = fx_share(f, 1, TIGRESS_PAYLOAD_XSALSA20_POLY1305);
+    const char *pt = "{\"format\":\"" FX_FORMAT "\",\"content\":{},"
+                     "\"txInfo\":{\"type\":\"publicKey\",\"data\":\"BBEiM0Q=\"}}";
+    tigress_buf data = {0};
+    char body[4096];
+    const char *tt = NULL;
+    const uint8_t *td = NULL;
+    size_t tl = 0;
+
+    assert_int_equal(tigress_payload_seal(&data, TIGRESS_PAYLOAD_XSALSA20_POLY1305,
+                                          tigress_transfer_secret(init), (const uint8_t *)pt,
+                                          strlen(pt)), TIGRESS_OK);
+    snprintf(body, sizeof(body), "{\"payload\":{\"type\":\"XSALSA20_POLY1305\",\"data\":\"%s\"},"
+             "\"expiration\":\"2099-01-01T00:00:00Z\"}", (const char *)data.ptr);
+    mock_push_response(f->m, 200, body);
+    assert_int_equal(tigress_transfer_poll(init), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_state(init), TIGRESS_STATE_TXINFO_RECEIVED);
+    assert_int_equal(tigress_transfer_txinfo(init, &tt, &td, &tl), TIGRESS_OK);
+    assert_int_equal(tl, 5);
+    assert_memory_equal(td, "\x04\x11\x22\x33", 4);
+    tigress_buf_dispose(&data);
+    tigress_transfer_free(init);
+}
+
 /* C4: the Update's response is lost and there are no retries; the state does not move, and the
  * next tigress_transfer_update() reuses the Request-ID: the relay answers 201 and applies once. */
 static void test_stateful__update_retry_same_request_id(void **state)
@@ -508,6 +537,7 @@ int main(void)
         T(test_stateful__no_verifier),
         T(test_stateful__signer_failure),
         T(test_stateful__stale_replay_rejected),
+        T(test_stateful__interop_message_without_tigress),
         T(test_stateful__update_retry_same_request_id),
         T(test_stateful__wait_schedule_fake_clock),
         T(test_stateful__wait_long_poll_304_then_200),

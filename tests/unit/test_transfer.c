@@ -472,6 +472,55 @@ static void test_transfer__bad_create_response(void **state)
     tigress_transfer_free(t);
 }
 
+/* Serve a read response whose payload is plaintext pt sealed under t's Secret. */
+static void push_sealed(fx *f, const tigress_transfer *t, const char *pt)
+{
+    tigress_buf data = {0};
+    char body[4096];
+
+    assert_int_equal(tigress_payload_seal(&data, tigress_transfer_payload_type(t),
+                                          tigress_transfer_secret(t), (const uint8_t *)pt,
+                                          strlen(pt)), TIGRESS_OK);
+    snprintf(body, sizeof(body), "{\"payload\":{\"type\":\"%s\",\"data\":\"%s\"},"
+             "\"displayInformation\":{\"title\":\"T\",\"description\":\"D\",\"imageURL\":\"\"},"
+             "\"expiration\":\"2099-01-01T00:00:00Z\"}",
+             tigress_payload_type_name(tigress_transfer_payload_type(t)), (const char *)data.ptr);
+    mock_push_response(f->m, 200, body);
+    tigress_buf_dispose(&data);
+}
+
+/* C11: another implementation's message (no "tigress", unknown keys) is accepted; a message
+ * without format or content, or with a malformed "tigress", is E_FORMAT and gives no transfer. */
+static void test_transfer__interop_and_malformed_plaintext(void **state)
+{
+    fx *f = *state;
+    tigress_transfer *init = fx_share(f, 0, TIGRESS_PAYLOAD_AES_128_GCM), *rec = NULL;
+    static const char *const bad[] = {
+        "{\"content\":{}}", "{\"format\":\"f\"}", "{\"format\":\"f\",\"content\":[]}",
+        "{\"format\":1,\"content\":{}}", "not json", "[]",
+        "{\"format\":\"f\",\"content\":{},\"tigress\":{\"role\":\"x\",\"seq\":1}}",
+        "{\"format\":\"f\",\"content\":{},\"tigress\":{\"role\":\"initiator\",\"seq\":0}}",
+        "{\"format\":\"f\",\"content\":{},\"txInfo\":{\"type\":\"t\",\"data\":\"!!\"}}",
+    };
+
+    push_sealed(f, init, "{\"format\":\"other.format\",\"content\":{\"k\":[1,\"two\"]},"
+                         "\"vendorExtra\":{\"x\":true}}");
+    assert_int_equal(fx_redeem_url(f, f->b, tigress_transfer_share_url(init), &rec), TIGRESS_OK);
+    assert_string_equal(tigress_transfer_format(rec), "other.format");
+    assert_string_equal(tigress_transfer_content(rec), "{\"k\":[1,\"two\"]}");
+    assert_false(tigress_transfer_is_stateful(rec));
+    assert_string_equal(tigress_transfer_title(rec), "T");
+    tigress_transfer_free(rec);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        rec = (tigress_transfer *)1;
+        push_sealed(f, init, bad[i]);
+        assert_int_equal(fx_redeem_url(f, f->b, tigress_transfer_share_url(init), &rec),
+                         TIGRESS_E_FORMAT);
+        assert_null(rec);
+    }
+    tigress_transfer_free(init);
+}
+
 /* Accessors are NULL-safe; free(NULL) is a no-op. */
 static void test_transfer__accessors_null_safe(void **state)
 {
@@ -510,6 +559,7 @@ int main(void)
         T(test_transfer__relay_policy_before_any_request),
         T(test_transfer__bad_options),
         T(test_transfer__bad_create_response),
+        T(test_transfer__interop_and_malformed_plaintext),
         T(test_transfer__accessors_null_safe),
 #undef T
     };
