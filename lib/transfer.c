@@ -434,7 +434,7 @@ static tigress_status redeem_adopt(tigress_transfer *t, tigress__read_result *rr
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
     /* The Recipient learns the mode from the message; the Initiator's seq is the first seen. */
     t->stateful = m->has_stateful && m->stateful;
-    t->peer_seq = m->has_tigress ? m->seq : 0;
+    t->peer_seq = m->has_tigress ? m->seq : 1; /* without "tigress": it is message 1 */
     tigress__transfer_note_data(t, rr->data);
     if (tigress__transfer_expired(t))
         return tigress__client_fail(c, TIGRESS_E_EXPIRED, "the transfer has expired");

@@ -188,8 +188,7 @@ static tigress_status initiator_take(tigress_transfer *t, tigress__msg *m)
                                     "the Recipient's message carries no txInfo");
     take_txinfo(t, m);
     adopt_content(t, m);
-    if (m->has_tigress)
-        t->peer_seq = m->seq;
+    t->peer_seq = m->has_tigress ? m->seq : t->seq + 1; /* without "tigress": message 2 */
     return tigress__state_apply(t, TIGRESS__EV_TXINFO);
 }
 
@@ -230,8 +229,7 @@ static tigress_status recipient_take(tigress_transfer *t, tigress__msg *m)
     t->sig_len = m->sig_len;
     m->sig_alg = NULL;
     m->sig = NULL;
-    if (m->has_tigress)
-        t->peer_seq = m->seq;
+    t->peer_seq = m->has_tigress ? m->seq : t->seq + 1; /* without "tigress": message 3 */
     return tigress__state_apply(t, TIGRESS__EV_SIGNED);
 }
 

@@ -260,6 +260,10 @@ static void test_stateful__interop_message_without_tigress(void **state)
     assert_int_equal(tigress_transfer_txinfo(init, &tt, &td, &tl), TIGRESS_OK);
     assert_int_equal(tl, 5);
     assert_memory_equal(td, "\x04\x11\x22\x33", 4);
+    /* The approval is numbered after the Recipient's message: seq 3. */
+    assert_int_equal(init->peer_seq, 2);
+    assert_int_equal(tigress_transfer_approve(init, &f->signer), TIGRESS_OK);
+    assert_int_equal(init->seq, 3);
     tigress_buf_dispose(&data);
     tigress_transfer_free(init);
 }
