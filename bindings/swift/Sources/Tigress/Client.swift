@@ -38,12 +38,16 @@ public final class TigressClient: @unchecked Sendable {
             o.allow_insecure_loopback = options.allowInsecureLoopback ? 1 : 0
             var out: OpaquePointer?
             let hosts = (options.relayAllowList ?? []).map { strings.add($0) }
-            let rc: tigress_status = hosts.withUnsafeBufferPointer { buf in
-                if options.relayAllowList != nil {
-                    o.relay_allow_list = buf.baseAddress
-                    o.relay_allow_list_count = buf.count
+            // withExtendedLifetime: Swift may free an object after its last use, and the C
+            // strings in o must outlive the call.
+            let rc: tigress_status = withExtendedLifetime(strings) {
+                hosts.withUnsafeBufferPointer { buf in
+                    if options.relayAllowList != nil {
+                        o.relay_allow_list = buf.baseAddress
+                        o.relay_allow_list_count = buf.count
+                    }
+                    return tigress_client_new(&out, &o)
                 }
-                return tigress_client_new(&out, &o)
             }
             try check(rc)
             handle = out!
@@ -94,7 +98,8 @@ public final class TigressClient: @unchecked Sendable {
             o.vertical = CChar(vertical?.asciiValue ?? 0)
             o.stateful = stateful ? 1 : 0
             var out: OpaquePointer?
-            try check(tigress_share_create(&out, self.handle, &o), client: self.handle)
+            let rc = withExtendedLifetime(s) { tigress_share_create(&out, self.handle, &o) }
+            try check(rc, client: self.handle)
             return Transfer(client: self, handle: out!, box: nil)
         }
     }
@@ -118,7 +123,7 @@ public final class TigressClient: @unchecked Sendable {
                     vp.pointee.user_data = Unmanaged.passUnretained(box).toOpaque()
                     o.verifier = UnsafePointer(vp)
                 }
-                return tigress_redeem(&out, self.handle, &o)
+                return withExtendedLifetime(s) { tigress_redeem(&out, self.handle, &o) }
             }
             try check(rc, client: self.handle)
             return Transfer(client: self, handle: out!, box: box)

@@ -35,8 +35,9 @@ public final class Ed25519Key: TigressSigner {
 
     /// The 32-byte public key, for the Recipient's `ed25519Verifier`.
     public var publicKey: Data {
-        var out = [UInt8](repeating: 0, count: Int(TIGRESS_ED25519_PUBLIC_BYTES))
-        _ = tigress_ed25519_key_public(handle, &out, out.count)
+        let n = Int(TIGRESS_ED25519_PUBLIC_BYTES)
+        var out = [UInt8](repeating: 0, count: n)
+        _ = tigress_ed25519_key_public(handle, &out, n)
         return Data(out)
     }
 

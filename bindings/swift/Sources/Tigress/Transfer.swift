@@ -72,9 +72,12 @@ public final class Transfer: @unchecked Sendable {
     public func update(txInfoType: String, txInfo: Data) async throws {
         try await call { h in
             let s = CStrings()
-            return txInfo.withUnsafeBytes { b in
-                tigress_transfer_update(h, s.add(txInfoType), b.bindMemory(to: UInt8.self).baseAddress,
-                                        txInfo.count)
+            let type = s.add(txInfoType)
+            return withExtendedLifetime(s) {
+                txInfo.withUnsafeBytes { b in
+                    tigress_transfer_update(h, type, b.bindMemory(to: UInt8.self).baseAddress,
+                                            txInfo.count)
+                }
             }
         }
     }
@@ -93,7 +96,7 @@ public final class Transfer: @unchecked Sendable {
                 s.sign = signTrampoline
                 s.user_data = Unmanaged.passUnretained(box).toOpaque()
             }
-            let rc = withExtendedLifetime(box) { tigress_transfer_approve(self.handle, &s) }
+            let rc = withExtendedLifetime((box, strings)) { tigress_transfer_approve(self.handle, &s) }
             if let e = box.error, rc != TIGRESS_OK { throw e }
             try check(rc, client: self.client.handle)
         }
