@@ -330,8 +330,10 @@ JNIEXPORT jlong JNICALL Java_org_tigress_Native_clientNew(JNIEnv *env, jclass cl
     }
     ca = tj_copy_in(env, ca_file, NULL);
     ua = tj_copy_in(env, user_agent, NULL);
-    if (nhosts > 0 && !(hosts = calloc((size_t)nhosts, sizeof *hosts)))
+    if (nhosts > 0 && !(hosts = calloc((size_t)nhosts, sizeof *hosts))) {
+        tj_throw_status(env, TIGRESS_E_NOMEM, NULL);
         goto out;
+    }
     for (jsize i = 0; i < nhosts && !(*env)->ExceptionCheck(env); i++) {
         jbyteArray h = (*env)->GetObjectArrayElement(env, allow, i);
         hosts[i] = (char *)tj_copy_in(env, h, NULL);
