@@ -26,7 +26,9 @@
 #include <time.h>
 
 #define SQ_SCHEMA_VERSION 1
-#define SQ_MAX_BATCH 512      /* jobs per transaction: bounds a batch's latency */
+#ifndef SQ_MAX_BATCH
+#define SQ_MAX_BATCH 512 /* jobs per transaction: bounds a batch's latency */
+#endif
 #define SQ_MAX_IDLE_READERS 16
 #define SQ_SWEEP_BATCH 500    /* rows per sweep transaction, so writers are not starved */
 #define SQ_DEFAULT_BUSY_MS 5000

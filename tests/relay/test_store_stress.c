@@ -435,6 +435,60 @@ static void test_store__redis_acknowledged_writes_survive_server_kill(void **sta
     assert_int_equal(f->s->ops->count(f->s), CREATORS * 50);
 }
 
+typedef struct blocked_create {
+    store *s;
+    const char *id;
+    store_rc rc;
+    volatile int finished;
+} blocked_create;
+
+static void *create_in_thread(void *arg)
+{
+    blocked_create *b = arg;
+    b->rc = sf_create(b->s, b->id, SF_CLAIM_A, "RWD", SF_LATER, NULL);
+    __atomic_store_n(&b->finished, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+/* DESIGN 7: reads run on their own connections and never queue behind the writer: while
+ * the writer is stuck waiting for a lock held elsewhere (30 s busy timeout), reads, peeks and
+ * version lookups still answer; the create completes once the lock is released. */
+static void test_store__reads_do_not_wait_behind_a_blocked_writer(void **state)
+{
+    sf_fixture *f = FX(state);
+    char id[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1];
+    sf_uuid(id, 0xb10c0000u, 1);
+    sf_uuid(id2, 0xb10c0000u, 2);
+    assert_int_equal(sf_create(f->s, id, SF_CLAIM_A, "RWD", SF_LATER, NULL), STORE_OK);
+    store_close(f->s);
+    char err[256];
+    store_config cfg = {.location = f->location, .busy_timeout_ms = 30000};
+    f->s = store_open(&cfg, err, sizeof(err));
+    assert_non_null(f->s);
+    sqlite3 *db = raw_open(f->location);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    blocked_create b = {.s = f->s, .id = id2};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, create_in_thread, &b), 0);
+    nanosleep(&(struct timespec){0, 100000000}, NULL); /* let it reach the lock (best effort) */
+    store_mailbox mb;
+    for (int i = 0; i < 20; i++) {
+        assert_int_equal(f->s->ops->read(f->s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+        store_mailbox_clear(&mb);
+        assert_int_equal(f->s->ops->peek(f->s, id, SF_NOW, &mb), STORE_OK);
+        store_mailbox_clear(&mb);
+        assert_int_equal(f->s->ops->version(f->s, id, SF_NOW), 1);
+    }
+    /* The create cannot have finished: the lock it needs is still held. */
+    assert_int_equal(__atomic_load_n(&b.finished, __ATOMIC_SEQ_CST), 0);
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    pthread_join(th, NULL);
+    sqlite3_close(db);
+    assert_int_equal(b.rc, STORE_OK);
+    assert_int_equal(f->s->ops->read(f->s, id2, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    store_mailbox_clear(&mb);
+}
+
 /* ---- throughput (printed, not asserted) ------------------------------------------------- */
 
 typedef struct bench_arg {
@@ -511,6 +565,7 @@ int main(void)
         T(test_store__schema_holds_only_protocol_state),
         T(test_store__sweep_removes_request_rows),
         T(test_store__busy_database_is_unavailable),
+        T(test_store__reads_do_not_wait_behind_a_blocked_writer),
         T(test_store__throughput_of_durable_creates),
     };
     failed += cmocka_run_group_tests_name("store stress sqlite :memory:", mem,
