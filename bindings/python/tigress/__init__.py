@@ -12,9 +12,9 @@ Secrets (Secret, content, export blobs) are returned as bytearray so that they c
 """
 from typing import Tuple
 
-from . import _lib
+from . import _lib, _status
 from ._status import *  # noqa: F401,F403  (one exception class per C status)
-from ._status import ERROR_CLASSES, STATUS_TABLE, __all__ as _status_all
+from ._status import ERROR_CLASSES, STATUS_TABLE
 from .client import Client
 from .errors import TigressError
 from .keys import Ed25519Key, FunctionSigner, Signer, Verifier, verify_ed25519
@@ -34,4 +34,5 @@ def wipe(buf: bytearray) -> None:
 
 __all__ = ["Client", "Transfer", "TransferState", "Role", "PayloadType", "Ed25519Key", "Signer",
            "FunctionSigner", "Verifier", "verify_ed25519", "TigressError", "ERROR_CLASSES", "STATUS_TABLE",
-           "version", "wipe"] + list(_status_all)
+           "version", "wipe"]
+__all__ += _status.__all__

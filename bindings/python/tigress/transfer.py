@@ -168,14 +168,16 @@ class Transfer:
         t, d, n = c_char_p(), c_void_p(), c_size_t()
         self._call(_lib.lib().tigress_transfer_txinfo, ctypes.byref(t), ctypes.byref(d),
                    ctypes.byref(n))
-        return (t.value or b"").decode("utf-8"), ctypes.string_at(d.value, n.value) if n.value else b""
+        data = ctypes.string_at(d.value, n.value) if d.value and n.value else b""
+        return (t.value or b"").decode("utf-8"), data
 
     def signature(self) -> Tuple[str, bytes]:
         """(alg, bytes) of the signature sent (Initiator) or verified (Recipient)."""
         a, s, n = c_char_p(), c_void_p(), c_size_t()
         self._call(_lib.lib().tigress_transfer_signature, ctypes.byref(a), ctypes.byref(s),
                    ctypes.byref(n))
-        return (a.value or b"").decode("utf-8"), ctypes.string_at(s.value, n.value) if n.value else b""
+        sig = ctypes.string_at(s.value, n.value) if s.value and n.value else b""
+        return (a.value or b"").decode("utf-8"), sig
 
     # ---- operations ----------------------------------------------------------------------------
 
@@ -225,13 +227,13 @@ class Transfer:
         opts.timeout_ms = timeout_ms
         opts.disable_long_poll = 0 if long_poll else 1
         if progress is not None:
-            slot, client = self._slot, self._client
+            slot, client, report = self._slot, self._client, progress
 
             def on_progress(attempt, delay, _user):  # type: ignore[no-untyped-def]
                 if slot.exc is not None:
                     return
                 try:
-                    progress(attempt, delay)
+                    report(attempt, delay)
                 except BaseException as exc:  # stop the wait, then raise this from wait()
                     slot.exc = exc
                     client.cancel()
