@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <sodium.h>
 
@@ -40,11 +41,19 @@ typedef struct req_ctx {
     bool too_large;
     bool responded;
     bool suspended_once;
-    int64_t start_ms;
+    double start_ms;
 } req_ctx;
 
 static const relay_config *g_cfg;
 static ratelimit *g_rl;
+
+/* Monotonic milliseconds with a fractional part, for request latencies. */
+static double now_ms_f(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
 
 bool relay_parse_listen(const char *s, void *ssp, unsigned *len, bool *loopback)
 {
@@ -129,11 +138,28 @@ static char *read_pem(const char *path, size_t *out_len)
  * sees them (so a bad pair is exit 66, and MHD's failure path is never taken). */
 static bool tls_pair_ok(const char *cert, size_t cert_len, const char *key, size_t key_len)
 {
+    gnutls_datum_t c = {(unsigned char *)(uintptr_t)cert, (unsigned)cert_len};
+    gnutls_datum_t k = {(unsigned char *)(uintptr_t)key, (unsigned)key_len};
+    /* Parse each part on its own first: GnuTLS 3.7 leaks when set_x509_key_mem rejects a
+     * certificate, and the parsers below clean up after themselves. */
+    gnutls_x509_crt_t *list = NULL;
+    unsigned n = 0;
+    if (gnutls_x509_crt_list_import2(&list, &n, &c, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
+        return false;
+    for (unsigned i = 0; i < n; i++)
+        gnutls_x509_crt_deinit(list[i]);
+    gnutls_free(list);
+    gnutls_x509_privkey_t pk;
+    if (gnutls_x509_privkey_init(&pk) < 0)
+        return false;
+    int krc = gnutls_x509_privkey_import(pk, &k, GNUTLS_X509_FMT_PEM);
+    gnutls_x509_privkey_deinit(pk);
+    if (krc < 0)
+        return false;
     gnutls_certificate_credentials_t cred;
     if (gnutls_certificate_allocate_credentials(&cred) != GNUTLS_E_SUCCESS)
         return false;
-    gnutls_datum_t c = {(unsigned char *)(uintptr_t)cert, (unsigned)cert_len};
-    gnutls_datum_t k = {(unsigned char *)(uintptr_t)key, (unsigned)key_len};
+    /* Also checks that the key belongs to the certificate. */
     int rc = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
     gnutls_certificate_free_credentials(cred);
     return rc >= 0;
@@ -201,7 +227,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const char *metho
     MHD_destroy_response(r);
     ctx->responded = true;
 
-    double ms = (double)(relay_now_ms() - ctx->start_ms);
+    double ms = now_ms_f() - ctx->start_ms;
     relay_log_request(method, rs->route != NULL ? rs->route : "other", rs->status, ms,
                       rs->mailbox);
     metrics_inc(M_REQUESTS);
@@ -257,7 +283,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         ctx = calloc(1, sizeof *ctx);
         if (ctx == NULL)
             return MHD_NO;
-        ctx->start_ms = relay_now_ms();
+        ctx->start_ms = now_ms_f();
         *con_cls = ctx;
         unsigned wait = rate_check(c);
         if (wait > 0) {
