@@ -224,7 +224,7 @@ uint8_t *tigress__msg_sig_input(const char *mailbox_id, const uint8_t *txinfo, s
 
 /* ---- transfer_flow.c ---- */
 /* Read the mailbox once (POST) and process the result. Returns OK (advanced), E_AGAIN,
- * or an error. *long_poll_304 is set when a long-poll ended unchanged. */
+ * or an error. *not_modified is set when a long-poll ended unchanged (304). */
 tigress_status tigress__flow_read_once(tigress_transfer *t, int prefer_wait_s,
                                        bool *not_modified);
 
