@@ -30,7 +30,7 @@ count() { sed -n "s/^\[ *\([0-9][0-9]*\) tests $1 *\]/\1/p" "$log" | tail -n 1; 
 passed=$(count successful); failed=$(count failed); aborted=$(count aborted); skipped=$(count skipped)
 passed=${passed:-0}
 failed=$(( ${failed:-0} + ${aborted:-0} + ${skipped:-0} ))
-if grep -q 'WARNING in native method\|FATAL ERROR in native method' "$log"; then
+if grep -q 'WARNING in native method\|FATAL ERROR in native method\|WARNING: JNI local refs' "$log"; then
     echo "java bindings: -Xcheck:jni reported a problem in the JNI shim"
     failed=$((failed + 1))
 fi
