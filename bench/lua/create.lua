@@ -1,0 +1,6 @@
+-- CreateMailbox: every request a fresh Device Claim and Mailbox-Request-ID (durable write).
+dofile(os.getenv("BENCH_LUA") .. "/common.lua")
+function request()
+   return wrk.format("POST", "/v1/m", {["Content-Type"] = "application/json",
+      ["Mailbox-Request-ID"] = next_request_id(), ["Mailbox-Device-Claim"] = uuid4()}, create_body)
+end
