@@ -281,6 +281,9 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
+static pthread_t sig_tid;
+static int sig_started;
+
 static void start_signal_thread(void)
 {
     static sigset_t set;
@@ -288,11 +291,18 @@ static void start_signal_thread(void)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    pthread_t tid;
-    if (pthread_create(&tid, NULL, signal_thread, &set) == 0)
-        pthread_detach(tid);
-    else
+    sig_started = pthread_create(&sig_tid, NULL, signal_thread, &set) == 0;
+    if (!sig_started)
         pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
+/* sigwait() is a cancellation point: end the thread so nothing is left running at exit. */
+static void stop_signal_thread(void)
+{
+    if (sig_started) {
+        pthread_cancel(sig_tid);
+        pthread_join(sig_tid, NULL);
+    }
 }
 
 /* Copy --secret into guarded memory and blank it in argv (so `ps` no longer shows it). */
@@ -375,6 +385,7 @@ int main(int argc, char **argv)
     pthread_mutex_lock(&sig_lock);
     sig_client = NULL;
     pthread_mutex_unlock(&sig_lock);
+    stop_signal_thread();
     tigress_client_free(ctx.client);
     cli_secure_free(ctx.secret);
     free(ctx.args.pos);

@@ -154,13 +154,16 @@ long cli_hex_decode(const char *hex, uint8_t *out, size_t cap)
 }
 
 /* Files we read hold the Secret, a key or credential content: keep them in guarded memory
- * and wipe them when done. The size is stored in front so cli_secure_free() needs only p. */
+ * and wipe them when done. The size is stored in front so cli_secure_free() needs only p.
+ * sodium_malloc() puts the block at the end of a page, so it is only aligned when its size
+ * is a multiple of the alignment: round up to 16. */
 static char *secure_alloc(size_t n)
 {
-    size_t *p = sodium_malloc(sizeof(size_t) + n + 1);
+    size_t total = (sizeof(size_t) + n + 1 + 15) & ~(size_t)15;
+    size_t *p = sodium_malloc(total);
     if (p == NULL)
         return NULL;
-    p[0] = n + 1;
+    p[0] = total;
     return (char *)(p + 1);
 }
 
@@ -169,7 +172,7 @@ void cli_secure_free(char *p)
     if (p == NULL)
         return;
     size_t *base = (size_t *)(void *)p - 1;
-    sodium_memzero(p, base[0]);
+    sodium_memzero(base, base[0]);
     sodium_free(base);
 }
 

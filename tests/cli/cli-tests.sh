@@ -153,6 +153,13 @@ expect "a share nobody redeems" 0 "$T" share --state slow.state --ca-file "$CA" 
     --relay "$R" --format f --content '{}' --title t
 expect "wait --timeout 2s times out" 3 "$T" wait --state slow.state --timeout 2s --quiet
 check "the timeout leaves the transfer CREATED" contains "$("$T" status --state slow.state)" "CREATED"
+# Ctrl-C during wait: signalled once the wait has reported progress (so the handler is in place).
+"$T" wait --state slow.state 2>"$work/wait.err" & wpid=$!
+for ((i = 0; i < 600; i++)); do grep -q "waiting for the peer" "$work/wait.err" && break; sleep 0.05; done
+kill -INT "$wpid"; wait "$wpid"; rc=$?
+check "Ctrl-C ends wait with exit 130" [ "$rc" = 130 ]
+check "Ctrl-C says the wait was cancelled" grep -q "TIGRESS_E_CANCELLED" "$work/wait.err"
+check "Ctrl-C leaves the transfer CREATED" contains "$("$T" status --state slow.state)" "CREATED"
 
 echo "# relinquish"
 run "$T" share --json --ca-file "$CA" --relay "$R" --format f --content "$CONTENT" --title t
