@@ -423,6 +423,31 @@ static void test_stateful__wait_long_poll_fallback(void **state)
     tigress_transfer_free(t);
 }
 
+/* A push hint (tigress_client_wake) cuts the current sleep short: the wait reads at once. */
+static void test_stateful__wait_wake_reads_at_once(void **state)
+{
+    fx *f = *state;
+    tigress_transfer *t = fx_share(f, 1, TIGRESS_PAYLOAD_XSALSA20_POLY1305);
+    tigress_wait_options o = TIGRESS_WAIT_OPTIONS_INIT;
+    progress_log log = { .n = 0 };
+    size_t reads0 = mock_request_count(f->m);
+
+    mock_clock_install(0);
+    o.timeout_ms = 12000;
+    o.disable_long_poll = 1;
+    o.progress = record_progress;
+    o.user_data = &log;
+    assert_int_equal(tigress_client_wake(f->a), TIGRESS_OK); /* a push arrived */
+    assert_int_equal(tigress_transfer_wait(t, &o), TIGRESS_E_TIMEOUT);
+    /* Without the wake: sleeps of 5, 5 and 2 s between 3 reads, then the last read. With it,
+     * the first sleep is skipped (no time passes), so there is one read more. */
+    assert_int_equal(log.n, 4);
+    assert_int_equal(mock_clock_sleep_count(), 3);
+    assert_int_equal(mock_clock_slept_total(), 12000);
+    assert_int_equal(mock_request_count(f->m) - reads0, 5);
+    tigress_transfer_free(t);
+}
+
 /* The end of the transfer while waiting: the Initiator sees COMPLETED (OK), the Recipient of a
  * revoked share REVOKED (E_REVOKED). */
 static void test_stateful__wait_sees_end(void **state)
@@ -546,6 +571,7 @@ int main(void)
         T(test_stateful__wait_schedule_fake_clock),
         T(test_stateful__wait_long_poll_304_then_200),
         T(test_stateful__wait_long_poll_fallback),
+        T(test_stateful__wait_wake_reads_at_once),
         T(test_stateful__wait_sees_end),
         T(test_stateful__wait_cancel_from_thread),
         T(test_stateful__recipient_token_on_update),
