@@ -8,6 +8,10 @@
  *
  * Suspension happens under the same lock that wakers take, so a wake can never slip in between
  * "registered" and "suspended" and be lost.
+ *
+ * Several relay processes may share one store (Redis backend), and an Update handled by another
+ * process cannot call longpoll_wake() here. So the timer thread also compares each waiter's
+ * version with the store's once a second and resumes the ones whose mailbox changed.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +28,7 @@ typedef struct waiter {
     struct MHD_Connection *conn;
     void *owner;
     char id[37];
+    uint64_t version;          /* the version the reader already has */
     int64_t deadline_ms;
 } waiter;
 
@@ -32,6 +37,10 @@ static pthread_cond_t g_cond;
 static waiter *g_list;
 static pthread_t g_thread;
 static bool g_running, g_stopping;
+static store *g_store;
+
+#define RECHECK_MS 1000
+#define RECHECK_MAX 256          /* mailboxes compared per round */
 
 int64_t relay_now_ms(void)
 {
@@ -73,14 +82,41 @@ static bool any(const waiter *w, const void *arg)
     return true;
 }
 
+/* Resumes waiters whose mailbox changed in the store (an Update by another relay process).
+ * Called with g_lock held; releases it around the store calls. */
+static void recheck_versions(void)
+{
+    static char ids[RECHECK_MAX][37];
+    static uint64_t versions[RECHECK_MAX];
+    size_t n = 0;
+    for (const waiter *w = g_list; w != NULL && n < RECHECK_MAX; w = w->next) {
+        memcpy(ids[n], w->id, sizeof ids[n]);
+        versions[n++] = w->version;
+    }
+    pthread_mutex_unlock(&g_lock);
+    bool changed[RECHECK_MAX];
+    int64_t now_s = (int64_t)time(NULL);
+    for (size_t i = 0; i < n; i++)
+        changed[i] = g_store->ops->version(g_store, ids[i], now_s) != versions[i];
+    pthread_mutex_lock(&g_lock);
+    for (size_t i = 0; i < n; i++)
+        if (changed[i])
+            resume_where(same_id, ids[i]);
+}
+
 static void *timer_main(void *arg)
 {
     (void)arg;
+    int64_t next_check = relay_now_ms() + RECHECK_MS;
     pthread_mutex_lock(&g_lock);
     while (!g_stopping) {
         int64_t now = relay_now_ms();
         resume_where(due, &now);
-        int64_t next = now + 1000;
+        if (now >= next_check && g_list != NULL && g_store != NULL) {
+            recheck_versions();
+            next_check = relay_now_ms() + RECHECK_MS;
+        }
+        int64_t next = now + RECHECK_MS;
         for (const waiter *w = g_list; w != NULL; w = w->next)
             if (w->deadline_ms < next)
                 next = w->deadline_ms;
@@ -100,8 +136,9 @@ static void *timer_main(void *arg)
     return NULL;
 }
 
-int longpoll_start(void)
+int longpoll_start(store *st)
 {
+    g_store = st;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -114,8 +151,8 @@ int longpoll_start(void)
     return 0;
 }
 
-void longpoll_wait(struct MHD_Connection *conn, const char *id, int64_t deadline_ms,
-                   void *owner)
+void longpoll_wait(struct MHD_Connection *conn, const char *id, uint64_t version,
+                   int64_t deadline_ms, void *owner)
 {
     waiter *w = calloc(1, sizeof *w);
     pthread_mutex_lock(&g_lock);
@@ -128,6 +165,7 @@ void longpoll_wait(struct MHD_Connection *conn, const char *id, int64_t deadline
         w->conn = conn;
         w->owner = owner;
         w->deadline_ms = deadline_ms;
+        w->version = version;
         snprintf(w->id, sizeof w->id, "%s", id);
         w->next = g_list;
         g_list = w;

@@ -393,7 +393,7 @@ int main(int argc, char **argv)
     }
     ratelimit *rl = ratelimit_new(cfg.rate_limit, cfg.rate_burst);
     routes_init(&cfg, st);
-    if (push_start(&cfg) != 0 || longpoll_start() != 0 || rl == NULL) {
+    if (push_start(&cfg) != 0 || longpoll_start(st) != 0 || rl == NULL) {
         relay_log(LOG_ERROR, "event=start error=\"cannot start worker threads\"");
         return RELAY_EXIT_USAGE;
     }

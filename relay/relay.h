@@ -131,9 +131,9 @@ void metrics_stop(void);
 /* ---- longpoll.c ---- */
 /* Registers a suspended connection waiting on mailbox id until `deadline` (monotonic ms).
  * Suspends the connection itself (under its lock, so a concurrent wake cannot be lost). */
-int longpoll_start(void);
-void longpoll_wait(struct MHD_Connection *conn, const char *id, int64_t deadline_ms,
-                   void *owner);
+int longpoll_start(store *st);
+void longpoll_wait(struct MHD_Connection *conn, const char *id, uint64_t version,
+                   int64_t deadline_ms, void *owner);
 /* Resumes every connection waiting on id. */
 void longpoll_wake(const char *id);
 /* Forget a waiter whose request is being torn down (connection closed while suspended). */

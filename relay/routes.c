@@ -280,7 +280,8 @@ static void handle_read(const relay_request *rq, relay_response *rs, const char 
         unsigned wait = prefer_wait(rq->prefer);
         if (wait > 0 && !rq->resumed) {
             /* Hold the request without a thread until an update or the deadline. */
-            longpoll_wait(rq->conn, id, relay_now_ms() + (int64_t)wait * 1000, rq->owner);
+            longpoll_wait(rq->conn, id, mb.version, relay_now_ms() + (int64_t)wait * 1000,
+                          rq->owner);
             /* Close the race with an update that landed between the read and the wait. */
             if (g_store->ops->version(g_store, id, now_s()) != mb.version)
                 longpoll_wake(id);
