@@ -20,6 +20,7 @@ LIB_SO      := $(BUILD)/$(LIB_REAL)
 LIB_A       := $(BUILD)/libtigress.a
 LIB_PC      := $(BUILD)/libtigress.pc
 PUBLIC_HDRS := $(shell find include -name '*.h')
+LIB_HDRS    := $(wildcard lib/*.h)
 
 # Programs in this tree link the shared library through this (rpath to build/).
 TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress
@@ -30,11 +31,11 @@ CHECK_EXTRA += exports-check header-check
 .PHONY: lib exports-check header-check
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
-$(BUILD)/pic/lib/%.o: lib/%.c lib/internal.h $(PUBLIC_HDRS)
+$(BUILD)/pic/lib/%.o: lib/%.c $(LIB_HDRS) $(PUBLIC_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -fPIC -fvisibility=hidden -DTIGRESS_BUILDING_DLL -c $< -o $@
 
-$(BUILD)/obj/lib/%.o: lib/%.c lib/internal.h $(PUBLIC_HDRS)
+$(BUILD)/obj/lib/%.o: lib/%.c $(LIB_HDRS) $(PUBLIC_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -fvisibility=hidden -DTIGRESS_STATIC -c $< -o $@
 
