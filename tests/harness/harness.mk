@@ -51,20 +51,12 @@ ifneq ($(SAN),1)
 CHECK_EXTRA += $(HARNESS_CHECK)
 endif
 
-# Fuzz targets of this harness drive the whole public API through a scripted transport, so their
-# libFuzzer builds (tests/fuzz/fuzz.mk: make fuzz, make fuzz-build) need every library file, not
-# the parser subset fuzz.mk compiles for its own targets. These explicit rules take precedence
-# over fuzz.mk's pattern rule for these two targets only.
+# The fuzz targets of this harness that drive the public API (fuzz_relay_response,
+# fuzz_message) build with tests/fuzz/fuzz.mk's rules; they also depend on the scripted
+# transport they include.
 HARNESS_FUZZ := relay_response message
-$(HARNESS_FUZZ:%=$(BUILD)/fuzz/fuzz_%): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h \
-        tests/harness/fuzz_transport.h $(LIB_SRCS) lib/internal.h $(wildcard lib/*_internal.h) \
-        $(PUBLIC_HDRS)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
-	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -fvisibility=hidden -DTIGRESS_STATIC -Iinclude -Ilib -Itests/fuzz $(LIB_CFLAGS) \
-	    -o $@ $< $(LIB_SRCS) $(LIB_LIBS)
-$(HARNESS_FUZZ:%=$(BUILD)/tests/fuzz/replay_%): tests/harness/fuzz_transport.h
+$(HARNESS_FUZZ:%=$(BUILD)/fuzz/fuzz_%) $(HARNESS_FUZZ:%=$(BUILD)/tests/fuzz/replay_%): \
+    tests/harness/fuzz_transport.h
 
 # fuzz_relay_request drives the relay's routes_handle() (relay/routes.c) in process: it links
 # the relay's own modules, minus main.c (the program's main()), and no libtigress code.
