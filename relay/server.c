@@ -39,6 +39,7 @@ typedef struct req_ctx {
     char *body;
     size_t len, cap;
     bool too_large;
+    unsigned rate_wait;         /* > 0: answer 429 once the body is drained */
     bool responded;
     bool suspended_once;
     double start_ms;
@@ -252,6 +253,8 @@ static enum MHD_Result early_error(struct MHD_Connection *c, const char *method,
 
 static bool append_body(req_ctx *ctx, const char *data, size_t n)
 {
+    if (ctx->rate_wait > 0)
+        return true;                /* refused already: drop the body */
     if (ctx->too_large || ctx->len + n > g_cfg->max_body) {
         ctx->too_large = true;      /* keep reading (and dropping) so the 413 can be sent */
         return true;
@@ -285,19 +288,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         ctx->start_ms = now_ms_f();
         *con_cls = ctx;
+        /* A client waiting for "100 Continue", or announcing something huge, is answered
+         * before it sends the body. Otherwise the body is read and dropped first: closing on a
+         * client that is still sending makes it see a reset instead of the answer. */
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+        const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Transfer-Encoding");
+        unsigned long long declared = cl != NULL ? strtoull(cl, NULL, 10) : 0;
+        bool answer_now = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect") != NULL ||
+                          declared > 16ULL * g_cfg->max_body + 1048576ULL ||
+                          (declared == 0 && te == NULL);
         unsigned wait = rate_check(c);
         if (wait > 0) {
             metrics_inc(M_RATE_LIMITED);
-            return early_error(c, method, ctx, 429, "rate_limited", "too many requests", wait);
+            if (answer_now)
+                return early_error(c, method, ctx, 429, "rate_limited", "too many requests", wait);
+            ctx->rate_wait = wait;
+            return MHD_YES;
         }
-        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        unsigned long long declared = cl != NULL ? strtoull(cl, NULL, 10) : 0;
         if (declared > g_cfg->max_body) {
-            /* A client waiting for "100 Continue", or announcing something huge, gets the 413
-             * before sending the body. Otherwise the body is read and dropped first: closing
-             * on a client that is still sending makes it see a reset instead of the 413. */
-            const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
-            if (expect != NULL || declared > 16ULL * g_cfg->max_body + 1048576ULL)
+            if (answer_now)
                 return early_error(c, method, ctx, 413, "payload_too_large",
                                    "the request body is larger than this relay accepts", 0);
             ctx->too_large = true;
@@ -314,6 +323,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
+    if (ctx->rate_wait > 0)
+        return early_error(c, method, ctx, 429, "rate_limited", "too many requests",
+                           ctx->rate_wait);
     if (ctx->too_large)
         return early_error(c, method, ctx, 413, "payload_too_large",
                            "the request body is larger than this relay accepts", 0);

@@ -381,6 +381,16 @@ static void test_relay__R42_size_and_rate_limits(void **state)
     assert_string_equal(last.rid, rid);
     assert_non_null(strstr(last.body, "\"error\":\"rate_limited\""));
     hresp_free(&last);
+    /* A refused request with a body still gets its 429 (not a reset). */
+    char exp[32];
+    th_rfc3339(600, exp);
+    char *b = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    hreq c = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b};
+    http_do(&r2, &c, &last);
+    assert_int_equal(last.status, 429);
+    assert_string_equal(last.rid, rid);
+    hresp_free(&last);
+    free(b);
     assert_int_equal(relay_stop(&r2), 0);
 }
 
