@@ -106,6 +106,29 @@ check "status --json is valid JSON without the Secret" json_ok "$out"
 check "status never prints the Secret" [ "${out/${URL#*#}/}" = "$out" ]
 expect "bob completes again: already done" 2 "$T" complete --state bob.state
 
+echo "# share options"
+WHEN=$(date -u -d '+3 hours' +%Y-%m-%dT%H:%M:%SZ)
+expect "--expires as RFC 3339" 0 "$T" share --json --ca-file "$CA" --relay "$R" --format f \
+    --content '{}' --title t --expires "$WHEN"
+check "the expiry is the one asked for" [ "$(jget "$out" expires)" = "$WHEN" ]
+expect "--expires as a duration" 0 "$T" share --json --ca-file "$CA" --relay "$R" --format f \
+    --content '{}' --title t --expires 1h30m
+check "1h30m is 5400 s from now" python3 -c 'import sys,datetime as d
+e=d.datetime.strptime(sys.argv[1],"%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=d.timezone.utc)
+s=(e-d.datetime.now(d.timezone.utc)).total_seconds(); sys.exit(0 if 5300<s<=5400 else 1)' "$(jget "$out" expires)"
+expect "--expires beyond the relay's limit is refused" 4 "$T" share --ca-file "$CA" --relay "$R" \
+    --format f --content '{}' --title t --expires 30d
+expect "--content that is not a JSON object" 2 "$T" share --ca-file "$CA" --relay "$R" --format f \
+    --content 'not json' --title t
+printf '%s' "$CONTENT" > content.json
+expect "--content @FILE and --qr" 0 "$T" share --ca-file "$CA" --relay "$R" --format f \
+    --content @content.json --title t --qr
+check "--qr draws with half blocks" contains "$out" "▀"
+expect "--content @missing-file" 2 "$T" share --ca-file "$CA" --relay "$R" --format f \
+    --content @missing.json --title t
+expect "--push-token without a type" 2 "$T" share --ca-file "$CA" --relay "$R" --format f \
+    --content '{}' --title t --push-token nocolon
+
 echo "# payload types"
 for type in XSALSA20_POLY1305 AEAD_AES_128_GCM AEAD_AES_256_GCM; do
     run "$T" share --json --ca-file "$CA" --relay "$R" --format f --content '{"t":1}' --title t \
