@@ -31,6 +31,17 @@ static char g_ca[300], g_cert[300], g_key[300];
 static char **g_secrets;
 static size_t g_nsecrets;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Relays still running: killed by th_cleanup() so a failed test leaves no process behind. */
+static pid_t g_live[64];
+
+static void track(pid_t pid, bool add)
+{
+    for (size_t i = 0; i < sizeof g_live / sizeof g_live[0]; i++)
+        if (add ? g_live[i] == 0 : g_live[i] == pid) {
+            g_live[i] = add ? pid : 0;
+            return;
+        }
+}
 
 const char *th_dir(void) { return g_dir; }
 const char *th_ca(void) { return g_ca; }
@@ -65,6 +76,13 @@ int th_init(void)
 
 void th_cleanup(void)
 {
+    for (size_t i = 0; i < sizeof g_live / sizeof g_live[0]; i++)
+        if (g_live[i] > 0) {
+            int st;
+            kill(g_live[i], SIGKILL);
+            waitpid(g_live[i], &st, 0);
+            g_live[i] = 0;
+        }
     if (g_dir[0] != '\0' && getenv("TIGRESS_KEEP_TMP") == NULL) {
         char cmd[400];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
@@ -137,6 +155,7 @@ int relay_start_raw(relay_proc *r, const char *const *args)
     }
     close(fds[1]);
     r->pid = pid;
+    track(pid, true);
     r->out_fd = fds[0];
     r->metrics_port = 0;
     char line[256];
@@ -154,6 +173,7 @@ int relay_start_raw(relay_proc *r, const char *const *args)
     int st = 0;
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
+    track(pid, false);
     close(fds[0]);
     r->pid = 0;
     return WIFEXITED(st) && WEXITSTATUS(st) != 0 ? WEXITSTATUS(st) : -1;
@@ -185,6 +205,7 @@ int relay_stop(relay_proc *r)
     int st = 0;
     kill(r->pid, SIGTERM);
     waitpid(r->pid, &st, 0);
+    track(r->pid, false);
     close(r->out_fd);
     r->pid = 0;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -197,6 +218,7 @@ void relay_kill9(relay_proc *r)
     int st;
     kill(r->pid, SIGKILL);
     waitpid(r->pid, &st, 0);
+    track(r->pid, false);
     close(r->out_fd);
     r->pid = 0;
 }
