@@ -44,6 +44,9 @@ static struct MHD_Daemon *g_rx;
 static unsigned g_rx_port;
 static char *g_rx_cert, *g_rx_key;
 static relay_proc g_r;
+/* Statuses the receiver answers with, in order, before it goes back to 201. */
+static unsigned g_script[8];
+static int g_nscript;
 
 static void copy_hdr(struct MHD_Connection *c, const char *name, char *dst, size_t cap)
 {
@@ -82,10 +85,16 @@ static enum MHD_Result rx_handler(void *cls, struct MHD_Connection *c, const cha
         p->len = ctx->len;
         ctx->body = NULL;
     }
+    unsigned status = 201;
+    if (g_nscript > 0) {
+        status = g_script[0];
+        memmove(g_script, g_script + 1, sizeof g_script - sizeof g_script[0]);
+        g_nscript--;
+    }
     pthread_cond_broadcast(&g_cond);
     pthread_mutex_unlock(&g_lock);
     struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    enum MHD_Result ret = MHD_queue_response(c, 201, r);
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -370,6 +379,57 @@ static void test_relay__push_ssrf_refused(void **state)
     assert_int_equal(relay_stop(&r2), 0);
 }
 
+static long wait_metric(const relay_proc *r, const char *name, long want)
+{
+    long v = -1;
+    for (int i = 0; i < 400 && v < want; i++) {
+        v = th_metric(r, name);
+        if (v < want)
+            usleep(50 * 1000);
+    }
+    return v;
+}
+
+/* Push retries: a 503 from the push service is retried (with back-off) until accepted; a 410
+ * (subscription gone) is not retried. */
+static void test_relay__push_retry_and_gone(void **state)
+{
+    (void)state;
+    reset_pushes();
+    long sent0 = th_metric(&g_r, "tigress_relay_push_sent_total");
+    long failed0 = th_metric(&g_r, "tigress_relay_push_failed_total");
+    pthread_mutex_lock(&g_lock);
+    g_script[0] = 503;
+    g_script[1] = 503;
+    g_nscript = 2;
+    pthread_mutex_unlock(&g_lock);
+    char ini[37], rec[37], id[37], url[160];
+    th_uuid(ini);
+    th_uuid(rec);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/push/retry", g_rx_port);
+    char *b = create_with_token("T", "AAAA", "webpush", url);
+    assert_int_equal(th_create(&g_r, ini, b, id), 200);
+    free(b);
+    assert_int_equal(th_read(&g_r, id, rec, NULL), 200);
+    assert_int_equal(th_update(&g_r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
+                     200);
+    assert_int_equal(wait_metric(&g_r, "tigress_relay_push_sent_total", sent0 + 1), sent0 + 1);
+    pthread_mutex_lock(&g_lock);
+    assert_int_equal(g_npush, 3);               /* 503, 503, then accepted */
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(g_pushes[i].path, "/push/retry");
+    g_script[0] = 410;
+    g_nscript = 1;
+    pthread_mutex_unlock(&g_lock);
+    assert_int_equal(th_update(&g_r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AB\"}}"),
+                     200);
+    assert_int_equal(wait_metric(&g_r, "tigress_relay_push_failed_total", failed0 + 1),
+                     failed0 + 1);
+    pthread_mutex_lock(&g_lock);
+    assert_int_equal(g_npush, 4);               /* one attempt only */
+    pthread_mutex_unlock(&g_lock);
+}
+
 typedef struct poller {
     const relay_proc *r;
     char id[37], claim[37], etag[32];
@@ -556,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_relay__R38_push_is_content_free),
         cmocka_unit_test(test_relay__R39_push_supported_flag),
         cmocka_unit_test(test_relay__push_ssrf_refused),
+        cmocka_unit_test(test_relay__push_retry_and_gone),
         cmocka_unit_test(test_relay__longpoll_update_and_timeout),
         cmocka_unit_test(test_relay__longpoll_holds_no_worker_thread),
         cmocka_unit_test(test_relay__durability_kill9),
