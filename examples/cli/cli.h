@@ -128,6 +128,8 @@ int cli_client_open(cli_ctx *ctx);
 int cli_state_load(cli_ctx *ctx);
 /* Save ctx->transfer to --state (0600, temp file + rename). No-op without --state. */
 int cli_state_save(cli_ctx *ctx);
+/* 0 when --state can be written (or is not given), else reports why and returns 2. */
+int cli_state_writable(cli_ctx *ctx);
 /* True when --state names a file holding a transfer that is not final. */
 int cli_state_busy(cli_ctx *ctx);
 /* Install ctx->meta's peer key as the transfer's verifier. */

@@ -24,8 +24,9 @@ static int split_push_token(cli_ctx *ctx, const char *arg, char *type, size_t ca
 
 static int refuse_busy_state(cli_ctx *ctx)
 {
-    if (!cli_state_busy(ctx))
-        return 0;
+    int rc = cli_state_writable(ctx);
+    if (rc != 0 || !cli_state_busy(ctx))
+        return rc;
     return cli_fail(ctx, CLI_EXIT_USAGE, "%s already holds a transfer that is not finished; "
                     "use another --state file, or --force to overwrite it", ctx->state_path);
 }

@@ -214,6 +214,26 @@ static int state_is_final(tigress_state s)
     return s >= TIGRESS_STATE_COMPLETED;
 }
 
+int cli_state_writable(cli_ctx *ctx)
+{
+    if (ctx->state_path == NULL)
+        return 0;
+    /* Checked before the share/redeem so a transfer is never created and then lost. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", ctx->state_path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK | X_OK) != 0)
+        return cli_fail(ctx, CLI_EXIT_USAGE, "cannot write the state file in %s: %s", dir,
+                        strerror(errno));
+    return 0;
+}
+
 int cli_state_busy(cli_ctx *ctx)
 {
     if (ctx->state_path == NULL || ctx->args.set[OPT_FORCE] || access(ctx->state_path, F_OK) != 0)

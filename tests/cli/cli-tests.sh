@@ -87,6 +87,8 @@ check "share --json is valid JSON" json_ok "$out"
 URL=$(jget "$out" share_url)
 check "the Share URL has the Secret in its fragment" like "$URL" "$R/v1/m/*?v=c#*"
 check "alice.state is 0600" [ "$(mode alice.state)" = 600 ]
+expect "a state file in a missing directory is refused before sharing" 2 "$T" share \
+    --state nodir/x.state --ca-file "$CA" --relay "$R" --format f --content '{}' --title t
 expect "alice shares again into a busy state file" 2 "$T" share --state alice.state --ca-file "$CA" \
     --relay "$R" --format f --content '{}' --title t
 expect "preview page" 0 "$T" preview "$URL" --ca-file "$CA"
@@ -158,8 +160,13 @@ echo "# revocation"
 expect "alice shares" 0 "$T" share --json --state rev.state --ca-file "$CA" --relay "$R" \
     --format f --content "$CONTENT" --title t
 URL=$(jget "$out" share_url)
+expect "bob redeems before the revocation" 0 "$T" redeem --state revbob.state --ca-file "$CA" "$URL"
 expect "alice revokes" 0 "$T" revoke --state rev.state
-expect "redeeming a revoked share: gone" 6 "$T" redeem --ca-file "$CA" "$URL"
+expect "bob's status --poll: gone" 6 "$T" status --state revbob.state --poll
+check "the message says revoked" contains "$err" "REVOKED"
+expect "bob's status now" 0 "$T" status --state revbob.state
+check "bob's transfer is REVOKED" contains "$out" "REVOKED"
+expect "another device redeeming a revoked share: gone" 6 "$T" redeem --ca-file "$CA" "$URL"
 check "the message says the mailbox is gone" contains "$err" "revoked"
 expect "revoking again: already revoked" 6 "$T" revoke --state rev.state
 run "$T" redeem --json --ca-file "$CA" "$URL"
