@@ -16,20 +16,17 @@
 
 typedef struct my_http { atomic_int cancelled; unsigned requests; } my_http;
 
+/* "Name: value\r\n" -> tigress_http_response_add_header(). The status line has no colon. */
 static size_t on_header(char *line, size_t size, size_t n, void *resp)
 {
-    char buf[1024];
-    size_t len = size * n, name_len;
-    char *colon = memchr(line, ':', len);
-    if (colon == NULL || len >= sizeof buf) /* the status line, or a header we do not need */
+    char buf[1024], *colon, *value, *end;
+    size_t len = size * n;
+    if (len >= sizeof buf || (colon = memchr(line, ':', len)) == NULL)
         return len;
     memcpy(buf, line, len);
-    buf[len] = '\0';
-    name_len = (size_t)(colon - line);
-    buf[name_len] = '\0';
-    char *value = buf + name_len + 1, *end = buf + len;
-    while (*value == ' ') value++;
-    while (end > value && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) *--end = '\0';
+    buf[len] = buf[colon - line] = '\0';
+    for (value = buf + (colon - line) + 1; *value == ' '; value++) {}
+    for (end = buf + len; end > value && (end[-1] == '\r' || end[-1] == '\n'); ) *--end = '\0';
     return tigress_http_response_add_header(resp, buf, value) == TIGRESS_OK ? len : 0;
 }
 
@@ -58,8 +55,7 @@ static int my_send(const tigress_http_request *req, tigress_http_response *resp,
     }
     curl_easy_setopt(curl, CURLOPT_URL, req->url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, req->method);
-    curl_easy_setopt(curl, CURLOPT_NOBODY, (long)(strcmp(req->method, "HEAD") == 0));
-    if (req->body || strcmp(req->method, "GET") != 0) {
+    if (req->body || strcmp(req->method, "GET") != 0) { /* the library never sends HEAD */
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body ? (const char *)req->body : "");
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
     }
@@ -98,7 +94,7 @@ static void my_cancel(void *user) { atomic_store(&((my_http *)user)->cancelled, 
 int main(int argc, char **argv)
 {
     if (argc < 2) { fprintf(stderr, "usage: %s RELAY_URL [CA_FILE]\n", argv[0]); return 2; }
-    tigress_global_init(); /* also initialises libcurl */
+    if (tigress_global_init() != TIGRESS_OK) return 1; /* also initialises libcurl */
     my_http http = {0, 0};
     tigress_transport transport = {TIGRESS_TRANSPORT_VERSION, my_send, my_cancel, NULL, &http};
     tigress_client_options copts = TIGRESS_CLIENT_OPTIONS_INIT;
