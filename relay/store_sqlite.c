@@ -29,6 +29,9 @@
 #ifndef SQ_MAX_BATCH
 #define SQ_MAX_BATCH 512 /* jobs per transaction: bounds a batch's latency */
 #endif
+#ifndef SQ_GATHER_US
+#define SQ_GATHER_US 1000     /* longest wait for the previous batch's callers to requeue */
+#endif
 #define SQ_MAX_IDLE_READERS 16
 #define SQ_SWEEP_BATCH 500    /* rows per sweep transaction, so writers are not starved */
 #define SQ_DEFAULT_BUSY_MS 5000
@@ -76,6 +79,8 @@ typedef struct sq_store {
     pthread_mutex_t q_mu;
     pthread_cond_t q_cv;
     sq_wait *head, *tail;
+    size_t q_len;               /* jobs queued */
+    size_t last_batch;          /* jobs in the previous batch */
     bool stopping;
     pthread_t writer;
     bool writer_started;
@@ -298,6 +303,28 @@ out:
         pthread_mutex_unlock(&s->conn_mu);
 }
 
+/* The callers of the previous batch were woken only a moment ago, and most of them are
+ * about to queue their next write. Waiting for them (at most SQ_GATHER_US, and only while
+ * fewer jobs are queued than the previous batch had) lets them share the next fsync instead
+ * of the writer committing a batch of one or two and making the rest wait a whole fsync.
+ * After a batch of one nothing waits, so a single caller is never delayed; when the load
+ * drops, a batch is delayed by at most SQ_GATHER_US once. */
+static void gather(sq_store *s)
+{
+    if (s->q_len >= s->last_batch || s->stopping)
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += SQ_GATHER_US * 1000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    while (s->q_len < s->last_batch && !s->stopping)
+        if (pthread_cond_timedwait(&s->q_cv, &s->q_mu, &until) != 0)
+            break;
+}
+
 static void *writer_main(void *arg)
 {
     sq_store *s = arg;
@@ -307,10 +334,14 @@ static void *writer_main(void *arg)
             pthread_cond_wait(&s->q_cv, &s->q_mu);
         if (s->head == NULL)
             break; /* stopping, and every queued job is done */
+        gather(s);
         /* Take up to SQ_MAX_BATCH jobs off the queue. */
         sq_wait *batch = s->head, *last = batch;
-        for (int n = 1; n < SQ_MAX_BATCH && last->next != NULL; n++)
+        size_t n = 1;
+        for (; n < SQ_MAX_BATCH && last->next != NULL; n++)
             last = last->next;
+        s->q_len -= n;
+        s->last_batch = n;
         s->head = last->next;
         if (s->head == NULL)
             s->tail = NULL;
@@ -349,6 +380,7 @@ static store_rc submit(sq_store *s, sq_job *job)
     else
         s->head = &w;
     s->tail = &w;
+    s->q_len++;
     pthread_cond_signal(&s->q_cv);
     while (!w.done)
         pthread_cond_wait(&w.cv, &s->q_mu);

@@ -116,6 +116,7 @@ int sf_group_sqlite_file(void **state)
 
 /* ---- a private redis-server -------------------------------------------------------- */
 
+#ifdef TIGRESS_HAVE_HIREDIS
 static pid_t g_redis_pid;
 static int g_redis_port;
 static char g_redis_dir[300];
@@ -138,6 +139,7 @@ static bool on_path(const char *name)
     }
     return false;
 }
+#endif
 
 bool sf_redis_available(const char **why)
 {
