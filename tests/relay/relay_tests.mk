@@ -15,3 +15,14 @@ $(RELAY_T_BINS): $(BUILD)/tests/relay/%: tests/relay/%.c $(RELAY_T_HELP) \
                  tests/relay/relay_harness.h $(RELAY_BIN)
 	@mkdir -p $(@D)
 	$(CC) $(RELAY_T_CFLAGS) -o $@ $< $(RELAY_T_HELP) $(BASE_LDFLAGS) $(RELAY_T_LIBS)
+
+# Unit tests of the relay's request parser, linked straight from relay/validate.c.
+RELAY_V_BIN := $(BUILD)/tests/relay/test_validate
+CHECK_BUILD  += $(RELAY_V_BIN)
+CHECK_SUITES += $(RELAY_V_BIN)
+
+$(RELAY_V_BIN): tests/relay/test_validate.c relay/validate.c relay/relay.h relay/store.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -Irelay $(shell pkg-config --cflags libcjson cmocka) -o $@ \
+	    tests/relay/test_validate.c relay/validate.c $(BASE_LDFLAGS) \
+	    $(shell pkg-config --libs libcjson cmocka)
