@@ -557,7 +557,16 @@ static void test_relay__longpoll_holds_no_worker_thread(void **state)
         assert_int_equal(pl[i].h.status, 200);
         hresp_free(&pl[i].h);
     }
+    /* SIGTERM while a read is held: it is answered (304, nothing changed) and the relay
+     * exits 0. */
+    snprintf(pl[0].etag, sizeof pl[0].etag, "\"2\"");
+    pl[0].wait = 60;
+    pthread_create(&t[0], NULL, poll_main, &pl[0]);
+    wait_waiting(&r1, 1);
     assert_int_equal(relay_stop(&r1), 0);
+    pthread_join(t[0], NULL);
+    assert_int_equal(pl[0].h.status, 304);
+    hresp_free(&pl[0].h);
 }
 
 /* Durability: every acknowledged Create and Update survives kill -9 and a restart. */
