@@ -163,7 +163,7 @@ PUB=$(awk '/Public key:/ {print $3}' "$W/keygen.txt")
 cat >"$W/cli-stateless.sh" <<EOF
 set -e
 cd "$W"; rm -f a.state b.state
-url=\$("$CLI" share --json --state a.state --ca-file "$CA" --relay "$RELAY_URL" --format com.example.carkey --content '{"vehicle":"VIN42"}' --title "Car key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["share_url"])')
+url=\$("$CLI" share --json --state a.state --ca-file "$CA" --relay "$RELAY_URL" --format com.example.carkey --content '{"vehicle":"VIN42"}' --title "Car key" | sed -n 's/.*"share_url":"\\([^"]*\\)".*/\\1/p')
 "$CLI" redeem --state b.state --ca-file "$CA" "\$url" >/dev/null
 "$CLI" complete --state b.state >/dev/null
 "$CLI" wait --state a.state --quiet >/dev/null
@@ -171,7 +171,7 @@ EOF
 cat >"$W/cli-stateful.sh" <<EOF
 set -e
 cd "$W"; rm -f sa.state sb.state
-url=\$("$CLI" share --json --stateful --state sa.state --ca-file "$CA" --relay "$RELAY_URL" --format com.example.carkey --content '{"vehicle":"VIN42"}' --title "Car key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["share_url"])')
+url=\$("$CLI" share --json --stateful --state sa.state --ca-file "$CA" --relay "$RELAY_URL" --format com.example.carkey --content '{"vehicle":"VIN42"}' --title "Car key" | sed -n 's/.*"share_url":"\\([^"]*\\)".*/\\1/p')
 "$CLI" redeem --state sb.state --ca-file "$CA" --peer-key $PUB "\$url" >/dev/null
 "$CLI" update --state sb.state --txinfo-type com.example.devicekey --txinfo 0102 >/dev/null
 "$CLI" wait --state sa.state --quiet >/dev/null
