@@ -33,7 +33,7 @@ static const opt g_opts[] = {
     {"listen", O_STR, OFF(listen), "0.0.0.0:443", "ADDR:PORT",
      "address to listen on; port 0 picks a free port (printed on stdout)"},
     {"public-url", O_STR, OFF(public_url), NULL, "URL",
-     "public base URL for urlLink and og:url (default: https://<listen address>)"},
+     "public base URL for urlLink and og:url"},
     {"store", O_STR, OFF(store_path), "./tigress-relay.db", "PATH", "SQLite store file"},
     {"cert", O_STR, OFF(cert_file), NULL, "FILE", "TLS certificate chain (PEM)"},
     {"key", O_STR, OFF(key_file), NULL, "FILE", "TLS private key (PEM)"},
@@ -54,20 +54,38 @@ static const opt g_opts[] = {
     {"max-wait", O_UINT, OFF(max_wait), "60", "SECONDS",
      "longest long-poll wait granted for Prefer: wait=N (at most 60)"},
     {"metrics-listen", O_STR, OFF(metrics_listen), NULL, "ADDR:PORT",
-     "loopback address for /metrics and /healthz (plain HTTP; default: off)"},
+     "loopback address for /metrics and /healthz (plain HTTP)"},
     {"sweep-interval", O_UINT, OFF(sweep_interval), "60", "SECONDS",
      "how often expired mailboxes are deleted"},
     {"log-level", O_LEVEL, OFF(log_level), "info", "LEVEL", "error, warn, info or debug"},
     {"push-gateway", O_STR, OFF(push_gateway), NULL, "URL",
-     "Sygnal-style push gateway for com.apple.apns / com.google.fcm tokens (default: none)"},
+     "Sygnal-style push gateway for com.apple.apns / com.google.fcm tokens"},
     {"push-allow", O_STR, OFF(push_allow), NULL, "HOST[,HOST]",
      "push targets allowed although they resolve to non-public addresses"},
     {"push-ca", O_STR, OFF(push_ca), NULL, "FILE",
-     "CA bundle for outbound push TLS (default: the system store)"},
+     "CA bundle for outbound push TLS"},
     {"attestation", O_ATTEST, OFF(attestation), "none", "POLICY",
      "none (accept absent or any) or require (Create without Mailbox-Device-Attestation: 401)"},
 };
 #define N_OPTS (sizeof g_opts / sizeof g_opts[0])
+
+/* What --help shows as the default of an option that has no value by default. */
+static const char *shown_default(const char *name)
+{
+    static const char *const shown[][2] = {
+        {"public-url", "https://<listen address>:<port>"},
+        {"cert", "none; required unless --insecure-loopback"},
+        {"key", "none; required unless --insecure-loopback"},
+        {"metrics-listen", "off"},
+        {"push-gateway", "none"},
+        {"push-allow", "none"},
+        {"push-ca", "the system CA store"},
+    };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+        if (strcmp(shown[i][0], name) == 0)
+            return shown[i][1];
+    return NULL;
+}
 
 static void usage(FILE *f)
 {
@@ -81,8 +99,9 @@ static void usage(FILE *f)
         snprintf(left, sizeof left, "%s%s%s", g_opts[i].name, g_opts[i].arg ? " " : "",
                  g_opts[i].arg ? g_opts[i].arg : "");
         fprintf(f, "  --%-30s %s", left, g_opts[i].help);
-        if (g_opts[i].def != NULL)
-            fprintf(f, " [default: %s]", g_opts[i].def);
+        const char *def = g_opts[i].def != NULL ? g_opts[i].def : shown_default(g_opts[i].name);
+        if (def != NULL)
+            fprintf(f, " [default: %s]", def);
         fputc('\n', f);
     }
     fprintf(f, "  --%-30s %s\n", "help", "show this help and exit");

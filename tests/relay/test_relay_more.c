@@ -676,6 +676,17 @@ static void test_relay__help_lists_every_option(void **state)
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (strstr(buf, opts[i]) == NULL)
             fail_msg("--help does not mention %s", opts[i]);
+    /* Every option line states its default. */
+    int lines = 0;
+    for (char *line = strtok(buf, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "  --", 4) != 0 || strncmp(line, "  --config", 10) == 0 ||
+            strncmp(line, "  --help", 8) == 0)
+            continue;
+        lines++;
+        if (strstr(line, "[default: ") == NULL)
+            fail_msg("no default in: %s", line);
+    }
+    assert_true(lines >= 22);
 }
 
 /* /metrics (Prometheus text) and /healthz on the separate loopback listener. */
