@@ -157,6 +157,42 @@ wrk_run create_threads64_sat create "$URL" 2 64 "$SAT_S"
 log "create, 64 relay threads: $(cat "$R/create_threads64_sat.json")"
 stop_server "$SPID"
 
+# ---- durability: acknowledged creates survive kill -9 ------------------------------------
+# While wrk loads the relay with creates, a curl loop creates mailboxes one by one and records
+# each ID the relay acknowledged (200 with its urlLink). The relay is killed with SIGKILL in the
+# middle of that, restarted on the same store, and every acknowledged ID must still be there.
+data=$(printf 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldY%.0s' $(seq 11))QUJDREVGR0g=
+body='{"payload":{"type":"XSALSA20_POLY1305","data":"'$data'"},"displayInformation":{"title":"Car key","description":"durability","imageURL":""}}'
+start_relay durable "$W/durable.db"
+DPID=$SPID
+BENCH_THREADS=2 wrk -t2 -c32 -d30s -s bench/lua/create.lua "$URL" >/dev/null 2>&1 &
+WRKPID=$!
+: >"$W/acked.txt"
+(for i in $(seq 100000); do
+    curl -s -w '\n' --max-time 5 --cacert "$CA" -H 'Content-Type: application/json' \
+        -H "Mailbox-Request-ID: durable-$i" -H "Mailbox-Device-Claim: $(cat /proc/sys/kernel/random/uuid)" \
+        --data "$body" "$URL/v1/m" | sed -n 's|.*/v1/m/\([0-9a-f-]*\)".*|\1|p' >>"$W/acked.txt" || break
+done) &
+LOOP=$!
+# Kill once at least 30 creates were acknowledged (or after 20 s), with writes in flight.
+for _ in $(seq 200); do
+    [[ $(wc -l <"$W/acked.txt") -ge 30 ]] && break
+    sleep 0.1
+done
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null
+wait "$LOOP" 2>/dev/null
+kill "$WRKPID" 2>/dev/null; wait "$WRKPID" 2>/dev/null
+start_relay durable-restarted "$W/durable.db"
+acked=0 lost=0
+while read -r id; do
+    acked=$((acked + 1))
+    code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$CA" "$URL/v1/m/$id")
+    [[ $code == 200 ]] || lost=$((lost + 1))
+done <"$W/acked.txt"
+echo "{\"acked\":$acked,\"lost_after_kill9\":$lost}" >"$R/durability.json"
+log "durability: $(cat "$R/durability.json")"
+stop_server "$SPID"
+
 # ---- end to end: CLI (one process per step, like two phones) and SDK in-process ---------
 "$CLI" keygen --key "$W/alice.key" >"$W/keygen.txt" 2>&1 || { cat "$W/keygen.txt"; exit 1; }
 PUB=$(awk '/Public key:/ {print $3}' "$W/keygen.txt")
