@@ -24,6 +24,7 @@
 #define ID_LIVE "b0000000-0000-4000-8000-%012lx"
 #define ID_EXPIRED "e0000000-0000-4000-8000-%012lx"
 #define CLAIM_FMT "c0000000-0000-4000-8000-%012lx"
+#define CLAIM_EXPIRED "d0000000-0000-4000-8000-%012lx"
 
 typedef struct fill_ctx {
     store *st;
@@ -63,7 +64,7 @@ static void *fill_worker(void *arg)
             break;
         char id[40], claim[40], rid[32], body[128];
         snprintf(id, sizeof id, f->expired ? ID_EXPIRED : ID_LIVE, i);
-        snprintf(claim, sizeof claim, CLAIM_FMT, i);
+        snprintf(claim, sizeof claim, f->expired ? CLAIM_EXPIRED : CLAIM_FMT, i);
         snprintf(rid, sizeof rid, "fill-%ld", i);
         snprintf(body, sizeof body,
                  "{\"urlLink\":\"https://127.0.0.1/v1/m/%s\",\"isPushNotificationSupported\":false}",
