@@ -10,8 +10,11 @@
  * "registered" and "suspended" and be lost.
  *
  * Several relay processes may share one store (Redis backend), and an Update handled by another
- * process cannot call longpoll_wake() here. So the timer thread also compares each waiter's
- * version with the store's once a second and resumes the ones whose mailbox changed.
+ * process cannot call longpoll_wake() here. So longpoll_wake() also publishes the change
+ * through the store (store_ops.publish) and the store's subscriber thread calls back here
+ * (remote_change) in the other processes. Notices are best effort, so the timer thread also
+ * compares each waiter's version with the store's once a second (and at once after the
+ * subscriber reconnected) and resumes the ones whose mailbox changed.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -38,6 +41,8 @@ static waiter *g_list;
 static pthread_t g_thread;
 static bool g_running, g_stopping;
 static store *g_store;
+static bool g_recheck_now;      /* set when cross-process notices may have been lost */
+static void remote_change(const char *id, void *arg);
 
 #define RECHECK_MS 1000
 #define RECHECK_MAX 256          /* mailboxes compared per round */
@@ -112,7 +117,8 @@ static void *timer_main(void *arg)
     while (!g_stopping) {
         int64_t now = relay_now_ms();
         resume_where(due, &now);
-        if (now >= next_check && g_list != NULL && g_store != NULL) {
+        if ((now >= next_check || g_recheck_now) && g_list != NULL && g_store != NULL) {
+            g_recheck_now = false;
             recheck_versions();
             next_check = relay_now_ms() + RECHECK_MS;
         }
@@ -148,6 +154,11 @@ int longpoll_start(store *st)
     if (pthread_create(&g_thread, NULL, timer_main, NULL) != 0)
         return -1;
     g_running = true;
+    /* Shared store: other processes' updates wake our readers at once (pub/sub). Without it
+     * the once-a-second version recheck above still finds them. */
+    if (st != NULL && st->ops->subscribe != NULL && st->ops->subscribe(st, remote_change, NULL) != 0)
+        relay_log(LOG_WARN, "event=start warning=\"no change notices; long-poll falls back to "
+                            "the once-a-second recheck\"");
     return 0;
 }
 
@@ -174,10 +185,33 @@ void longpoll_wait(struct MHD_Connection *conn, const char *id, uint64_t version
     pthread_mutex_unlock(&g_lock);
 }
 
-void longpoll_wake(const char *id)
+static void wake_local(const char *id)
 {
     pthread_mutex_lock(&g_lock);
     resume_where(same_id, id);
+    pthread_mutex_unlock(&g_lock);
+}
+
+void longpoll_wake(const char *id)
+{
+    wake_local(id);
+    /* Readers of this mailbox may be waiting on other relay processes (shared store). */
+    if (g_store != NULL && g_store->ops->publish != NULL)
+        g_store->ops->publish(g_store, id);
+}
+
+/* Another process changed a mailbox (id), or notices may have been lost (id == NULL: run the
+ * version recheck for every waiter at once). Runs on the store's subscriber thread. */
+static void remote_change(const char *id, void *arg)
+{
+    (void)arg;
+    if (id != NULL) {
+        wake_local(id);
+        return;
+    }
+    pthread_mutex_lock(&g_lock);
+    g_recheck_now = true;
+    pthread_cond_signal(&g_cond);
     pthread_mutex_unlock(&g_lock);
 }
 

@@ -1,5 +1,6 @@
 /*
- * relay/ratelimit.c: per-client token buckets, in memory only (DESIGN 3.12).
+ * relay/ratelimit.c: per-client token buckets (DESIGN 3.12): in memory, or in the shared store
+ * when several relay processes use one (ratelimit_share; Redis: store_redis_cluster.c).
  *
  * The client address is never stored as such: the table keys on a keyed BLAKE2b hash of it with a
  * random per-process key, so even a memory dump does not list addresses in the clear. The table
@@ -60,10 +61,39 @@ static double mono_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Shared store (several relay processes): the bucket lives there so a client's limit is the
+ * same whichever process it reaches. NULL for SQLite. */
+static store *g_shared;
+
+void ratelimit_share(store *st)
+{
+    g_shared = st != NULL && st->ops->rate_take != NULL && st->ops->shared_key != NULL ? st
+                                                                                      : NULL;
+}
+
+/* The shared bucket's verdict, or -1 when the store cannot answer (then the in-memory one
+ * decides: a Redis outage must not lift or tighten the limit by much). */
+static long shared_take(const ratelimit *rl, const void *addr, size_t addr_len)
+{
+    unsigned char skey[32], name[16];
+    if (g_shared->ops->shared_key(g_shared, skey) != 0)
+        return -1;
+    crypto_generichash(name, sizeof name, addr, addr_len, skey, sizeof skey);
+    sodium_memzero(skey, sizeof skey);
+    long wait = g_shared->ops->rate_take(g_shared, name, sizeof name, rl->rate, rl->burst);
+    sodium_memzero(name, sizeof name);
+    return wait;
+}
+
 unsigned ratelimit_take(ratelimit *rl, const void *addr, size_t addr_len)
 {
     if (rl == NULL || rl->rate <= 0.0 || addr == NULL)
         return 0;
+    if (g_shared != NULL) {
+        long w = shared_take(rl, addr, addr_len);
+        if (w >= 0)
+            return (unsigned)w;
+    }
     unsigned char key[16];
     crypto_generichash(key, sizeof key, addr, addr_len, rl->hkey, sizeof rl->hkey);
     uint32_t idx;

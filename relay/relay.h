@@ -74,6 +74,9 @@ void ratelimit_free(ratelimit *rl);
 /* Takes one token for the client address (raw sockaddr bytes, kept hashed in memory only).
  * Returns 0 when allowed, else the number of seconds to wait (>= 1). */
 unsigned ratelimit_take(ratelimit *rl, const void *addr, size_t addr_len);
+/* Keeps the buckets in the store when it offers shared rate limiting (store_ops.rate_take);
+ * called once at start-up. */
+void ratelimit_share(store *st);
 
 /* ---- validate.c ---- */
 typedef struct create_request {

@@ -30,6 +30,7 @@ void routes_init(const relay_config *cfg, store *st)
 {
     g_cfg = cfg;
     g_store = st;
+    ratelimit_share(st);        /* shared store: one rate limit across relay processes */
 }
 
 static int64_t now_s(void)

@@ -133,6 +133,28 @@ typedef struct store_ops {
     long (*count)(store *s);
 
     void (*close)(store *s);
+
+    /* ---- Optional, for backends shared by several relay processes (NULL otherwise) ---- */
+
+    /* Tells the other processes sharing the store that mailbox `id` changed (best effort:
+     * a lost notice only delays a long-poll answer until the waiter's version recheck). */
+    void (*publish)(store *s, const char *id);
+
+    /* Starts delivering other processes' notices: changed(id, arg) from a backend thread.
+     * changed(NULL, arg) means "notices may have been missed" (after a reconnect): recheck
+     * every waiter. 0 on success. Notices this process published are not delivered back. */
+    int (*subscribe)(store *s, void (*changed)(const char *id, void *arg), void *arg);
+
+    /* A secret shared by every process on this store, for keyed hashes of client addresses
+     * (rotates daily; out receives 32 bytes). 0 on success, -1 when unavailable. */
+    int (*shared_key)(store *s, unsigned char out[32]);
+
+    /* Shared token bucket for one client, named by `key` (a keyed hash of its address made
+     * by the caller: the raw address never reaches the store). The bucket expires once full
+     * again. Returns 0 when allowed, else the seconds to wait (>= 1); -1 when the backend
+     * cannot answer (the caller then falls back to its in-memory limiter). */
+    long (*rate_take)(store *s, const unsigned char *key, size_t key_len, double rate,
+                      double burst);
 } store_ops;
 
 struct store {

@@ -37,6 +37,7 @@
 #define RS_SWEEP_BATCH 500
 #define RS_DEFAULT_TIMEOUT_MS 5000
 
+#include "store_redis_internal.h"
 #include "store_redis_lua.h"
 
 typedef enum rs_script { RS_CREATE, RS_READ, RS_UPDATE, RS_REMOVE, RS_RELINQUISH, RS_SWEEP,
@@ -46,23 +47,8 @@ static const char *const rs_lua[RS_SCRIPT_COUNT] = {
     rs_create_lua, rs_read_lua, rs_update_lua, rs_remove_lua, rs_relinquish_lua, rs_sweep_lua,
 };
 
-typedef struct rs_conn {
-    redisContext *c;
-    struct rs_conn *next;
-} rs_conn;
-
-typedef struct rs_store {
-    store base;
-    char host[256];
-    int port;
-    int db;
-    char *password;             /* NULL when none; never logged */
-    int timeout_ms;
-    char sha[RS_SCRIPT_COUNT][41];
-    pthread_mutex_t mu;
-    rs_conn *idle;
-    int n_idle;
-} rs_store;
+/* rs_conn and rs_store live in store_redis_internal.h (shared with store_redis_cluster.c). */
+_Static_assert(RS_SCRIPT_COUNT <= RS_SCRIPTS_MAX, "rs_store.sha is too small");
 
 static const char rs_prefix[] = "tigress:";
 
@@ -148,6 +134,21 @@ static void conn_put(rs_store *s, rs_conn *k)
         redisFree(k->c);
         free(k);
     }
+}
+
+rs_conn *rs_pool_get(rs_store *s)
+{
+    return conn_get(s);
+}
+
+void rs_pool_put(rs_store *s, rs_conn *k)
+{
+    conn_put(s, k);
+}
+
+redisContext *rs_new_context(const rs_store *s)
+{
+    return rs_connect(s);
 }
 
 /* ---- running scripts ------------------------------------------------------------------- */
@@ -606,6 +607,7 @@ static long rs_count(store *st)
 
 static void rs_free(rs_store *s)
 {
+    rs_cluster_free(s);
     while (s->idle != NULL) {
         rs_conn *k = s->idle;
         s->idle = k->next;
@@ -639,6 +641,10 @@ static const store_ops rs_ops = {
     .sweep = rs_sweep,
     .count = rs_count,
     .close = rs_close,
+    .publish = rs_publish,
+    .subscribe = rs_subscribe,
+    .shared_key = rs_shared_key,
+    .rate_take = rs_rate_take,
 };
 
 /* redis://[[user]:password@]host[:port][/db] */
@@ -722,6 +728,11 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
     }
     bool ok = load_scripts(s, k->c);
     conn_put(s, k);
+    if (ok && rs_cluster_init(s) != 0) {
+        set_err(err, err_len, "out of memory");
+        rs_free(s);
+        return NULL;
+    }
     if (!ok) {
         set_err(err, err_len, "cannot load the Lua scripts (Redis 2.6 or newer is needed)");
         rs_free(s);
