@@ -18,10 +18,12 @@ lint:
 	@tests/harness/lint.sh $(BUILD)
 
 # Unit tests are the programs in $(UNIT_BINS); the other ELF suites (integration, relay
-# conformance, security) come from CHECK_SUITES. Scripts are skipped by valgrind.sh.
+# conformance, security) come from CHECK_SUITES. Scripts are skipped by valgrind.sh. Each fuzz
+# target's replay binary runs over its whole committed corpus in one process.
 valgrind:
 	@$(MAKE) --no-print-directory $(CHECK_BUILD)
-	@tests/harness/valgrind.sh $(sort $(UNIT_BINS) $(CHECK_SUITES))
+	@tests/harness/valgrind.sh $(sort $(UNIT_BINS) $(CHECK_SUITES)) \
+	    $(foreach t,$(FUZZ_TARGETS),"$(BUILD)/tests/fuzz/replay_$(t) tests/fuzz/corpus/$(t)")
 
 valgrind-unit:
 	@$(MAKE) --no-print-directory $(UNIT_BINS)
