@@ -195,7 +195,7 @@ static const char *hint_for(int status)
     case TIGRESS_E_KEY:
         return "the Secret is not valid Base64 of the right length";
     case TIGRESS_E_NOT_FOUND:
-        return "the mailbox is gone: it was completed, revoked, or it expired";
+        return "nothing more can happen with this link; ask the sender for a new one";
     case TIGRESS_E_UNAUTHORIZED:
         return "another device already redeemed this link, or this device is not part of it";
     case TIGRESS_E_INSECURE:
