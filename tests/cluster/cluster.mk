@@ -1,0 +1,23 @@
+# Several tigress-relay processes over one Redis store (issue 9): tests/cluster/test_cluster
+# (a private redis-server on loopback; skipped with a message when redis-server is missing),
+# the conformance suite of tests/relay run again against the Redis backend
+# (tests/cluster/conformance-redis.sh), `make demo-cluster` and the bench script.
+CLUSTER_T_BIN   := $(BUILD)/tests/cluster/test_cluster
+CLUSTER_T_SRCS  := tests/cluster/test_cluster.c tests/cluster/cluster_util.c \
+                   tests/relay/relay_harness.c
+CLUSTER_T_HDRS  := tests/cluster/cluster_util.h tests/relay/relay_harness.h
+CLUSTER_T_CFLAGS = $(BASE_CFLAGS) -Itests/cluster -Itests/relay \
+                   -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
+                   $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd)
+CLUSTER_T_LIBS   = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd) -lpthread
+
+CHECK_BUILD  += $(CLUSTER_T_BIN)
+CHECK_SUITES += $(CLUSTER_T_BIN)
+
+$(CLUSTER_T_BIN): $(CLUSTER_T_SRCS) $(CLUSTER_T_HDRS) $(RELAY_BIN)
+	@mkdir -p $(@D)
+	$(CC) $(CLUSTER_T_CFLAGS) -o $@ $(CLUSTER_T_SRCS) $(BASE_LDFLAGS) $(CLUSTER_T_LIBS)
+
+.PHONY: demo-cluster
+demo-cluster: $(RELAY_BIN) $(BUILD)/tigress
+	@BUILD=$(BUILD) relay/demo-cluster.sh
