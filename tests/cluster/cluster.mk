@@ -21,3 +21,14 @@ $(CLUSTER_T_BIN): $(CLUSTER_T_SRCS) $(CLUSTER_T_HDRS) $(RELAY_BIN)
 .PHONY: demo-cluster
 demo-cluster: $(RELAY_BIN) $(BUILD)/tigress
 	@BUILD=$(BUILD) relay/demo-cluster.sh
+
+# The conformance suites against Redis: a wrapper so tests/run-suites.sh can run it without
+# arguments. The suites themselves are in CHECK_BUILD already (tests/relay/relay_tests.mk).
+CLUSTER_CONF_BIN := $(BUILD)/tests/cluster/conformance_redis
+CHECK_BUILD  += $(CLUSTER_CONF_BIN)
+CHECK_SUITES += $(CLUSTER_CONF_BIN)
+
+$(CLUSTER_CONF_BIN): tests/cluster/conformance-redis.sh
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec "%s" "%s"\n' "$(abspath $<)" "$(abspath $(BUILD))" >$@
+	chmod +x $@

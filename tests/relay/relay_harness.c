@@ -183,7 +183,13 @@ int relay_start(relay_proc *r, const char *store_name, const char *const *extra)
 {
     const char *args[64];
     size_t n = 0;
-    snprintf(r->store_path, sizeof r->store_path, "%s/%s", g_dir, store_name);
+    /* TIGRESS_TEST_STORE=redis://... runs the same suites against a shared Redis store
+     * (tests/cluster/conformance-redis.sh); every relay of the run then uses it. */
+    const char *shared = getenv("TIGRESS_TEST_STORE");
+    if (shared != NULL && shared[0] != '\0')
+        snprintf(r->store_path, sizeof r->store_path, "%s", shared);
+    else
+        snprintf(r->store_path, sizeof r->store_path, "%s/%s", g_dir, store_name);
     args[n++] = "--listen";
     args[n++] = "127.0.0.1:0";
     args[n++] = "--cert";
