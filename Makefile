@@ -57,10 +57,14 @@ check:
 check-run: $(CHECK_BUILD) $(CHECK_EXTRA)
 	@tests/run-suites.sh $(CHECK_SUITES)
 
-# Every test suite again, built with ASan and UBSan in a separate build directory.
+# Every test suite again, built with ASan and UBSan in a separate build directory. `all` first,
+# as in check: suites that start the relay or the CLI by path need them built there too.
+# SAN_BUILD=build-san-<name> gives a helper its own directory.
+SAN_BUILD ?= build-san
 sanitize:
 	@./.ci/install-deps.sh
-	@$(MAKE) --no-print-directory SAN=1 BUILD=build-san CFLAGS="-O1 -g" check-run
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) CFLAGS="-O1 -g" all
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) CFLAGS="-O1 -g" check-run
 
 clean:
 	rm -rf $(BUILD) build-san $(CLEAN_FILES)
