@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,6 +38,8 @@ static int launch(it_relay *r, const char *listen)
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* If the test process dies (a crash, an assert), the relay goes with it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         int fl = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fo < 0 || fl < 0)
