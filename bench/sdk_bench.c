@@ -255,7 +255,7 @@ static int cmd_e2e(const char *relay, const char *ca, int runs)
 typedef struct worker {
     pthread_t th;
     const char *relay, *ca;
-    volatile const bool *stop;
+    atomic_bool *stop;
     long done, failed;
 } worker;
 
@@ -267,7 +267,7 @@ static void *worker_main(void *arg)
         w->failed++;
         return NULL;
     }
-    while (!*w->stop) {
+    while (!atomic_load(w->stop)) {
         if (stateless_transfer(&d) == 0)
             w->done++;
         else
@@ -281,7 +281,8 @@ static int cmd_threads(const char *relay, const char *ca, int n, double seconds)
 {
     if (n < 1 || n > 1024)
         return 1;
-    static volatile bool stop;
+    static atomic_bool stop;
+    atomic_store(&stop, false);
     worker *w = calloc((size_t)n, sizeof *w);
     uint64_t t0 = bench_wall_ns();
     for (int i = 0; i < n; i++) {
@@ -290,7 +291,7 @@ static int cmd_threads(const char *relay, const char *ca, int n, double seconds)
     }
     struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
     nanosleep(&ts, NULL);
-    stop = true;
+    atomic_store(&stop, true);
     long done = 0, failed = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(w[i].th, NULL);
