@@ -28,7 +28,8 @@ TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress
 ALL_TARGETS += lib
 CHECK_EXTRA += exports-check header-check
 
-.PHONY: lib exports-check header-check
+.PHONY: lib exports-check header-check FORCE
+FORCE:
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
 $(BUILD)/pic/lib/%.o: lib/%.c $(LIB_HDRS) $(PUBLIC_HDRS)
@@ -51,7 +52,13 @@ $(LIB_A): $(LIB_STATIC)
 	rm -f $@
 	ar rcs $@ $^
 
-$(LIB_PC): pkgconfig/libtigress.pc.in lib/lib.mk
+# The .pc embeds PREFIX/LIBDIR/INCDIR: a stamp that changes with them regenerates it.
+PC_VARS := $(PREFIX)|$(LIBDIR)|$(INCDIR)|$(LIB_VERSION)
+$(BUILD)/pc-vars.stamp: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(PC_VARS)' ] || echo '$(PC_VARS)' > $@
+
+$(LIB_PC): pkgconfig/libtigress.pc.in lib/lib.mk $(BUILD)/pc-vars.stamp
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(LIB_VERSION)|' -e 's|@REQUIRES@|$(LIB_PKGS)|' $< > $@
