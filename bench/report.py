@@ -10,6 +10,11 @@ import sys
 
 
 def load(rdir):
+    if rdir.endswith(".json"):      # re-render from a merged results file
+        with open(rdir) as f:
+            data = json.load(f)
+        data.pop("date", None)
+        return data
     data = {}
     for path in sorted(glob.glob(os.path.join(rdir, "*.json"))):
         with open(path) as f:
@@ -56,13 +61,16 @@ def store_table(d):
     base = d["store_0"]["rss_kib"]
     out = ["| Live mailboxes | fill creates/s (store API, 64 threads) | on-disk bytes per mailbox | "
            "relay RSS MiB (warmed) | RSS beyond an empty relay, bytes per mailbox | "
-           "store read p50 / p99 µs |", "|---:|---:|---:|---:|---:|---:|"]
+           "store read p50 / p99 µs | HTTPS secure reads/s, p50 / p99 ms (3 s warm-up run) |",
+           "|---:|---:|---:|---:|---:|---:|---:|"]
     sizes = sorted(int(k.split("_")[1]) for k in d if k.startswith("store_") and k != "store_0")
     for n in sizes:
         s, fill, rd = d[f"store_{n}"], d[f"fill_{n}"], d[f"storeread_{n}"]
         extra = max(0, s["rss_kib"] - base) * 1024 / n
         out.append(f"| {f0(n)} | {f0(fill['creates_per_s'])} | {s['disk_bytes'] / n:,.0f} | "
-                   f"{s['rss_kib'] / 1024:.1f} | {extra:,.1f} | {rd['p50_us']:.1f} / {rd['p99_us']:.1f} |")
+                   f"{s['rss_kib'] / 1024:.1f} | {extra:,.1f} | {rd['p50_us']:.1f} / {rd['p99_us']:.1f} | "
+                   + (f"{f0(w['req_per_s'])}, {w['p50_ms']:.2f} / {w['p99_ms']:.2f} |"
+                      if (w := d.get(f"warm_{n}")) else "- |"))
     out.append(f"\nEmpty-store relay RSS after warming: {base / 1024:.1f} MiB. "
                f"Sweep of {f0(d['sweep']['removed'])} expired mailboxes: {d['sweep']['seconds']:.2f} s.")
     return out
@@ -132,6 +140,8 @@ def main():
     d = load(rdir)
     m = d["machine"]
     date = datetime.datetime.utcnow().strftime("%Y-%m-%d")
+    if rdir.endswith(".json"):
+        date = os.path.basename(rdir)[:-5]
     os.makedirs(outdir, exist_ok=True)
     with open(os.path.join(outdir, date + ".json"), "w") as f:
         json.dump({"date": date, **d}, f, indent=1, sort_keys=True)
