@@ -147,6 +147,39 @@ long cu_redis_numsub_wait(const char *channel, long want)
     return n;
 }
 
+int cu_redis_subscribe(const char *channel, pid_t *pid, FILE **out)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    char port[16];
+    snprintf(port, sizeof port, "%u", g_port);
+    *pid = fork();
+    if (*pid < 0)
+        return -1;
+    if (*pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        /* Bounded: a missing notice fails the test instead of hanging it. */
+        execlp("timeout", "timeout", "30", "redis-cli", "-h", "127.0.0.1", "-p", port,
+               "subscribe", channel, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    *out = fdopen(fds[0], "r");
+    return *out != NULL ? 0 : -1;
+}
+
+void cu_redis_unsubscribe(pid_t pid, FILE *out)
+{
+    int st;
+    kill(pid, SIGTERM);
+    waitpid(pid, &st, 0);
+    if (out != NULL)
+        fclose(out);
+}
+
 bool cu_redis_check_rl_keys(int db)
 {
     char full[256], line[512];

@@ -7,6 +7,8 @@
 #define TIGRESS_TESTS_CLUSTER_UTIL_H
 
 #include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 #include "relay_harness.h"
 
@@ -18,6 +20,10 @@ void cu_redis_kill9(void);             /* the harshest stop: acknowledged writes
 void cu_redis_stop(void);              /* SIGTERM and wait (end of suite) */
 /* PUBSUB NUMSUB of channel, waiting (bounded) until it reaches want; returns the last value. */
 long cu_redis_numsub_wait(const char *channel, long want);
+/* A redis-cli subscribed to channel (pid in *pid): *out receives a stream of its output lines.
+ * Stop it with cu_redis_unsubscribe. 0 on success. */
+int cu_redis_subscribe(const char *channel, pid_t *pid, FILE **out);
+void cu_redis_unsubscribe(pid_t pid, FILE *out);
 /* The shared rate limiter's keys in db: at least one, every name tigress:rl:<32 hex>, each with
  * an expiry, and no key in db names a client address. */
 bool cu_redis_check_rl_keys(int db);

@@ -247,6 +247,55 @@ static void test_cluster__longpoll_on_B_and_C_woken_by_update_on_A(void **state)
     hresp_free(&pc.h);
 }
 
+/* Reads subscriber lines until one is "<node> <id>"; returns that line's node part ("" when
+ * the stream ended first). */
+static void next_notice(FILE *in, const char *id, char node[64])
+{
+    char line[256];
+    node[0] = '\0';
+    while (fgets(line, sizeof line, in) != NULL) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *sp = strchr(line, ' ');
+        if (sp != NULL && strcmp(sp + 1, id) == 0) {
+            snprintf(node, 64, "%.*s", (int)(sp - line), line);
+            return;
+        }
+    }
+}
+
+/* What wakes other processes: an Update and a Delete each publish one notice naming the
+ * mailbox and the sending process on tigress:chg:<db>; A and C are different senders. */
+static void test_cluster__update_and_delete_publish_change_notices(void **state)
+{
+    (void)state;
+    if (g_skip)
+        skip();
+    pid_t pid;
+    FILE *in;
+    assert_int_equal(cu_redis_subscribe("tigress:chg:0", &pid, &in), 0);
+    assert_int_equal(cu_redis_numsub_wait("tigress:chg:0", 4), 4);   /* 3 relays + us */
+    char ini[37], id[37], rid[37], path[128], n1[64], n2[64], n3[64];
+    th_uuid(ini);
+    make_mailbox(B, ini, "bm90aWNl", NULL, NULL, id);
+    put(A, id, ini, "dXA=");
+    next_notice(in, id, n1);
+    put(C, id, ini, "dXAy");
+    next_notice(in, id, n2);
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    th_uuid(rid);
+    hreq d = {.method = "DELETE", .path = path, .claim = ini, .rid = rid};
+    hresp h;
+    http_do(A, &d, &h);
+    assert_int_equal(h.status, 200);
+    hresp_free(&h);
+    next_notice(in, id, n3);
+    cu_redis_unsubscribe(pid, in);
+    assert_int_equal(strlen(n1), 16);
+    assert_int_equal(strlen(n2), 16);
+    assert_string_not_equal(n1, n2);        /* A's and C's notices */
+    assert_string_equal(n1, n3);            /* A again */
+}
+
 /* Exactly one process sends each push: the one that handled the Update. Four updates by the
  * Recipient through A, B, C, A give four pushes to the Initiator's token, not more. */
 static void test_cluster__one_push_per_update(void **state)
@@ -375,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_cluster__transfer_hops_between_processes),
         cmocka_unit_test(test_cluster__50_racing_recipients_exactly_one_binds),
         cmocka_unit_test(test_cluster__longpoll_on_B_and_C_woken_by_update_on_A),
+        cmocka_unit_test(test_cluster__update_and_delete_publish_change_notices),
         cmocka_unit_test(test_cluster__one_push_per_update),
         cmocka_unit_test(test_cluster__rate_limit_is_shared),
         cmocka_unit_test(test_cluster__redis_outage_503_then_recovery),
