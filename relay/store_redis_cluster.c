@@ -3,7 +3,9 @@
  * mailboxes (DESIGN 7, issue 9):
  *
  * - Change notices. A process that updated or deleted a mailbox PUBLISHes "<node> <id>" on
- *   the channel tigress:chg:<db>; every process runs one subscriber thread on its own
+ *   the channel tigress:chg:<db> (queued, and sent pipelined by one publisher thread on its
+ *   own connection, so the Update's answer never waits for it); every process runs one
+ *   subscriber thread on its own
  *   connection and hands other nodes' notices to the long-poll module, which resumes the
  *   readers waiting on that mailbox. Pub/sub is fire-and-forget: a notice sent while a
  *   subscriber is reconnecting is lost, so after every (re)subscription the callback is told
@@ -35,6 +37,8 @@
 #define RC_KEY_TTL_S 86400        /* the shared hashing key lives one day */
 #define RC_KEY_CACHE_MS 60000     /* a process re-reads it once a minute */
 #define RC_BACKOFF_MAX_MS 2000    /* subscriber reconnect backoff */
+#define RC_QUEUE 4096             /* change notices waiting to be published */
+#define RC_BATCH 256              /* notices pipelined in one write */
 
 typedef struct rs_cluster {
     char node[17];                /* random per process: our own notices are skipped */
@@ -49,6 +53,14 @@ typedef struct rs_cluster {
     unsigned char key[32];
     int64_t key_at_ms;            /* when key was read; 0 = never */
     char rl_sha[41];
+    /* Publisher: notices are queued and sent by one thread, pipelined, so an Update never
+     * waits for an extra round trip; when the queue is full a notice is dropped (the
+     * waiters' version recheck covers it). */
+    pthread_cond_t pcond;
+    pthread_t pthread;
+    bool prunning;
+    size_t qhead, qlen;
+    char queue[RC_QUEUE][37];
 } rs_cluster;
 
 /* KEYS[1] bucket; ARGV rate, burst. Returns the seconds to wait (0 = allowed). */
@@ -111,6 +123,7 @@ int rs_cluster_init(rs_store *s)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&cl->cond, &ca);
+    pthread_cond_init(&cl->pcond, &ca);
     pthread_condattr_destroy(&ca);
     s->cluster = cl;
     return 0;
@@ -126,9 +139,13 @@ void rs_cluster_free(rs_store *s)
     if (cl->subc != NULL)
         shutdown(cl->subc->fd, SHUT_RDWR);   /* unblocks redisGetReply in the thread */
     pthread_cond_signal(&cl->cond);
+    pthread_cond_signal(&cl->pcond);
     pthread_mutex_unlock(&cl->mu);
     if (cl->running)
         pthread_join(cl->thread, NULL);
+    if (cl->prunning)
+        pthread_join(cl->pthread, NULL);
+    pthread_cond_destroy(&cl->pcond);
     pthread_cond_destroy(&cl->cond);
     pthread_mutex_destroy(&cl->mu);
     volatile unsigned char *p = cl->key;     /* wipe the hashing key */
@@ -140,22 +157,9 @@ void rs_cluster_free(rs_store *s)
 
 /* ---- change notices ------------------------------------------------------------------- */
 
-void rs_publish(store *st, const char *id)
-{
-    rs_store *s = (rs_store *)st;
-    rs_conn *k = rs_pool_get(s);
-    if (k == NULL)
-        return;                  /* Redis is down: the waiters' recheck covers it later */
-    char msg[64];
-    snprintf(msg, sizeof(msg), "%s %s", s->cluster->node, id);
-    /* One argument (hiredis does not split a %s substitution at spaces). */
-    redisReply *r = redisCommand(k->c, "PUBLISH %s %s", s->cluster->channel, msg);
-    freeReplyObject(r);
-    rs_pool_put(s, k);
-}
-
-/* Sleeps up to ms unless the store is closing; false when it is. Called with cl->mu held. */
-static bool nap(rs_cluster *cl, int ms)
+/* Sleeps up to ms on cv unless the store is closing; false when it is. Called with cl->mu
+ * held. */
+static bool nap_on(rs_cluster *cl, pthread_cond_t *cv, int ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -166,8 +170,89 @@ static bool nap(rs_cluster *cl, int ms)
         ts.tv_nsec -= 1000000000L;
     }
     if (!cl->stopping)
-        pthread_cond_timedwait(&cl->cond, &cl->mu, &ts);
+        pthread_cond_timedwait(cv, &cl->mu, &ts);
     return !cl->stopping;
+}
+
+static bool nap(rs_cluster *cl, int ms)
+{
+    return nap_on(cl, &cl->cond, ms);
+}
+
+/* Sends n notices on c, pipelined; false when the connection failed. */
+static bool publish_batch(rs_cluster *cl, redisContext *c, char (*ids)[37], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "%.16s %.36s", cl->node, ids[i]);
+        /* One argument each (hiredis does not split a %s substitution at spaces). */
+        if (redisAppendCommand(c, "PUBLISH %s %s", cl->channel, msg) != REDIS_OK)
+            return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        void *r = NULL;
+        if (redisGetReply(c, &r) != REDIS_OK)
+            return false;
+        freeReplyObject(r);
+    }
+    return true;
+}
+
+static void *pub_main(void *arg)
+{
+    rs_store *s = arg;
+    rs_cluster *cl = s->cluster;
+    char (*batch)[37] = malloc(RC_BATCH * sizeof(*batch));
+    if (batch == NULL)
+        return NULL;    /* out of memory: notices queue up and are dropped; recheck covers */
+    redisContext *c = NULL;
+    pthread_mutex_lock(&cl->mu);
+    for (;;) {
+        while (cl->qlen == 0 && !cl->stopping)
+            pthread_cond_wait(&cl->pcond, &cl->mu);
+        if (cl->stopping)
+            break;
+        size_t n = 0;
+        while (cl->qlen > 0 && n < RC_BATCH) {
+            memcpy(batch[n++], cl->queue[cl->qhead], 37);
+            cl->qhead = (cl->qhead + 1) % RC_QUEUE;
+            cl->qlen--;
+        }
+        pthread_mutex_unlock(&cl->mu);
+        if (c == NULL)
+            c = rs_new_context(s);
+        bool ok = c != NULL && publish_batch(cl, c, batch, n);
+        if (!ok && c != NULL) {
+            redisFree(c);
+            c = NULL;
+        }
+        pthread_mutex_lock(&cl->mu);
+        if (!ok)                        /* Redis is down: these notices are lost; pause */
+            nap_on(cl, &cl->pcond, 200);
+    }
+    pthread_mutex_unlock(&cl->mu);
+    if (c != NULL)
+        redisFree(c);
+    free(batch);
+    return NULL;
+}
+
+void rs_publish(store *st, const char *id)
+{
+    rs_store *s = (rs_store *)st;
+    rs_cluster *cl = s->cluster;
+    if (cl == NULL || id == NULL)
+        return;
+    pthread_mutex_lock(&cl->mu);
+    if (!cl->prunning && !cl->stopping &&
+        pthread_create(&cl->pthread, NULL, pub_main, s) == 0)
+        cl->prunning = true;            /* started on first use: store tests never need it */
+    if (cl->prunning && cl->qlen < RC_QUEUE) {
+        snprintf(cl->queue[(cl->qhead + cl->qlen) % RC_QUEUE], 37, "%s", id);
+        cl->qlen++;
+        pthread_cond_signal(&cl->pcond);
+    }
+    pthread_mutex_unlock(&cl->mu);
 }
 
 /* One notice: ["message", channel, "<node> <id>"]. */
