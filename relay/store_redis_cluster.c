@@ -389,9 +389,9 @@ long rs_rate_take(store *st, const unsigned char *key, size_t key_len, double ra
     rs_cluster *cl = s->cluster;
     if (key_len == 0 || key_len > 32 || rate <= 0.0)
         return -1;
-    char name[16 + 65];
-    memcpy(name, "tigress:rl:", 11);
-    hex(key, key_len, name + 11);
+    char hexkey[65], name[16 + 65];
+    hex(key, key_len, hexkey);
+    snprintf(name, sizeof(name), "tigress:rl:%s", hexkey);
     char rate_s[32], burst_s[32], sha[41];
     snprintf(rate_s, sizeof(rate_s), "%.6f", rate);
     snprintf(burst_s, sizeof(burst_s), "%.6f", burst < 1.0 ? 1.0 : burst);
