@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/cluster.sh: full stateless transfers per second (Create, Recipient read that binds,
 # Delete: bench/lua/transfer.lua) with 1, 2 and 3 tigress-relay processes on one Redis store,
-# plus one relay on SQLite for reference. Every process gets its own wrk (one connection per
+# plus one relay on SQLite for reference, and 3 relays with the shared rate limiter on. Every process gets its own wrk (one connection per
 # wrk thread, CONNS in total split over the processes); the rates are summed.
 #
 #   BUILD=build-bench bench/cluster.sh            (needs wrk, redis-server; make the relay first)
@@ -44,14 +44,15 @@ redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly yes \
 pids+=($!)
 for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
 
-# start_relays N STORE: N relays on STORE; their ports in RPORTS, pids in RPIDS.
+# start_relays N STORE [RATE]: N relays on STORE (rate limit RATE req/s per client, default
+# off); their ports in RPORTS, pids in RPIDS.
 start_relays() {
-    local n=$1 store=$2 i
+    local n=$1 store=$2 rate=${3:-0} i
     RPORTS=() RPIDS=()
     for ((i = 0; i < n; i++)); do
         local p; p=$(free_port)
         "$RELAY" --listen "127.0.0.1:$p" --cert "$W/cert.pem" --key "$W/key.pem" \
-            --store "$store" --rate-limit 0 --log-level error >"$W/relay$i.out" 2>"$W/relay$i.log" &
+            --store "$store" --rate-limit "$rate" --rate-burst 1000000 --log-level error >"$W/relay$i.out" 2>"$W/relay$i.log" &
         RPIDS+=($!) RPORTS+=("$p")
         pids+=($!)
     done
@@ -65,10 +66,10 @@ stop_relays() {
     for p in "${RPIDS[@]}"; do kill "$p"; wait "$p" || true; done
 }
 
-# run LABEL N STORE
+# run LABEL N STORE [RATE]
 run() {
     local label=$1 n=$2 store=$3 i
-    start_relays "$n" "$store"
+    start_relays "$n" "$store" "${4:-0}"
     local c=$(((CONNS + n - 1) / n))
     local wpids=()
     for ((i = 0; i < n; i++)); do
@@ -106,6 +107,10 @@ for n in 1 2 3; do
     redis-cli -p "$rport" flushall >/dev/null
     run "redis-$n" "$n" "redis://127.0.0.1:$rport/0" | tee -a "$results"
 done
+# The shared rate limiter's cost: every request also runs the token-bucket script (a limit
+# far above the offered load, and every wrk connection is the same client 127.0.0.1).
+redis-cli -p "$rport" flushall >/dev/null
+run "redis-3+rl" 3 "redis://127.0.0.1:$rport/0" 1000000 | tee -a "$results"
 [[ -z ${OUT:-} ]] || cp "$results" "$OUT"
 echo
 echo "cores: $(nproc)  redis appendfsync: $FSYNC  connections: $CONNS  seconds per run: $SECS"

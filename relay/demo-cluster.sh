@@ -38,8 +38,11 @@ cd "$work"
 if [[ -t 1 ]]; then B=$'\e[1m' D=$'\e[2m' G=$'\e[32m' N=$'\e[0m'; else B= D= G= N=; fi
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 show() {
-    local who=$1; shift
-    printf '%s[%s] $ tigress %s%s\n' "$G" "$who" "$*" "$N" >&2
+    local who=$1 line="tigress" a; shift
+    for a in "$@"; do
+        if [[ "$a" =~ ^[A-Za-z0-9_./:=@%+,#-]+$ ]]; then line+=" $a"; else line+=" '$a'"; fi
+    done
+    printf '%s[%s] $ %s%s\n' "$G" "$who" "$line" "$N" >&2
     "$TIGRESS" "$@"
 }
 free_port() {

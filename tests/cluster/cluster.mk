@@ -32,3 +32,10 @@ $(CLUSTER_CONF_BIN): tests/cluster/conformance-redis.sh
 	@mkdir -p $(@D)
 	printf '#!/bin/sh\nexec "%s" "%s"\n' "$(abspath $<)" "$(abspath $(BUILD))" >$@
 	chmod +x $@
+
+# bench/cluster.sh with an -O2 relay in BENCH_BUILD (never part of make check).
+.PHONY: bench-cluster
+bench-cluster:
+	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SAN= \
+	    $(BENCH_BUILD)/tigress-relay
+	@BUILD=$(BENCH_BUILD) bench/cluster.sh
