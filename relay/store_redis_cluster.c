@@ -277,12 +277,13 @@ static bool listen_once(rs_store *s, rs_cluster *cl)
     redisContext *c = rs_new_context(s);
     if (c == NULL)
         return false;
-    struct timeval forever = {0, 0};
-    redisReply *r = NULL;
-    if (redisSetTimeout(c, forever) == REDIS_OK)
-        r = redisCommand(c, "SUBSCRIBE %s", cl->channel);
+    /* SUBSCRIBE under the normal timeout; then block for notices without one. Keepalive
+     * probes find a connection a middlebox dropped silently (notices would stop unseen). */
+    redisReply *r = redisCommand(c, "SUBSCRIBE %s", cl->channel);
     bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY;
     freeReplyObject(r);
+    struct timeval forever = {0, 0};
+    ok = ok && redisSetTimeout(c, forever) == REDIS_OK && redisEnableKeepAlive(c) == REDIS_OK;
     pthread_mutex_lock(&cl->mu);
     if (ok && !cl->stopping)
         cl->subc = c;
