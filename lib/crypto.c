@@ -8,6 +8,7 @@
  * path. A failed tag check returns TIGRESS_E_CRYPTO and never any plaintext.
  */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -70,9 +71,31 @@ static size_t nonce_bytes(tigress_payload_type type)
     return is_gcm(type) ? TIGRESS__GCM_IV_BYTES : TIGRESS__SECRETBOX_NONCE_BYTES;
 }
 
+/*
+ * The AES-GCM ciphers, fetched from the default provider once per process. Passing
+ * EVP_aes_*_gcm() instead makes OpenSSL 3 repeat that fetch (a locked method-store lookup) at
+ * every init. Held for the life of the process; if the fetch fails we fall back to the
+ * implicit-fetch objects, which are slower but equivalent.
+ */
+static pthread_once_t g_gcm_once = PTHREAD_ONCE_INIT;
+static const EVP_CIPHER *g_gcm128;
+static const EVP_CIPHER *g_gcm256;
+
+static void gcm_fetch(void)
+{
+    g_gcm128 = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+    g_gcm256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
 static const EVP_CIPHER *gcm_cipher(tigress_payload_type type)
 {
-    return type == TIGRESS_PAYLOAD_AES_128_GCM ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+    const EVP_CIPHER *c;
+
+    pthread_once(&g_gcm_once, gcm_fetch);
+    c = type == TIGRESS_PAYLOAD_AES_128_GCM ? g_gcm128 : g_gcm256;
+    if (c == NULL)
+        c = type == TIGRESS_PAYLOAD_AES_128_GCM ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+    return c;
 }
 
 /* Wipe and free a tigress__malloc buffer of len bytes; NULL is a no-op. */
@@ -107,9 +130,9 @@ static tigress_status gcm_seal(uint8_t *dst, tigress_payload_type type, const ui
 
     if (ctx == NULL)
         return tigress__fail(TIGRESS_E_NOMEM, "out of memory for the AES-GCM context");
-    if (EVP_EncryptInit_ex(ctx, gcm_cipher(type), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TIGRESS__GCM_IV_BYTES, NULL) != 1 ||
-        EVP_EncryptInit_ex(ctx, NULL, NULL, key, iv) != 1)
+    /* One init: 12 bytes is the GCM default IV length, so no SET_IVLEN round. */
+    if (EVP_EncryptInit_ex(ctx, gcm_cipher(type), NULL, key, iv) != 1 ||
+        EVP_CIPHER_CTX_get_iv_length(ctx) != TIGRESS__GCM_IV_BYTES)
         goto out;
     if (len > 0 && (EVP_EncryptUpdate(ctx, dst, &n, pt, (int)len) != 1 || (size_t)n != len))
         goto out;
@@ -139,9 +162,8 @@ static tigress_status gcm_open(uint8_t *pt, tigress_payload_type type, const uin
         return tigress__fail(TIGRESS_E_NOMEM, "out of memory for the AES-GCM context");
     /* SET_TAG takes a non-const pointer. */
     memcpy(tag_copy, tag, sizeof(tag_copy));
-    if (EVP_DecryptInit_ex(ctx, gcm_cipher(type), NULL, NULL, NULL) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, TIGRESS__GCM_IV_BYTES, NULL) != 1 ||
-        EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) != 1)
+    if (EVP_DecryptInit_ex(ctx, gcm_cipher(type), NULL, key, iv) != 1 ||
+        EVP_CIPHER_CTX_get_iv_length(ctx) != TIGRESS__GCM_IV_BYTES)
         goto out;
     if (ct_len > 0 && (EVP_DecryptUpdate(ctx, pt, &n, ct, (int)ct_len) != 1 ||
                        (size_t)n != ct_len))
@@ -163,9 +185,8 @@ tigress_status tigress__payload_seal_with_nonce(tigress_buf *out, tigress_payloa
                                                 const uint8_t *nonce, size_t nonce_len,
                                                 const uint8_t *plaintext, size_t plaintext_len)
 {
-    uint8_t *raw = NULL;
-    size_t raw_len = 0;
-    char *text = NULL;
+    uint8_t *text, *raw;
+    size_t raw_len, text_len;
     tigress_status rc;
 
     if (out == NULL)
@@ -183,35 +204,35 @@ tigress_status tigress__payload_seal_with_nonce(tigress_buf *out, tigress_payloa
         return tigress__fail(TIGRESS_E_INVALID, "plaintext of %zu bytes exceeds the 16 MiB limit",
                              plaintext_len);
 
+    /*
+     * One allocation: the text buffer. nonce||sealed bytes are written at its end and then
+     * Base64-encoded in place towards the front (see tigress__b64_public_encode_in_place), so
+     * there is no separate raw buffer to allocate, copy, wipe and free.
+     */
     raw_len = nonce_len + TIGRESS__TAG_BYTES + plaintext_len;
-    raw = tigress__malloc(raw_len);
-    if (raw == NULL) {
-        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory sealing a payload");
-        goto out;
-    }
+    text_len = (raw_len + 2) / 3 * 4;
+    text = tigress__malloc(text_len + 1);
+    if (text == NULL)
+        return tigress__fail(TIGRESS_E_NOMEM, "out of memory sealing a payload");
+    raw = text + text_len + 1 - raw_len;
     memcpy(raw, nonce, nonce_len);
     if (is_gcm(type)) {
         rc = gcm_seal(raw + nonce_len, type, tigress_secret_bytes(secret), nonce, plaintext,
                       plaintext_len);
         if (rc != TIGRESS_OK)
-            goto out;
+            goto fail;
     } else if (crypto_secretbox_easy(raw + nonce_len, plaintext_len > 0 ? plaintext : raw,
                                      plaintext_len, nonce, tigress_secret_bytes(secret)) != 0) {
         rc = tigress__fail(TIGRESS_E_INTERNAL, "secretbox encryption failed");
-        goto out;
+        goto fail;
     }
-    text = tigress__b64_encode(raw, raw_len);
-    if (text == NULL) {
-        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory encoding a payload");
-        goto out;
-    }
-    /* tigress__b64_encode memory is tigress__malloc'd and NUL-terminated: exactly what
-     * tigress_buf_dispose expects, so hand it over instead of copying. */
-    out->ptr = (uint8_t *)text;
-    out->size = strlen(text);
-    rc = TIGRESS_OK;
-out:
-    wipe_free(raw, raw_len);
+    /* The text is tigress__malloc'd and NUL-terminated: what tigress_buf_dispose expects. */
+    tigress__b64_public_encode_in_place(text, raw_len);
+    out->ptr = text;
+    out->size = text_len;
+    return TIGRESS_OK;
+fail:
+    wipe_free(text, text_len + 1);
     return rc;
 }
 
@@ -244,11 +265,34 @@ static size_t max_data_chars(void)
     return (raw + 2) / 3 * 4;
 }
 
+/* Decrypt buf = ct||tag (GCM) or MAC||ct (secretbox) so the plaintext starts at buf. */
+static tigress_status open_in_place(uint8_t *buf, size_t pt_len, tigress_payload_type type,
+                                    const tigress_secret *secret, const uint8_t *nonce)
+{
+    if (is_gcm(type))
+        /* Exactly in place (in == out), which EVP supports; the tag is copied inside. */
+        return gcm_open(buf, type, tigress_secret_bytes(secret), nonce, buf, pt_len,
+                        buf + pt_len);
+    uint8_t mac[TIGRESS__TAG_BYTES];
+    int r;
+
+    memcpy(mac, buf, sizeof(mac));
+    /* libsodium documents overlapping m and c as supported (it moves c down first). */
+    r = crypto_secretbox_open_detached(buf, buf + TIGRESS__TAG_BYTES, mac, pt_len, nonce,
+                                       tigress_secret_bytes(secret));
+    sodium_memzero(mac, sizeof(mac));
+    if (r != 0)
+        return tigress__fail(TIGRESS_E_CRYPTO,
+                             "payload authentication failed: wrong Secret or tampered data");
+    return TIGRESS_OK;
+}
+
 tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
                                     const tigress_secret *secret, const char *data)
 {
-    uint8_t *raw = NULL, *pt = NULL;
-    size_t raw_len = 0, data_len, nlen, pt_len = 0;
+    uint8_t nonce[TIGRESS__SECRETBOX_NONCE_BYTES];
+    uint8_t *buf = NULL;
+    size_t raw_len = 0, data_len, nlen, max, cap = 0, pt_len = 0;
     tigress_status rc;
 
     if (out == NULL)
@@ -264,16 +308,24 @@ tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
     if (data_len > max_data_chars())
         return tigress__fail(TIGRESS_E_FORMAT, "payload data exceeds the 16 MiB limit");
 
-    rc = tigress__b64_decode(&raw, &raw_len, data, data_len);
-    if (rc == TIGRESS_E_NOMEM) {
-        rc = tigress__fail(rc, "out of memory decoding a payload");
+    /*
+     * One allocation, which becomes the caller's plaintext buffer: the nonce (a whole number of
+     * Base64 groups: 12 or 24 bytes) is decoded to the stack and everything after it straight
+     * into buf, where it is decrypted in place. `data` is ciphertext, so the fast
+     * non-constant-time decoder is fine here.
+     */
+    nlen = nonce_bytes(type);
+    max = tigress__b64_public_decoded_max(data_len);
+    cap = (max > nlen ? max - nlen : 0) + 1;
+    buf = tigress__malloc(cap);
+    if (buf == NULL) {
+        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory opening a payload");
         goto out;
     }
-    if (rc != TIGRESS_OK) {
+    if (tigress__b64_public_decode(nonce, nlen, buf, &raw_len, data, data_len) != TIGRESS_OK) {
         rc = tigress__fail(TIGRESS_E_FORMAT, "payload data is not valid Base64");
         goto out;
     }
-    nlen = nonce_bytes(type);
     if (raw_len < nlen + TIGRESS__TAG_BYTES) {
         rc = tigress__fail(TIGRESS_E_FORMAT, "payload data is too short (%zu bytes) for %s",
                            raw_len, tigress_payload_type_name(type));
@@ -284,30 +336,18 @@ tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
         rc = tigress__fail(TIGRESS_E_FORMAT, "payload exceeds the 16 MiB limit");
         goto out;
     }
-    /* +1 for the NUL the public buffer contract promises. */
-    pt = tigress__malloc(pt_len + 1);
-    if (pt == NULL) {
-        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory opening a payload");
+    rc = open_in_place(buf, pt_len, type, secret, nonce);
+    if (rc != TIGRESS_OK)
         goto out;
-    }
-    if (is_gcm(type)) {
-        rc = gcm_open(pt, type, tigress_secret_bytes(secret), raw, raw + nlen, pt_len,
-                      raw + nlen + pt_len);
-        if (rc != TIGRESS_OK)
-            goto out;
-    } else if (crypto_secretbox_open_easy(pt, raw + nlen, pt_len + TIGRESS__TAG_BYTES, raw,
-                                          tigress_secret_bytes(secret)) != 0) {
-        rc = tigress__fail(TIGRESS_E_CRYPTO,
-                           "payload authentication failed: wrong Secret or tampered data");
-        goto out;
-    }
-    pt[pt_len] = 0;
-    out->ptr = pt;
+    /* The NUL the public buffer contract promises, and no leftover bytes past it (dispose
+     * wipes only size + 1). */
+    sodium_memzero(buf + pt_len, cap - pt_len);
+    out->ptr = buf;
     out->size = pt_len;
-    pt = NULL; /* now owned by the caller, who disposes (and so wipes) it */
+    buf = NULL; /* now owned by the caller, who disposes (and so wipes) it */
     rc = TIGRESS_OK;
 out:
-    wipe_free(pt, pt_len + 1);
-    wipe_free(raw, raw_len + 1);
+    wipe_free(buf, cap);
+    sodium_memzero(nonce, sizeof(nonce));
     return rc;
 }

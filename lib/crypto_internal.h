@@ -24,4 +24,25 @@ tigress_status tigress__payload_seal_with_nonce(tigress_buf *out, tigress_payloa
                                                 const uint8_t *nonce, size_t nonce_len,
                                                 const uint8_t *plaintext, size_t plaintext_len);
 
+/*
+ * Base64 for PUBLIC bytes only (the payload `data`, i.e. ciphertext), in encoding.c. These are
+ * fast and NOT constant-time; a Secret or any other confidential bytes must use
+ * tigress__b64_decode/tigress__b64_encode (libsodium's constant-time codec) instead.
+ *
+ * tigress__b64_public_encode_in_place: buf has (raw_len + 2) / 3 * 4 + 1 bytes with the raw_len
+ * input bytes at its very end; on return buf holds the padded standard Base64 text and a NUL.
+ */
+void tigress__b64_public_encode_in_place(uint8_t *buf, size_t raw_len);
+/* An upper bound on the decoded size of text_len characters. */
+size_t tigress__b64_public_decoded_max(size_t text_len);
+/*
+ * Decodes text (standard or URL-safe alphabet, padded or not; exactly the inputs
+ * tigress__b64_decode accepts) in one pass. The first head_len decoded bytes (a multiple of 3)
+ * go to head, the rest to dst, which must hold decoded_max(text_len) - head_len bytes.
+ * *raw_len is the total decoded (it may be below head_len). TIGRESS_E_FORMAT when invalid; the
+ * outputs may then hold partial data, which the caller wipes.
+ */
+tigress_status tigress__b64_public_decode(uint8_t *head, size_t head_len, uint8_t *dst,
+                                          size_t *raw_len, const char *text, size_t text_len);
+
 #endif /* TIGRESS_CRYPTO_INTERNAL_H */

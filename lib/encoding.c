@@ -1,13 +1,17 @@
-/* Base64 (through libsodium), UUIDs (through libuuid) and RFC 3339 timestamps. */
+/*
+ * Base64 (through libsodium for anything that may be secret; a fast path for public payload
+ * ciphertext), UUIDs (through libuuid) and RFC 3339 timestamps.
+ */
 #define _DEFAULT_SOURCE /* timegm, gmtime_r */
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
-#include "internal.h"
+#include "crypto_internal.h"
 
 char *tigress__b64_encode(const uint8_t *data, size_t len)
 {
@@ -66,6 +70,135 @@ tigress_status tigress__b64_decode(uint8_t **out, size_t *out_len, const char *t
     buf[got] = 0;
     *out = buf;
     *out_len = got;
+    return TIGRESS_OK;
+}
+
+/*
+ * Base64 of PUBLIC bytes (payload ciphertext). Not constant-time: table look-ups and branches
+ * depend on the text. Never use these for a Secret or anything else confidential; those go
+ * through tigress__b64_decode above (libsodium's constant-time codec).
+ */
+
+/* Bounce buffer for the in-place encoder; a multiple of 3 so every chunk but the last is whole
+ * groups and gets no padding. */
+#define B64_CHUNK 3072
+
+void tigress__b64_public_encode_in_place(uint8_t *buf, size_t raw_len)
+{
+    size_t text_len = (raw_len + 2) / 3 * 4;
+    const uint8_t *src = buf + text_len + 1 - raw_len;
+    uint8_t bounce[B64_CHUNK];
+    size_t done = 0;
+
+    /*
+     * The raw bytes sit at offset off = text_len + 1 - raw_len >= groups + 1. After m groups the
+     * text occupies [0, 4m] (NUL included) and the unread input starts at off + 3m > 4m, so the
+     * output never reaches input not yet copied to the bounce buffer. EVP_EncodeBlock itself
+     * never sees overlapping buffers.
+     */
+    while (done < raw_len) {
+        size_t n = raw_len - done < B64_CHUNK ? raw_len - done : B64_CHUNK;
+
+        memcpy(bounce, src + done, n);
+        EVP_EncodeBlock(buf + done / 3 * 4, bounce, (int)n);
+        done += n;
+    }
+    buf[text_len] = 0;
+    sodium_memzero(bounce, sizeof(bounce));
+}
+
+/*
+ * Value of each character in either alphabet (low 6 bits), plus B64_STD for '+' '/', B64_URL
+ * for '-' '_'; 0xFF for everything else ('=' and whitespace included). ORing every looked-up
+ * entry and testing both flag bits catches an invalid character and mixed alphabets at once.
+ */
+#define B64_STD 0x40u
+#define B64_URL 0x80u
+static const uint8_t b64_table[256] = {
+#define X16 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, \
+            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
+    X16, X16,
+    /* 0x20 ' ' .. 0x2F '/' */
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 62 | B64_STD, 0xFF, 62 | B64_URL, 0xFF, 63 | B64_STD,
+    /* '0' .. '9', then ':' .. '?' */
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    /* '@', 'A' .. 'O' */
+    0xFF, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    /* 'P' .. 'Z', '[' '\\' ']' '^' '_' */
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 0xFF, 0xFF, 0xFF, 0xFF, 63 | B64_URL,
+    /* '`', 'a' .. 'o' */
+    0xFF, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    /* 'p' .. 'z', then '{' .. DEL */
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    X16, X16, X16, X16, X16, X16, X16, X16,
+#undef X16
+};
+
+size_t tigress__b64_public_decoded_max(size_t text_len)
+{
+    return text_len / 4 * 3 + 2;
+}
+
+/* Decode nquads whole groups of 4 characters to out; returns the OR of the table entries. */
+static unsigned int decode_quads(uint8_t *out, const char *in, size_t nquads)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    unsigned int seen = 0;
+
+    for (size_t i = 0; i < nquads; i++, s += 4, out += 3) {
+        unsigned int a = b64_table[s[0]], b = b64_table[s[1]];
+        unsigned int c = b64_table[s[2]], d = b64_table[s[3]];
+        uint32_t w = (a & 63u) << 18 | (b & 63u) << 12 | (c & 63u) << 6 | (d & 63u);
+
+        seen |= a | b | c | d;
+        out[0] = (uint8_t)(w >> 16);
+        out[1] = (uint8_t)(w >> 8);
+        out[2] = (uint8_t)w;
+    }
+    return seen;
+}
+
+/*
+ * Accepts exactly what tigress__b64_decode (libsodium, variant picked from the characters used)
+ * accepts: one alphabet (standard or URL-safe), then either no '=' and a length that is not
+ * 1 mod 4, or exactly the one or two '=' the length needs; unused trailing bits must be zero.
+ */
+tigress_status tigress__b64_public_decode(uint8_t *head, size_t head_len, uint8_t *dst,
+                                          size_t *raw_len, const char *text, size_t text_len)
+{
+    size_t pads = 0, n, quads, head_quads = head_len / 3, q1, rem;
+    unsigned int seen = 0;
+    uint8_t *tail_out;
+
+    *raw_len = 0;
+    while (pads < 2 && pads < text_len && text[text_len - 1 - pads] == '=')
+        pads++;
+    n = text_len - pads;
+    rem = n % 4;
+    if (rem == 1 || (pads > 0 && rem != 4 - pads))
+        return TIGRESS_E_FORMAT;
+    quads = n / 4;
+    q1 = quads < head_quads ? quads : head_quads;
+    seen |= decode_quads(head, text, q1);
+    seen |= decode_quads(dst, text + q1 * 4, quads - q1);
+    tail_out = quads < head_quads ? head + quads * 3 : dst + (quads - head_quads) * 3;
+    if (rem > 0) {
+        const unsigned char *s = (const unsigned char *)text + quads * 4;
+        unsigned int a = b64_table[s[0]], b = b64_table[s[1]];
+        unsigned int c = rem == 3 ? b64_table[s[2]] : 0;
+
+        seen |= a | b | c;
+        /* The bits past the last whole byte must be zero (one canonical text per input). */
+        if ((rem == 2 && (b & 0x0Fu) != 0) || (rem == 3 && (c & 0x03u) != 0))
+            return TIGRESS_E_FORMAT;
+        tail_out[0] = (uint8_t)((a & 63u) << 2 | (b & 63u) >> 4);
+        if (rem == 3)
+            tail_out[1] = (uint8_t)((b & 63u) << 4 | (c & 63u) >> 2);
+    }
+    if ((seen & (B64_STD | B64_URL)) == (B64_STD | B64_URL))
+        return TIGRESS_E_FORMAT;
+    *raw_len = quads * 3 + (rem > 0 ? rem - 1 : 0);
     return TIGRESS_OK;
 }
 
