@@ -21,6 +21,7 @@ trap 'rm -f "$log"; relay_fixture_cleanup' EXIT
 # -Xcheck:jni makes the JVM verify every JNI call of the shim (exceptions checked, references).
 java -Xcheck:jni -Dtigress.jni.library="$build/libtigress_jni.so" \
     -Dtigress.relay.url="$TIGRESS_RELAY_URL" -Dtigress.relay.ca="$TIGRESS_RELAY_CA" \
+    -Dtigress.vectors="$src/tests/unit/vectors/payload_kat.json" \
     -jar "$junit" --disable-banner --details=tree --disable-ansi-colors \
     --class-path "$build/tigress.jar:$build/bindings/java/test-classes" \
     --scan-class-path "$build/bindings/java/test-classes" 2>&1 | tee "$log"

@@ -95,6 +95,8 @@ void tj_throw_status(JNIEnv *env, int code, const tigress_error *detail)
 {
     if ((*env)->ExceptionCheck(env))
         return;
+    if (tj_transport_throw_pending(env, code))
+        return;
     const char *msg = tigress_strerror(code);
     int http = 0, transport = 0;
     if (detail && (int)detail->code == code && detail->message && detail->message[0]) {
@@ -176,6 +178,8 @@ int tj_finish(JNIEnv *env, jtransfer *jt, int rc)
         }
         (*env)->DeleteGlobalRef(env, cause); /* the call succeeded anyway */
     }
+    if (rc == 0)
+        tj_transport_forget_pending(env); /* a transport failure that a retry overcame */
     if (rc != 0)
         tj_throw_status(env, rc, tigress_client_last_error(jt->client));
     return rc;
@@ -280,6 +284,8 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
     (*env)->DeleteLocalRef(env, signer);
     if (!g_native || !tj_byte_array_class || !g_sign)
         return JNI_ERR;
+    if (tj_transport_onload(vm, env) != 0)
+        return JNI_ERR;
     return JNI_VERSION_1_6;
 }
 
@@ -315,13 +321,14 @@ int tj_global_init(JNIEnv *env)
 
 JNIEXPORT jlong JNICALL Java_org_tigress_Native_clientNew(JNIEnv *env, jclass cls,
     jbyteArray ca_file, jlong connect_ms, jlong request_ms, jlong retries, jboolean insecure,
-    jobjectArray allow, jbyteArray user_agent)
+    jobjectArray allow, jbyteArray user_agent, jobject transport)
 {
     (void)cls;
     tigress_client *client = NULL;
     tigress_client_options o;
     uint8_t *ca = NULL, *ua = NULL;
     char **hosts = NULL;
+    tigress_transport vt = { 0 };
     jsize nhosts = allow ? (*env)->GetArrayLength(env, allow) : 0;
     int rc = tigress_client_options_init(&o, TIGRESS_CLIENT_OPTIONS_VERSION);
     if (rc != 0) {
@@ -356,6 +363,9 @@ JNIEXPORT jlong JNICALL Java_org_tigress_Native_clientNew(JNIEnv *env, jclass cl
         static const char *const none[1] = { NULL };
         o.relay_allow_list = none; /* an empty list allows no host at all */
     }
+    if (transport && tj_transport_make(env, transport, &vt) != 0)
+        goto out;
+    o.transport = transport ? &vt : NULL;
     if (tj_global_init(env) != 0)
         goto out;
     rc = tigress_client_new(&client, &o);
@@ -364,6 +374,8 @@ JNIEXPORT jlong JNICALL Java_org_tigress_Native_clientNew(JNIEnv *env, jclass cl
         tigress_global_cleanup();
     }
 out:
+    if (!client)
+        tj_transport_discard(&vt); /* the library did not take it */
     for (jsize i = 0; hosts && i < nhosts; i++)
         free(hosts[i]);
     free(hosts);

@@ -57,4 +57,14 @@ int tj_sign(const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t *sig_len, v
 int tj_verify(const char *alg, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
               size_t sig_len, void *ud);
 
+/* Transport (tigress_jni_transport.c). */
+int tj_transport_onload(JavaVM *vm, JNIEnv *env);
+/* Fill vt with slots calling the Java Transport (global ref kept until vt->free). */
+int tj_transport_make(JNIEnv *env, jobject transport, tigress_transport *vt);
+/* Free what tj_transport_make made, when tigress_client_new() failed (free is not called). */
+void tj_transport_discard(tigress_transport *vt);
+/* If a Java transport threw on this thread: throw a TigressException(code) caused by it (1). */
+int tj_transport_throw_pending(JNIEnv *env, int code);
+void tj_transport_forget_pending(JNIEnv *env);
+
 #endif /* TIGRESS_JNI_H */

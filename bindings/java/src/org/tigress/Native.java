@@ -66,6 +66,40 @@ final class Native {
         return v.verify(str(alg), message, signature);
     }
 
+    /**
+     * Runs a Java {@link Transport} for the shim. Headers arrive as name, value, name, ...; the
+     * result is {status in decimal, body, name, value, name, value, ...} (UTF-8 bytes).
+     */
+    static byte[][] transportSend(Transport t, byte[] method, byte[] url, byte[][] headers,
+                                  byte[] body, long timeoutMs, long connectTimeoutMs,
+                                  byte[] caFile) throws Exception {
+        java.util.List<java.util.Map.Entry<String, String>> h = new java.util.ArrayList<>();
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            h.add(new java.util.AbstractMap.SimpleImmutableEntry<>(str(headers[i]),
+                                                                   str(headers[i + 1])));
+        }
+        HttpResponse r = t.send(new HttpRequest(str(method), str(url), h, body, timeoutMs,
+                                                connectTimeoutMs, str(caFile)));
+        if (r == null) throw new java.io.IOException("Transport.send returned null");
+        byte[][] out = new byte[2 + 2 * r.headers.size()][];
+        out[0] = Integer.toString(r.status).getBytes(StandardCharsets.US_ASCII);
+        out[1] = r.body;
+        int i = 2;
+        for (java.util.Map.Entry<String, String> e : r.headers) {
+            out[i++] = e.getKey().getBytes(StandardCharsets.UTF_8);
+            out[i++] = (e.getValue() == null ? "" : e.getValue()).getBytes(StandardCharsets.UTF_8);
+        }
+        return out;
+    }
+
+    /** The exception for a Transport that threw {@code cause}: the status plus its message. */
+    static TigressException transportFailed(int code, byte[] name, Throwable cause) {
+        TigressException e = TigressException.of(code, str(name), "transport failed: " + cause,
+                                                  0, 0);
+        e.initCause(cause);
+        return e;
+    }
+
     // ---- library -------------------------------------------------------------------------------
     static native int versionNum();
     /** tigress_status_name(code): lets the tests compare {@link Status} with the library. */
@@ -75,7 +109,8 @@ final class Native {
     // ---- client (each client holds one tigress_global_init reference) -----------------------------
     static native long clientNew(byte[] caFile, long connectTimeoutMs, long requestTimeoutMs,
                                  long maxRetries, boolean allowInsecureLoopback,
-                                 byte[][] allowList, byte[] userAgent) throws TigressException;
+                                 byte[][] allowList, byte[] userAgent, Transport transport)
+        throws TigressException;
     static native void clientFree(long client);
     static native void clientCancel(long client);
     static native void clientWake(long client);
@@ -123,4 +158,20 @@ final class Native {
     static native void keyFree(long key);
     static native boolean ed25519Verify(byte[] publicKey, byte[] alg, byte[] message,
                                         byte[] signature) throws TigressException;
+
+    // ---- low level: Secrets, payloads, Share URLs (tigress/crypto.h) ----------------------------
+    static native long secretGenerate(int payloadType) throws TigressException;
+    static native long secretFromText(byte[] text) throws TigressException;
+    static native long secretFromBytes(byte[] key) throws TigressException;
+    static native byte[] secretBytes(long secret, boolean asText);
+    static native void secretFree(long secret);
+    static native byte[] payloadSeal(int payloadType, long secret, byte[] plaintext)
+        throws TigressException;
+    static native byte[] payloadOpen(int payloadType, long secret, byte[] data)
+        throws TigressException;
+    static native byte[] shareUrlBuild(byte[] urlLink, char vertical, long secret)
+        throws TigressException;
+    /** {mailbox URL, relay, host, mailbox id, vertical (0 or 1 byte)}; secretOut[0] = Secret or 0. */
+    static native byte[][] shareUrlParse(byte[] url, int flags, long[] secretOut)
+        throws TigressException;
 }

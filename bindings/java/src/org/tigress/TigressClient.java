@@ -26,6 +26,7 @@ public final class TigressClient implements AutoCloseable {
         boolean allowInsecureLoopback;
         String[] relayAllowList;
         String userAgent;
+        Transport transport;
 
         /** A PEM CA bundle for a private relay; default: the system's. */
         public Options caFile(String path) { caFile = path; return this; }
@@ -41,6 +42,11 @@ public final class TigressClient implements AutoCloseable {
             return this;
         }
         public Options userAgent(String v) { userAgent = v; return this; }
+        /**
+         * Sends requests through {@code t} (e.g. OkHttp) instead of libcurl; the client keeps a
+         * reference to it until it is closed. Default: null, the built-in transport.
+         */
+        public Options transport(Transport t) { transport = t; return this; }
     }
 
     /** Serialises every call on this client and its transfers (one C call at a time). */
@@ -63,7 +69,7 @@ public final class TigressClient implements AutoCloseable {
         }
         handle = Native.clientNew(Native.utf8(o.caFile), o.connectTimeoutMs, o.requestTimeoutMs,
                                   o.maxRetries, o.allowInsecureLoopback, hosts,
-                                  Native.utf8(o.userAgent));
+                                  Native.utf8(o.userAgent), o.transport);
     }
 
     /** The library's version, e.g. "1.0.0". */
