@@ -108,32 +108,32 @@ void tigress__b64_public_encode_in_place(uint8_t *buf, size_t raw_len)
 }
 
 /*
- * Value of each character in either alphabet (low 6 bits), plus B64_STD for '+' '/', B64_URL
- * for '-' '_'; 0xFF for everything else ('=' and whitespace included). ORing every looked-up
- * entry and testing both flag bits catches an invalid character and mixed alphabets at once.
+ * Four look-up tables, one per position in a group of 4 characters, each giving that
+ * character's 6 bits already moved to their place in the 3 output bytes (little-endian), so a
+ * group decodes with 4 loads and 3 ORs. Bits 24-26 flag an invalid character, the standard-only
+ * '+' '/' and the URL-safe-only '-' '_'; ORing every group and testing the flags once at the
+ * end catches invalid characters and mixed alphabets. Built at compile time from B64V.
  */
-#define B64_STD 0x40u
-#define B64_URL 0x80u
-static const uint8_t b64_table[256] = {
-#define X16 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, \
-            0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
-    X16, X16,
-    /* 0x20 ' ' .. 0x2F '/' */
-    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    0xFF, 0xFF, 0xFF, 62 | B64_STD, 0xFF, 62 | B64_URL, 0xFF, 63 | B64_STD,
-    /* '0' .. '9', then ':' .. '?' */
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    /* '@', 'A' .. 'O' */
-    0xFF, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
-    /* 'P' .. 'Z', '[' '\\' ']' '^' '_' */
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 0xFF, 0xFF, 0xFF, 0xFF, 63 | B64_URL,
-    /* '`', 'a' .. 'o' */
-    0xFF, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-    /* 'p' .. 'z', then '{' .. DEL */
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-    X16, X16, X16, X16, X16, X16, X16, X16,
-#undef X16
-};
+#define B64_BAD 0x01000000u
+#define B64_STD 0x02000000u
+#define B64_URL 0x04000000u
+#define B64V(c) ((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 \
+                 : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : (c) == '+' || (c) == '-' ? 62    \
+                 : (c) == '/' || (c) == '_' ? 63 : -1)
+#define B64F(c) ((c) == '+' || (c) == '/' ? B64_STD : (c) == '-' || (c) == '_' ? B64_URL : 0u)
+#define B64E(c, expr) (B64V(c) < 0 ? B64_BAD : (uint32_t)(expr) | B64F(c))
+#define B64_0(c) B64E(c, (unsigned)B64V(c) << 2)
+#define B64_1(c) B64E(c, (unsigned)B64V(c) >> 4 | ((unsigned)B64V(c) & 15u) << 12)
+#define B64_2(c) B64E(c, ((unsigned)B64V(c) >> 2) << 8 | ((unsigned)B64V(c) & 3u) << 22)
+#define B64_3(c) B64E(c, (unsigned)B64V(c) << 16)
+#define B64_R4(m, c) m(c), m((c) + 1), m((c) + 2), m((c) + 3)
+#define B64_R16(m, c) B64_R4(m, c), B64_R4(m, (c) + 4), B64_R4(m, (c) + 8), B64_R4(m, (c) + 12)
+#define B64_R64(m, c) B64_R16(m, c), B64_R16(m, (c) + 16), B64_R16(m, (c) + 32), B64_R16(m, (c) + 48)
+#define B64_TABLE(m) { B64_R64(m, 0), B64_R64(m, 64), B64_R64(m, 128), B64_R64(m, 192) }
+static const uint32_t b64_d0[256] = B64_TABLE(B64_0);
+static const uint32_t b64_d1[256] = B64_TABLE(B64_1);
+static const uint32_t b64_d2[256] = B64_TABLE(B64_2);
+static const uint32_t b64_d3[256] = B64_TABLE(B64_3);
 
 size_t tigress__b64_public_decoded_max(size_t text_len)
 {
@@ -141,20 +141,18 @@ size_t tigress__b64_public_decoded_max(size_t text_len)
 }
 
 /* Decode nquads whole groups of 4 characters to out; returns the OR of the table entries. */
-static unsigned int decode_quads(uint8_t *out, const char *in, size_t nquads)
+static uint32_t decode_quads(uint8_t *out, const char *in, size_t nquads)
 {
     const unsigned char *s = (const unsigned char *)in;
-    unsigned int seen = 0;
+    uint32_t seen = 0;
 
     for (size_t i = 0; i < nquads; i++, s += 4, out += 3) {
-        unsigned int a = b64_table[s[0]], b = b64_table[s[1]];
-        unsigned int c = b64_table[s[2]], d = b64_table[s[3]];
-        uint32_t w = (a & 63u) << 18 | (b & 63u) << 12 | (c & 63u) << 6 | (d & 63u);
+        uint32_t w = b64_d0[s[0]] | b64_d1[s[1]] | b64_d2[s[2]] | b64_d3[s[3]];
 
-        seen |= a | b | c | d;
-        out[0] = (uint8_t)(w >> 16);
+        seen |= w;
+        out[0] = (uint8_t)w;
         out[1] = (uint8_t)(w >> 8);
-        out[2] = (uint8_t)w;
+        out[2] = (uint8_t)(w >> 16);
     }
     return seen;
 }
@@ -168,7 +166,7 @@ tigress_status tigress__b64_public_decode(uint8_t *head, size_t head_len, uint8_
                                           size_t *raw_len, const char *text, size_t text_len)
 {
     size_t pads = 0, n, quads, head_quads = head_len / 3, q1, rem;
-    unsigned int seen = 0;
+    uint32_t seen = 0;
     uint8_t *tail_out;
 
     *raw_len = 0;
@@ -185,18 +183,18 @@ tigress_status tigress__b64_public_decode(uint8_t *head, size_t head_len, uint8_
     tail_out = quads < head_quads ? head + quads * 3 : dst + (quads - head_quads) * 3;
     if (rem > 0) {
         const unsigned char *s = (const unsigned char *)text + quads * 4;
-        unsigned int a = b64_table[s[0]], b = b64_table[s[1]];
-        unsigned int c = rem == 3 ? b64_table[s[2]] : 0;
+        /* A short group is a whole group with 'A' (zero bits) for the missing characters. */
+        uint32_t w = b64_d0[s[0]] | b64_d1[s[1]] | (rem == 3 ? b64_d2[s[2]] : 0);
 
-        seen |= a | b | c;
+        seen |= w;
         /* The bits past the last whole byte must be zero (one canonical text per input). */
-        if ((rem == 2 && (b & 0x0Fu) != 0) || (rem == 3 && (c & 0x03u) != 0))
+        if ((w & (rem == 2 ? 0x00FF00u : 0xFF0000u)) != 0)
             return TIGRESS_E_FORMAT;
-        tail_out[0] = (uint8_t)((a & 63u) << 2 | (b & 63u) >> 4);
+        tail_out[0] = (uint8_t)w;
         if (rem == 3)
-            tail_out[1] = (uint8_t)((b & 63u) << 4 | (c & 63u) >> 2);
+            tail_out[1] = (uint8_t)(w >> 8);
     }
-    if ((seen & (B64_STD | B64_URL)) == (B64_STD | B64_URL))
+    if ((seen & B64_BAD) != 0 || (seen & (B64_STD | B64_URL)) == (B64_STD | B64_URL))
         return TIGRESS_E_FORMAT;
     *raw_len = quads * 3 + (rem > 0 ? rem - 1 : 0);
     return TIGRESS_OK;
