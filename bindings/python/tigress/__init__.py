@@ -16,9 +16,11 @@ from . import _lib, _status
 from ._status import *  # noqa: F401,F403  (one exception class per C status)
 from ._status import ERROR_CLASSES, STATUS_TABLE
 from .client import Client
+from .crypto import ALLOW_INSECURE_LOOPBACK, Payload, Secret, ShareUrl, payload_open, payload_seal
 from .errors import TigressError
 from .keys import Ed25519Key, FunctionSigner, Signer, Verifier, verify_ed25519
 from .transfer import PayloadType, Role, Transfer, TransferState
+from .transport import HttpRequest, HttpResponse, Transport
 
 
 def version() -> Tuple[int, str]:
@@ -34,5 +36,6 @@ def wipe(buf: bytearray) -> None:
 
 __all__ = ["Client", "Transfer", "TransferState", "Role", "PayloadType", "Ed25519Key", "Signer",
            "FunctionSigner", "Verifier", "verify_ed25519", "TigressError", "ERROR_CLASSES", "STATUS_TABLE",
-           "version", "wipe"]
+           "version", "wipe", "Secret", "Payload", "ShareUrl", "payload_seal", "payload_open",
+           "ALLOW_INSECURE_LOOPBACK", "Transport", "HttpRequest", "HttpResponse"]
 __all__ += _status.__all__

@@ -80,6 +80,31 @@ class WaitOptions(Structure):
                 ("user_data", c_void_p), ("disable_long_poll", c_int)]
 
 
+# tigress/sys/transport.h
+TRANSPORT_VERSION = 1
+
+
+class HttpHeader(Structure):
+    _fields_ = [("name", c_char_p), ("value", c_char_p)]
+
+
+class HttpRequest(Structure):
+    _fields_ = [("version", c_uint), ("method", c_char_p), ("url", c_char_p),
+                ("headers", POINTER(HttpHeader)), ("header_count", c_size_t),
+                ("body", POINTER(c_uint8)), ("body_len", c_size_t), ("timeout_ms", c_long),
+                ("connect_timeout_ms", c_long), ("ca_file", c_char_p)]
+
+
+SEND_FN = CFUNCTYPE(c_int, POINTER(HttpRequest), c_void_p, c_void_p)
+CANCEL_FN = CFUNCTYPE(None, c_void_p)
+FREE_FN = CFUNCTYPE(None, c_void_p)
+
+
+class TransportVtable(Structure):
+    _fields_ = [("version", c_uint), ("send", SEND_FN), ("cancel", CANCEL_FN), ("free", FREE_FN),
+                ("user_data", c_void_p)]
+
+
 P = c_void_p  # opaque handles: tigress_client *, tigress_transfer *, ...
 PP = POINTER(c_void_p)
 S = c_int     # tigress_status
@@ -141,6 +166,25 @@ _PROTOTYPES = {
     "tigress_secret_bytes": (c_void_p, [P]),
     "tigress_secret_size": (c_size_t, [P]),
     "tigress_secret_text": (c_void_p, [P]),
+    "tigress_secret_generate": (S, [PP, c_int]),
+    "tigress_secret_from_text": (S, [PP, c_void_p]),
+    "tigress_secret_from_bytes": (S, [PP, c_void_p, c_size_t]),
+    "tigress_secret_free": (None, [P]),
+    "tigress_payload_type_from_name": (S, [POINTER(c_int), c_char_p]),
+    "tigress_payload_seal": (S, [POINTER(Buf), c_int, P, c_void_p, c_size_t]),
+    "tigress_payload_open": (S, [POINTER(Buf), c_int, P, c_void_p]),
+    "tigress_share_url_build": (S, [POINTER(Buf), c_char_p, c_char, P]),
+    "tigress_share_url_parse": (S, [PP, c_void_p, c_uint]),
+    "tigress_share_url_mailbox_url": (c_char_p, [P]),
+    "tigress_share_url_relay": (c_char_p, [P]),
+    "tigress_share_url_host": (c_char_p, [P]),
+    "tigress_share_url_mailbox_id": (c_char_p, [P]),
+    "tigress_share_url_vertical": (c_char, [P]),
+    "tigress_share_url_secret": (c_void_p, [P]),
+    "tigress_share_url_free": (None, [P]),
+    "tigress_http_response_set_status": (S, [c_void_p, c_int]),
+    "tigress_http_response_add_header": (S, [c_void_p, c_char_p, c_char_p]),
+    "tigress_http_response_append_body": (S, [c_void_p, c_void_p, c_size_t]),
     "tigress_ed25519_key_generate": (S, [PP]),
     "tigress_ed25519_key_from_seed": (S, [PP, c_void_p, c_size_t]),
     "tigress_ed25519_key_public": (S, [P, c_void_p, c_size_t]),

@@ -7,8 +7,13 @@ from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 from . import _lib
 from ._check import acquire, check, release
+from .errors import TigressError
 from .keys import CallbackSlot, verifier_vtable
 from .transfer import PayloadType, Transfer
+from .transport import TransportBinding
+
+# Failures a transport's exception can have caused: they carry it as __cause__.
+_TRANSPORT_CODES = (-11, -13, -14)  # NETWORK, TIMEOUT, CANCELLED
 
 SecretLike = Union[str, bytes, bytearray]
 RETRIES_NONE = 0xFFFFFFFF
@@ -26,16 +31,20 @@ class Client:
                  request_timeout_ms: int = 0, max_retries: Optional[int] = None,
                  allow_insecure_loopback: bool = False,
                  relay_allow_list: Optional[Sequence[str]] = None,
-                 user_agent: Optional[str] = None) -> None:
+                 user_agent: Optional[str] = None, transport: Any = None) -> None:
         """Create a client. Zero/None means the library default.
 
         max_retries=0 disables retries; ca_file is a PEM bundle for a private relay;
-        relay_allow_list restricts which relay hosts may be contacted.
+        relay_allow_list restricts which relay hosts may be contacted; transport (an object
+        with send(HttpRequest) -> HttpResponse and optionally cancel(), or a callable) replaces
+        the built-in libcurl transport (tigress.transport).
         """
         self._handle: Optional[int] = None
         self._lock = threading.RLock()         # one libtigress call at a time on this client
         self._cancel_lock = threading.Lock()   # cancel() vs. free
         self._transfers: "weakref.WeakSet[Transfer]" = weakref.WeakSet()
+        # Holds the transport's C callbacks: the library calls them until the client is freed.
+        self._transport = TransportBinding(transport) if transport is not None else None
         acquire()
         try:
             L = _lib.lib()
@@ -53,6 +62,8 @@ class Client:
                     *[h.encode("utf-8") for h in relay_allow_list])
                 opts.relay_allow_list = ctypes.cast(hosts, ctypes.POINTER(c_char_p))
                 opts.relay_allow_list_count = len(relay_allow_list)
+            if self._transport is not None:
+                opts.transport = ctypes.addressof(self._transport.vtable)  # copied by the library
             out = c_void_p()
             check(L.tigress_client_new(ctypes.byref(out), ctypes.byref(opts)))
             self._handle = out.value
@@ -72,6 +83,7 @@ class Client:
             with self._cancel_lock:
                 _lib.lib().tigress_client_free(self._handle)
                 self._handle = None
+            self._transport = None  # no C callback can run any more
             release()
 
     def __enter__(self) -> "Client":
@@ -101,10 +113,22 @@ class Client:
         """Run one C call under the client lock; raise its error (or a callback's exception)."""
         with self._lock:
             handle = self.handle
+            tp = self._transport
+            if tp is not None:
+                tp.exc = None
             rc = fn(*args)
             if slot is not None:
                 slot.reraise(rc)
-            check(rc, handle)
+            cause, tp_exc = None, None
+            if tp is not None:
+                tp_exc, tp.exc = tp.exc, None
+                cause = tp_exc if rc in _TRANSPORT_CODES else None
+            try:
+                check(rc, handle)
+            except TigressError as err:
+                if cause is not None:
+                    raise err from cause
+                raise
             return rc
 
     @staticmethod
