@@ -29,7 +29,13 @@ int check_import(void) {
     tigress_signer s = { TIGRESS_SIGNER_VERSION, "Ed25519", 0, 0 };
     tigress_verifier v = { TIGRESS_SIGNER_VERSION, 0, 0 };
     tigress_status st = TIGRESS_E_CANCELLED;
-    (void)s; (void)v;
+    /* Transport.swift and Crypto.swift: the transport vtable, response setters, crypto types. */
+    tigress_transport t = { TIGRESS_TRANSPORT_VERSION, 0, 0, 0, 0 };
+    tigress_http_request rq = { 1, "GET", "https://x", 0, 0, 0, 0, 0, 0, 0 };
+    tigress_buf b = { 0, 0 };
+    tigress_payload_type pt = TIGRESS_PAYLOAD_AES_128_GCM;
+    (void)s; (void)v; (void)t; (void)rq; (void)b; (void)pt;
+    (void)&tigress_http_response_set_status; (void)&tigress_payload_seal;
     return (int)st + tigress_client_options_init(&co, TIGRESS_CLIENT_OPTIONS_VERSION)
          + tigress_share_options_init(&so, TIGRESS_SHARE_OPTIONS_VERSION)
          + tigress_redeem_options_init(&ro, TIGRESS_REDEEM_OPTIONS_VERSION)

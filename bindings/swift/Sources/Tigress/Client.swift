@@ -17,17 +17,26 @@ public final class TigressClient: @unchecked Sendable {
         public var allowInsecureLoopback = false
         public var relayAllowList: [String]?
         public var userAgent: String?
+        /// Sends requests through this transport (e.g. `URLSessionTransport`) instead of libcurl.
+        public var transport: TigressTransport?
         public init() {}
     }
 
     let handle: OpaquePointer
     /// One C call at a time on this client and its transfers (the C threading contract).
     let queue = DispatchQueue(label: "org.tigress.client")
+    /// The Swift transport, if any (the C vtable holds its own retain until the client is freed).
+    private let transportBox: TransportBox?
+
+    /// The last error a custom transport threw (the call itself failed with `.network`).
+    public var lastTransportError: Error? { transportBox?.lastError }
 
     public init(options: Options = Options()) throws {
         try Library.acquire()
         var o = tigress_client_options()
         let strings = CStrings()
+        let box = options.transport.map { TransportBox($0) }
+        transportBox = box
         do {
             try check(tigress_client_options_init(&o, UInt32(TIGRESS_CLIENT_OPTIONS_VERSION)))
             o.ca_file = strings.add(options.caFile)
@@ -46,7 +55,14 @@ public final class TigressClient: @unchecked Sendable {
                         o.relay_allow_list = buf.baseAddress
                         o.relay_allow_list_count = buf.count
                     }
-                    return tigress_client_new(&out, &o)
+                    guard let box = box else { return tigress_client_new(&out, &o) }
+                    var vt = makeTransportVtable(box) // copied by tigress_client_new
+                    return withUnsafePointer(to: &vt) { p -> tigress_status in
+                        o.transport = p
+                        let rc = tigress_client_new(&out, &o)
+                        if rc != TIGRESS_OK { Unmanaged.passUnretained(box).release() } // not taken
+                        return rc
+                    }
                 }
             }
             try check(rc)
