@@ -25,6 +25,9 @@ for p in libcurl libsodium libcjson uuid libcrypto libmicrohttpd sqlite3 libqren
 done
 dep_cflags=$(pkg-config --cflags "${pkgs[@]}" 2>/dev/null)
 base_flags="-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib -Irelay $dep_cflags"
+# The Redis store backend is compiled (relay/relay.mk) only with hiredis: analyse it the same way.
+relay_defs=
+pkg-config --exists hiredis 2>/dev/null && relay_defs="-DTIGRESS_HAVE_HIREDIS"
 
 flags_for() {   # per-directory defines, as lib/lib.mk and the other fragments use them
     case "$1" in
@@ -33,7 +36,8 @@ flags_for() {   # per-directory defines, as lib/lib.mk and the other fragments u
         lib/error.c)  echo "$base_flags -DTIGRESS_BUILDING_DLL -DTIGRESS_HARNESS_MODEL_SKIP_ERROR -include tests/harness/analyzer-model.h" ;;
         lib/client.c) echo "$base_flags -DTIGRESS_BUILDING_DLL -DTIGRESS_HARNESS_MODEL_SKIP_CLIENT -include tests/harness/analyzer-model.h" ;;
         lib/*)        echo "$base_flags -DTIGRESS_BUILDING_DLL -include tests/harness/analyzer-model.h" ;;
-        *)     echo "$base_flags" ;;
+        relay/*)      echo "$base_flags $relay_defs" ;;
+        *)            echo "$base_flags" ;;
     esac
 }
 
@@ -60,6 +64,7 @@ echo "lint: cppcheck over ${#srcs[@]} files"
 # shellcheck disable=SC2086
 if ! cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
         --std=c11 --platform=unix64 --language=c -D_POSIX_C_SOURCE=200809L -D__GNUC__=12 \
+        $relay_defs \
         -Iinclude -Ilib -Irelay \
         --suppress=missingIncludeSystem \
         --suppressions-list=tests/harness/cppcheck.supp \
