@@ -21,6 +21,16 @@ typedef struct send_ctx {
     tigress_http_response *resp;
 } send_ctx;
 
+
+/* The three-digit code after "HTTP/x " (0 when malformed: the caller then treats the
+ * response as unusable rather than guessing). */
+static int status_code_at(const char *p)
+{
+    if (p[0] < '1' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
+        return 0;
+    return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
     send_ctx *sc = ud;
@@ -35,7 +45,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     if (len >= 5 && memcmp(line, "HTTP/", 5) == 0) {
         /* A new status line: an earlier 1xx response's headers do not belong to this one. */
         const char *sp = strchr(line, ' ');
-        int status = sp != NULL ? atoi(sp + 1) : 0;
+        int status = sp != NULL ? status_code_at(sp + 1) : 0;
         tigress__http_response_reset_headers(sc->resp);
         if (tigress_http_response_set_status(sc->resp, status) != TIGRESS_OK)
             return 0;

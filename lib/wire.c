@@ -106,17 +106,15 @@ static void jw_escaped(tigress__jw *w, const char *s)
             esc[0] = '\\';
             esc[1] = (char)ch;
             n = 2;
-        } else if (ch == '\n') {
-            memcpy(esc, "\\n", 2);
-            n = 2;
-        } else if (ch == '\r') {
-            memcpy(esc, "\\r", 2);
-            n = 2;
-        } else if (ch == '\t') {
-            memcpy(esc, "\\t", 2);
+        } else if (ch == '\n' || ch == '\r' || ch == '\t') {
+            esc[0] = '\\';
+            esc[1] = ch == '\n' ? 'n' : ch == '\r' ? 'r' : 't';
             n = 2;
         } else if (ch < 0x20) {
-            memcpy(esc, "\\u00", 4);
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
             esc[4] = hex[ch >> 4];
             esc[5] = hex[ch & 15];
             n = 6;

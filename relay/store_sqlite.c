@@ -134,7 +134,7 @@ static int user_version_cb(void *arg, int n, char **vals, char **names)
 {
     (void)names;
     if (n > 0 && vals[0] != NULL)
-        *(int *)arg = atoi(vals[0]);
+        *(int *)arg = (int)strtol(vals[0], NULL, 10); /* SQLite prints a plain integer */
     return 0;
 }
 

@@ -180,6 +180,8 @@ static store_rc load(sq_conn *c, const char *id, const char *claim, int64_t now,
                      store_mailbox *out)
 {
     int rc;
+    memset(a, 0, sizeof(*a)); /* defined on every return, not only on STORE_OK */
+    a->party = STORE_PARTY_NONE;
     sqlite3_stmt *st = sq_stmt(c, SQ_SEL_MAILBOX, &rc);
     if (st == NULL)
         return sq_map_rc(rc);

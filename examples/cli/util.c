@@ -27,12 +27,28 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
+/* Exactly `n` ASCII digits at `s` as a number, or -1 (sscanf would accept signs and
+ * spaces inside a timestamp). */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 static int parse_rfc3339(const char *s, int64_t *out)
 {
-    int y, mo, d, h, mi, sec, n = 0;
-    if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n == 0)
+    if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || strchr("Tt ", s[10]) == NULL ||
+        s[13] != ':' || s[16] != ':')
         return -1;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
+    int h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2), n = 19;
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || sec < 0 || sec > 60)
         return -1;
     const char *p = s + n;
     if (*p == '.') { /* fractional seconds: ignored */
@@ -44,11 +60,11 @@ static int parse_rfc3339(const char *s, int64_t *out)
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int oh, om, m = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5)
+        int oh = digits(p + 1, 2), om = oh < 0 || p[3] != ':' ? -1 : digits(p + 4, 2);
+        if (oh < 0 || om < 0)
             return -1;
         offset = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
-        p += 1 + m;
+        p += 6;
     } else {
         return -1;
     }

@@ -332,7 +332,7 @@ static void test_cluster__rate_limit_is_shared(void **state)
     snprintf(url, sizeof url, "redis://127.0.0.1:%u/1", cu_redis_port());
     const char *args[] = {"--listen", "127.0.0.1:0", "--cert", th_cert(), "--key", th_key(),
                           "--store", url, "--rate-limit", "0.01", "--rate-burst", "4", NULL};
-    relay_proc d, e;
+    relay_proc d = {0}, e = {0};
     assert_int_equal(relay_start_raw(&d, args), 0);
     assert_int_equal(relay_start_raw(&e, args), 0);
     int ok = 0, limited = 0;
