@@ -28,9 +28,13 @@ char *tigress__b64_encode(const uint8_t *data, size_t len)
 static int b64_variant(const char *text, size_t len)
 {
     bool std = false, url = false, padded = false;
+    unsigned high = 0;
 
     for (size_t i = 0; i < len; i++) {
         char c = text[i];
+        /* libsodium's decoder maps some bytes >= 0x80 onto alphabet values; no Base64 text
+         * contains them, so refuse them here (without a branch on the byte). */
+        high |= (unsigned)(unsigned char)c >> 7;
         if (c == '+' || c == '/')
             std = true;
         else if (c == '-' || c == '_')
@@ -38,7 +42,7 @@ static int b64_variant(const char *text, size_t len)
         else if (c == '=')
             padded = true;
     }
-    if (std && url)
+    if ((std && url) || high != 0)
         return -1;
     if (url)
         return padded ? sodium_base64_VARIANT_URLSAFE : sodium_base64_VARIANT_URLSAFE_NO_PADDING;
