@@ -30,7 +30,11 @@ static tigress_status mutate(tigress_transfer *t, tigress__op op, const char *me
     if (t->pending_op == (int)op)
         memcpy(req.request_id, t->pending_id, sizeof(req.request_id)); /* C4: same ID again */
     rc = tigress__http_call(t->client, &req, resp);
-    if (rc != TIGRESS_OK && resp->status == 0 && req.request_id[0] != '\0') {
+    /* The outcome is unknown when no usable response came back or the relay answered 5xx (it
+     * may have applied the request first): the next attempt reuses the ID so that the relay
+     * answers 201 instead of applying it twice (C4, C6). */
+    if (rc != TIGRESS_OK && (resp->status == 0 || resp->status >= 500) &&
+        req.request_id[0] != '\0') {
         t->pending_op = (int)op;
         memcpy(t->pending_id, req.request_id, sizeof(t->pending_id));
     } else {
