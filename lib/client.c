@@ -2,6 +2,7 @@
  * URL policy (https only, loopback http on request, allow-list). */
 #define _DEFAULT_SOURCE /* strncasecmp */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,12 @@ struct tigress_client {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     bool wake_pending;
+    /* The claim of the last redeem that failed after its read may have bound it on the relay,
+     * and a hash of that mailbox's URL (tigress__client_redeem_*): no allocation, so that a
+     * failed call leaves nothing allocated behind. The claim is wiped when forgotten. */
+    bool has_redeem;
+    uint8_t redeem_url_hash[32];
+    char redeem_claim[37];
 };
 
 /* ---- clock seam ---- */
@@ -214,6 +221,7 @@ void tigress_client_free(tigress_client *c)
 {
     if (c == NULL)
         return;
+    tigress__client_redeem_forget(c, NULL);
     if (c->transport.free != NULL)
         c->transport.free(c->transport.user_data);
     pthread_cond_destroy(&c->cond);
@@ -448,4 +456,47 @@ tigress_status tigress__client_check_relay(tigress_client *c, const char *url)
                                     "relay host \"%.*s\" is not on the allow-list",
                                     (int)(host_len > 100 ? 100 : host_len), host);
     return TIGRESS_OK;
+}
+
+/* ---- redeem retries ---- */
+
+static void url_hash(const char *url, uint8_t out[32])
+{
+    crypto_generichash(out, 32, (const uint8_t *)url, strlen(url), NULL, 0);
+}
+
+static bool redeem_matches(const tigress_client *c, const char *mailbox_url)
+{
+    uint8_t h[32];
+
+    if (!c->has_redeem)
+        return false;
+    url_hash(mailbox_url, h);
+    return sodium_memcmp(h, c->redeem_url_hash, sizeof(h)) == 0;
+}
+
+void tigress__client_redeem_remember(tigress_client *c, const char *mailbox_url, const char *claim)
+{
+    url_hash(mailbox_url, c->redeem_url_hash);
+    memcpy(c->redeem_claim, claim, sizeof(c->redeem_claim));
+    c->redeem_claim[sizeof(c->redeem_claim) - 1] = '\0';
+    c->has_redeem = true;
+}
+
+bool tigress__client_redeem_recall(const tigress_client *c, const char *mailbox_url,
+                                   char claim[37])
+{
+    if (!redeem_matches(c, mailbox_url))
+        return false;
+    memcpy(claim, c->redeem_claim, sizeof(c->redeem_claim));
+    return true;
+}
+
+void tigress__client_redeem_forget(tigress_client *c, const char *mailbox_url)
+{
+    if (mailbox_url != NULL && !redeem_matches(c, mailbox_url))
+        return;
+    c->has_redeem = false;
+    sodium_memzero(c->redeem_url_hash, sizeof(c->redeem_url_hash));
+    sodium_memzero(c->redeem_claim, sizeof(c->redeem_claim));
 }

@@ -28,6 +28,18 @@ tigress_status tigress__client_sleep(tigress_client *c, long ms);
  * allows), and on the allow-list when one is set (C1, C15). Records the error. */
 tigress_status tigress__client_check_relay(tigress_client *c, const char *url);
 
+/* The relay binds a mailbox to the first claim that reads it, so a redeem that fails after its
+ * read went out (response lost, cancelled, unusable) may leave this device's claim bound; a
+ * retry with a fresh claim would then be refused as "another device" for good. The client
+ * keeps the claim of its last failed redeem, for that mailbox URL only, so that the next
+ * redeem of the same mailbox presents it again (C2 still holds: one claim per mailbox).
+ * remember: never fails (no allocation). recall: copies it into claim and returns true when
+ * kept for mailbox_url. forget: for mailbox_url, or any when NULL; wipes. */
+void tigress__client_redeem_remember(tigress_client *c, const char *mailbox_url, const char *claim);
+bool tigress__client_redeem_recall(const tigress_client *c, const char *mailbox_url,
+                                   char claim[37]);
+void tigress__client_redeem_forget(tigress_client *c, const char *mailbox_url);
+
 /* Test seams (set only by unit tests): a fake clock and sleep. NULL restores the real ones. */
 typedef int64_t (*tigress__now_ms_fn)(void *user_data);
 typedef void (*tigress__sleep_ms_fn)(long ms, void *user_data);
@@ -96,6 +108,9 @@ void tigress__http_response_set_transport_error(tigress_http_response *resp, int
 int tigress__http_response_status(const tigress_http_response *resp);
 /* Case-insensitive lookup of the first header with this name, or NULL. */
 const char *tigress__http_response_header(const tigress_http_response *resp, const char *name);
+/* The body received so far (NULL when none) and its length. Lets a wrapping transport (the
+ * fault-injection tests) read what the transport it wraps delivered. */
+const uint8_t *tigress__http_response_body(const tigress_http_response *resp, size_t *len);
 
 /* The built-in libcurl transport (transport_curl.c) for client c: fills *out (free slot set).
  * It reads the client's options and also aborts when tigress__client_cancelled(c). */

@@ -408,7 +408,10 @@ static tigress_status redeem_fill(tigress_transfer *t, const tigress_redeem_opti
         if (rc != TIGRESS_OK)
             return rc;
     }
-    tigress__uuid_v4(t->claim); /* C2: fresh, and never the Initiator's */
+    /* C2: fresh, and never the Initiator's; the same one again only when this device's last
+     * redeem of this very mailbox failed after the relay may have bound it. */
+    if (!tigress__client_redeem_recall(t->client, t->mailbox_url, t->claim))
+        tigress__uuid_v4(t->claim);
     return redeem_secret(t, o, u);
 }
 
@@ -531,8 +534,13 @@ tigress_status tigress_redeem(tigress_transfer **out, tigress_client *client,
                        : redeem_fill(t, opts, u);
     }
     tigress_share_url_free(u);
-    if (rc == TIGRESS_OK)
+    if (rc == TIGRESS_OK) {
         rc = redeem_read(t);
+        if (rc == TIGRESS_OK)
+            tigress__client_redeem_forget(client, t->mailbox_url);
+        else
+            tigress__client_redeem_remember(client, t->mailbox_url, t->claim);
+    }
     if (rc == TIGRESS_OK) {
         *out = t;
         t = NULL;
