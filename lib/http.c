@@ -85,6 +85,12 @@ int tigress__http_response_status(const tigress_http_response *r)
     return r->status;
 }
 
+const uint8_t *tigress__http_response_body(const tigress_http_response *r, size_t *len)
+{
+    *len = r->body_len;
+    return r->body;
+}
+
 const char *tigress__http_response_header(const tigress_http_response *r, const char *name)
 {
     for (size_t i = 0; i < r->header_count; i++)
