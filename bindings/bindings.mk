@@ -40,7 +40,11 @@ CHECK_SUITES += $(JAVA_RUNNER)
 else
 bindings:
 	@echo "bindings: javac not found (install default-jdk-headless); Java binding skipped"
+# Said only by the sub-make that runs after install-deps: the outer make parses this file
+# before the JDK is installed on a fresh machine, and would announce a skip that does not happen.
+ifneq ($(MAKELEVEL),0)
 $(info bindings: javac not found after install-deps; the Java binding tests are skipped)
+endif
 endif
 
 # javac -h writes org_tigress_Native.h, the prototypes the shim is checked against.
