@@ -141,7 +141,9 @@ tigress_status tigress_global_init_mem(const tigress_allocator *allocator)
 void tigress_global_cleanup(void)
 {
     pthread_mutex_lock(&g_init_lock);
-    if (g_init_count > 0 && --g_init_count == 0)
+    if (g_init_count > 0 && --g_init_count == 0) {
         curl_global_cleanup();
+        tigress__crypto_global_cleanup();
+    }
     pthread_mutex_unlock(&g_init_lock);
 }

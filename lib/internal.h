@@ -31,6 +31,8 @@ void tigress__free_wiped_str(char *s);
 tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len);
 /* True once tigress_global_init() has succeeded and not been fully cleaned up. */
 bool tigress__initialized(void);
+/* Called by the last tigress_global_cleanup(): releases what crypto.c holds per process. */
+void tigress__crypto_global_cleanup(void);
 
 /* ---- errors (error.c) ---- */
 #define TIGRESS__ERRMSG_MAX 256
