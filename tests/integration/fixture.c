@@ -109,6 +109,18 @@ int it_relay_stop(it_relay *r)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+int it_relay_kill(it_relay *r)
+{
+    if (r->pid <= 0)
+        return -1;
+    kill(r->pid, SIGKILL);
+    int status = 0;
+    while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    r->pid = 0;
+    return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : -1;
+}
+
 int it_relay_restart(it_relay *r)
 {
     if (it_relay_stop(r) != 0)

@@ -23,6 +23,9 @@ int it_relay_start(it_relay *r, const char *const *extra_args);
 int it_relay_stop(it_relay *r);
 /* Start again on the same port and store. */
 int it_relay_restart(it_relay *r);
+/* SIGKILL and wait: no shutdown code runs, so only what the store made durable survives.
+ * Returns 0 when the relay died of SIGKILL, else -1. it_relay_restart() starts it again. */
+int it_relay_kill(it_relay *r);
 /* Stop and delete the temp dir. */
 void it_relay_cleanup(it_relay *r);
 
