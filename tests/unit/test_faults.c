@@ -18,6 +18,10 @@
  * it (C6) or 404-as-done for a DELETE (C22), the relay applying it exactly once - and the flow
  * completes with the right plaintext.
  *
+ * Each fault the library retries by itself (network, timeout, 5xx) also runs once more as a
+ * transient fault, on the first send only: the call recovers within itself, its retry
+ * carrying the same Request-ID and claim, and the relay applies the write once (C4, C6).
+ *
  * A few faults cannot be errors by design, and the table says so: a duplicated request is
  * answered idempotently (C4, C6); a mangled body on a response whose body the client does not
  * use (Update, Delete, Relinquish, a 404 read) cannot undo a write the relay acknowledged with
@@ -34,292 +38,10 @@
 #include <time.h>
 
 #include "transfer_fixture.h"
+#include "fault_transport.h"
 #include <cjson/cJSON.h>
 
 static const uint8_t TXINFO[] = { 0x04, 0x5a, 0x17, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99 };
-
-/* ================================== the fault transport ================================== */
-
-typedef enum fault_kind {
-    F_NONE = 0,
-    F_DROP_REQUEST,       /* never reaches the relay: connection refused */
-    F_LOSE_RESPONSE,      /* applied by the relay, the response lost (connection reset) */
-    F_TRUNCATE_NOTICED,   /* applied; half the body, then the transport reports a short read */
-    F_TRUNCATE_SILENT,    /* applied; half the body delivered as if complete */
-    F_DUPLICATE,          /* delivered twice (a proxy retrying); the second answer is used */
-    F_DELAY_TIMEOUT,      /* applied; the answer comes after the deadline: E_TIMEOUT */
-    F_DELAY_CANCEL,       /* applied; the answer is held until tigress_client_cancel() */
-    F_500,                /* relay error before applying, no Retry-After */
-    F_502_RETRY_AFTER,    /* a gateway error with Retry-After */
-    F_503,                /* overloaded, no Retry-After */
-    F_503_RETRY_AFTER,    /* overloaded, Retry-After: 2 */
-    F_500_AFTER_WRITE,    /* applied, then the relay answers 500 */
-    F_GARBAGE_BODY,       /* applied; status and echo intact, body random bytes */
-    F_WRONG_CONTENT_TYPE, /* applied; text/html and an HTML body */
-    F_PORTAL_PAGE,        /* never reaches the relay: a 200 HTML page without our echo */
-    F_MISSING_HEADERS,    /* applied; no Mailbox-Request-ID, Content-Type or ETag */
-    F_ECHO_MISMATCH,      /* applied; another Mailbox-Request-ID echoed (C5) */
-    F_COUNT_
-} fault_kind;
-
-static const char *const FAULT_NAMES[F_COUNT_] = {
-    "none", "drop_request", "lose_response", "truncate_noticed", "truncate_silent",
-    "duplicate", "delay_timeout", "delay_cancel", "http_500", "http_502_retry_after",
-    "http_503", "http_503_retry_after", "http_500_after_write", "garbage_body",
-    "wrong_content_type", "portal_page", "missing_headers", "echo_mismatch",
-};
-
-typedef struct faulty {
-    tigress_transport inner;   /* the wrapped transport */
-    tigress_client *client;    /* the client using this transport (for the cancel fault) */
-    fault_kind fault;
-    unsigned hits;             /* sends the fault acted on */
-    char faulted_rid[37];      /* Mailbox-Request-ID of the last faulted send */
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool cancelled;            /* set by the cancel slot */
-} faulty;
-
-/* What the wrapped transport answered, copied out of its response object. */
-#define CAP_HEADERS 4
-static const char *const CAP_NAMES[CAP_HEADERS] = {
-    "Mailbox-Request-ID", "Content-Type", "ETag", "Retry-After"
-};
-
-typedef struct captured {
-    int rc;
-    int status;
-    char *values[CAP_HEADERS];
-    uint8_t *body;
-    size_t body_len;
-} captured;
-
-static const char *req_header(const tigress_http_request *req, const char *name)
-{
-    for (size_t i = 0; i < req->header_count; i++)
-        if (strcasecmp(req->headers[i].name, name) == 0)
-            return req->headers[i].value;
-    return NULL;
-}
-
-static void forward(faulty *f, const tigress_http_request *req, captured *cap)
-{
-    tigress_http_response *scratch = tigress__http_response_new();
-    const uint8_t *body;
-
-    assert_non_null(scratch);
-    memset(cap, 0, sizeof(*cap));
-    cap->rc = f->inner.send(req, scratch, f->inner.user_data);
-    cap->status = tigress__http_response_status(scratch);
-    for (size_t i = 0; i < CAP_HEADERS; i++) {
-        const char *v = tigress__http_response_header(scratch, CAP_NAMES[i]);
-        cap->values[i] = v != NULL ? strdup(v) : NULL;
-    }
-    body = tigress__http_response_body(scratch, &cap->body_len);
-    if (cap->body_len > 0) {
-        cap->body = malloc(cap->body_len);
-        assert_non_null(cap->body);
-        memcpy(cap->body, body, cap->body_len);
-    }
-    tigress__http_response_free(scratch);
-}
-
-static void captured_free(captured *cap)
-{
-    for (size_t i = 0; i < CAP_HEADERS; i++)
-        free(cap->values[i]);
-    free(cap->body);
-}
-
-/* Writes a captured answer into resp; skip_mask drops headers by CAP_NAMES index, and
- * replaced[i] (when not NULL) replaces header i. body/len replace the body when body != NULL. */
-static void emit(tigress_http_response *resp, const captured *cap, unsigned skip_mask,
-                 const char *const replaced[CAP_HEADERS], const uint8_t *body, size_t len)
-{
-    assert_int_equal(tigress_http_response_set_status(resp, cap->status), TIGRESS_OK);
-    for (size_t i = 0; i < CAP_HEADERS; i++) {
-        const char *v = replaced != NULL && replaced[i] != NULL ? replaced[i] : cap->values[i];
-        if ((skip_mask & (1u << i)) == 0 && v != NULL)
-            assert_int_equal(tigress_http_response_add_header(resp, CAP_NAMES[i], v), TIGRESS_OK);
-    }
-    if (body == NULL) {
-        body = cap->body;
-        len = cap->body_len;
-    }
-    if (len > 0)
-        assert_int_equal(tigress_http_response_append_body(resp, body, len), TIGRESS_OK);
-}
-
-/* An error answer made up here (the relay never saw the request), echoing our ID. */
-static int answer_status(const tigress_http_request *req, tigress_http_response *resp,
-                         int status, const char *retry_after)
-{
-    static const char body[] = "{\"error\":\"injected\",\"message\":\"fault injection\"}";
-    const char *rid = req_header(req, "Mailbox-Request-ID");
-
-    tigress_http_response_set_status(resp, status);
-    if (rid != NULL)
-        tigress_http_response_add_header(resp, "Mailbox-Request-ID", rid);
-    tigress_http_response_add_header(resp, "Content-Type", "application/json");
-    if (retry_after != NULL)
-        tigress_http_response_add_header(resp, "Retry-After", retry_after);
-    tigress_http_response_append_body(resp, (const uint8_t *)body, sizeof(body) - 1);
-    return 0;
-}
-
-static void *cancel_thread(void *arg)
-{
-    faulty *f = arg;
-    struct timespec ts = { 0, 1000000L }; /* 1 ms: the send is already waiting */
-
-    nanosleep(&ts, NULL);
-    tigress_client_cancel(f->client);
-    return NULL;
-}
-
-/* Holds the answer until the client's cancel reaches this transport's cancel slot. */
-static int hold_until_cancel(faulty *f)
-{
-    pthread_t tid;
-    struct timespec until;
-    bool got;
-
-    pthread_mutex_lock(&f->lock);
-    f->cancelled = false;
-    pthread_mutex_unlock(&f->lock);
-    assert_int_equal(pthread_create(&tid, NULL, cancel_thread, f), 0);
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10; /* a safety net only: the cancel comes after about 1 ms */
-    pthread_mutex_lock(&f->lock);
-    while (!f->cancelled && pthread_cond_timedwait(&f->cond, &f->lock, &until) == 0)
-        ;
-    got = f->cancelled;
-    pthread_mutex_unlock(&f->lock);
-    pthread_join(tid, NULL);
-    return got ? TIGRESS_E_CANCELLED : TIGRESS_E_TIMEOUT;
-}
-
-static const char HTML[] = "<!doctype html><title>Sign in to the network</title><p>Welcome";
-
-/* Faults that need the relay's real answer. */
-static int forwarded_fault(faulty *f, const tigress_http_request *req, tigress_http_response *resp)
-{
-    static const uint8_t garbage[] = { 0xff, 0x00, '{', 0xfe, '"', 0x80, 'x', 0x01, ']' };
-    const char *replaced[CAP_HEADERS] = { NULL, NULL, NULL, NULL };
-    captured cap;
-    int rc = 0;
-
-    forward(f, req, &cap);
-    if (cap.rc != 0) { /* the wrapped transport failed by itself: pass that on */
-        captured_free(&cap);
-        return cap.rc;
-    }
-    switch (f->fault) {
-    case F_LOSE_RESPONSE:
-        tigress__http_response_set_transport_error(resp, 56, "connection reset (injected)");
-        rc = TIGRESS_E_NETWORK;
-        break;
-    case F_TRUNCATE_NOTICED:
-        emit(resp, &cap, 0, NULL, cap.body, cap.body_len / 2);
-        tigress__http_response_set_transport_error(resp, 18, "short read (injected)");
-        rc = TIGRESS_E_NETWORK;
-        break;
-    case F_TRUNCATE_SILENT:
-        emit(resp, &cap, 0, NULL, cap.body != NULL ? cap.body : garbage, cap.body_len / 2);
-        break;
-    case F_DUPLICATE: /* the first answer is thrown away; the relay sees the request again */
-        rc = f->inner.send(req, resp, f->inner.user_data);
-        break;
-    case F_DELAY_TIMEOUT:
-        tigress__http_response_set_transport_error(resp, 28, "timed out (injected)");
-        rc = TIGRESS_E_TIMEOUT;
-        break;
-    case F_DELAY_CANCEL:
-        rc = hold_until_cancel(f);
-        break;
-    case F_500_AFTER_WRITE:
-        rc = answer_status(req, resp, 500, NULL);
-        break;
-    case F_GARBAGE_BODY:
-        emit(resp, &cap, 0, NULL, garbage, sizeof(garbage));
-        break;
-    case F_WRONG_CONTENT_TYPE:
-        replaced[1] = "text/html; charset=utf-8";
-        emit(resp, &cap, 0, replaced, (const uint8_t *)HTML, sizeof(HTML) - 1);
-        break;
-    case F_MISSING_HEADERS:
-        emit(resp, &cap, 0x7u, NULL, NULL, 0);
-        break;
-    case F_ECHO_MISMATCH:
-        replaced[0] = "00000000-0000-4000-8000-000000000000";
-        emit(resp, &cap, 0, replaced, NULL, 0);
-        break;
-    default:
-        fail_msg("fault %d is not a forwarded one", (int)f->fault);
-    }
-    captured_free(&cap);
-    return rc;
-}
-
-static int faulty_send(const tigress_http_request *req, tigress_http_response *resp, void *ud)
-{
-    faulty *f = ud;
-    const char *rid = req_header(req, "Mailbox-Request-ID");
-
-    if (f->fault == F_NONE)
-        return f->inner.send(req, resp, f->inner.user_data);
-    f->hits++;
-    snprintf(f->faulted_rid, sizeof(f->faulted_rid), "%s", rid != NULL ? rid : "");
-    switch (f->fault) {
-    case F_DROP_REQUEST:
-        tigress__http_response_set_transport_error(resp, 7, "connection refused (injected)");
-        return TIGRESS_E_NETWORK;
-    case F_500:
-        return answer_status(req, resp, 500, NULL);
-    case F_502_RETRY_AFTER:
-        return answer_status(req, resp, 502, "1");
-    case F_503:
-        return answer_status(req, resp, 503, NULL);
-    case F_503_RETRY_AFTER:
-        return answer_status(req, resp, 503, "2");
-    case F_PORTAL_PAGE:
-        tigress_http_response_set_status(resp, 200);
-        tigress_http_response_add_header(resp, "Content-Type", "text/html");
-        tigress_http_response_append_body(resp, (const uint8_t *)HTML, sizeof(HTML) - 1);
-        return 0;
-    default:
-        return forwarded_fault(f, req, resp);
-    }
-}
-
-static void faulty_cancel(void *ud)
-{
-    faulty *f = ud;
-
-    if (f->inner.cancel != NULL)
-        f->inner.cancel(f->inner.user_data);
-    pthread_mutex_lock(&f->lock);
-    f->cancelled = true;
-    pthread_cond_broadcast(&f->cond);
-    pthread_mutex_unlock(&f->lock);
-}
-
-/* A client whose transport is f wrapping the mock transport m. */
-static tigress_client *faulty_client(faulty *f, mock_transport *m)
-{
-    tigress_transport t = { TIGRESS_TRANSPORT_VERSION, faulty_send, faulty_cancel, NULL, f };
-    tigress_client_options o = TIGRESS_CLIENT_OPTIONS_INIT;
-    tigress_client *c = NULL;
-
-    memset(f, 0, sizeof(*f));
-    mock_transport_vtable(m, &f->inner);
-    pthread_mutex_init(&f->lock, NULL);
-    pthread_cond_init(&f->cond, NULL);
-    o.transport = &t;
-    assert_int_equal(tigress_client_new(&c, &o), TIGRESS_OK);
-    f->client = c;
-    return c;
-}
 
 /* ===================================== the flows ===================================== */
 
@@ -513,8 +235,7 @@ static void world_free(world *w)
     for (int i = 0; i < ACTORS; i++) {
         tigress_transfer_free(w->t[i]);
         tigress_client_free(w->c[i]);
-        pthread_cond_destroy(&w->fx[i].cond);
-        pthread_mutex_destroy(&w->fx[i].lock);
+        faulty_destroy(&w->fx[i]);
     }
     tigress_ed25519_key_free(w->key);
     mock_transport_free(w->m);
@@ -548,6 +269,15 @@ static tigress_status expected_error(fault_kind k)
     default:
         return TIGRESS_E_PROTOCOL;    /* C5 echo check, or a body that is not the protocol's */
     }
+}
+
+/* Faults after which the library itself retries within the call (C4: same Request-ID). */
+static bool retried_in_call(fault_kind k)
+{
+    tigress_status e = expected_error(k);
+
+    return e == TIGRESS_E_NETWORK || e == TIGRESS_E_TIMEOUT || e == TIGRESS_E_SERVER ||
+           e == TIGRESS_E_UNAVAILABLE;
 }
 
 /* ================================== the checks ================================== */
@@ -606,7 +336,7 @@ static const char *snap_diff(const snapshot *a, const snapshot *b, int *who)
 }
 
 typedef struct tally {
-    unsigned cells, errors, tolerated;
+    unsigned cells, errors, tolerated, recovered;
 } tally;
 
 static tally g_tally;
@@ -685,12 +415,33 @@ static void check_failed_then_retry(world *w, const flow *fl, const step *s, fau
     }
 }
 
-static void run_cell(const flow *fl, size_t index, fault_kind k)
+/* A transient fault (the first send only): the library's own retry, with the same
+ * Request-ID and the same claim, gets through within the call (C4, C6). */
+static void check_recovered_in_call(world *w, const flow *fl, const step *s, fault_kind k,
+                                    tigress_status rc, size_t first, size_t applied)
+{
+    const mock_request *r0 = mock_request_at(w->m, first), *last = mock_request_last(w->m);
+
+    CELL_ASSERT(rc == s->normal, "got %s, want %s (%s)", tigress_status_name(rc),
+                tigress_status_name(s->normal), tigress_client_last_error(w->c[s->who])->message);
+    if (r0 != NULL && r0 != last) /* the relay saw the request twice: the same ID both times */
+        CELL_ASSERT(strcmp(mock_request_header(r0, "Mailbox-Request-ID"),
+                           mock_request_header(last, "Mailbox-Request-ID")) == 0 &&
+                    strcmp(mock_request_header(r0, "Mailbox-Device-Claim"),
+                           mock_request_header(last, "Mailbox-Device-Claim")) == 0,
+                    "the in-call retry changed its Request-ID or claim");
+    if (s->kind != K_READ)
+        CELL_ASSERT(mock_relay_applied_count(w->m) == applied + 1, "relay applied %zu writes",
+                    mock_relay_applied_count(w->m) - applied);
+    g_tally.recovered++;
+}
+
+static void run_cell(const flow *fl, size_t index, fault_kind k, bool transient)
 {
     const step *s = &fl->steps[index];
     world w;
     snapshot before;
-    size_t applied;
+    size_t applied, first;
     tigress_status rc;
 
     world_init(&w, fl);
@@ -698,13 +449,17 @@ static void run_cell(const flow *fl, size_t index, fault_kind k)
         run_clean(&w, &fl->steps[i]);
     snap_take(&w, &before);
     applied = mock_relay_applied_count(w.m);
+    first = mock_request_count(w.m);
 
     w.fx[s->who].fault = k;
+    w.fx[s->who].budget = transient ? 1 : 0;
     rc = s->run(&w, s->who);
     w.fx[s->who].fault = F_NONE;
     CELL_ASSERT(w.fx[s->who].hits > 0, "the fault never fired");
     g_tally.cells++;
-    if (tolerated(s, k)) {
+    if (transient) {
+        check_recovered_in_call(&w, fl, s, k, rc, first, applied);
+    } else if (tolerated(s, k)) {
         CELL_ASSERT(rc == s->normal, "got %s, want %s (%s)", tigress_status_name(rc),
                     tigress_status_name(s->normal),
                     tigress_client_last_error(w.c[s->who])->message);
@@ -730,6 +485,7 @@ static void run_cell(const flow *fl, size_t index, fault_kind k)
 typedef struct cell_group {
     const flow *fl;
     fault_kind k;
+    bool transient;
     char name[96];
 } cell_group;
 
@@ -740,7 +496,7 @@ static void test_fault_over_flow(void **state)
 
     for (size_t i = 0; i < g->fl->n; i++)
         if (g->fl->steps[i].faulted)
-            run_cell(g->fl, i, g->k);
+            run_cell(g->fl, i, g->k, g->transient);
 }
 
 /* The wrapper itself: with no fault it is transparent, and each fault fires on every send of
@@ -776,29 +532,34 @@ static int group_teardown(void **state)
     (void)state;
     mock_clock_uninstall();
     print_message("fault cells: %u (typed error, state unchanged, then completes: %u; "
-                  "tolerated by design: %u)\n", g_tally.cells, g_tally.errors, g_tally.tolerated);
+                  "tolerated by design: %u; transient, recovered by the call's own retry: %u)\n",
+                  g_tally.cells, g_tally.errors, g_tally.tolerated, g_tally.recovered);
     return 0;
 }
 
 int main(void)
 {
-    static cell_group groups[FLOW_COUNT * (F_COUNT_ - 1)];
-    static struct CMUnitTest tests[FLOW_COUNT * (F_COUNT_ - 1) + 1];
-    size_t n = 0;
+    static cell_group groups[2 * FLOW_COUNT * (F_COUNT_ - 1)];
+    static struct CMUnitTest tests[2 * FLOW_COUNT * (F_COUNT_ - 1) + 1];
+    size_t n = 0, ng = 0;
     int rc;
 
     if (tigress_global_init() != TIGRESS_OK)
         return 1;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fault_wrapper_transparent_and_sticky);
-    for (size_t f = 0; f < FLOW_COUNT; f++) {
-        for (int k = F_NONE + 1; k < F_COUNT_; k++) {
-            cell_group *g = &groups[n - 1];
-            g->fl = &FLOWS[f];
-            g->k = (fault_kind)k;
-            snprintf(g->name, sizeof(g->name), "C4_C5_C6_C23_%s_%s", FLOWS[f].name,
-                     FAULT_NAMES[k]);
-            tests[n] = (struct CMUnitTest){ g->name, test_fault_over_flow, NULL, NULL, g };
-            n++;
+    for (int transient = 0; transient < 2; transient++) {
+        for (size_t f = 0; f < FLOW_COUNT; f++) {
+            for (int k = F_NONE + 1; k < F_COUNT_; k++) {
+                cell_group *g = &groups[ng++];
+                if (transient && !retried_in_call((fault_kind)k))
+                    continue;
+                g->fl = &FLOWS[f];
+                g->k = (fault_kind)k;
+                g->transient = transient != 0;
+                snprintf(g->name, sizeof(g->name), "C4_C5_C6_C23_%s%s_%s",
+                         transient ? "transient_" : "", FLOWS[f].name, FAULT_NAMES[k]);
+                tests[n++] = (struct CMUnitTest){ g->name, test_fault_over_flow, NULL, NULL, g };
+            }
         }
     }
     rc = _cmocka_run_group_tests("faults", tests, n, group_setup, group_teardown);

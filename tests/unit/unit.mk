@@ -12,3 +12,6 @@ CHECK_SUITES += $(UNIT_BINS)
 $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(wildcard tests/unit/helpers/*.h) $(LIB_A)
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $< $(UNIT_HELPERS) $(BASE_LDFLAGS) $(UNIT_LIBS)
+
+# test_faults keeps its fault-injecting transport in a header of its own.
+$(BUILD)/tests/unit/test_faults: tests/unit/fault_transport.h
