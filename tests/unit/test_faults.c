@@ -280,6 +280,12 @@ static bool retried_in_call(fault_kind k)
            e == TIGRESS_E_UNAVAILABLE;
 }
 
+/* The Retry-After a fault sends, in ms (0: none). */
+static long retry_after_ms(fault_kind k)
+{
+    return k == F_502_RETRY_AFTER ? 1000 : k == F_503_RETRY_AFTER ? 2000 : 0;
+}
+
 /* ================================== the checks ================================== */
 
 typedef struct snapshot {
@@ -441,7 +447,7 @@ static void run_cell(const flow *fl, size_t index, fault_kind k, bool transient)
     const step *s = &fl->steps[index];
     world w;
     snapshot before;
-    size_t applied, first;
+    size_t applied, first, sleeps;
     tigress_status rc;
 
     world_init(&w, fl);
@@ -450,6 +456,7 @@ static void run_cell(const flow *fl, size_t index, fault_kind k, bool transient)
     snap_take(&w, &before);
     applied = mock_relay_applied_count(w.m);
     first = mock_request_count(w.m);
+    sleeps = mock_clock_sleep_count();
 
     w.fx[s->who].fault = k;
     w.fx[s->who].budget = transient ? 1 : 0;
@@ -457,6 +464,16 @@ static void run_cell(const flow *fl, size_t index, fault_kind k, bool transient)
     w.fx[s->who].fault = F_NONE;
     CELL_ASSERT(w.fx[s->who].hits > 0, "the fault never fired");
     g_tally.cells++;
+    if (!transient && retried_in_call(k)) {
+        /* The default 3 retries, each after a back-off on the mock clock of at least the
+         * relay's Retry-After. */
+        CELL_ASSERT(mock_clock_sleep_count() - sleeps == 3, "%zu back-offs, want 3",
+                    mock_clock_sleep_count() - sleeps);
+        for (size_t i = sleeps; i < mock_clock_sleep_count(); i++)
+            CELL_ASSERT(mock_clock_sleep_at(i) >= retry_after_ms(k),
+                        "back-off %ld ms under Retry-After %ld ms", mock_clock_sleep_at(i),
+                        retry_after_ms(k));
+    }
     if (transient) {
         check_recovered_in_call(&w, fl, s, k, rc, first, applied);
     } else if (tolerated(s, k)) {
