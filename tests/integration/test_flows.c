@@ -257,8 +257,9 @@ static void test_C13_secret_apart_and_C10_wrong_secret(void **s)
     tigress_transfer_free(sent);
 }
 
-/* R18, C22: after the expiration, the Recipient gets a typed expired/not-found error and the
- * Initiator's transfer ends EXPIRED (or finds the mailbox gone). */
+/* R18, C22: after the expiration the Recipient, who learns it only from the relay, gets a
+ * typed gone/expired error; the Initiator knows expires_at, so its poll and wait report
+ * TIGRESS_E_EXPIRED and its transfer ends in state EXPIRED (and stays there). */
 static void test_R18_expiry(void **s)
 {
     (void)s;
@@ -270,11 +271,36 @@ static void test_R18_expiry(void **s)
     assert_int_equal(tigress_transfer_expires_at(sent), o.expires_at);
     while ((int64_t)time(NULL) <= o.expires_at + 1)
         sleep(1);
-    tigress_status st = redeem(&got, bob, tigress_transfer_share_url(sent), NULL, NULL);
-    assert_true(st == TIGRESS_E_EXPIRED || st == TIGRESS_E_NOT_FOUND);
+    /* The relay answers 404 for an expired mailbox (R18), so the Recipient sees "not found". */
+    assert_int_equal(redeem(&got, bob, tigress_transfer_share_url(sent), NULL, NULL),
+                     TIGRESS_E_NOT_FOUND);
+    assert_int_equal(tigress_client_last_error(bob)->http_status, 404);
     assert_null(got);
-    st = tigress_transfer_poll(sent);
-    assert_true(st == TIGRESS_E_EXPIRED || st == TIGRESS_E_NOT_FOUND);
+    assert_int_equal(tigress_transfer_state(sent), TIGRESS_STATE_CREATED);
+    assert_int_equal(tigress_transfer_poll(sent), TIGRESS_E_EXPIRED);
+    assert_int_equal(tigress_client_last_error(alice)->code, TIGRESS_E_EXPIRED);
+    assert_int_equal(tigress_transfer_state(sent), TIGRESS_STATE_EXPIRED);
+    assert_string_equal(tigress_state_name(tigress_transfer_state(sent)), "EXPIRED");
+    /* Final: every later call says so again, without changing the state. */
+    assert_int_equal(tigress_transfer_wait(sent, bounded_wait()), TIGRESS_E_EXPIRED);
+    assert_int_equal(tigress_transfer_revoke(sent), TIGRESS_E_EXPIRED);
+    assert_int_equal(tigress_transfer_state(sent), TIGRESS_STATE_EXPIRED);
+    tigress_transfer_free(sent);
+}
+
+/* R18, C22: an Initiator already waiting when the expiration passes ends EXPIRED too (the
+ * wait is bounded by the expiry, not by its own timeout). */
+static void test_R18_expiry_while_waiting(void **s)
+{
+    (void)s;
+    tigress_share_options o;
+    it_share_options(&o, &relay, CONTENT);
+    o.expires_at = (int64_t)time(NULL) + 3;
+    tigress_transfer *sent = NULL;
+    assert_int_equal(tigress_share_create(&sent, alice, &o), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_wait(sent, bounded_wait()), TIGRESS_E_EXPIRED);
+    assert_int_equal(tigress_client_last_error(alice)->code, TIGRESS_E_EXPIRED);
+    assert_int_equal(tigress_transfer_state(sent), TIGRESS_STATE_EXPIRED);
     tigress_transfer_free(sent);
 }
 
@@ -316,6 +342,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_R21_third_device_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_C13_secret_apart_and_C10_wrong_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_R18_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_R18_expiry_while_waiting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_without_secret_then_continue, setup, teardown),
     };
     return cmocka_run_group_tests_name("integration_flows", tests, group_setup, group_teardown);
