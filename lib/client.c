@@ -17,13 +17,21 @@
 
 struct tigress_client {
     tigress_client_options opts;  /* defaults applied; pointers below own the strings */
-    tigress_transport transport;  /* copied vtable (or the libcurl one) */
+    tigress_transport inner;      /* copied vtable (or the libcurl one) */
+    tigress_transport transport;  /* what http.c calls: inner's send, via client_send() */
     char *ca_file;
     char *user_agent;
     char **allow_list;
     size_t allow_count;
     tigress__error_slot err;
-    atomic_bool cancelled;        /* set by tigress_client_cancel(), cleared at each call */
+    /* Cancel accounting (tigress_client_cancel(), thread-safe). A cancel is never lost: it
+     * stays pending until a call notices it (that call is cancelled) or cancel_clear drops it.
+     * requested counts the cancels; consumed is how many of them are spent (never decreases);
+     * seen is the count the current call noticed, spent when the next call begins. Counters
+     * rather than a flag, so a cancel arriving after a call noticed an earlier one is kept. */
+    atomic_uint_fast64_t cancel_requested;
+    atomic_uint_fast64_t cancel_consumed;
+    atomic_uint_fast64_t cancel_seen;
     /* wake_pending and the condition variable are protected by lock. */
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -170,6 +178,38 @@ static tigress_status init_sync(tigress_client *c)
     return TIGRESS_OK;
 }
 
+/* A send the transport ended with TIGRESS_E_CANCELLED was ended by a pending cancel (its
+ * cancel slot was called): mark that cancel noticed, so this call spends it even when nothing
+ * else in the call checked for it. */
+static int client_send(const tigress_http_request *req, tigress_http_response *resp, void *ud)
+{
+    tigress_client *c = ud;
+    int rc = c->inner.send(req, resp, c->inner.user_data);
+
+    if (rc == TIGRESS_E_CANCELLED)
+        (void)tigress__client_cancelled(c);
+    return rc;
+}
+
+static void client_transport_cancel(void *ud)
+{
+    tigress_client *c = ud;
+
+    if (c->inner.cancel != NULL)
+        c->inner.cancel(c->inner.user_data);
+}
+
+/* The vtable the HTTP layer uses: the inner one behind client_send(). No free slot: the
+ * client frees the inner transport itself. */
+static void wrap_transport(tigress_client *c)
+{
+    c->transport.version = c->inner.version;
+    c->transport.send = client_send;
+    c->transport.cancel = client_transport_cancel;
+    c->transport.free = NULL;
+    c->transport.user_data = c;
+}
+
 tigress_status tigress_client_new(tigress_client **out, const tigress_client_options *opts)
 {
     const tigress_client_options defaults = TIGRESS_CLIENT_OPTIONS_INIT;
@@ -190,7 +230,9 @@ tigress_status tigress_client_new(tigress_client **out, const tigress_client_opt
     if (c == NULL)
         return tigress__fail(TIGRESS_E_NOMEM, "out of memory creating the client");
     tigress__error_clear(&c->err);
-    atomic_init(&c->cancelled, false);
+    atomic_init(&c->cancel_requested, 0);
+    atomic_init(&c->cancel_consumed, 0);
+    atomic_init(&c->cancel_seen, 0);
     rc = copy_options(c, opts);
     if (rc != TIGRESS_OK) {
         free_options(c);
@@ -203,15 +245,16 @@ tigress_status tigress_client_new(tigress_client **out, const tigress_client_opt
         return tigress__fail(TIGRESS_E_NOMEM, "cannot create the client's lock");
     }
     if (opts->transport != NULL) {
-        c->transport = *opts->transport;
+        c->inner = *opts->transport;
     } else {
-        rc = tigress__curl_transport_new(&c->transport, c);
+        rc = tigress__curl_transport_new(&c->inner, c);
         if (rc != TIGRESS_OK) {
-            c->transport.free = NULL;
+            c->inner.free = NULL;
             tigress_client_free(c);
             return tigress__fail(rc, "cannot create the libcurl transport");
         }
     }
+    wrap_transport(c);
     c->opts.transport = &c->transport;
     *out = c;
     return TIGRESS_OK;
@@ -222,8 +265,8 @@ void tigress_client_free(tigress_client *c)
     if (c == NULL)
         return;
     tigress__client_redeem_forget(c, NULL);
-    if (c->transport.free != NULL)
-        c->transport.free(c->transport.user_data);
+    if (c->inner.free != NULL)
+        c->inner.free(c->inner.user_data);
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
     free_options(c);
@@ -241,13 +284,30 @@ tigress_status tigress_client_cancel(tigress_client *c)
 {
     if (c == NULL)
         return TIGRESS_E_INVALID;
-    atomic_store(&c->cancelled, true);
+    atomic_fetch_add(&c->cancel_requested, 1);
     pthread_mutex_lock(&c->lock);
     pthread_cond_broadcast(&c->cond);
     pthread_mutex_unlock(&c->lock);
     /* Outside the lock: a transport's cancel may take its own locks. */
-    if (c->transport.cancel != NULL)
-        c->transport.cancel(c->transport.user_data);
+    if (c->inner.cancel != NULL)
+        c->inner.cancel(c->inner.user_data);
+    return TIGRESS_OK;
+}
+
+/* Raises consumed to at least n; a racing begin or cancel_clear never moves it back. */
+static void consume_up_to(tigress_client *c, uint_fast64_t n)
+{
+    uint_fast64_t cur = atomic_load(&c->cancel_consumed);
+
+    while (cur < n && !atomic_compare_exchange_weak(&c->cancel_consumed, &cur, n))
+        ;
+}
+
+tigress_status tigress_client_cancel_clear(tigress_client *c)
+{
+    if (c == NULL)
+        return TIGRESS_E_INVALID;
+    consume_up_to(c, atomic_load(&c->cancel_requested));
     return TIGRESS_OK;
 }
 
@@ -289,15 +349,26 @@ tigress_status tigress__client_fail(tigress_client *c, tigress_status code, cons
     return code;
 }
 
+/* Spends the cancels the previous call noticed (it was cancelled by them); a cancel that no
+ * call noticed yet, e.g. one requested before this call started, stays pending for this one. */
 void tigress__client_begin(tigress_client *c)
 {
     tigress__error_clear(&c->err);
-    atomic_store(&c->cancelled, false);
+    consume_up_to(c, atomic_load(&c->cancel_seen));
 }
 
 bool tigress__client_cancelled(tigress_client *c)
 {
-    return atomic_load(&c->cancelled);
+    uint_fast64_t req = atomic_load(&c->cancel_requested);
+
+    if (req <= atomic_load(&c->cancel_consumed))
+        return false;
+    /* Noticed: this call is cancelled, and spends the cancel when the next call begins.
+     * seen only grows, whichever thread (the caller, or a transport's helper) gets here. */
+    uint_fast64_t seen = atomic_load(&c->cancel_seen);
+    while (seen < req && !atomic_compare_exchange_weak(&c->cancel_seen, &seen, req))
+        ;
+    return true;
 }
 
 /* With the test clock installed: one call to the fake sleep, cancel/wake checked around it. */
@@ -310,12 +381,12 @@ static tigress_status fake_sleep(tigress_client *c, long ms, bool wakeable)
     if (woken)
         c->wake_pending = false;
     pthread_mutex_unlock(&c->lock);
-    if (atomic_load(&c->cancelled))
+    if (tigress__client_cancelled(c))
         return TIGRESS_E_CANCELLED;
     if (woken)
         return TIGRESS_OK;
     g_sleep_fn(ms, g_clock_ud);
-    return atomic_load(&c->cancelled) ? TIGRESS_E_CANCELLED : TIGRESS_OK;
+    return tigress__client_cancelled(c) ? TIGRESS_E_CANCELLED : TIGRESS_OK;
 }
 
 static tigress_status client_sleep(tigress_client *c, long ms, bool wakeable)
@@ -336,7 +407,7 @@ static tigress_status client_sleep(tigress_client *c, long ms, bool wakeable)
     }
     pthread_mutex_lock(&c->lock);
     for (;;) {
-        if (atomic_load(&c->cancelled)) {
+        if (tigress__client_cancelled(c)) {
             rc = TIGRESS_E_CANCELLED;
             break;
         }
@@ -348,7 +419,7 @@ static tigress_status client_sleep(tigress_client *c, long ms, bool wakeable)
             break; /* ETIMEDOUT: the time passed */
     }
     pthread_mutex_unlock(&c->lock);
-    if (rc == TIGRESS_OK && atomic_load(&c->cancelled))
+    if (rc == TIGRESS_OK && tigress__client_cancelled(c))
         rc = TIGRESS_E_CANCELLED;
     return rc;
 }

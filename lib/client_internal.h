@@ -16,10 +16,12 @@ tigress__error_slot *tigress__client_error(tigress_client *c);
 /* Record an error on the client and return code (printf-style message, no secrets). */
 tigress_status tigress__client_fail(tigress_client *c, tigress_status code, const char *fmt, ...)
     TIGRESS__PRINTF(3, 4);
-/* Called at the start of each public blocking call: clears the last error and any stale
- * cancel request. */
+/* Called at the start of each public blocking call: clears the last error and spends the
+ * cancel the previous call noticed. A cancel requested since (or never noticed) stays pending,
+ * so this call is cancelled before its first request. */
 void tigress__client_begin(tigress_client *c);
-/* True once tigress_client_cancel() was called during the current call. */
+/* True while a cancel is pending (tigress_client_cancel() not yet spent); a true answer marks
+ * it noticed, so the next tigress__client_begin() spends it. */
 bool tigress__client_cancelled(tigress_client *c);
 /* Sleep up to ms milliseconds; returns early with TIGRESS_E_CANCELLED on cancel, or
  * TIGRESS_OK early when tigress_client_wake() is called (push hint) or when the time passed. */

@@ -85,16 +85,50 @@ TIGRESS_API void tigress_client_free(tigress_client *client);
 TIGRESS_API const tigress_error *tigress_client_last_error(const tigress_client *client);
 
 /**
- * @brief Cancel the blocking call running on this client, from any thread.
+ * @brief Cancel the blocking call running on this client, or the next one to start.
  *
- * The call returns TIGRESS_E_CANCELLED promptly and leaves its transfer in the state it had
- * before the call (a mutating request whose response was lost is retried with the same
- * Mailbox-Request-ID by the next call). A cancel with nothing running is remembered only until
- * the next call starts. Async-signal-unsafe; thread-safe.
+ * A cancel is never lost. It is pending until a blocking call on this client notices it; that
+ * call returns TIGRESS_E_CANCELLED promptly and spends it (one cancel cancels one call):
+ * - Requested while no call runs (for instance just before another thread starts the call):
+ *   the next blocking call that starts on this client returns TIGRESS_E_CANCELLED before
+ *   sending any request, and the cancel is then spent.
+ * - Requested while a call runs: that call is cancelled at its next check (before each
+ *   request, during the transport's send when it supports cancel, in every sleep) and spends
+ *   it. A cancel that arrives after the call's last check (the call completes anyway) stays
+ *   pending for the next call; tigress_client_cancel_clear() drops it.
+ * - Several cancels before a call notices them count as one.
+ *
+ * Blocking calls are those that may talk to the relay: tigress_share_create(),
+ * tigress_redeem(), tigress_transfer_update(), tigress_transfer_wait(),
+ * tigress_transfer_approve(), tigress_transfer_complete(), tigress_transfer_revoke(),
+ * tigress_transfer_relinquish(). Calls that fail their argument or state checks before
+ * their first request may return that error instead and leave the cancel pending.
+ *
+ * A cancelled call leaves its transfer in the state it had before the call (a mutating request
+ * whose response was lost is retried with the same Mailbox-Request-ID by the next call).
+ * The transport's cancel slot, when set, is called too.
+ * @param[in] client the client; NULL returns TIGRESS_E_INVALID.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @note Thread-safe: may be called from any thread, concurrently with a call on @p client and
+ *       with other cancels, but not after tigress_client_free(). Not async-signal-safe.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_cancel(tigress_client *client);
+
+/**
+ * @brief Drop any pending cancel on this client.
+ *
+ * After it, the next blocking call is not cancelled by a tigress_client_cancel() that returned
+ * before tigress_client_cancel_clear() was called. Use it when an app reuses a client after
+ * abandoning work, e.g. when a call completed although a cancel was requested during it.
+ * A call running at the time may or may not have noticed the cancel already.
+ * @param[in] client the client; NULL returns TIGRESS_E_INVALID.
+ * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @note Thread-safe: may be called from any thread, concurrently with calls and cancels on
+ *       @p client (a cancel racing with it may or may not survive). Not async-signal-safe.
+ * @since 1.0
+ */
+TIGRESS_API tigress_status tigress_client_cancel_clear(tigress_client *client);
 
 /**
  * @brief Wake a tigress_transfer_wait() that is sleeping between polls, from any thread.
