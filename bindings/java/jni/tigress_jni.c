@@ -401,6 +401,13 @@ JNIEXPORT void JNICALL Java_org_tigress_Native_clientCancel(JNIEnv *env, jclass 
     (void)tigress_client_cancel((tigress_client *)(intptr_t)h);
 }
 
+JNIEXPORT void JNICALL Java_org_tigress_Native_clientCancelClear(JNIEnv *env, jclass cls, jlong h)
+{
+    (void)env;
+    (void)cls;
+    (void)tigress_client_cancel_clear((tigress_client *)(intptr_t)h);
+}
+
 JNIEXPORT void JNICALL Java_org_tigress_Native_clientWake(JNIEnv *env, jclass cls, jlong h)
 {
     (void)env;

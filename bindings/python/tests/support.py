@@ -39,18 +39,12 @@ class RelayTestCase(unittest.TestCase):
         return self.alice.share(self.relay_url, FORMAT, content, "Car key", **kw)
 
 
-def cancel_repeatedly(client: tigress.Client, done: threading.Event) -> threading.Thread:
-    """From another thread, cancel client's calls until done is set.
+def cancel_once_from_thread(client: tigress.Client) -> threading.Thread:
+    """From another thread, cancel client once, at no particular moment.
 
-    A cancel that arrives before the blocking call starts is forgotten when it starts, so the
-    thread keeps cancelling: the first cancel that lands while the call runs ends it. No timing
-    is asserted; only the outcome.
+    A cancel is never lost: whether it lands before the caller's blocking call starts or while
+    it runs, that call ends with CancelledError. No timing is asserted; only the outcome.
     """
-    def run() -> None:
-        while not done.is_set():
-            client.cancel()
-            done.wait(0.02)
-
-    t = threading.Thread(target=run, daemon=True)
+    t = threading.Thread(target=client.cancel, daemon=True)
     t.start()
     return t

@@ -1,26 +1,23 @@
-"""Cancellation of a blocking call from another thread, and progress callbacks."""
+"""Cancellation of a blocking call from another thread (one cancel, never lost), cancel_clear,
+and progress callbacks."""
 import threading
 from typing import List
 
 import tigress
 from tigress import TransferState
 
-from .support import RelayTestCase, cancel_repeatedly
+from .support import RelayTestCase, cancel_once_from_thread
 
 
 class CancelTest(RelayTestCase):
     def test_cancel_wait_from_another_thread(self) -> None:
         sent = self.share(self.content())
-        done = threading.Event()
-        canceller = cancel_repeatedly(self.alice, done)
-        try:
-            with self.assertRaises(tigress.CancelledError) as cm:
-                sent.wait(timeout_ms=60000)  # nobody redeems: only the cancel can end it
-            self.assertEqual(cm.exception.status_name, "TIGRESS_E_CANCELLED")
-        finally:
-            done.set()
-            canceller.join()
-        # The transfer is as it was and still usable.
+        canceller = cancel_once_from_thread(self.alice)
+        with self.assertRaises(tigress.CancelledError) as cm:
+            sent.wait(timeout_ms=60000)  # nobody redeems: only the cancel can end it
+        self.assertEqual(cm.exception.status_name, "TIGRESS_E_CANCELLED")
+        canceller.join()
+        # The transfer is as it was and still usable: the cancel was spent by that wait.
         self.assertEqual(sent.state, TransferState.CREATED)
         got = self.bob.redeem(sent.share_url)
         got.complete()
@@ -39,14 +36,34 @@ class CancelTest(RelayTestCase):
 
         t = threading.Thread(target=worker)
         t.start()
-        done = threading.Event()
-        canceller = cancel_repeatedly(self.alice, done)
+        self.alice.cancel()  # once: before or during the worker's wait, either way it ends it
         t.join()
-        done.set()
-        canceller.join()
         self.assertEqual(len(outcome), 1)
         self.assertIsInstance(outcome[0], tigress.CancelledError)
         self.assertEqual(sent.state, TransferState.CREATED)
+
+    def test_cancel_before_the_call_sends_nothing(self) -> None:
+        self.alice.cancel()
+        with self.assertRaises(tigress.CancelledError):
+            self.share(self.content())
+        # Spent by that call: the next one works.
+        sent = self.share(self.content())
+        self.assertEqual(sent.state, TransferState.CREATED)
+        self.alice.cancel()
+        with self.assertRaises(tigress.CancelledError):
+            sent.revoke()
+        self.assertEqual(sent.state, TransferState.CREATED)
+        sent.revoke()
+        self.assertEqual(sent.state, TransferState.REVOKED)
+
+    def test_cancel_clear_drops_a_pending_cancel(self) -> None:
+        self.alice.cancel()
+        self.alice.cancel_clear()
+        sent = self.share(self.content())
+        self.assertEqual(sent.state, TransferState.CREATED)
+        self.alice.cancel_clear()  # nothing pending: no effect
+        sent.revoke()
+        self.assertEqual(sent.state, TransferState.REVOKED)
 
     def test_progress_exception_stops_the_wait(self) -> None:
         sent = self.share(self.content())
@@ -60,3 +77,6 @@ class CancelTest(RelayTestCase):
         with self.assertRaises(Stop):
             sent.wait(timeout_ms=60000, long_poll=False, progress=progress)
         self.assertEqual(sent.state, TransferState.CREATED)
+        # The cancel the progress exception used was spent by that wait.
+        sent.revoke()
+        self.assertEqual(sent.state, TransferState.REVOKED)

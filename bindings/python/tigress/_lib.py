@@ -124,6 +124,7 @@ _PROTOTYPES = {
     "tigress_client_free": (None, [P]),
     "tigress_client_last_error": (POINTER(Error), [P]),
     "tigress_client_cancel": (S, [P]),
+    "tigress_client_cancel_clear": (S, [P]),
     "tigress_client_wake": (S, [P]),
     "tigress_state_name": (c_char_p, [c_int]),
     "tigress_share_options_init": (S, [POINTER(ShareOptions), c_uint]),
@@ -145,7 +146,7 @@ _PROTOTYPES = {
     "tigress_transfer_is_stateful": (c_int, [P]),
     "tigress_transfer_payload_type": (c_int, [P]),
     "tigress_transfer_mailbox_id": (c_char_p, [P]),
-    "tigress_transfer_share_url": (c_char_p, [P]),
+    "tigress_transfer_share_url": (c_void_p, [P]),  # copied out with copy_cstr (secret)
     "tigress_transfer_url": (c_char_p, [P]),
     "tigress_transfer_secret": (c_void_p, [P]),
     "tigress_transfer_vertical": (c_char, [P]),

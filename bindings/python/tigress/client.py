@@ -136,11 +136,21 @@ class Client:
         check(rc)
 
     def cancel(self) -> None:
-        """End the blocking call running on this client (from any thread): it raises
-        CancelledError and leaves its transfer as it was."""
+        """Cancel the blocking call running on this client, or the next one (from any thread).
+
+        The call raises CancelledError and leaves its transfer as it was. A cancel is never
+        lost: requested before a call starts (e.g. while its job waits in an executor's queue),
+        it cancels that call before any request; one cancel ends one call (tigress_client_cancel).
+        """
         with self._cancel_lock:
             if self._handle:
                 _lib.lib().tigress_client_cancel(self._handle)
+
+    def cancel_clear(self) -> None:
+        """Drop a pending cancel (one that no call has noticed yet), from any thread."""
+        with self._cancel_lock:
+            if self._handle:
+                _lib.lib().tigress_client_cancel_clear(self._handle)
 
     def wake(self) -> None:
         """Make a sleeping Transfer.wait() read the mailbox now (e.g. when a push arrived)."""

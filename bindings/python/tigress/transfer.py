@@ -110,12 +110,26 @@ class Transfer:
 
     @property
     def share_url(self) -> Optional[str]:
-        """The Share URL with the Secret in its fragment: send it only to the Recipient."""
-        return self._str("tigress_transfer_share_url")
+        """The Share URL with the Secret in its fragment: send it only to the Recipient.
+
+        A str cannot be wiped and lives until collected; prefer share_url_bytes().
+        """
+        raw = self.share_url_bytes()
+        if raw is None:
+            return None
+        try:
+            return raw.decode("utf-8")
+        finally:
+            _lib.wipe(raw)
+
+    def share_url_bytes(self) -> Optional[bytearray]:
+        """The Share URL with the Secret, as a new bytearray (UTF-8) that the caller wipes
+        (tigress.wipe) when done; Client.redeem() accepts it as is. None without the Secret."""
+        return _lib.copy_cstr(_lib.lib().tigress_transfer_share_url(self.handle))
 
     @property
     def url(self) -> Optional[str]:
-        """The Share URL without the Secret (when the Secret is sent apart)."""
+        """The Share URL without the Secret (not secret): send it with secret_text() apart."""
         return self._str("tigress_transfer_url")
 
     @property

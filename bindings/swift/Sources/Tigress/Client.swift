@@ -78,8 +78,13 @@ public final class TigressClient: @unchecked Sendable {
         Library.release()
     }
 
-    /// Ends the blocking call running on this client, from any thread.
+    /// Cancels the blocking call running on this client, or the next one to start, from any
+    /// thread. Never lost: a task cancelled while its call still waits on the client's queue
+    /// gets `TigressError.cancelled` without any request. One cancel ends one call.
     public func cancel() { _ = tigress_client_cancel(handle) }
+
+    /// Drops a cancel that no call has noticed yet (tigress_client_cancel_clear).
+    public func cancelClear() { _ = tigress_client_cancel_clear(handle) }
 
     /// Makes a sleeping `wait` read the mailbox now (call it when a push arrives).
     public func wake() { _ = tigress_client_wake(handle) }
@@ -120,14 +125,22 @@ public final class TigressClient: @unchecked Sendable {
         }
     }
 
-    /// Recipient: reads, binds and decrypts the mailbox of a Share URL.
+    /// Recipient: reads, binds and decrypts the mailbox of a Share URL (a String cannot be
+    /// wiped; `redeem(shareURLData:)` takes the URL as wipeable `Data`).
     public func redeem(shareURL: String, secret: Data? = nil,
+                       verifier: TigressVerifier? = nil) async throws -> Transfer {
+        try await redeem(shareURLData: Data(shareURL.utf8), secret: secret, verifier: verifier)
+    }
+
+    /// Recipient: as `redeem(shareURL:)` with the URL as UTF-8 `Data` (copied for the call;
+    /// the caller wipes its own copy with `tigressWipe`).
+    public func redeem(shareURLData: Data, secret: Data? = nil,
                        verifier: TigressVerifier? = nil) async throws -> Transfer {
         try await run {
             var o = tigress_redeem_options()
             let s = CStrings()
             try check(tigress_redeem_options_init(&o, UInt32(TIGRESS_REDEEM_OPTIONS_VERSION)))
-            o.share_url = s.add(Data(shareURL.utf8))
+            o.share_url = s.add(shareURLData)
             o.secret = s.add(secret)
             let box = verifier.map { CallbackBox(verifier: $0) }
             var v = tigress_verifier()

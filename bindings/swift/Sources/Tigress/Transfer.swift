@@ -37,9 +37,22 @@ public final class Transfer: @unchecked Sendable {
     }
     public var mailboxID: String { string(tigress_transfer_mailbox_id) ?? "" }
     /// The Share URL with the Secret in its fragment: send it to the Recipient only.
+    /// A String cannot be wiped; prefer `shareURLData`.
     public var shareURL: String? { string(tigress_transfer_share_url) }
-    /// The Share URL without the Secret.
+    /// The Share URL with the Secret (UTF-8), a copy: wipe it with `tigressWipe` when done;
+    /// `redeem(shareURLData:)` takes it as is. nil when the Secret is not held.
+    public var shareURLData: Data? {
+        client.queue.sync { dataFromCString(tigress_transfer_share_url(handle)) }
+    }
+    /// The Share URL without the Secret (not secret); send `secretText` apart.
     public var url: String? { string(tigress_transfer_url) }
+    /// The Secret as Base64 text (ASCII), a copy for sending apart from `url`: wipe it.
+    public var secretText: Data? {
+        client.queue.sync {
+            guard let s = tigress_transfer_secret(handle) else { return nil }
+            return dataFromCString(tigress_secret_text(s))
+        }
+    }
     public var format: String? { string(tigress_transfer_format) }
     public var title: String? { string(tigress_transfer_title) }
 

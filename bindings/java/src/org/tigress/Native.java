@@ -113,6 +113,7 @@ final class Native {
         throws TigressException;
     static native void clientFree(long client);
     static native void clientCancel(long client);
+    static native void clientCancelClear(long client);
     static native void clientWake(long client);
 
     // ---- transfers: the long is the shim's per-transfer context ---------------------------------

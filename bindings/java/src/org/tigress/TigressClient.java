@@ -165,12 +165,22 @@ public final class TigressClient implements AutoCloseable {
     }
 
     /**
-     * Ends the blocking call running on this client (share, redeem, waitForPeer, ...) from any
-     * thread: it throws {@link TigressException.Cancelled} and leaves its transfer as it was.
+     * Cancels the blocking call running on this client (share, redeem, waitForPeer, ...), or
+     * the next one to start, from any thread: it throws {@link TigressException.Cancelled} and
+     * leaves its transfer as it was. A cancel is never lost: requested while the call's job is
+     * still queued on an executor, it cancels that call before any request. One cancel ends
+     * one call (tigress_client_cancel); {@link #cancelClear()} drops a pending one.
      */
     public void cancel() {
         synchronized (handleLock) {
             if (handle != 0) Native.clientCancel(handle);
+        }
+    }
+
+    /** Drops a cancel that no call has noticed yet (tigress_client_cancel_clear); any thread. */
+    public void cancelClear() {
+        synchronized (handleLock) {
+            if (handle != 0) Native.clientCancelClear(handle);
         }
     }
 

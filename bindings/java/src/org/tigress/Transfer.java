@@ -44,10 +44,22 @@ public final class Transfer implements AutoCloseable {
     public boolean pushSupported() { return integer(5) != 0; }
     /** The mailbox identifier (lowercase UUID). */
     public String mailboxId() { return string(0); }
-    /** The Share URL with the Secret in its fragment: send it to the Recipient only; null
-     *  when this transfer does not hold the Secret. */
+    /**
+     * The Share URL with the Secret in its fragment: send it to the Recipient only; null when
+     * this transfer does not hold the Secret. A String cannot be wiped and stays in the heap
+     * until collected: prefer {@link #shareUrlBytes()}.
+     */
     public String shareUrl() { return string(1); }
-    /** The Share URL without the Secret, for sending the Secret apart. */
+    /**
+     * The Share URL with the Secret in its fragment as UTF-8 bytes, a fresh copy that the
+     * caller wipes with {@code Arrays.fill(b, (byte) 0)} when done (e.g. after rendering the
+     * QR code or handing it to {@link Redeem#Redeem(byte[])}); null when the Secret is not held.
+     */
+    public byte[] shareUrlBytes() {
+        synchronized (client.lock) { return Native.transferString(h(), 1); }
+    }
+    /** The Share URL without the Secret (not secret), for sending the Secret apart with
+     *  {@link #secretText()}. */
     public String url() { return string(2); }
     public String format() { return string(3); }
     public String title() { return string(4); }

@@ -72,6 +72,47 @@ class FlowTest extends RelayTestBase {
         assertEquals(TransferState.COMPLETED, resumed.state());
     }
 
+    /** The Share URL as wipeable bytes, and the byte[] content constructor (issue 6). */
+    @Test
+    void shareUrlBytesRedeemAndWipe() throws Exception {
+        byte[] body = content().getBytes(StandardCharsets.UTF_8);
+        String expected = utf8(body);
+        Transfer sent = alice.share(new Share(relayUrl, FORMAT, body, "Car key"));
+        Arrays.fill(body, (byte) 0); // the Share copied it
+        byte[] url = sent.shareUrlBytes();
+        assertEquals(sent.shareUrl(), utf8(url)); // same text as the String accessor
+        assertTrue(utf8(url).contains("#"));
+        byte[] again = sent.shareUrlBytes(); // a fresh copy each time
+        Arrays.fill(again, (byte) 0);
+        assertArrayEquals(url, sent.shareUrlBytes());
+
+        Redeem r = new Redeem(url);
+        Arrays.fill(url, (byte) 0);
+        Transfer got = bob.redeem(r);
+        r.wipe();
+        assertEquals(TransferState.REDEEMED, got.state());
+        byte[] content = got.content();
+        assertEquals(expected.replace(" ", ""), utf8(content));
+        Arrays.fill(content, (byte) 0);
+        got.complete();
+    }
+
+    @Test
+    void urlWithoutSecretAndSecretTextApart() throws Exception {
+        Transfer sent = share(content(), false);
+        String url = sent.url();
+        assertFalse(url.contains("#"));
+        byte[] full = sent.shareUrlBytes();
+        byte[] text = sent.secretText();
+        assertTrue(utf8(full).startsWith(url));
+        assertFalse(url.contains(utf8(text)));
+        Transfer got = bob.redeem(new Redeem(url).secret(text));
+        Arrays.fill(text, (byte) 0);
+        Arrays.fill(full, (byte) 0);
+        assertArrayEquals(sent.secret(), got.secret());
+        got.complete();
+    }
+
     /** Runs the stateful flow; returns the messages the signer saw. */
     private void stateful(Signer signer, Verifier verifier) throws Exception {
         Transfer sent = share(content(), true);
