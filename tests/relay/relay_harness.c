@@ -468,8 +468,10 @@ char *th_create_body(const char *type, const char *data, const char *title, cons
     if (token_type != NULL)
         snprintf(tok, sizeof tok, ",\"notificationToken\":{\"type\":\"%s\",\"tokenData\":\"%s\"}",
                  token_type, token_data);
-    size_t cap = strlen(data) + 2048;
+    size_t cap = strlen(data) + strlen(title) + strlen(type) + 2048;
     char *b = malloc(cap);
+    if (b == NULL)
+        return NULL;
     snprintf(b, cap,
              "{\"payload\":{\"type\":\"%s\",\"data\":\"%s\"},\"displayInformation\":{\"title\":"
              "\"%s\",\"description\":\"A key for room 12\",\"imageURL\":"

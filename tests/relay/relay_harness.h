@@ -80,7 +80,8 @@ void th_remember(const char *s);
 const char *th_file_leaks(const char *path);
 bool th_file_contains(const char *path, const char *needle);
 
-/* A Create body. expiration may be NULL (no mailboxConfiguration); token_type NULL = none. */
+/* A Create body (malloc'd: the caller frees it; NULL when out of memory). expiration may be
+ * NULL (no mailboxConfiguration); token_type NULL = none. */
 char *th_create_body(const char *type, const char *data, const char *title,
                      const char *rights, const char *expiration, const char *token_type,
                      const char *token_data);
