@@ -29,8 +29,7 @@
  * that the flow completes.
  *
  * Requirements: C4 (same Request-ID on retry), C5 (echo check), C6 (201 = already processed),
- * C14 (Secret in no error), C22 (404 on DELETE = done), C23 (statuses typed), C24 (own
- * message never taken as new).
+ * C14 (Secret in no error), C22 (404 on DELETE = done), C23 (statuses typed).
  */
 #define _DEFAULT_SOURCE /* strdup */
 #include <pthread.h>
