@@ -1,0 +1,46 @@
+/*
+ * relay/redis_tls.h: a TLS tunnel for the Redis backend. hiredis 0.14 (Debian 12) speaks plain
+ * TCP only, so a rediss:// store is reached through a local socket pair: the caller hands one
+ * end to redisConnectFd(), and a detached pump thread carries the bytes over a GnuTLS session
+ * to the server (Redis 6+ --tls-port).
+ *
+ * The TCP connect and the TLS handshake (with certificate and host name verification) are
+ * done inside redis_tls_connect(), so a wrong CA or name fails there, with a message. After
+ * that, closing the returned descriptor (redisFree) ends the tunnel; a server that closes or
+ * fails ends it too, and the caller then reads end-of-file (hiredis: "Server closed the
+ * connection"). Either way the pump thread frees everything it holds and exits.
+ *
+ * With TLS 1.3 a server that requires a client certificate rejects a client without one only
+ * after the client's side of the handshake is finished: that failure shows on the first
+ * command, not in redis_tls_connect().
+ */
+#ifndef TIGRESS_RELAY_REDIS_TLS_H
+#define TIGRESS_RELAY_REDIS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct redis_tls_opts {
+    const char *ca_file;     /* PEM bundle that must have issued the server's certificate;
+                                NULL: the system trust store */
+    const char *cert_file;   /* client certificate chain (PEM) for mutual TLS, or NULL */
+    const char *key_file;    /* its private key (PEM); NULL: the key is in cert_file */
+    const char *server_name; /* name (or IP literal) the certificate must carry, also sent as
+                                SNI when it is a DNS name; NULL: host */
+} redis_tls_opts;
+
+/* Connects to host:port (a name or an IP literal), completes a verified TLS handshake within
+ * timeout_ms (<= 0: 5000), and returns a blocking, close-on-exec descriptor (one end of an
+ * AF_UNIX stream socket pair) that carries the plaintext. o may be NULL (all defaults).
+ * On failure returns -1 and writes a reason to err (never key material). */
+int redis_tls_connect(const char *host, int port, const redis_tls_opts *o, int timeout_ms,
+                      char *err, size_t err_len);
+
+/* Number of tunnels whose pump thread has not finished yet. */
+unsigned redis_tls_active(void);
+
+/* Waits (without spinning) until no pump thread is running, at most timeout_ms.
+ * true when none is left. For orderly shutdown and for tests. */
+bool redis_tls_wait_idle(int timeout_ms);
+
+#endif
