@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Checks the code blocks of README.md against the real library and a local relay.
+"""Checks the code blocks of README.md and bindings/README.md against the real library and a
+local relay. A block identical to one already checked is checked once.
 
   ```c       whole programs: compiled as C99 and C11 with the project's warnings, -pedantic and
              -Werror against include/ and the built library, then run as PROG RELAY_URL CA_FILE;
              they must exit 0 and print something.
-  ```python  the snippet, with RELAY and CA defined from the environment, is byte-compiled and
-             run with the in-tree binding; it must exit 0 and reach its NotFoundError branch.
+  ```python  byte-compiled; a snippet that opens tigress.Client(ca_file=CA) also runs, with
+             RELAY and CA from the environment and the in-tree binding; it must exit 0 and
+             reach its NotFoundError branch when it has one.
   ```java    each block is wrapped in a class (imports hoisted; the free names the prose leaves
              to the app - RELAY, CA, sent, provision(), ... - become stubs) and compiled against
-             tigress.jar with -Xlint:all -Werror; a block that opens a TigressClient also runs,
-             with assertions on, against the relay through the JNI shim.
+             tigress.jar with -Xlint:all -Werror; a block that opens a TigressClient or
+             generates a Secret also runs, with assertions on, through the JNI shim. Blocks that
+             need OkHttp (not installed here) are skipped and say so.
 
 Needs TIGRESS_RELAY_URL and TIGRESS_RELAY_CA (run-readme-snippets.sh starts the relay).
 Prints one line per check and "N passed, N failed"; exits non-zero on any failure.
@@ -26,12 +29,15 @@ from typing import List, Tuple
 
 WARN = ["-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wstrict-prototypes", "-Wmissing-prototypes",
         "-Wformat=2", "-Wvla", "-Wpointer-arith", "-Wcast-qual", "-Wundef", "-pedantic"]
+DOCS = ("README.md", "bindings/README.md")
 TIMEOUT_S = 120  # a hung snippet fails instead of blocking make check
 
 JAVA_STUBS = """
     static String RELAY, CA;
     static Transfer sent;
     static java.security.PrivateKey privateKeyFromKeystore;
+    static byte[] plaintext = "{\\"k\\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    static String urlLink = "https://relay.example/v1/m/0f8fad5b-d9cb-469f-a165-70867728950e";
     static byte[] loadCredentialJson() {
         return "{\\"vin\\":\\"WDD1234567890\\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
@@ -81,8 +87,8 @@ class Checker:
 
     # ---- C -------------------------------------------------------------------------------------
 
-    def check_c(self, line: int, code: str) -> None:
-        name = f"README.md:{line} (c)"
+    def check_c(self, doc: str, line: int, code: str) -> None:
+        name = f"{doc}:{line} (c)"
         if "int main(" not in code:
             self.result(name, False, "a C block must be a whole program (no main)")
             return
@@ -105,8 +111,8 @@ class Checker:
 
     # ---- Python --------------------------------------------------------------------------------
 
-    def check_python(self, line: int, code: str) -> None:
-        name = f"README.md:{line} (python)"
+    def check_python(self, doc: str, line: int, code: str) -> None:
+        name = f"{doc}:{line} (python)"
         path = os.path.join(self.tmp, f"py{line}.py")
         with open(path, "w") as f:
             f.write("import os\nRELAY = os.environ['TIGRESS_RELAY_URL']\n"
@@ -117,6 +123,8 @@ class Checker:
             self.result(f"{name} compiles", False, str(e))
             return
         self.result(f"{name} compiles", True)
+        if "tigress.Client(ca_file=CA)" not in code:
+            return
         env = dict(self.env, PYTHONPATH=os.path.join(self.src, "bindings", "python"),
                    TIGRESS_LIB=os.path.join(self.build, "libtigress.so.1"))
         r = self.run([sys.executable, path], env=env)
@@ -126,16 +134,19 @@ class Checker:
 
     # ---- Java ----------------------------------------------------------------------------------
 
-    def check_java(self, snippets: List[Tuple[int, str]]) -> None:
+    def check_java(self, snippets: List[Tuple[str, int, str]]) -> None:
         jar = os.path.join(self.build, "tigress.jar")
         if shutil.which("javac") is None or not os.path.exists(jar):
             print(f"skip {len(snippets)} Java block(s): javac or {jar} missing")
             return
         classes = os.path.join(self.tmp, "java")
         os.makedirs(classes, exist_ok=True)
-        for line, code in snippets:
-            name = f"README.md:{line} (java)"
-            cls = f"ReadmeSnippet{line}"
+        for n, (doc, line, code) in enumerate(snippets):
+            name = f"{doc}:{line} (java)"
+            cls = f"ReadmeSnippet{n}"
+            if "okhttp3" in code:
+                print(f"skip {name}: needs OkHttp, which is not installed here")
+                continue
             imports = [ln for ln in code.splitlines() if ln.startswith("import ")]
             body = "\n".join(ln for ln in code.splitlines() if not ln.startswith("import "))
             src = ("\n".join(imports) + "\nimport org.tigress.*;\n\n"
@@ -149,7 +160,7 @@ class Checker:
             r = self.run(["javac", "-Xlint:all", "-Werror", "--release", "11", "-cp", jar,
                           "-d", classes, path])
             self.result(f"{name} compiles against tigress.jar", r.returncode == 0, r.stderr)
-            if r.returncode != 0 or "new TigressClient" not in code:
+            if r.returncode != 0 or not ("new TigressClient" in code or "Secret.generate" in code):
                 continue
             r = self.run(["java", "-ea", "-Xcheck:jni",
                           "-Dtigress.jni.library=" + os.path.join(self.build, "libtigress_jni.so"),
@@ -158,19 +169,25 @@ class Checker:
                         f"exit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}")
 
     def main(self) -> int:
-        with open(os.path.join(self.src, "README.md")) as f:
-            found = blocks(f.read())
-        java = []
-        for lang, line, code in found:
-            if lang == "c":
-                self.check_c(line, code)
-            elif lang == "python":
-                self.check_python(line, code)
-            elif lang == "java":
-                java.append((line, code))
+        java: List[Tuple[str, int, str]] = []
+        seen = {}
+        for doc in DOCS:
+            with open(os.path.join(self.src, doc)) as f:
+                found = blocks(f.read())
+            if doc == "README.md" and not any(lang == "c" for lang, _, _ in found):
+                self.result("README.md has C blocks", False, "no ```c block found")
+            for lang, line, code in found:
+                if (lang, code) in seen:
+                    print(f"same {doc}:{line} ({lang}) as {seen[(lang, code)]}")
+                    continue
+                seen[(lang, code)] = f"{doc}:{line}"
+                if lang == "c":
+                    self.check_c(doc, line, code)
+                elif lang == "python":
+                    self.check_python(doc, line, code)
+                elif lang == "java":
+                    java.append((doc, line, code))
         self.check_java(java)
-        if not any(lang == "c" for lang, _, _ in found):
-            self.result("README.md has C blocks", False, "no ```c block found")
         shutil.rmtree(self.tmp, ignore_errors=True)
         print(f"{self.passed} passed, {self.failed} failed")
         return 0 if self.failed == 0 else 1

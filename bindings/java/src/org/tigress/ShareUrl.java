@@ -30,17 +30,24 @@ public final class ShareUrl implements AutoCloseable {
 
     /**
      * {@code urlLink?v=vertical#Secret}; vertical 'a', 'h', 'c' or 0 for none; secret null to
-     * leave the fragment out. The result holds the Secret: treat it as one.
+     * leave the fragment out. The result holds the Secret and, as a String, cannot be wiped:
+     * prefer {@link #buildBytes(String, char, Secret)}.
      */
     public static String build(String urlLink, char vertical, Secret secret)
             throws TigressException {
-        byte[] b = Native.shareUrlBuild(Native.utf8(urlLink), vertical,
-                                        secret == null ? 0 : secret.handle());
+        byte[] b = buildBytes(urlLink, vertical, secret);
         try {
             return new String(b, StandardCharsets.UTF_8);
         } finally {
             Arrays.fill(b, (byte) 0);
         }
+    }
+
+    /** As {@link #build(String, char, Secret)}, as UTF-8 bytes the caller wipes when done. */
+    public static byte[] buildBytes(String urlLink, char vertical, Secret secret)
+            throws TigressException {
+        return Native.shareUrlBuild(Native.utf8(urlLink), vertical,
+                                    secret == null ? 0 : secret.handle());
     }
 
     public static ShareUrl parse(String url) throws TigressException {
@@ -49,7 +56,16 @@ public final class ShareUrl implements AutoCloseable {
 
     /** Parses with flags 0 or {@link #ALLOW_INSECURE_LOOPBACK}. */
     public static ShareUrl parse(String url, int flags) throws TigressException {
-        byte[] z = Native.utf8(url);
+        return parseZ(Native.utf8(url), flags);
+    }
+
+    /** Parses a Share URL given as UTF-8 bytes (not kept; the caller wipes its own copy). */
+    public static ShareUrl parse(byte[] url, int flags) throws TigressException {
+        return parseZ(url == null ? null : Arrays.copyOf(url, url.length + 1), flags);
+    }
+
+    /** z: a NUL-terminated copy (or null) that this wipes. */
+    private static ShareUrl parseZ(byte[] z, int flags) throws TigressException {
         long[] sec = new long[1];
         try {
             byte[][] parts = Native.shareUrlParse(z, flags, sec);

@@ -153,4 +153,26 @@ class CryptoTest {
         }
         assertThrows(TigressException.Url.class, () -> ShareUrl.parse("https://relay.example/x"));
     }
+
+    /** The byte forms: buildBytes is the same text as build, parse(byte[]) reads it. */
+    @Test
+    void shareUrlBytesBuildParse() throws Exception {
+        try (Secret s = Secret.generate(PayloadType.AES_128_GCM)) {
+            byte[] url = ShareUrl.buildBytes(LINK, 'c', s);
+            assertEquals(ShareUrl.build(LINK, 'c', s), new String(url, StandardCharsets.UTF_8));
+            try (ShareUrl p = ShareUrl.parse(url, 0)) {
+                assertEquals(LINK, p.mailboxUrl());
+                assertEquals('c', p.vertical());
+                assertArrayEquals(s.bytes(), p.secret().bytes());
+            }
+            byte[] copy = url.clone();
+            java.util.Arrays.fill(url, (byte) 0);         // the caller's copy can be wiped
+            assertEquals(url.length, copy.length);
+            try (ShareUrl p = ShareUrl.parse(copy, 0)) {  // parse did not keep a reference
+                assertEquals('c', p.vertical());
+            }
+            assertThrows(TigressException.Url.class, () -> ShareUrl.parse(url, 0));
+        }
+        assertThrows(TigressException.Invalid.class, () -> ShareUrl.parse((byte[]) null, 0));
+    }
 }
