@@ -24,6 +24,7 @@ enum {
     CLI_EXIT_REFUSED = 4,     /* relay refused: 400, 401, 413, 429, 503, other HTTP status */
     CLI_EXIT_CRYPTO = 5,      /* wrong Secret, tampered payload, bad signature */
     CLI_EXIT_GONE = 6,        /* expired, revoked, or the mailbox no longer exists (404) */
+    CLI_EXIT_WAIT_TIMEOUT = 7, /* wait --timeout elapsed: the peer has not answered yet */
     CLI_EXIT_INTERRUPTED = 130 /* Ctrl-C during a blocking call: nothing changed */
 };
 
@@ -90,6 +91,7 @@ int cli_cmd_relinquish(cli_ctx *ctx);
 int cli_cmd_status(cli_ctx *ctx);
 int cli_cmd_keygen(cli_ctx *ctx);
 int cli_cmd_preview(cli_ctx *ctx);
+int cli_cmd_version(cli_ctx *ctx);
 
 /* ---- errors and exit codes (output.c) ---- */
 /* Exit code for a libtigress status. */
@@ -155,6 +157,8 @@ char *cli_secure_strdup(const char *s);
 void cli_secure_free(char *p);
 /* The current time in Unix seconds. */
 int64_t cli_now(void);
+/* A monotonic clock in milliseconds, for measuring how long a call took. */
+int64_t cli_now_ms(void);
 
 /* Load an Ed25519 seed file written by keygen (cmd_keygen.c). */
 int cli_load_key(cli_ctx *ctx, const char *path, tigress_ed25519_key **out);

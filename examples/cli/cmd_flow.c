@@ -127,7 +127,17 @@ int cli_cmd_wait(cli_ctx *ctx)
         return cli_fail(ctx, CLI_EXIT_USAGE, "pass --peer-key HEX (the Initiator's public key "
                         "from `tigress keygen`) to verify its approval");
     tigress_state before = tigress_transfer_state(t);
+    int64_t start = cli_now_ms();
     tigress_status st = tigress_transfer_wait(t, &w);
+    /* TIGRESS_E_TIMEOUT is also a request that timed out (network, exit 3); only our own
+     * --timeout having run out means "no answer yet" (exit 7). */
+    if (st == TIGRESS_E_TIMEOUT && w.timeout_ms > 0 && cli_now_ms() - start >= w.timeout_ms) {
+        if ((rc = cli_state_save(ctx)) != 0)
+            return rc;
+        return cli_fail(ctx, CLI_EXIT_WAIT_TIMEOUT, "--timeout %s elapsed and the peer has not "
+                        "answered yet; the transfer is unchanged (state %s): run wait again "
+                        "later", ctx->args.val[OPT_TIMEOUT], tigress_state_name(before));
+    }
     if ((rc = finish(ctx, st, "waiting")) != 0)
         return rc;
     tigress_state now = tigress_transfer_state(t);

@@ -88,7 +88,8 @@ static int fetch(cli_ctx *ctx, const char *url, page *body, long *status)
     CURL *curl = curl_easy_init();
     if (curl == NULL)
         return cli_fail(ctx, CLI_EXIT_OTHER, "cannot initialise libcurl");
-    const char *ca = ctx->args.val[OPT_CA_FILE];
+    /* --ca-file, else the one a --state file remembers */
+    const char *ca = ctx->meta.ca_file[0] ? ctx->meta.ca_file : ctx->args.val[OPT_CA_FILE];
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
@@ -108,16 +109,38 @@ static int fetch(cli_ctx *ctx, const char *url, page *body, long *status)
                     tls ? " (pass --ca-file with the relay's CA certificate)" : "");
 }
 
+/* The URL to preview: the argument, or the URL (never with the Secret) of the transfer in
+ * --state, whose CA file and loopback setting then apply too. */
+static int preview_url(cli_ctx *ctx, const char **url)
+{
+    if ((ctx->args.npos == 0) == (ctx->state_path == NULL))
+        return cli_fail(ctx, CLI_EXIT_USAGE, "give either a Share URL or --state FILE "
+                        "(see `tigress preview --help`)");
+    if (ctx->state_path == NULL) {
+        *url = ctx->args.pos[0];
+        return 0;
+    }
+    int rc = cli_state_load(ctx);
+    if (rc == 0)
+        *url = tigress_transfer_url(ctx->transfer);
+    return rc;
+}
+
 int cli_cmd_preview(cli_ctx *ctx)
 {
     tigress_share_url *su = NULL;
-    unsigned flags = ctx->args.set[OPT_INSECURE_LOOPBACK] ? TIGRESS_URL_ALLOW_INSECURE_LOOPBACK : 0;
-    tigress_status st = tigress_share_url_parse(&su, ctx->args.pos[0], flags);
+    const char *url = NULL;
+    int rc = preview_url(ctx, &url);
+    if (rc != 0)
+        return rc;
+    unsigned flags = ctx->args.set[OPT_INSECURE_LOOPBACK] || ctx->meta.insecure_loopback
+                         ? TIGRESS_URL_ALLOW_INSECURE_LOOPBACK : 0;
+    tigress_status st = tigress_share_url_parse(&su, url, flags);
     if (st != TIGRESS_OK)
         return cli_fail_status(ctx, st, "reading the URL");
     page body = {NULL, 0};
     long status = 0;
-    int rc = fetch(ctx, tigress_share_url_mailbox_url(su), &body, &status);
+    rc = fetch(ctx, tigress_share_url_mailbox_url(su), &body, &status);
     if (rc == 0 && status == 404)
         rc = cli_fail(ctx, CLI_EXIT_GONE, "no such mailbox: it was completed, revoked, or it "
                       "expired (HTTP 404)");

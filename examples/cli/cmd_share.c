@@ -135,32 +135,68 @@ int cli_cmd_share(cli_ctx *ctx)
     return CLI_EXIT_OK;
 }
 
+/* The Share URL argument, copied into guarded memory: TEXT, @FILE or @- (stdin; trailing
+ * newlines dropped). A URL typed in argv has its #fragment (the Secret) blanked at once, before
+ * any network call, so `ps` and /proc show it for as short a time as we can manage. */
+static int take_url(cli_ctx *ctx, char **url)
+{
+    char *arg = ctx->args.pos[0];
+    size_t len = 0;
+    if (cli_read_arg(arg, url, &len) != 0)
+        return cli_fail(ctx, CLI_EXIT_USAGE, "cannot read the Share URL from %s", arg);
+    while (len > 0 && ((*url)[len - 1] == '\n' || (*url)[len - 1] == '\r' ||
+                       (*url)[len - 1] == ' '))
+        (*url)[--len] = '\0';
+    char *frag = arg[0] == '@' ? NULL : strchr(arg, '#');
+    if (frag)
+        sodium_memzero(frag + 1, strlen(frag + 1));
+    return 0;
+}
+
+/* Without a #fragment and without --secret there is nothing to decrypt with: say so before
+ * anything is sent (the relay would bind this device to the mailbox for nothing). */
+static int require_secret(cli_ctx *ctx, const char *url)
+{
+    const char *frag = strchr(url, '#');
+    if ((frag != NULL && frag[1] != '\0') || ctx->secret != NULL)
+        return 0;
+    int rc = cli_fail(ctx, CLI_EXIT_USAGE, "no Secret: the URL has no #fragment and no "
+                      "--secret was given");
+    fputs("  hint: pass --secret S (or @FILE, @-) when the Secret was sent apart, or the whole "
+          "Share URL with its #fragment\n", stderr);
+    return rc;
+}
+
 int cli_cmd_redeem(cli_ctx *ctx)
 {
-    int rc = refuse_busy_state(ctx);
-    if (rc != 0 || (rc = cli_client_open(ctx)) != 0)
-        return rc;
-    char *url = ctx->args.pos[0];
+    char *url = NULL;
+    int rc = take_url(ctx, &url);
+    if (rc == 0)
+        rc = require_secret(ctx, url);
+    if (rc == 0)
+        rc = refuse_busy_state(ctx);
+    if (rc == 0)
+        rc = cli_client_open(ctx);
     tigress_redeem_options o;
     tigress_redeem_options_init(&o, TIGRESS_REDEEM_OPTIONS_VERSION);
     o.share_url = url;
     o.secret = ctx->secret;
     char push_type[64];
-    if (ctx->args.val[OPT_PUSH_TOKEN]) {
-        if ((rc = split_push_token(ctx, ctx->args.val[OPT_PUSH_TOKEN], push_type,
-                                   sizeof push_type, &o.notification_token_data)) != 0)
-            return rc;
+    if (rc == 0 && ctx->args.val[OPT_PUSH_TOKEN]) {
+        rc = split_push_token(ctx, ctx->args.val[OPT_PUSH_TOKEN], push_type, sizeof push_type,
+                              &o.notification_token_data);
         o.notification_token_type = push_type;
+    }
+    if (rc != 0) {
+        cli_secure_free(url);
+        return rc;
     }
     if (ctx->meta.has_peer_key) {
         tigress_verifier_ed25519(&ctx->verifier, ctx->meta.peer_key);
         o.verifier = &ctx->verifier;
     }
     tigress_status st = tigress_redeem(&ctx->transfer, ctx->client, &o);
-    /* The URL's fragment is the Secret: blank it in argv now that the library has its copy. */
-    char *frag = strchr(url, '#');
-    if (frag)
-        sodium_memzero(frag, strlen(frag));
+    cli_secure_free(url);
     if (st != TIGRESS_OK)
         return cli_fail_status(ctx, st, "redeeming");
     if ((rc = cli_state_save(ctx)) != 0)
@@ -171,6 +207,7 @@ int cli_cmd_redeem(cli_ctx *ctx)
     out_str(ctx, "title", "Title:", tigress_transfer_title(t));
     if (ctx->json || *tigress_transfer_description(t))
         out_str(ctx, "description", "Description:", tigress_transfer_description(t));
+    out_str(ctx, "image_url", "Image:", tigress_transfer_image_url(t));
     out_str(ctx, "format", "Format:", tigress_transfer_format(t));
     out_raw_json(ctx, "content", "Content:", tigress_transfer_content(t));
     out_str(ctx, "mailbox_id", "Mailbox:", tigress_transfer_mailbox_id(t));

@@ -81,8 +81,8 @@ static const cli_opt simple_opts[] = {OPT_SECRET, COMMON, OPT__COUNT};
 static const cli_opt status_opts[] = {OPT_POLL, OPT_SHOW_CONTENT, OPT_PEER_KEY, OPT_SECRET,
     COMMON, OPT__COUNT};
 static const cli_opt keygen_opts[] = {OPT_KEY, OPT_FORCE, OPT_JSON, OPT_HELP, OPT__COUNT};
-static const cli_opt preview_opts[] = {OPT_CA_FILE, OPT_JSON, OPT_INSECURE_LOOPBACK, OPT_HELP,
-    OPT__COUNT};
+static const cli_opt preview_opts[] = {OPT_SECRET, COMMON, OPT__COUNT};
+static const cli_opt version_opts[] = {OPT_JSON, OPT_HELP, OPT__COUNT};
 
 static const cli_cmd COMMANDS[] = {
     {"share", "--relay URL --format F --content JSON|@FILE --title T [options]",
@@ -92,12 +92,14 @@ static const cli_cmd COMMANDS[] = {
      "channel; with --secret-apart send the Secret over a second one. Use --state to be able to "
      "wait, approve or revoke later.",
      share_opts, 0, 0, cli_cmd_share},
-    {"redeem", "URL [--secret S] [--state FILE]",
+    {"redeem", "URL|@FILE|@- [--secret S] [--state FILE]",
      "Recipient: read and decrypt a Share URL (binds this device to the mailbox)",
      "Reads the mailbox named by URL, binding it to this device (no other device can redeem it "
      "afterwards), and decrypts the credential with the Secret from the URL's #fragment or "
-     "--secret. The fragment never leaves this machine. Then run `complete` (stateless) or "
-     "`update` (stateful).",
+     "--secret. The fragment never leaves this machine. Give the URL as @FILE (a file holding "
+     "it) or @- (read it from stdin) to keep the Secret off the command line, where other "
+     "users can see it (ps); a URL typed as an argument has its #fragment blanked before "
+     "anything is sent. Then run `complete` (stateless) or `update` (stateful).",
      redeem_opts, 1, 1, cli_cmd_redeem},
     {"update", "--state FILE --txinfo-type T --txinfo HEX|@FILE",
      "Recipient, stateful: send Transaction Information for the Initiator to approve",
@@ -108,7 +110,9 @@ static const cli_cmd COMMANDS[] = {
      "Block until the peer's next message or the end of the transfer",
      "Waits for the other side: the Initiator for the Recipient's TxInfo or for completion, the "
      "Recipient for the Initiator's signature (verified with --peer-key) or a revocation. "
-     "Progress goes to stderr. Ctrl-C stops waiting and leaves the transfer unchanged.",
+     "Progress goes to stderr. Ctrl-C stops waiting and leaves the transfer unchanged. When "
+     "--timeout elapses first the exit code is 7 (the peer has not answered yet; the transfer "
+     "is unchanged: run wait again).",
      wait_opts, 0, 0, cli_cmd_wait},
     {"approve", "--state FILE --key FILE",
      "Initiator, stateful: sign the received TxInfo and send the signature",
@@ -131,12 +135,20 @@ static const cli_cmd COMMANDS[] = {
      status_opts, 0, 0, cli_cmd_status},
     {"keygen", "--key FILE", "Make an Ed25519 signing key for approve; print its public key",
      "Writes a fresh 32-byte Ed25519 seed (hex) to FILE with mode 0600 and prints the public key "
-     "in hex. The Initiator approves with --key FILE; the Recipient verifies with --peer-key HEX.",
+     "in hex. The Initiator approves with --key FILE; the Recipient verifies with --peer-key HEX. "
+     "A key is made offline and belongs to no transfer (it can approve many), so keygen takes "
+     "no --state and no --ca-file.",
      keygen_opts, 0, 0, cli_cmd_keygen},
-    {"preview", "URL", "Fetch the relay's public preview page for a Share URL",
+    {"preview", "URL | --state FILE", "Fetch the relay's public preview page for a Share URL",
      "Fetches GET /v1/m/ID (what a messaging app shows as a link preview; it never binds) "
-     "and prints its title, description and image. The #Secret is never sent.",
-     preview_opts, 1, 1, cli_cmd_preview},
+     "and prints its title, description and image. The #Secret is never sent. With --state "
+     "instead of URL it previews that transfer's URL, trusting the CA file remembered in the "
+     "state file (a state saved with --state-without-secret needs --secret to be read).",
+     preview_opts, 0, 1, cli_cmd_preview},
+    {"version", "[--json]", "Print the CLI and library versions",
+     "Prints the version of this tool and of the libtigress it runs with (they can differ when "
+     "the shared library was upgraded alone).",
+     version_opts, 0, 0, cli_cmd_version},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 
@@ -149,6 +161,7 @@ static const char EXIT_CODES[] =
     "  4  the relay refused the request (HTTP 400, 401, 413, 429, 503 or another status)\n"
     "  5  crypto: wrong Secret, tampered payload, or invalid signature\n"
     "  6  gone: the transfer expired or was revoked, or the mailbox no longer exists (404)\n"
+    "  7  wait --timeout elapsed before the peer answered (the transfer is unchanged)\n"
     "  130 interrupted (Ctrl-C): the transfer is unchanged\n";
 
 static void print_main_help(FILE *f)
@@ -159,9 +172,9 @@ static void print_main_help(FILE *f)
                "never sees the Secret.\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-11s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
-    fprintf(f, "  %-11s %s\n\n", "version", "Print the CLI and library versions");
-    fprintf(f, "Options on every transfer command: --state FILE, --ca-file FILE, --json, "
-               "--insecure-loopback.\nRun `tigress COMMAND --help` for a command's options.\n\n"
+    fprintf(f, "\nOptions on every command that talks to a relay: --state FILE, --ca-file FILE, "
+               "--json,\n--insecure-loopback (keygen and version take only --json).\n"
+               "Run `tigress COMMAND --help` for a command's options.\n\n"
                "Stateless:  alice$ tigress share --state alice.state --relay URL --format F "
                "--content @key.json --title T\n"
                "            bob$   tigress redeem --state bob.state 'SHARE_URL'\n"
@@ -235,10 +248,14 @@ static int parse_args(cli_ctx *ctx, int argc, char **argv)
         for (int o = 0; o < OPT__COUNT; o++)
             if (strlen(OPTS[o].name) == nlen && strncmp(OPTS[o].name, name, nlen) == 0)
                 found = o;
-        if (found < 0 || !cmd_takes(ctx->cmd, (cli_opt)found))
+        if (found < 0)
             return cli_fail(ctx, CLI_EXIT_USAGE, "unknown option --%.*s for `%s` (see "
                             "`tigress %s --help`)", (int)nlen, name, ctx->cmd->name,
                             ctx->cmd->name);
+        if (!cmd_takes(ctx->cmd, (cli_opt)found))
+            return cli_fail(ctx, CLI_EXIT_USAGE, "`%s` does not take --%s (see `tigress %s "
+                            "--help` for why and for its options)", ctx->cmd->name,
+                            OPTS[found].name, ctx->cmd->name);
         if (OPTS[found].arg == NULL) {
             if (eq)
                 return cli_fail(ctx, CLI_EXIT_USAGE, "--%s takes no value", OPTS[found].name);
@@ -362,14 +379,11 @@ int main(int argc, char **argv)
         print_main_help(argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
-    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("tigress %s (libtigress %s)\n", TIGRESS_VERSION_STRING, tigress_version_string());
-        return CLI_EXIT_OK;
-    }
     cli_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
+    const char *name = strcmp(argv[1], "--version") == 0 ? "version" : argv[1];
     for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], COMMANDS[i].name) == 0)
+        if (strcmp(name, COMMANDS[i].name) == 0)
             ctx.cmd = &COMMANDS[i];
     if (ctx.cmd == NULL) {
         fprintf(stderr, "tigress: unknown command '%s' (see `tigress --help`)\n", argv[1]);
@@ -391,6 +405,20 @@ int main(int argc, char **argv)
     free(ctx.args.pos);
     tigress_global_cleanup();
     return rc;
+}
+
+int cli_cmd_version(cli_ctx *ctx)
+{
+    if (!ctx->json) {
+        printf("tigress %s (libtigress %s)\n", TIGRESS_VERSION_STRING, tigress_version_string());
+        return CLI_EXIT_OK;
+    }
+    out_begin(ctx);
+    out_str(ctx, "cli_version", "CLI:", TIGRESS_VERSION_STRING);
+    out_str(ctx, "library_version", "Library:", tigress_version_string());
+    out_int(ctx, "library_version_num", "Library number:", (long long)tigress_version_num());
+    out_end(ctx);
+    return CLI_EXIT_OK;
 }
 
 void cli_register_client(tigress_client *client)

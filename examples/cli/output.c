@@ -124,6 +124,7 @@ void out_transfer(cli_ctx *ctx, const tigress_transfer *t)
     out_str(ctx, "title", "Title:", tigress_transfer_title(t));
     if (ctx->json || (tigress_transfer_description(t) && *tigress_transfer_description(t)))
         out_str(ctx, "description", "Description:", tigress_transfer_description(t));
+    out_str(ctx, "image_url", "Image:", tigress_transfer_image_url(t));
     out_str(ctx, "format", "Format:", tigress_transfer_format(t));
     out_bool(ctx, "stateful", "Stateful:", tigress_transfer_is_stateful(t));
     out_str(ctx, "payload_type", "Payload type:",
@@ -195,7 +196,9 @@ static const char *hint_for(int status)
     case TIGRESS_E_KEY:
         return "the Secret is not valid Base64 of the right length";
     case TIGRESS_E_NOT_FOUND:
-        return "nothing more can happen with this link; ask the sender for a new one";
+        return "the link was completed, revoked, or it expired; ask the sender for a new one";
+    case TIGRESS_E_EXPIRED:
+        return "the transfer passed its expiry time; share again for a new link";
     case TIGRESS_E_UNAUTHORIZED:
         return "another device already redeemed this link, or this device is not part of it";
     case TIGRESS_E_INSECURE:

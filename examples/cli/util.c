@@ -15,6 +15,13 @@ int64_t cli_now(void)
     return (int64_t)time(NULL);
 }
 
+int64_t cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm), so that
  * parsing needs neither timegm() nor the TZ environment. */
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # CLI tests: the two-device story scripted through the `tigress` binary against a real relay
 # over HTTPS on loopback (tests/lib/relay-fixture.sh). Checks output, exit codes (2 usage,
-# 3 network, 4 refused, 5 crypto, 6 gone), --json, state-file permissions and continuation from
+# 3 network, 4 refused, 5 crypto, 6 gone, 7 wait --timeout elapsed), --json, expiry, the Secret
+# kept out of argv, that the README quick starts are what examples/demo.sh runs, state-file permissions and continuation from
 # another shell, and that an installed library builds the README example via pkg-config.
 # Ends with "N passed, N failed"; exits non-zero when anything failed.
 #
 # Environment: BUILD (default build), TIGRESS_CLI (default $BUILD/tigress),
 # TIGRESS_RELAY_BIN (default $BUILD/tigress-relay), CLI_TESTS_SKIP_INSTALL=1 to skip the
-# install check (it builds the library again in a scratch directory).
+# install check (it builds the library again in a scratch directory), TIGRESS_EXAMPLE_CFLAGS:
+# extra compiler flags for the example built against the installed library (the SAN=1 wrapper
+# passes the sanitizer flags; SAN=1 itself reaches the install's make through the environment).
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -51,11 +54,22 @@ CONTENT='{"vehicle":"VIN42","key":"c2VjcmV0"}'
 echo "# help and usage errors"
 expect "tigress --help" 0 "$T" --help
 check "--help documents the exit codes" contains "$out" "6  gone"
-for cmd in share redeem update wait approve complete revoke relinquish status keygen preview; do
+check "--help documents exit code 7 (own wait timeout)" contains "$out" "7  wait --timeout elapsed"
+for cmd in share redeem update wait approve complete revoke relinquish status keygen preview version; do
     run "$T" "$cmd" --help
     if [[ $rc -eq 0 && "$out" == *"Usage: tigress $cmd"* && "$out" == *"Exit codes"* ]]; then
         ok "tigress $cmd --help"; else not_ok "tigress $cmd --help (exit $rc)"; fi
 done
+expect "version" 0 "$T" version
+check "version names CLI and library" like "$out" "tigress * (libtigress *)"
+expect "version --json" 0 "$T" version --json
+check "version --json is JSON with the library version" [ "$(jget "$out" library_version 2>/dev/null)" != "" ]
+check "version --json: the CLI version too" matches "$(jget "$out" cli_version 2>/dev/null)" '^[0-9]+\.[0-9]+\.[0-9]+'
+expect "--version" 0 "$T" --version
+expect "keygen --state: not for keygen" 2 "$T" keygen --key k.key --state k.state
+check "the message says keygen does not take --state" contains "$err" "does not take --state"
+expect "keygen --ca-file: not for keygen" 2 "$T" keygen --key k.key --ca-file x.pem
+check "keygen --help says why it takes no --state/--ca-file" contains "$("$T" keygen --help)" "no --state and no --ca-file"
 expect "no arguments is a usage error" 2 "$T"
 expect "unknown command" 2 "$T" frobnicate
 expect "unknown option" 2 "$T" share --bogus
@@ -78,6 +92,8 @@ PUB=$(awk '/Public key:/ {print $3}' <<<"$out")
 printf '%s' "$PUB" > alice.key.pub
 check "public key is 64 hex digits" matches "$PUB" '^[0-9a-f]{64}$'
 expect "keygen refuses to overwrite" 2 "$T" keygen --key alice.key
+expect "keygen --json" 0 "$T" keygen --json --key json.key
+check "keygen --json prints the public key as JSON" matches "$(jget "$out" public_key 2>/dev/null)" '^[0-9a-f]{64}$'
 
 echo "# stateless transfer, two devices"
 expect "alice shares (--json)" 0 "$T" share --json --state alice.state --ca-file "$CA" --relay "$R" \
@@ -94,6 +110,10 @@ expect "alice shares again into a busy state file" 2 "$T" share --state alice.st
 expect "preview page" 0 "$T" preview "$URL" --ca-file "$CA"
 check "preview shows the title" contains "$out" "Car key"
 check "preview never prints the Secret" [ "${out/${URL#*#}/}" = "$out" ]
+expect "preview --state (the transfer's URL, CA from the state file)" 0 "$T" preview --json --state alice.state
+check "preview --state --json shows the title" [ "$(jget "$out" title 2>/dev/null)" = "Car key" ]
+check "preview --state never prints the Secret" [ "${out/${URL#*#}/}" = "$out" ]
+expect "preview with neither URL nor --state" 2 "$T" preview --ca-file "$CA"
 expect "bob redeems" 0 "$T" redeem --state bob.state --ca-file "$CA" "$URL"
 check "bob sees the content" contains "$out" '"vehicle":"VIN42"'
 check "bob.state is 0600" [ "$(mode bob.state)" = 600 ]
@@ -153,8 +173,42 @@ check "the error does not echo the Secret" [ "${err/AAAAAAAAAAAAAAAAAAAAAA/}" = 
 expect "share again for the right Secret" 0 "$T" share --json --ca-file "$CA" --relay "$R" \
     --format f --content "$CONTENT" --title t --secret-apart
 BARE=$(jget "$out" url) SECRET=$(jget "$out" secret)
+expect "redeem with no #fragment and no --secret: usage" 2 "$T" redeem --state nosec.state --ca-file "$CA" "$BARE"
+check "the hint says to pass --secret" contains "$err" "pass --secret"
+check "it is not reported as a bad Secret" [ "${err/Base64/}" = "$err" ]
+expect "an empty #fragment is no Secret either" 2 "$T" redeem --ca-file "$CA" "$BARE#"
 printf '%s\n' "$SECRET" > secret.txt
-expect "redeem with --secret @FILE" 0 "$T" redeem --ca-file "$CA" "$BARE" --secret @secret.txt
+expect "redeem with --secret @FILE (nothing was bound by the refused redeems)" 0 "$T" redeem \
+    --ca-file "$CA" "$BARE" --secret @secret.txt
+
+echo "# the Share URL from a file or stdin; the Secret blanked in argv before the network call"
+check "redeem --help documents @FILE and @-" contains "$("$T" redeem --help)" "URL|@FILE|@-"
+run "$T" share --json --ca-file "$CA" --relay "$R" --format f --content "$CONTENT" --title t
+printf '%s\n' "$(jget "$out" share_url)" > url.txt
+expect "redeem @FILE" 0 "$T" redeem --json --ca-file "$CA" @url.txt
+check "redeem @FILE decrypts" [ "$(jget "$out" content vehicle 2>/dev/null)" = VIN42 ]
+run "$T" share --json --ca-file "$CA" --relay "$R" --format f --content "$CONTENT" --title t
+URL=$(jget "$out" share_url)
+expect "redeem @- (URL on stdin)" 0 bash -c "'$T' redeem --json --ca-file '$CA' @- <<<'$URL'"
+check "redeem @- decrypts" [ "$(jget "$out" content vehicle 2>/dev/null)" = VIN42 ]
+expect "redeem @missing-file" 2 "$T" redeem --ca-file "$CA" @missing-url.txt
+# A loopback listener that accepts and never answers holds the redeem inside its network call;
+# once the connection is accepted, /proc must no longer show the #fragment.
+python3 -c 'import socket,sys,time
+def note(path, text):
+    with open(path + ".tmp", "w") as f: f.write(text)
+    __import__("os").rename(path + ".tmp", path)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+note(sys.argv[1], str(s.getsockname()[1]))
+c, _ = s.accept(); note(sys.argv[2], "1"); time.sleep(120)' hang.port hang.accepted & hpid=$!
+for ((i = 0; i < 600; i++)); do [[ -s hang.port ]] && break; sleep 0.05; done
+FRAG=${URL#*#} MID=${URL#*/v1/m/}; MID=${MID%%[?#]*}
+"$T" redeem --ca-file "$CA" "https://127.0.0.1:$(<hang.port)/v1/m/$MID?v=c#$FRAG" 2>/dev/null & rpid=$!
+for ((i = 0; i < 600; i++)); do [[ -s hang.accepted ]] && break; sleep 0.05; done
+check "the redeem reached the network" [ -s hang.accepted ]
+check "the #fragment is blanked in argv during the network call" \
+    [ "$(tr '\0' ' ' </proc/$rpid/cmdline | grep -cF -- "$FRAG")" = 0 ]
+kill "$rpid" "$hpid" 2>/dev/null; wait "$rpid" "$hpid" 2>/dev/null
 
 echo "# revocation"
 expect "alice shares" 0 "$T" share --json --state rev.state --ca-file "$CA" --relay "$R" \
@@ -181,7 +235,10 @@ expect "relay certificate not trusted: network (TLS) error" 3 "$T" share --relay
 check "the TLS error suggests --ca-file" contains "$err" "--ca-file"
 expect "a share nobody redeems" 0 "$T" share --state slow.state --ca-file "$CA" \
     --relay "$R" --format f --content '{}' --title t
-expect "wait --timeout 2s times out" 3 "$T" wait --state slow.state --timeout 2s --quiet
+expect "wait --timeout 2s elapses: its own exit code" 7 "$T" wait --state slow.state --timeout 2s --quiet
+check "the message says the peer has not answered yet" contains "$err" "has not answered yet"
+expect "wait --timeout with --json" 7 "$T" wait --json --state slow.state --timeout 1s --quiet
+check "the JSON error says exit code 7" [ "$(jget "$out" error exit_code 2>/dev/null)" = 7 ]
 check "the timeout leaves the transfer CREATED" contains "$("$T" status --state slow.state)" "CREATED"
 # Ctrl-C during wait: signalled once the wait has reported progress (so the handler is in place).
 "$T" wait --state slow.state 2>"$work/wait.err" & wpid=$!
@@ -251,8 +308,43 @@ expect "bob redeems without --peer-key" 0 "$T" redeem --state np.state --ca-file
 check "redeem tells bob to pass --peer-key" contains "$out" "--peer-key"
 expect "bob sends TxInfo" 0 "$T" update --state np.state --txinfo-type t --txinfo @alice.key.pub
 expect "wait without --peer-key is a usage error" 2 "$T" wait --state np.state --quiet
-expect "wait with --peer-key remembers it" 3 "$T" wait --state np.state --peer-key "$MPUB" --timeout 1s --quiet
+expect "wait with --peer-key remembers it" 7 "$T" wait --state np.state --peer-key "$MPUB" --timeout 1s --quiet
 check "the peer key is saved in the state file" [ "$(grep -c "$MPUB" np.state)" = 1 ]
+
+echo "# expiry"
+# Bob redeems at once (bash only between the two commands: they have 8 s).
+expect "share --expires 8s" 0 "$T" share --json --state exp.state --ca-file "$CA" --relay "$R" \
+    --format f --content "$CONTENT" --title t --expires 8s
+[[ $out =~ \"share_url\":\"([^\"]*)\" ]] && URL=${BASH_REMATCH[1]}
+expect "bob redeems before the expiry" 0 "$T" redeem --state expbob.state --ca-file "$CA" "$URL"
+EXP=$(date -u -d "$(jget "$("$T" status --json --state exp.state)" expires)" +%s)
+while (( $(date -u +%s) <= EXP + 1 )); do sleep 0.5; done   # until the expiry has passed
+expect "carol redeems after the expiry: gone" 6 "$T" redeem --ca-file "$CA" "$URL"
+check "the message says the link may have expired" contains "$err" "expired"
+expect "alice waits after the expiry: gone" 6 "$T" wait --state exp.state --quiet
+check "alice's error names the expiry" contains "$err" "TIGRESS_E_EXPIRED"
+check "alice's transfer is EXPIRED" contains "$("$T" status --state exp.state)" "EXPIRED"
+expect "bob completes after the expiry: gone" 6 "$T" complete --state expbob.state
+check "bob's error names the expiry" contains "$err" "expired"
+
+echo "# --image-url"
+expect "share --image-url" 0 "$T" share --json --state img.state --ca-file "$CA" --relay "$R" \
+    --format f --content "$CONTENT" --title "Car key" --image-url "https://img.example/car.png"
+URL=$(jget "$out" share_url)
+expect "preview shows the image" 0 "$T" preview --json --ca-file "$CA" "$URL"
+check "og:image is the --image-url" [ "$(jget "$out" image_url)" = "https://img.example/car.png" ]
+expect "bob redeems" 0 "$T" redeem --json --state imgbob.state --ca-file "$CA" "$URL"
+check "bob sees the image URL" [ "$(jget "$out" image_url)" = "https://img.example/car.png" ]
+check "status shows the image URL" contains "$("$T" status --state img.state)" "https://img.example/car.png"
+expect "--image-url must be https" 2 "$T" share --ca-file "$CA" --relay "$R" --format f \
+    --content '{}' --title t --image-url "http://img.example/car.png"
+
+echo "# the README quick starts are the commands make demo runs"
+expect "README.md and examples/README.md match examples/demo.sh" 0 python3 \
+    "$src/tests/cli/check-quickstart.py" "$src/examples/demo.sh" "$src/README.md" "$src/examples/README.md"
+sed 's/--expires 1h/--expires 2h/' "$src/README.md" > drifted.md
+expect "a drifted copy is caught" 1 python3 "$src/tests/cli/check-quickstart.py" "$src/examples/demo.sh" drifted.md
+check "the difference is shown" contains "$out" "+tigress share --state alice.state"
 
 if [[ "${CLI_TESTS_SKIP_INSTALL:-0}" != 1 ]]; then
     echo "# installed library: pkg-config and the README example"
@@ -266,8 +358,11 @@ if [[ "${CLI_TESTS_SKIP_INSTALL:-0}" != 1 ]]; then
     export PKG_CONFIG_PATH=$inst/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$inst
     flags=$(pkg-config --cflags --libs libtigress 2>&1)
     check "pkg-config finds the installed libtigress" contains "$flags" "-L$inst/usr/lib"
+    # TIGRESS_EXAMPLE_CFLAGS (set by the SAN=1 wrapper): the install above built an ASan/UBSan
+    # library, which only loads into a program linked with the same sanitizer runtime.
     # shellcheck disable=SC2086
-    if cc -std=c11 -Wall -Wextra -Werror -o "$work/stateless" "$src/examples/stateless.c" $flags \
+    if cc -std=c11 -Wall -Wextra -Werror ${TIGRESS_EXAMPLE_CFLAGS:-} -o "$work/stateless" \
+        "$src/examples/stateless.c" $flags \
         2>"$work/cc.log"; then ok "examples/stateless.c compiles against the installed library"
     else not_ok "examples/stateless.c against the installed library" "$(<"$work/cc.log")"; fi
     unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR

@@ -5,8 +5,11 @@ CLI_TEST_RUNNER := $(BUILD)/tests/cli/run-cli-tests
 CHECK_BUILD  += $(CLI_TEST_RUNNER)
 CHECK_SUITES += $(CLI_TEST_RUNNER)
 
+# SAN and TIGRESS_EXAMPLE_CFLAGS: in a SAN=1 build the install check builds an instrumented
+# library too, and compiles the example against it with the same sanitizer flags (an ASan library
+# only loads into a program linked with the ASan runtime). Both are empty otherwise.
 $(CLI_TEST_RUNNER): tests/cli/cli.mk $(CLI_BIN) $(BUILD)/tigress-relay
 	@mkdir -p $(@D)
-	@printf '#!/bin/sh\nBUILD=%s exec %s/tests/cli/cli-tests.sh "$$@"\n' \
-	    '$(abspath $(BUILD))' '$(CURDIR)' > $@
+	@printf '#!/bin/sh\nBUILD=%s SAN=%s TIGRESS_EXAMPLE_CFLAGS="%s" exec %s/tests/cli/cli-tests.sh "$$@"\n' \
+	    '$(abspath $(BUILD))' '$(SAN)' '$(SAN_FLAGS)' '$(CURDIR)' > $@
 	@chmod +x $@
