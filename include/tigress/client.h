@@ -54,6 +54,8 @@ typedef struct tigress_client_options {
  * @param[out] opts the struct to fill.
  * @param[in] version TIGRESS_CLIENT_OPTIONS_VERSION.
  * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_VERSION.
+ * @note Thread-safe (writes only @p opts); needs no tigress_global_init(). NULL @p opts:
+ *       TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_options_init(tigress_client_options *opts,
@@ -65,6 +67,9 @@ TIGRESS_API tigress_status tigress_client_options_init(tigress_client_options *o
  * @param[in] opts options (copied), or NULL for all defaults.
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_VERSION, TIGRESS_E_STATE (library not
  *         initialised) or TIGRESS_E_NOMEM; detail in tigress_error_last().
+ * @note Thread-safe (each call makes a new client); needs tigress_global_init(). NULL @p out:
+ *       TIGRESS_E_INVALID; NULL @p opts: all defaults. The caller owns *out
+ *       (tigress_client_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_new(tigress_client **out,
@@ -72,6 +77,9 @@ TIGRESS_API tigress_status tigress_client_new(tigress_client **out,
 
 /**
  * @brief Free a client. Its transfers must have been freed first. NULL is a no-op.
+ * @note Not thread-safe: no call on @p client or its transfers (not even
+ *       tigress_client_cancel()) may run or start during or after it; free its transfers first.
+ *       NULL is a no-op. Calls the transport's free slot once.
  * @since 1.0
  */
 TIGRESS_API void tigress_client_free(tigress_client *client);
@@ -80,6 +88,8 @@ TIGRESS_API void tigress_client_free(tigress_client *client);
  * @brief Detail about the last failed call on this client or on one of its transfers.
  * @return owned by the client, valid until the next call on it; never NULL (for a NULL client
  *         it is tigress_error_last()).
+ * @note Read it from the thread that uses @p client: the next call on the client changes it.
+ *       NULL @p client: tigress_error_last(). Owned by the client; never NULL; do not free.
  * @since 1.0
  */
 TIGRESS_API const tigress_error *tigress_client_last_error(const tigress_client *client);
@@ -136,6 +146,8 @@ TIGRESS_API tigress_status tigress_client_cancel_clear(tigress_client *client);
  * Call it when a push notification arrives: the wait reads the mailbox at once instead of at
  * the next back-off step. Thread-safe.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @note Thread-safe: may be called from any thread, concurrently with a call on @p client, but
+ *       not after tigress_client_free(). NULL @p client: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_wake(tigress_client *client);

@@ -19,3 +19,9 @@ $(DOCS_RUNNER): tests/docs/run-readme-snippets.sh tests/docs/readme_snippets.py 
 	@printf '#!/bin/sh\nCC="%s" exec "%s/tests/docs/run-readme-snippets.sh" "%s"\n' \
 	    "$(CC)" "$(CURDIR)" "$(abspath $(BUILD))" > $@
 	@chmod +x $@
+
+# Every public declaration documents thread-safety, NULL arguments and ownership in a @note.
+.PHONY: header-notes-check
+CHECK_EXTRA += header-notes-check
+header-notes-check:
+	@$(or $(PYTHON3),python3) tests/docs/header_notes.py .

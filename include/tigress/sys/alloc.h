@@ -37,6 +37,8 @@ typedef struct tigress_allocator {
  * tigress_global_cleanup()). The struct is copied. NULL restores the C library allocator.
  * @return TIGRESS_OK, TIGRESS_E_VERSION, TIGRESS_E_INVALID (missing hook), TIGRESS_E_STATE
  *         (the library is already initialised) or TIGRESS_E_INTERNAL.
+ * @note Not thread-safe: call it before any other libtigress call of the process (or after the
+ *       last tigress_global_cleanup()). NULL @p allocator: the C library allocator.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_global_init_mem(const tigress_allocator *allocator);

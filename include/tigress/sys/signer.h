@@ -63,6 +63,8 @@ typedef struct tigress_ed25519_key tigress_ed25519_key;
  * @brief Generate a fresh Ed25519 key pair.
  * @param[out] out the key; free with tigress_ed25519_key_free().
  * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_NOMEM.
+ * @note Thread-safe. NULL @p out: TIGRESS_E_INVALID. The caller owns *out
+ *       (tigress_ed25519_key_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_ed25519_key_generate(tigress_ed25519_key **out);
@@ -70,6 +72,8 @@ TIGRESS_API tigress_status tigress_ed25519_key_generate(tigress_ed25519_key **ou
 /**
  * @brief Derive an Ed25519 key pair from a 32-byte seed (copied; the caller wipes its own).
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_KEY (wrong length) or TIGRESS_E_NOMEM.
+ * @note Thread-safe. NULL @p out or @p seed: TIGRESS_E_INVALID. The caller owns *out
+ *       (tigress_ed25519_key_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_ed25519_key_from_seed(tigress_ed25519_key **out,
@@ -78,12 +82,18 @@ TIGRESS_API tigress_status tigress_ed25519_key_from_seed(tigress_ed25519_key **o
 /**
  * @brief Copy the 32-byte public key out.
  * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_BUFFER (out_len < 32).
+ * @note Thread-safe: a key may be read (and sign) on several threads at once, not while it is
+ *       freed. NULL @p key or @p out: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_ed25519_key_public(const tigress_ed25519_key *key,
                                                       uint8_t *out, size_t out_len);
 
-/** @brief Wipe and free a key. NULL is a no-op. @since 1.0 */
+/**
+ * @brief Wipe and free a key. NULL is a no-op.
+ * @note Not while another thread, or a signer made from it, uses @p key. NULL is a no-op.
+ * @since 1.0
+ */
 TIGRESS_API void tigress_ed25519_key_free(tigress_ed25519_key *key);
 
 /**
@@ -91,6 +101,8 @@ TIGRESS_API void tigress_ed25519_key_free(tigress_ed25519_key *key);
  * @param[out] out the vtable to fill (alg "Ed25519").
  * @param[in] key borrowed: it must outlive every use of the signer.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @note Thread-safe (writes only @p out). NULL @p out or @p key: TIGRESS_E_INVALID. The vtable
+ *       borrows @p key.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_signer_ed25519(tigress_signer *out,
@@ -102,6 +114,8 @@ TIGRESS_API tigress_status tigress_signer_ed25519(tigress_signer *out,
  * @param[in] public_key borrowed: TIGRESS_ED25519_PUBLIC_BYTES bytes that must outlive every
  *            use of the verifier.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @note Thread-safe (writes only @p out). NULL @p out or @p public_key: TIGRESS_E_INVALID. The
+ *       vtable borrows @p public_key.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_verifier_ed25519(tigress_verifier *out,

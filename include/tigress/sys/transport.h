@@ -47,12 +47,21 @@ typedef struct tigress_http_request {
 /** @brief A response being filled in by a transport (opaque; owned by the library). */
 typedef struct tigress_http_response tigress_http_response;
 
-/** @brief Set the HTTP status code (100..599). @return TIGRESS_OK or TIGRESS_E_INVALID. @since 1.0 */
+/**
+ * @brief Set the HTTP status code (100..599).
+ * @return TIGRESS_OK or TIGRESS_E_INVALID.
+ * @note Call it only from the transport's send(), on that thread, with the response send() was
+ *       given; the response is owned by the library. NULL @p resp: TIGRESS_E_INVALID.
+ * @since 1.0
+ */
 TIGRESS_API tigress_status tigress_http_response_set_status(tigress_http_response *resp, int status);
 
 /**
  * @brief Record one response header (copied). Names compare case-insensitively.
  * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_NOMEM.
+ * @note Call it only from the transport's send(), on that thread, with the response send() was
+ *       given; the response is owned by the library. NULL @p resp, @p name or @p value:
+ *       TIGRESS_E_INVALID. Both strings are copied.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_http_response_add_header(tigress_http_response *resp,
@@ -61,6 +70,9 @@ TIGRESS_API tigress_status tigress_http_response_add_header(tigress_http_respons
 /**
  * @brief Append body bytes (copied). Bodies over the library's limit (1 MiB) fail.
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_TOO_LARGE or TIGRESS_E_NOMEM.
+ * @note Call it only from the transport's send(), on that thread, with the response send() was
+ *       given; the response is owned by the library. NULL @p resp, or NULL @p data with a
+ *       nonzero @p len: TIGRESS_E_INVALID. The bytes are copied.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_http_response_append_body(tigress_http_response *resp,
