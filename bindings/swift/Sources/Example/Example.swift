@@ -19,9 +19,12 @@ struct Example {
             let sent = try await alice.share(relayURL: args[1], format: "com.example.carkey",
                                              content: Data(#"{"vin":"WDD1234567890"}"#.utf8),
                                              title: "Car key")
-            print("share this URL with the recipient:", sent.shareURL ?? "")
+            // The Share URL holds the Secret: as Data it can be wiped once it has been sent.
+            var url = sent.shareURLData ?? Data()
+            print("share this URL with the recipient:", String(decoding: url, as: UTF8.self))
 
-            let got = try await bob.redeem(shareURL: sent.shareURL!)
+            let got = try await bob.redeem(shareURLData: url)
+            tigressWipe(&url)
             var content = got.content ?? Data()
             print("received", content.count, "bytes of", got.format ?? "?")
             tigressWipe(&content)
