@@ -2,7 +2,8 @@
  * Secrets and payload encryption: C7 (both AES-GCM sizes), C8 (fresh IV, IV||ct||tag layout),
  * C9 (CSPRNG Secret of the right length), C10 (tag checked, no plaintext on failure).
  * Known answers come from tests/unit/vectors/gen_vectors.py (pure-Python XSalsa20-Poly1305
- * cross-checked with PyNaCl; pyca/cryptography AES-GCM checked against NIST cases).
+ * cross-checked with PyNaCl; pyca/cryptography AES-GCM checked against NIST cases), and so
+ * do the committed negative vectors (payload_kat_negative.json: inputs to reject, C7-C10).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include "crypto_internal.h"
 #include "vectors/payload_kat.h"
+#include "vectors/payload_kat_negative.h"
 
 #define KAT_COUNT (sizeof(payload_kats) / sizeof(payload_kats[0]))
 #define ALL_TYPES { TIGRESS_PAYLOAD_XSALSA20_POLY1305, TIGRESS_PAYLOAD_AES_128_GCM, \
@@ -176,6 +178,41 @@ static void test_crypto__tampered_data_is_rejected(void **state)
         tigress__free(raw);
         tigress_secret_free(s);
     }
+}
+
+/* C7-C10: every committed negative vector (tampered tag/ciphertext/nonce, truncated, wrong
+ * key length, bad Base64, nonce/IV of the wrong length; each payload type) is refused with
+ * its expected status, nothing returned, and the status recorded as the last error. */
+static void test_C7_C10_negative_vectors_are_rejected(void **state)
+{
+    size_t n = sizeof(payload_kat_negatives) / sizeof(payload_kat_negatives[0]), bad = 0;
+    unsigned seen_types = 0;
+    (void)state;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct payload_kat_negative *v = &payload_kat_negatives[i];
+        tigress_payload_type type;
+        tigress_secret *s = NULL;
+        tigress_buf out = {0};
+        size_t key_len;
+        uint8_t *key = unhex(v->key, &key_len);
+
+        assert_int_equal(tigress_payload_type_from_name(&type, v->type), TIGRESS_OK);
+        seen_types |= 1u << type;
+        tigress_status st = tigress_secret_from_bytes(&s, key, key_len);
+        if (st == TIGRESS_OK)
+            st = tigress_payload_open(&out, type, s, v->data);
+        if (strcmp(tigress_status_name(st), v->expect) != 0) {
+            print_error("%s: %s, expected %s\n", v->name, tigress_status_name(st), v->expect);
+            bad++;
+        }
+        assert_empty(&out);
+        assert_int_equal(tigress_error_last()->code, st);
+        tigress_secret_free(s);
+        free(key);
+    }
+    assert_int_equal(bad, 0);
+    assert_int_equal(seen_types, 7); /* all three payload types */
 }
 
 static void test_crypto__wrong_key_is_rejected(void **state)
@@ -746,6 +783,7 @@ int main(void)
         T(test_crypto__kat_open_every_vector),
         T(test_crypto__kat_seal_with_fixed_nonce_matches),
         T(test_crypto__tampered_data_is_rejected),
+        T(test_C7_C10_negative_vectors_are_rejected),
         T(test_crypto__wrong_key_is_rejected),
         T(test_crypto__wrong_key_length_is_e_key),
         T(test_crypto__truncated_data_is_e_format),

@@ -8,9 +8,14 @@ The vectors come from implementations independent of libtigress's C code:
     python3-cryptography), first checked against published NIST GCM test cases.
 
 Keys, nonces and plaintexts are derived from fixed labels with SHA-256, so running this again
-produces byte-identical files. Outputs (both committed; the tests need neither Python package):
-  payload_kat.json  the vectors, for other implementations and bindings
-  payload_kat.h     the same vectors as a C table, included by test_crypto.c
+produces byte-identical files. Outputs (all committed; the tests need neither Python package):
+  payload_kat.json           the vectors, for other implementations and bindings
+  payload_kat.h              the same vectors as a C table, included by test_crypto.c
+  payload_kat_negative.json  inputs that must be rejected (C7-C10): tampered tag, ciphertext or
+                             nonce, truncated data, wrong key length, bad Base64, a nonce/IV of
+                             the wrong length, for each payload type, each with the expected
+                             tigress_status name
+  payload_kat_negative.h     the same as a C table, included by test_crypto.c
 
 Usage: /usr/bin/python3 tests/unit/vectors/gen_vectors.py   (Debian's Python, where apt installs
        the two packages; from any directory)
@@ -167,6 +172,117 @@ def build_vectors():
     return vectors
 
 
+# ---- negative vectors: what the C API promises for bad input ----
+# TIGRESS_E_KEY    the key length does not match the payload type (16 bytes for
+#                  AEAD_AES_128_GCM, 32 for the others); any other length is no Secret at all
+# TIGRESS_E_FORMAT data is not strict standard Base64 (padded or unpadded, one alphabet, no
+#                  whitespace), or decodes to fewer bytes than nonce + 16-byte tag
+# TIGRESS_E_CRYPTO everything else that fails authentication (C10)
+
+def _expect_for_length(raw, nonce_len):
+    return "TIGRESS_E_FORMAT" if len(raw) < nonce_len + 16 else "TIGRESS_E_CRYPTO"
+
+
+def _flip(raw, i):
+    b = bytearray(raw)
+    b[i] ^= 0x01
+    return bytes(b)
+
+
+def build_negative_vectors(vectors):
+    out = []
+    for tname, key_len, nonce_len in TYPES:
+        base = next(v for v in vectors if v["name"] == f"{tname}/provisioning-json")
+        key = bytes.fromhex(base["key"])
+        raw = base64.b64decode(base["data"])
+        b64 = base["data"]
+        # secretbox: nonce || MAC || ct; GCM: IV || ct || tag
+        tag_at = nonce_len if tname == "XSALSA20_POLY1305" else len(raw) - 16
+        ct_at = nonce_len + 16 if tname == "XSALSA20_POLY1305" else nonce_len
+        other_key = bytes(16 if key_len == 32 else 32)
+        cases = [
+            ("tampered-tag-first-byte", key, _flip(raw, tag_at), "TIGRESS_E_CRYPTO"),
+            ("tampered-tag-last-byte", key, _flip(raw, tag_at + 15), "TIGRESS_E_CRYPTO"),
+            ("tampered-ciphertext", key, _flip(raw, ct_at + 5), "TIGRESS_E_CRYPTO"),
+            ("tampered-nonce", key, _flip(raw, 3), "TIGRESS_E_CRYPTO"),
+            ("truncated-last-byte", key, raw[:-1], "TIGRESS_E_CRYPTO"),
+            ("truncated-below-nonce-and-tag", key, raw[:nonce_len + 15], "TIGRESS_E_FORMAT"),
+            ("truncated-inside-nonce", key, raw[:nonce_len - 3], "TIGRESS_E_FORMAT"),
+            ("empty", key, b"", "TIGRESS_E_FORMAT"),
+            ("wrong-key-length-other-type", other_key, raw, "TIGRESS_E_KEY"),
+            ("wrong-key-length-24", bytes(24), raw, "TIGRESS_E_KEY"),
+            ("wrong-key-length-0", b"", raw, "TIGRESS_E_KEY"),
+        ]
+        # A nonce/IV of the wrong length in front: the receiver takes the type's length, so
+        # the bytes no longer line up and authentication fails (or too little is left).
+        if tname == "XSALSA20_POLY1305":
+            short = raw[:12] + raw[nonce_len:]        # 12-byte (GCM-sized) nonce
+        else:
+            iv16 = _derive(f"{tname}/negative/iv16", 16)
+            short = iv16 + AESGCM(key).encrypt(iv16, bytes.fromhex(base["plaintext"]), None)
+        longer = raw[:nonce_len] + bytes(4) + raw[nonce_len:]
+        wrong_iv_name = "nonce-12-bytes" if tname == "XSALSA20_POLY1305" else "iv-16-bytes"
+        cases += [(wrong_iv_name, key, short, _expect_for_length(short, nonce_len)),
+                  ("nonce-4-bytes-too-long", key, longer, "TIGRESS_E_CRYPTO")]
+        for name, k, r, expect in cases:
+            out.append({"name": f"{tname}/{name}", "type": tname, "key": k.hex(),
+                        "data": base64.b64encode(r).decode(), "expect": expect})
+        # Bad Base64 around an otherwise valid payload.
+        assert "+" in b64[2:] or "/" in b64[2:], "the mixed-alphabet case needs a + or /"
+        too_long = b64.rstrip("=")
+        while len(too_long) % 4 != 1:  # no Base64 text has this length
+            too_long += "A"
+        bad = [
+            ("base64-invalid-char", b64[:5] + "*" + b64[6:]),
+            ("base64-whitespace", b64[:8] + " " + b64[8:]),
+            ("base64-newline", b64[:8] + "\n" + b64[8:]),
+            ("base64-mixed-alphabets", "-_" + b64[2:].replace("-", "A").replace("_", "A")),
+            ("base64-length-1-mod-4", too_long),
+            ("base64-padding-inside", b64[:4] + "=" + b64[5:]),
+            ("base64-only-padding", "===="),
+        ]
+        for name, data in bad:
+            out.append({"name": f"{tname}/{name}", "type": tname, "key": key.hex(), "data": data,
+                        "expect": "TIGRESS_E_FORMAT"})
+    assert len({v["name"] for v in out}) == len(out)
+    return out
+
+
+def _c_string(value):
+    """A C string literal (JSON escapes of ASCII text are valid C), split every 80 chars."""
+    chunks = [value[i:i + 80] for i in range(0, len(value), 80)] or [""]
+    return [json.dumps(c) for c in chunks]
+
+
+def write_negative_c_header(vectors, path):
+    lines = [
+        "/* Generated by tests/unit/vectors/gen_vectors.py -- do not edit. */",
+        "#ifndef TIGRESS_TEST_PAYLOAD_KAT_NEGATIVE_H",
+        "#define TIGRESS_TEST_PAYLOAD_KAT_NEGATIVE_H",
+        "",
+        "/* Inputs tigress_payload_open() must reject (C7-C10), with the status it returns. */",
+        "struct payload_kat_negative {",
+        "    const char *name;",
+        "    const char *type;       /* wire name */",
+        "    const char *key;        /* hex; its length may be wrong on purpose */",
+        "    const char *data;       /* the payload's data member as received */",
+        "    const char *expect;     /* tigress_status_name() of the expected status */",
+        "};",
+        "",
+        "static const struct payload_kat_negative payload_kat_negatives[] = {",
+    ]
+    for v in vectors:
+        lines.append("    {")
+        for field in ("name", "type", "key", "data", "expect"):
+            lines.append(f"        /* {field} */")
+            lines += [f"        {c}" for c in _c_string(v[field])]
+            lines[-1] += ","
+        lines.append("    },")
+    lines += ["};", "", "#endif /* TIGRESS_TEST_PAYLOAD_KAT_NEGATIVE_H */", ""]
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+
+
 def write_c_header(vectors, path):
     lines = [
         "/* Generated by tests/unit/vectors/gen_vectors.py -- do not edit. */",
@@ -207,7 +323,14 @@ def main():
                   indent=2)
         f.write("\n")
     write_c_header(vectors, os.path.join(HERE, "payload_kat.h"))
-    print(f"wrote {len(vectors)} vectors")
+    negatives = build_negative_vectors(vectors)
+    with open(os.path.join(HERE, "payload_kat_negative.json"), "w") as f:
+        json.dump({"generator": "tests/unit/vectors/gen_vectors.py",
+                   "requirements": "C7-C10: tag checked, nothing returned on failure",
+                   "negative_vectors": negatives}, f, indent=2)
+        f.write("\n")
+    write_negative_c_header(negatives, os.path.join(HERE, "payload_kat_negative.h"))
+    print(f"wrote {len(vectors)} vectors and {len(negatives)} negative vectors")
 
 
 if __name__ == "__main__":
