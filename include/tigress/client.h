@@ -109,10 +109,11 @@ TIGRESS_API const tigress_error *tigress_client_last_error(const tigress_client 
  * - Several cancels before a call notices them count as one.
  *
  * Blocking calls are those that may talk to the relay: tigress_share_create(),
- * tigress_redeem(), tigress_transfer_update(), tigress_transfer_wait(),
- * tigress_transfer_approve(), tigress_transfer_complete(), tigress_transfer_revoke(),
- * tigress_transfer_relinquish(). Calls that fail their argument or state checks before
- * their first request may return that error instead and leave the cancel pending.
+ * tigress_redeem(), tigress_transfer_update(), tigress_transfer_poll(),
+ * tigress_transfer_wait(), tigress_transfer_approve(), tigress_transfer_complete(),
+ * tigress_transfer_revoke(), tigress_transfer_relinquish(). Calls that fail their argument
+ * or state checks before their first request may return that error instead and leave the
+ * cancel pending. Calls that never talk to the relay (export, import, accessors) ignore it.
  *
  * A cancelled call leaves its transfer in the state it had before the call (a mutating request
  * whose response was lost is retried with the same Mailbox-Request-ID by the next call).

@@ -23,8 +23,8 @@ class Client:
     """Settings for talking to relays, and the owner of transfers.
 
     Calls on a client and its transfers are serialised (a lock), so a client may be shared
-    between threads; cancel() and wake() never wait for that lock and may be called from any
-    thread while a blocking call (share, redeem, wait, ...) runs.
+    between threads; cancel(), cancel_clear() and wake() never wait for that lock and may be
+    called from any thread while a blocking call (share, redeem, wait, ...) runs.
     """
 
     def __init__(self, *, ca_file: Optional[str] = None, connect_timeout_ms: int = 0,
