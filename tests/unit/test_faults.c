@@ -279,6 +279,25 @@ static bool retried_in_call(fault_kind k)
            e == TIGRESS_E_UNAVAILABLE;
 }
 
+/* The HTTP status (C23) or the transport's own code the error detail must carry; -1: any. */
+static void expected_detail(fault_kind k, int *http_status, int *transport_code)
+{
+    static const struct { fault_kind k; int http, transport; } table[] = {
+        { F_DROP_REQUEST, 0, 7 }, { F_LOSE_RESPONSE, 0, 56 }, { F_TRUNCATE_NOTICED, 0, 18 },
+        { F_DELAY_TIMEOUT, 0, 28 }, { F_DELAY_CANCEL, 0, -1 }, { F_500, 500, 0 },
+        { F_502_RETRY_AFTER, 502, 0 }, { F_503, 503, 0 }, { F_503_RETRY_AFTER, 503, 0 },
+        { F_500_AFTER_WRITE, 500, 0 },
+    };
+
+    *http_status = -1;
+    *transport_code = -1;
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (table[i].k == k) {
+            *http_status = table[i].http;
+            *transport_code = table[i].transport;
+        }
+}
+
 /* The Retry-After a fault sends, in ms (0: none). */
 static long retry_after_ms(fault_kind k)
 {
@@ -391,12 +410,17 @@ static void check_failed_then_retry(world *w, const flow *fl, const step *s, fau
     snapshot after;
     const char *diff;
     size_t first;
-    int who = 0;
+    int who = 0, http_status, transport_code;
 
     CELL_ASSERT(rc == want, "got %s, want %s (%s)", tigress_status_name(rc),
                 tigress_status_name(want), e->message);
     CELL_ASSERT(e->code == rc, "last error %s", tigress_status_name(e->code));
     CELL_ASSERT(e->message[0] != '\0', "no error message");
+    expected_detail(k, &http_status, &transport_code);
+    CELL_ASSERT(http_status < 0 || e->http_status == http_status, "http_status %d, want %d",
+                e->http_status, http_status);
+    CELL_ASSERT(transport_code < 0 || e->transport_code == transport_code,
+                "transport_code %d, want %d", e->transport_code, transport_code);
     assert_secret_not_in_errors(w);
     snap_take(w, &after);
     diff = snap_diff(before, &after, &who);
