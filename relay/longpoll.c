@@ -14,7 +14,9 @@
  * through the store (store_ops.publish) and the store's subscriber thread calls back here
  * (remote_change) in the other processes. Notices are best effort, so the timer thread also
  * compares each waiter's version with the store's once a second (and at once after the
- * subscriber reconnected) and resumes the ones whose mailbox changed.
+ * subscriber reconnected) and resumes the ones whose mailbox changed. When the store cannot
+ * answer (version() == UINT64_MAX) the recheck stops at once and resumes every waiter, whose
+ * handler then answers 503: a waiter is never held for its whole wait by an outage.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -100,11 +102,26 @@ static void recheck_versions(void)
     }
     pthread_mutex_unlock(&g_lock);
     bool changed[RECHECK_MAX];
+    bool store_down = false;
     int64_t now_s = (int64_t)time(NULL);
-    for (size_t i = 0; i < n; i++)
-        changed[i] = g_store->ops->version(g_store, ids[i], now_s) != versions[i];
+    size_t done = 0;
+    for (; done < n; done++) {
+        uint64_t v = g_store->ops->version(g_store, ids[done], now_s);
+        if (v == UINT64_MAX) {
+            /* The store cannot answer: asking again for each waiter would cost every one of
+             * them the store's timeout, in series. Resume them all now; their handlers run
+             * again and answer 503 + Retry-After (or 200/304 if the store is back). */
+            store_down = true;
+            break;
+        }
+        changed[done] = v != versions[done];
+    }
     pthread_mutex_lock(&g_lock);
-    for (size_t i = 0; i < n; i++)
+    if (store_down) {
+        resume_where(any, NULL);
+        return;
+    }
+    for (size_t i = 0; i < done; i++)
         if (changed[i])
             resume_where(same_id, ids[i]);
 }

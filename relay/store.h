@@ -7,8 +7,9 @@
  * The HTTP layer validates syntax (UUIDs, JSON shape, limits) before calling the store; the
  * store decides everything that depends on stored state.
  *
- * Backends: SQLite (store_sqlite.c, the default: WAL, synchronous=FULL, group commit) and,
- * later, Redis. A backend is a vtable so the HTTP layer never knows which one runs.
+ * Backends: SQLite (store_sqlite.c, the default: WAL, synchronous=FULL, group commit) and
+ * Redis (store_redis.c, built when hiredis is found; several relay processes share one
+ * server). A backend is a vtable so the HTTP layer never knows which one runs.
  *
  * Privacy (DESIGN 3.12): the store keeps what the protocol needs and nothing else: no IP
  * addresses, no timestamps of reads, nothing that links two mailboxes.
@@ -122,7 +123,9 @@ typedef struct store_ops {
                            const char *response_body, int64_t now, store_reply *dup);
 
     /* Current version of a live mailbox (0 when missing or expired), without access checks:
-     * used only after an authorised read, to decide whether a long-poll must keep waiting. */
+     * used only after an authorised read, to decide whether a long-poll must keep waiting.
+     * A backend that can tell returns UINT64_MAX when the store cannot answer (Redis down):
+     * the long-poll recheck then stops asking and answers its waiters (503). */
     uint64_t (*version)(store *s, const char *id, int64_t now);
 
     /* Delete mailboxes with expires_at <= now (and their duplicate-detection rows).
@@ -164,18 +167,22 @@ struct store {
 /* Opening options shared by backends. */
 typedef struct store_config {
     const char *location;   /* SQLite: file path (":memory:" for tests); Redis: redis://... */
-    int busy_timeout_ms;    /* how long a backend waits for a lock before STORE_UNAVAILABLE */
+    int busy_timeout_ms;    /* how long a backend waits (SQLite: for a lock; Redis: to connect
+                               or for a reply) before STORE_UNAVAILABLE */
 } store_config;
 
 /* Open the backend that `location` names (redis:// -> Redis when built in, else SQLite).
- * On failure returns NULL and writes a reason (no secrets) to err. */
+ * On failure returns NULL and writes a reason (no secrets) to err. On success err may hold a
+ * warning (Redis unreachable at start: the store opens anyway and its calls answer
+ * STORE_UNAVAILABLE until the server answers); callers start with err[0] == '\0'. */
 store *store_open(const store_config *cfg, char *err, size_t err_len);
 
 /* The SQLite backend directly. */
 store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len);
 
-/* The Redis backend directly (location "redis://[:password@]host[:port][/db]"). Exists only
- * when built with hiredis (-DTIGRESS_HAVE_HIREDIS); store_open() reports otherwise. */
+/* The Redis backend directly (location "redis://[[user]:password@]host[:port][/db]";
+ * busy_timeout_ms is the connect/command timeout). Exists only when built with hiredis
+ * (-DTIGRESS_HAVE_HIREDIS); store_open() reports otherwise. */
 store *store_redis_open(const store_config *cfg, char *err, size_t err_len);
 
 static inline void store_close(store *s)

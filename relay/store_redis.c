@@ -27,6 +27,7 @@
 
 #include <hiredis.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@
 
 #define RS_MAX_IDLE 16
 #define RS_SWEEP_BATCH 500
-#define RS_DEFAULT_TIMEOUT_MS 5000
+#define RS_DEFAULT_TIMEOUT_MS 2000
+#define RS_BREAKER_MS 1000      /* after a failure, calls fail fast this long before a retry */
 
 #include "store_redis_internal.h"
 #include "store_redis_lua.h"
@@ -65,36 +67,123 @@ static bool reply_ok(redisReply *r)
     return r != NULL && r->type != REDIS_REPLY_ERROR;
 }
 
-static redisContext *rs_connect(const rs_store *s)
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The circuit breaker. A hung or unreachable server costs every call the full command timeout;
+ * with dozens of requests (and the long-poll recheck, and the shared rate limiter) each
+ * waiting it out, answers take many seconds. So after one failure every call fails at once
+ * (STORE_UNAVAILABLE: 503 + Retry-After) for RS_BREAKER_MS; then exactly one call probes
+ * the server (the others keep failing fast) and its outcome closes or re-opens the breaker.
+ * s->down_until is 0 while closed, else the monotonic ms until which calls fail fast. */
+static bool breaker_admit(rs_store *s)
+{
+    int64_t until = atomic_load(&s->down_until);
+    if (until == 0)
+        return true;
+    int64_t now = mono_ms();
+    if (now < until)
+        return false;
+    /* The window is over: the caller that moves it on first is the probe. Its deadline
+     * covers a probe that hangs for the whole timeout. */
+    return atomic_compare_exchange_strong(&s->down_until, &until,
+                                          now + s->timeout_ms + RS_BREAKER_MS);
+}
+
+/* Opens the breaker and drops the idle connections: when one failed, the others lead to the
+ * same dead or hung server, and probing through each in turn would stretch the outage by
+ * one breaker window per pooled connection after the server came back. */
+static void breaker_trip(rs_store *s)
+{
+    atomic_store(&s->down_until, mono_ms() + RS_BREAKER_MS);
+    pthread_mutex_lock(&s->mu);
+    rs_conn *k = s->idle;
+    s->idle = NULL;
+    s->n_idle = 0;
+    pthread_mutex_unlock(&s->mu);
+    while (k != NULL) {
+        rs_conn *next = k->next;
+        redisFree(k->c);
+        free(k);
+        k = next;
+    }
+}
+
+static void breaker_reset(rs_store *s)
+{
+    atomic_store(&s->down_until, 0);
+}
+
+/* Why a connection could not be made: the server is unreachable (or hung), or it answered
+ * and refused our credentials or database (a configuration error, not an outage). */
+typedef enum rs_conn_rc { RS_CONN_OK, RS_CONN_UNREACHABLE, RS_CONN_AUTH, RS_CONN_SELECT } rs_conn_rc;
+
+/* AUTH [user] password, then SELECT db. A refusal is reported in why; an I/O failure
+ * (NULL reply) is UNREACHABLE. */
+static rs_conn_rc rs_login(const rs_store *s, redisContext *c, char *why, size_t why_len)
+{
+    redisReply *r = NULL;
+    rs_conn_rc rc = RS_CONN_OK;
+    if (s->password != NULL) {
+        /* Redis 6 ACL users: AUTH user password; the default user: AUTH password. */
+        if (s->user != NULL)
+            r = redisCommand(c, "AUTH %s %s", s->user, s->password);
+        else
+            r = redisCommand(c, "AUTH %s", s->password);
+        rc = r == NULL ? RS_CONN_UNREACHABLE : reply_ok(r) ? RS_CONN_OK : RS_CONN_AUTH;
+    } else {
+        /* No credentials: find out now whether the server wants some (NOAUTH). */
+        r = redisCommand(c, "PING");
+        rc = r == NULL ? RS_CONN_UNREACHABLE
+             : r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOAUTH", 6) == 0 ? RS_CONN_AUTH
+                                                                                 : RS_CONN_OK;
+    }
+    if (rc == RS_CONN_AUTH && why != NULL && r != NULL && r->type == REDIS_REPLY_ERROR)
+        snprintf(why, why_len, "%.120s", r->str);   /* the server's words; no secret in them */
+    freeReplyObject(r);
+    if (rc == RS_CONN_OK && s->db != 0) {
+        r = redisCommand(c, "SELECT %d", s->db);
+        rc = r == NULL ? RS_CONN_UNREACHABLE : reply_ok(r) ? RS_CONN_OK : RS_CONN_SELECT;
+        if (rc == RS_CONN_SELECT && why != NULL)
+            snprintf(why, why_len, "%.120s", r->str);
+        freeReplyObject(r);
+    }
+    return rc;
+}
+
+static redisContext *rs_connect_why(const rs_store *s, rs_conn_rc *why_rc, char *why,
+                                    size_t why_len)
 {
     struct timeval tv = {s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
-    if (c == NULL || c->err != 0 || redisSetTimeout(c, tv) != REDIS_OK) {
-        if (c != NULL)
-            redisFree(c);
-        return NULL;
-    }
-    redisReply *r = NULL;
-    bool ok = true;
-    if (s->password != NULL) {
-        r = redisCommand(c, "AUTH %s", s->password);
-        ok = reply_ok(r);
-        freeReplyObject(r);
-    }
-    if (ok && s->db != 0) {
-        r = redisCommand(c, "SELECT %d", s->db);
-        ok = reply_ok(r);
-        freeReplyObject(r);
-    }
-    if (!ok) {
+    rs_conn_rc rc = RS_CONN_UNREACHABLE;
+    if (c != NULL && c->err == 0 && redisSetTimeout(c, tv) == REDIS_OK)
+        rc = rs_login(s, c, why, why_len);
+    if (rc != RS_CONN_OK && c != NULL) {
+        if (rc == RS_CONN_UNREACHABLE && why != NULL && c->err != 0)
+            snprintf(why, why_len, "%.120s", c->errstr);
         redisFree(c);
-        return NULL;
+        c = NULL;
     }
+    if (why_rc != NULL)
+        *why_rc = rc;
     return c;
 }
 
+static redisContext *rs_connect(const rs_store *s)
+{
+    return rs_connect_why(s, NULL, NULL, 0);
+}
+
+/* A pooled connection, or NULL when Redis is unreachable or the breaker is open. */
 static rs_conn *conn_get(rs_store *s)
 {
+    if (!breaker_admit(s))
+        return NULL;
     pthread_mutex_lock(&s->mu);
     rs_conn *k = s->idle;
     if (k != NULL) {
@@ -110,17 +199,20 @@ static rs_conn *conn_get(rs_store *s)
     k->c = rs_connect(s);
     if (k->c == NULL) {
         free(k);
+        breaker_trip(s);
         return NULL;
     }
     return k;
 }
 
-/* Returns a connection to the pool; a broken one (I/O error, timeout) is dropped. */
+/* Returns a connection to the pool; a broken one (I/O error, timeout) is dropped and opens
+ * the breaker, a working one closes it. */
 static void conn_put(rs_store *s, rs_conn *k)
 {
     if (k == NULL)
         return;
     if (k->c->err == 0) {
+        breaker_reset(s);
         pthread_mutex_lock(&s->mu);
         if (s->n_idle < RS_MAX_IDLE) {
             k->next = s->idle;
@@ -129,6 +221,8 @@ static void conn_put(rs_store *s, rs_conn *k)
             k = NULL;
         }
         pthread_mutex_unlock(&s->mu);
+    } else {
+        breaker_trip(s);
     }
     if (k != NULL) {
         redisFree(k->c);
@@ -234,6 +328,28 @@ static void arg_opt(rs_args *a, const char *v)
     a->n++;
 }
 
+/* The SHA1 of script `which` into sha (41 bytes), loading it with SCRIPT LOAD on first use
+ * (the relay may start while Redis is down). When that fails sha is a dummy: EVALSHA then
+ * answers NOSCRIPT and run_script sends the script itself. */
+static void script_sha(rs_store *s, redisContext *c, rs_script which, char sha[41])
+{
+    pthread_mutex_lock(&s->mu);
+    memcpy(sha, s->sha[which], 41);
+    pthread_mutex_unlock(&s->mu);
+    if (sha[0] != '\0')
+        return;
+    redisReply *r = redisCommand(c, "SCRIPT LOAD %s", rs_lua[which]);
+    if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40) {
+        memcpy(sha, r->str, 41);
+        pthread_mutex_lock(&s->mu);
+        memcpy(s->sha[which], sha, 41);
+        pthread_mutex_unlock(&s->mu);
+    } else {
+        snprintf(sha, 41, "%040d", 0);
+    }
+    freeReplyObject(r);
+}
+
 /* Runs script `which` with nkeys keys then the rest of `a` as ARGV. EVALSHA first; EVAL
  * when the server no longer has the script. NULL reply = connection trouble. */
 static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_args *a,
@@ -250,10 +366,11 @@ static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_
     }
     const char *argv[RS_MAX_ARGS + 3];
     size_t lens[RS_MAX_ARGS + 3];
-    char nk[16];
+    char nk[16], sha[41];
     snprintf(nk, sizeof(nk), "%d", nkeys);
+    script_sha(s, k->c, which, sha);
     argv[0] = "EVALSHA";
-    argv[1] = s->sha[which];
+    argv[1] = sha;
     argv[2] = nk;
     for (int i = 0; i < a->n; i++) {
         argv[i + 3] = a->v[i];
@@ -573,7 +690,7 @@ static uint64_t rs_version(store *st, const char *id, int64_t now)
     store_rc src = STORE_OK;
     redisReply *r = hmget((rs_store *)st, id, "exp", "ver", &src);
     if (r == NULL)
-        return 0;
+        return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: version() */
     uint64_t v = 0;
     if (r->element[0]->type == REDIS_REPLY_STRING && el_num(r, 0) > now)
         v = (uint64_t)el_num(r, 1);
@@ -635,6 +752,7 @@ static void rs_free(rs_store *s)
             *p++ = '\0';
         free(s->password);
     }
+    free(s->user);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -661,7 +779,44 @@ static const store_ops rs_ops = {
     .rate_take = rs_rate_take,
 };
 
-/* redis://[[user]:password@]host[:port][/db] */
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A percent-decoded copy of n bytes at p (as redis-cli decodes URL credentials), or NULL
+ * (out of memory, or a bad escape). */
+static char *pct_decode(const char *p, size_t n)
+{
+    char *out = malloc(n + 1), *o = out;
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '%') {
+            *o++ = p[i];
+            continue;
+        }
+        int hi = i + 2 < n ? hexval(p[i + 1]) : -1;
+        int lo = hi >= 0 ? hexval(p[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(out);
+            return NULL;
+        }
+        *o++ = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* redis://[[user]:password@]host[:port][/db]. Credentials may be percent-encoded. Without a
+ * ':' the user information is the password (the default user), as redis-cli reads it. */
 static bool parse_url(rs_store *s, const char *url)
 {
     const char *p = url + 8; /* after "redis://" (checked by the caller, any case) */
@@ -669,7 +824,9 @@ static bool parse_url(rs_store *s, const char *url)
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         const char *pw = colon != NULL ? colon + 1 : p;
-        s->password = strndup(pw, (size_t)(at - pw));
+        if (colon != NULL && colon > p && (s->user = pct_decode(p, (size_t)(colon - p))) == NULL)
+            return false;
+        s->password = pct_decode(pw, (size_t)(at - pw));
         if (s->password == NULL)
             return false;
         p = at + 1;
@@ -701,21 +858,20 @@ static bool parse_url(rs_store *s, const char *url)
     return true;
 }
 
-/* Loads every script so that calls can use EVALSHA. */
-static bool load_scripts(rs_store *s, redisContext *c)
+/* Loads every script so that calls can use EVALSHA (those that fail load on first use). */
+static void load_scripts(rs_store *s, redisContext *c)
 {
     for (int i = 0; i < RS_SCRIPT_COUNT; i++) {
-        redisReply *r = redisCommand(c, "SCRIPT LOAD %s", rs_lua[i]);
-        bool ok = r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40;
-        if (ok)
-            memcpy(s->sha[i], r->str, 41);
-        freeReplyObject(r);
-        if (!ok)
-            return false;
+        char sha[41];
+        script_sha(s, c, (rs_script)i, sha);
     }
-    return true;
 }
 
+/* Opening never waits for Redis to be up: the relay must keep answering (503 + Retry-After)
+ * through an outage and recover by itself, and that includes an outage at start-up. So an
+ * unreachable server is only a warning (in err, with a non-NULL store). What cannot get
+ * better by waiting fails: a URL that does not parse, a server that refuses our AUTH (or
+ * wants one we do not send), a database it refuses to SELECT. */
 store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
 {
     rs_store *s = calloc(1, sizeof(*s));
@@ -724,35 +880,47 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
         return NULL;
     }
     pthread_mutex_init(&s->mu, NULL);
+    atomic_init(&s->down_until, 0);
     s->base.ops = &rs_ops;
     s->timeout_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : RS_DEFAULT_TIMEOUT_MS;
     if (strncasecmp(cfg->location, "redis://", 8) != 0 || !parse_url(s, cfg->location)) {
-        set_err(err, err_len, "cannot parse the URL (redis://[:password@]host[:port][/db])");
+        set_err(err, err_len,
+                "cannot parse the URL (redis://[[user]:password@]host[:port][/db])");
         rs_free(s);
         return NULL;
     }
-    rs_conn *k = conn_get(s);
-    if (k == NULL) {
-        char msg[320];
-        snprintf(msg, sizeof(msg), "cannot connect to %s:%d (or AUTH/SELECT refused)", s->host,
-                 s->port);
-        set_err(err, err_len, msg);
-        rs_free(s);
-        return NULL;
-    }
-    bool ok = load_scripts(s, k->c);
-    conn_put(s, k);
-    if (ok && rs_cluster_init(s) != 0) {
+    if (rs_cluster_init(s) != 0) {
         set_err(err, err_len, "out of memory");
         rs_free(s);
         return NULL;
     }
-    if (!ok) {
-        set_err(err, err_len, "cannot load the Lua scripts (Redis 2.6 or newer is needed)");
-        rs_free(s);
-        return NULL;
+    rs_conn_rc why_rc = RS_CONN_OK;
+    char why[160] = "", msg[480];
+    redisContext *c = rs_connect_why(s, &why_rc, why, sizeof(why));
+    if (c != NULL) {
+        load_scripts(s, c);
+        redisFree(c);
+        return &s->base;
     }
-    return &s->base;
+    switch (why_rc) {
+    case RS_CONN_AUTH:
+        snprintf(msg, sizeof(msg), "%s:%d refused the credentials%s%s (%s)", s->host, s->port,
+                 s->user != NULL ? " of user " : "", s->user != NULL ? s->user : "", why);
+        break;
+    case RS_CONN_SELECT:
+        snprintf(msg, sizeof(msg), "%s:%d refused SELECT %d (%s)", s->host, s->port, s->db, why);
+        break;
+    default:
+        /* Unreachable now: start anyway; calls answer STORE_UNAVAILABLE until it is back. */
+        snprintf(msg, sizeof(msg), "cannot reach %s:%d yet (%s); starting anyway, requests "
+                 "get 503 until it answers", s->host, s->port, why[0] ? why : "no answer");
+        set_err(err, err_len, msg);
+        breaker_trip(s);
+        return &s->base;
+    }
+    set_err(err, err_len, msg);
+    rs_free(s);
+    return NULL;
 }
 
 #else /* !TIGRESS_HAVE_HIREDIS */

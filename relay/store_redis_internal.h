@@ -8,6 +8,8 @@
 
 #include <hiredis.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -25,17 +27,20 @@ typedef struct rs_store {
     char host[256];
     int port;
     int db;
-    char *password;             /* NULL when none; never logged */
+    char *user;                 /* ACL user name (AUTH user password), NULL: default user */
+    char *password;             /* NULL when none; never logged; wiped at close */
     int timeout_ms;
     char sha[RS_SCRIPTS_MAX][41];
     pthread_mutex_t mu;
     rs_conn *idle;
     int n_idle;
+    _Atomic int64_t down_until; /* circuit breaker: fail fast until then (monotonic ms) */
     struct rs_cluster *cluster; /* pub/sub and rate-limit state; NULL until first used */
 } rs_store;
 
 /* The connection pool of store_redis.c: a live, authenticated connection (NULL when Redis is
- * unreachable); put it back after use (a broken one is dropped). */
+ * unreachable, or at once while the circuit breaker is open after a failure); put it back
+ * after use (a broken one is dropped and opens the breaker). */
 rs_conn *rs_pool_get(rs_store *s);
 void rs_pool_put(rs_store *s, rs_conn *k);
 /* A fresh connection outside the pool (the subscriber's), or NULL. */
