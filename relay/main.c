@@ -28,13 +28,31 @@ typedef struct opt {
     const char *help;
 } opt;
 
-#define OFF(f) offsetof(relay_config, f)
+/* relay_config (relay.h) plus the options only main.c needs: they shape how the store is
+ * opened and are not kept afterwards. */
+typedef struct main_config {
+    relay_config r;
+    char *redis_password_file;
+    unsigned redis_timeout_ms;
+} main_config;
+
+#define OFF(f) offsetof(main_config, r.f)
+#define MOFF(f) offsetof(main_config, f)
 static const opt g_opts[] = {
     {"listen", O_STR, OFF(listen), "0.0.0.0:443", "ADDR:PORT",
      "address to listen on; port 0 picks a free port (printed on stdout)"},
     {"public-url", O_STR, OFF(public_url), NULL, "URL",
      "public base URL for urlLink and og:url"},
-    {"store", O_STR, OFF(store_path), "./tigress-relay.db", "PATH", "SQLite store file"},
+    {"store", O_STR, OFF(store_path), "./tigress-relay.db", "PATH|URL",
+     "SQLite store file, or a shared Redis store: redis://[user:password@]host[:port][/db] "
+     "(rediss:// for TLS); a password here shows in `ps`: prefer --redis-password-file or "
+     "`store = ...` in a --config file"},
+    {"redis-password-file", O_STR, MOFF(redis_password_file), NULL, "FILE",
+     "Redis password read from FILE at start (one line; the URL's user, if any, is the ACL "
+     "user)"},
+    {"redis-timeout-ms", O_UINT, MOFF(redis_timeout_ms), "2000", "MS",
+     "Redis connect/command timeout; after a failure the relay answers 503 at once for ~1 s "
+     "before trying Redis again"},
     {"cert", O_STR, OFF(cert_file), NULL, "FILE", "TLS certificate chain (PEM)"},
     {"key", O_STR, OFF(key_file), NULL, "FILE", "TLS private key (PEM)"},
     {"insecure-loopback", O_BOOL, OFF(insecure_loopback), "false", NULL,
@@ -77,6 +95,7 @@ static const char *shown_default(const char *name)
         {"cert", "none; required unless --insecure-loopback"},
         {"key", "none; required unless --insecure-loopback"},
         {"metrics-listen", "off"},
+        {"redis-password-file", "none"},
         {"push-gateway", "none"},
         {"push-allow", "none"},
         {"push-ca", "the system CA store"},
@@ -111,7 +130,8 @@ static void usage(FILE *f)
                "  65  config file unreadable or invalid\n"
                "  66  TLS certificate or key unreadable or invalid\n"
                "  69  cannot listen (port in use, bad address)\n"
-               "  70  store cannot be opened\n");
+               "  70  store cannot be opened (Redis: bad URL, AUTH or SELECT refused; an\n"
+               "      unreachable Redis is not fatal: requests get 503 until it answers)\n");
 }
 
 static bool parse_bool(const char *v, bool *out)
@@ -126,8 +146,11 @@ static bool parse_bool(const char *v, bool *out)
     return true;
 }
 
+/* Which options the user set (config file or command line), not their defaults. */
+static bool g_user_set[sizeof g_opts / sizeof g_opts[0]];
+
 /* Sets one option from text. false when the value does not parse. */
-static bool set_opt(relay_config *cfg, const opt *o, const char *v)
+static bool set_opt(main_config *cfg, const opt *o, const char *v)
 {
     char *p = (char *)cfg + o->offset, *end = NULL;
     errno = 0;
@@ -200,7 +223,7 @@ static char *trim(char *s)
 }
 
 /* `name = value` lines; '#' starts a comment line. Returns 0 or RELAY_EXIT_CONFIG. */
-static int load_config_file(relay_config *cfg, const char *path)
+static int load_config_file(main_config *cfg, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL) {
@@ -227,13 +250,15 @@ static int load_config_file(relay_config *cfg, const char *path)
             fprintf(stderr, "tigress-relay: %s:%d: %s option `%s`\n", path, lineno,
                     o == NULL ? "unknown" : "bad value for", name);
             rc = RELAY_EXIT_CONFIG;
+        } else {
+            g_user_set[o - g_opts] = true;
         }
     }
     fclose(f);
     return rc;
 }
 
-static void config_free(relay_config *cfg)
+static void config_free(main_config *cfg)
 {
     for (size_t i = 0; i < N_OPTS; i++)
         if (g_opts[i].kind == O_STR) {
@@ -244,7 +269,7 @@ static void config_free(relay_config *cfg)
 }
 
 /* Defaults, then the config file, then the command line. Returns -1 to go on, or an exit code. */
-static int parse_args(relay_config *cfg, int argc, char **argv)
+static int parse_args(main_config *cfg, int argc, char **argv)
 {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < N_OPTS; i++)
@@ -258,8 +283,12 @@ static int parse_args(relay_config *cfg, int argc, char **argv)
         const char *path = NULL;
         if (strncmp(argv[i], "--config=", 9) == 0)
             path = argv[i] + 9;
-        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            path = argv[++i];
+        else if (strcmp(argv[i], "--config") == 0)
+            path = i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 ? argv[++i] : "";
+        if (path != NULL && path[0] == '\0') {
+            fprintf(stderr, "tigress-relay: option `--config` needs a value\n");
+            return RELAY_EXIT_USAGE;
+        }
         if (path != NULL) {
             int rc = load_config_file(cfg, path);
             if (rc != 0)
@@ -289,7 +318,9 @@ static int parse_args(relay_config *cfg, int argc, char **argv)
         if (v == NULL && o->kind == O_BOOL)
             v = "true";
         if (v == NULL) {
-            if (i + 1 >= argc) {
+            /* No option takes a value starting with "--": that is the next option, and
+             * this one was given without its value. */
+            if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0) {
                 fprintf(stderr, "tigress-relay: option `--%s` needs a value\n", o->name);
                 return RELAY_EXIT_USAGE;
             }
@@ -299,13 +330,30 @@ static int parse_args(relay_config *cfg, int argc, char **argv)
             fprintf(stderr, "tigress-relay: bad value for `--%s`\n", o->name);
             return RELAY_EXIT_USAGE;
         }
+        g_user_set[o - g_opts] = true;
     }
     return -1;
 }
 
-/* Cross-option checks. Returns 0 or RELAY_EXIT_USAGE. */
-static int check_config(relay_config *cfg)
+static bool user_set(const char *name)
 {
+    const opt *o = find_opt(name, strlen(name));
+    return o != NULL && g_user_set[o - g_opts];
+}
+
+static bool is_redis_url(const char *loc)
+{
+    return loc != NULL &&
+           (strncasecmp(loc, "redis://", 8) == 0 || strncasecmp(loc, "rediss://", 9) == 0);
+}
+
+/* Cross-option checks. Returns 0 or RELAY_EXIT_USAGE. */
+static int check_config(relay_config *cfg, const main_config *mc)
+{
+    if (mc->redis_password_file != NULL && !is_redis_url(cfg->store_path)) {
+        fprintf(stderr, "tigress-relay: --redis-password-file needs a redis:// --store\n");
+        return RELAY_EXIT_USAGE;
+    }
     struct sockaddr_storage ss;
     unsigned len;
     bool loopback;
@@ -332,6 +380,9 @@ static int check_config(relay_config *cfg)
             return RELAY_EXIT_USAGE;
         }
     }
+    /* An unset --default-expiry follows a shorter --max-expiry instead of contradicting it. */
+    if (!user_set("default-expiry") && cfg->default_expiry > cfg->max_expiry)
+        cfg->default_expiry = cfg->max_expiry;
     if (cfg->default_expiry > cfg->max_expiry) {
         fprintf(stderr, "tigress-relay: --default-expiry exceeds --max-expiry\n");
         return RELAY_EXIT_USAGE;
@@ -378,21 +429,122 @@ static void *sweeper_main(void *p)
     return NULL;
 }
 
+/* The password in FILE (one line, newline stripped) into a malloc'd string, or NULL. */
+static char *read_secret_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "tigress-relay: cannot read --redis-password-file %s: %s\n", path,
+                strerror(errno));
+        return NULL;
+    }
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    bool more = fgetc(f) != EOF;
+    fclose(f);
+    buf[n] = '\0';
+    n = strcspn(buf, "\r\n");
+    char *pw = NULL;
+    if (n == 0 || more || strspn(buf + n, "\r\n") != strlen(buf + n))
+        fprintf(stderr, "tigress-relay: --redis-password-file %s must hold one non-empty line "
+                        "(at most 1000 bytes)\n", path);
+    else if ((pw = malloc(n + 1)) != NULL) {
+        memcpy(pw, buf, n);
+        pw[n] = '\0';
+    }
+    sodium_memzero(buf, sizeof buf);
+    return pw;
+}
+
+/* url with pw (percent-encoded) put in as the password: scheme://[user]:pw@rest. NULL when the
+ * URL carries a password already, or out of memory. The result holds a secret: wipe it. */
+static char *url_with_password(const char *url, const char *pw)
+{
+    const char *sep = strstr(url, "://");
+    if (sep == NULL)
+        return NULL;
+    const char *auth = sep + 3, *at = strrchr(auth, '@');
+    const char *host = at != NULL ? at + 1 : auth;
+    size_t ulen = at != NULL ? (size_t)(at - auth) : 0;
+    if (memchr(auth, ':', ulen) != NULL) {
+        fprintf(stderr, "tigress-relay: the --store URL has a password and "
+                        "--redis-password-file gives another\n");
+        return NULL;
+    }
+    size_t cap = strlen(url) + 3 * strlen(pw) + 4;
+    char *out = malloc(cap), *o = out;
+    if (out == NULL)
+        return NULL;
+    memcpy(o, url, (size_t)(auth - url) + ulen);
+    o += (size_t)(auth - url) + ulen;
+    *o++ = ':';
+    for (const unsigned char *p = (const unsigned char *)pw; *p != '\0'; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p) != NULL) {
+            *o++ = (char)*p;
+        } else {
+            snprintf(o, 4, "%%%02X", *p);
+            o += 3;
+        }
+    }
+    *o++ = '@';
+    memcpy(o, host, strlen(host) + 1);
+    return out;
+}
+
+/* Opens the store; NULL after logging why (the exit code is RELAY_EXIT_STORE, or *usage set
+ * for a password file that cannot be used). A Redis server that cannot be reached yet is a
+ * warning only: the relay starts and answers 503 until it can. */
+static store *open_store(const main_config *mc, bool *usage)
+{
+    const relay_config *cfg = &mc->r;
+    char *secret_url = NULL;
+    *usage = false;
+    if (mc->redis_password_file != NULL) {
+        char *pw = read_secret_file(mc->redis_password_file);
+        if (pw != NULL) {
+            secret_url = url_with_password(cfg->store_path, pw);
+            sodium_memzero(pw, strlen(pw));
+            free(pw);
+        }
+        if (secret_url == NULL) {
+            *usage = true;
+            return NULL;
+        }
+    }
+    char err[512] = "";
+    store_config sc = {
+        .location = secret_url != NULL ? secret_url : cfg->store_path,
+        .busy_timeout_ms = is_redis_url(cfg->store_path) ? (int)mc->redis_timeout_ms : 5000,
+    };
+    store *st = store_open(&sc, err, sizeof err);
+    if (secret_url != NULL) {
+        sodium_memzero(secret_url, strlen(secret_url));
+        free(secret_url);
+    }
+    if (st == NULL)
+        relay_log(LOG_ERROR, "event=start error=\"cannot open the store: %s\"", err);
+    else if (err[0] != '\0')
+        relay_log(LOG_WARN, "event=start warning=\"%s\"", err);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
-    relay_config cfg;
-    int rc = parse_args(&cfg, argc, argv);   /* >= 0: done (0 = --help printed) */
+    main_config mc;
+    relay_config *cfgp = &mc.r;
+    int rc = parse_args(&mc, argc, argv);   /* >= 0: done (0 = --help printed) */
     if (rc < 0)
-        rc = check_config(&cfg) != 0 ? RELAY_EXIT_USAGE : -1;
+        rc = check_config(cfgp, &mc) != 0 ? RELAY_EXIT_USAGE : -1;
     if (rc >= 0) {
-        config_free(&cfg);
+        config_free(&mc);
         return rc;
     }
     if (sodium_init() < 0) {
         fprintf(stderr, "tigress-relay: libsodium failed to initialise\n");
         return RELAY_EXIT_USAGE;
     }
-    relay_log_init(cfg.log_level);
+    relay_log_init(cfgp->log_level);
 
     /* Block the stop signals in every thread; main waits for them with sigwait. */
     sigset_t stop;
@@ -402,51 +554,49 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    char err[256] = "";
-    store_config sc = {.location = cfg.store_path, .busy_timeout_ms = 5000};
-    store *st = store_open(&sc, err, sizeof err);
+    bool usage = false;
+    store *st = open_store(&mc, &usage);
     if (st == NULL) {
-        relay_log(LOG_ERROR, "event=start error=\"cannot open the store: %s\"", err);
-        config_free(&cfg);
-        return RELAY_EXIT_STORE;
+        config_free(&mc);
+        return usage ? RELAY_EXIT_USAGE : RELAY_EXIT_STORE;
     }
-    ratelimit *rl = ratelimit_new(cfg.rate_limit, cfg.rate_burst);
-    routes_init(&cfg, st);
-    if (push_start(&cfg) != 0 || longpoll_start(st) != 0 || rl == NULL) {
+    ratelimit *rl = ratelimit_new(cfgp->rate_limit, cfgp->rate_burst);
+    routes_init(cfgp, st);
+    if (push_start(cfgp) != 0 || longpoll_start(st) != 0 || rl == NULL) {
         relay_log(LOG_ERROR, "event=start error=\"cannot start worker threads\"");
         return RELAY_EXIT_USAGE;
     }
     unsigned port = 0;
     int exit_code = 0;
-    relay_server *srv = server_start(&cfg, rl, &exit_code, &port);
+    relay_server *srv = server_start(cfgp, rl, &exit_code, &port);
     if (srv == NULL) {
         push_stop();
         longpoll_stop();
         store_close(st);
         ratelimit_free(rl);
-        config_free(&cfg);
+        config_free(&mc);
         return exit_code;
     }
-    rc = metrics_start(cfg.metrics_listen, st);
+    rc = metrics_start(cfgp->metrics_listen, st);
     if (rc != 0) {
         server_stop(srv);
         push_stop();
         store_close(st);
         ratelimit_free(rl);
-        config_free(&cfg);
+        config_free(&mc);
         return rc;
     }
     pthread_t sweeper;
-    sweep_arg sa = {st, cfg.sweep_interval};
+    sweep_arg sa = {st, cfgp->sweep_interval};
     pthread_create(&sweeper, NULL, sweeper_main, &sa);
 
-    const char *colon = strrchr(cfg.listen, ':');
-    printf("listening on %s://%.*s:%u\n", cfg.insecure_loopback ? "http" : "https",
-           (int)(colon - cfg.listen), cfg.listen, port);
+    const char *colon = strrchr(cfgp->listen, ':');
+    printf("listening on %s://%.*s:%u\n", cfgp->insecure_loopback ? "http" : "https",
+           (int)(colon - cfgp->listen), cfgp->listen, port);
     fflush(stdout);
     relay_log(LOG_INFO, "event=start port=%u tls=%s attestation_policy=%s", port,
-              cfg.insecure_loopback ? "off" : "on",
-              cfg.attestation == RELAY_ATTEST_REQUIRE ? "require" : "none");
+              cfgp->insecure_loopback ? "off" : "on",
+              cfgp->attestation == RELAY_ATTEST_REQUIRE ? "require" : "none");
 
     int sig = 0;
     sigwait(&stop, &sig);
@@ -462,7 +612,7 @@ int main(int argc, char **argv)
     push_stop();
     store_close(st);           /* flushes and closes the database */
     ratelimit_free(rl);
-    config_free(&cfg);
+    config_free(&mc);
     relay_log(LOG_INFO, "event=stopped");
     return RELAY_EXIT_OK;
 }

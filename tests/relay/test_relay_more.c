@@ -587,8 +587,9 @@ static int write_file(const char *path, const char *text)
     return fclose(f);
 }
 
-/* Start-up failures have distinct exit codes: 64 usage, 65 config file, 66 TLS, 69 listen,
- * 70 store; a valid --config file works. */
+/* Start-up failures have distinct exit codes: 64 usage (an option missing its value too),
+ * 65 config file, 66 TLS, 69 listen, 70 store; a valid --config file works; --max-expiry
+ * below the default expiry is accepted when --default-expiry is not given. */
 static void test_relay__startup_exit_codes(void **state)
 {
     (void)state;
@@ -624,6 +625,39 @@ static void test_relay__startup_exit_codes(void **state)
     assert_int_equal(relay_start_raw(&r, bad_val), 64);
     const char *bad_level[] = {"--log-level", "chatty", NULL};
     assert_int_equal(relay_start_raw(&r, bad_level), 64);
+    /* An option without its value is a usage error, never silently ignored (--config used
+     * to be), nor a swallowed next option. */
+    const char *no_conf_val[] = {"--listen", "127.0.0.1:0", "--cert", th_cert(), "--key",
+                                 th_key(), "--store", ":memory:", "--config", NULL};
+    assert_int_equal(relay_start_raw(&r, no_conf_val), 64);
+    assert_true(th_file_contains(r.log_path, "option `--config` needs a value"));
+    const char *conf_then_opt[] = {"--config", "--listen", "127.0.0.1:0", NULL};
+    assert_int_equal(relay_start_raw(&r, conf_then_opt), 64);
+    const char *empty_conf[] = {"--config=", NULL};
+    assert_int_equal(relay_start_raw(&r, empty_conf), 64);
+    const char *no_body_val[] = {"--max-body", NULL};
+    assert_int_equal(relay_start_raw(&r, no_body_val), 64);
+    const char *store_then_opt[] = {"--listen", "127.0.0.1:0", "--cert", th_cert(), "--key",
+                                    th_key(), "--store", "--max-body", "100", NULL};
+    assert_int_equal(relay_start_raw(&r, store_then_opt), 64);
+    /* --max-expiry alone lowers the unset default expiry to it; set above it, 64. */
+    const char *short_max[] = {"--listen", "127.0.0.1:0", "--cert", th_cert(), "--key",
+                               th_key(), "--store", ":memory:", "--max-expiry", "60", NULL};
+    assert_int_equal(relay_start_raw(&r, short_max), 0);
+    {
+        char c60[37], id60[37];
+        th_uuid(c60);
+        char *b60 = th_create_body("T", "c2hvcnQ=", "x", "RWD", NULL, NULL, NULL);
+        assert_non_null(b60);
+        long st60 = th_create(&r, c60, b60, id60);   /* no mailboxConfiguration: default */
+        free(b60);
+        assert_int_equal(st60, 200);
+        assert_int_equal(relay_stop(&r), 0);
+    }
+    const char *both_set[] = {"--listen", "127.0.0.1:0", "--cert", th_cert(), "--key", th_key(),
+                              "--store", ":memory:", "--max-expiry", "60", "--default-expiry",
+                              "120", NULL};
+    assert_int_equal(relay_start_raw(&r, both_set), 64);
     snprintf(conf, sizeof conf, "%s/bad.conf", th_dir());
     assert_int_equal(write_file(conf, "listen = 127.0.0.1:0\nfrobnicate = 3\n"), 0);
     const char *bad_conf[] = {"--config", conf, NULL};
