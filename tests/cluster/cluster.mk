@@ -18,6 +18,18 @@ $(CLUSTER_T_BIN): $(CLUSTER_T_SRCS) $(CLUSTER_T_HDRS) $(RELAY_BIN)
 	@mkdir -p $(@D)
 	$(CC) $(CLUSTER_T_CFLAGS) -o $@ $(CLUSTER_T_SRCS) $(BASE_LDFLAGS) $(CLUSTER_T_LIBS)
 
+# Operating over Redis: start with Redis down, ACL users and --redis-password-file, refused
+# credentials, a hung (SIGSTOPped) server. Its own private redis-server.
+CLUSTER_OPS_BIN  := $(BUILD)/tests/cluster/test_cluster_ops
+CLUSTER_OPS_SRCS := tests/cluster/test_cluster_ops.c tests/cluster/cluster_util.c \
+                    tests/relay/relay_harness.c
+CHECK_BUILD  += $(CLUSTER_OPS_BIN)
+CHECK_SUITES += $(CLUSTER_OPS_BIN)
+
+$(CLUSTER_OPS_BIN): $(CLUSTER_OPS_SRCS) $(CLUSTER_T_HDRS) $(RELAY_BIN)
+	@mkdir -p $(@D)
+	$(CC) $(CLUSTER_T_CFLAGS) -o $@ $(CLUSTER_OPS_SRCS) $(BASE_LDFLAGS) $(CLUSTER_T_LIBS)
+
 .PHONY: demo-cluster
 demo-cluster: $(RELAY_BIN) $(BUILD)/tigress
 	@BUILD=$(BUILD) relay/demo-cluster.sh

@@ -74,8 +74,29 @@ static int cli(char *out, size_t cap, const char *fmt, ...)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+unsigned cu_redis_pick_port(void)
+{
+    if (g_port == 0)
+        g_port = free_port();
+    return g_port;
+}
+
+void cu_redis_signal(int sig)
+{
+    if (g_redis > 0)
+        kill(g_redis, sig);
+}
+
+int cu_redis_cmd(char *out, size_t cap, const char *args)
+{
+    return cli(out, cap, "%s", args);
+}
+
 int cu_redis_start(void)
 {
+    int st;
+    if (g_redis > 0 && waitpid(g_redis, &st, WNOHANG) == 0)
+        return 0;                           /* already running */
     if (g_port == 0)
         g_port = free_port();
     char dir[600], port[16];

@@ -13,9 +13,18 @@
 #include "relay_harness.h"
 
 bool cu_have_redis(void);
-/* Starts redis-server (first call picks the port; later calls reuse port and data). 0 = up. */
+/* Starts redis-server (first call picks the port; later calls reuse port and data). 0 = up
+ * (also when it is running already). */
 int cu_redis_start(void);
 unsigned cu_redis_port(void);
+/* Picks the port cu_redis_start() will use, without starting anything (a relay can then be
+ * started while nothing listens there). */
+unsigned cu_redis_pick_port(void);
+/* Sends sig to the running redis-server (SIGSTOP / SIGCONT: a hung server). */
+void cu_redis_signal(int sig);
+/* Runs `redis-cli -h 127.0.0.1 -p <port> <args>` (args go through the shell: quote them);
+ * its first output line into out (may be NULL). Returns its exit status. */
+int cu_redis_cmd(char *out, size_t cap, const char *args);
 void cu_redis_kill9(void);             /* the harshest stop: acknowledged writes must survive */
 void cu_redis_stop(void);              /* SIGTERM and wait (end of suite) */
 /* PUBSUB NUMSUB of channel, waiting (bounded) until it reaches want; returns the last value. */
