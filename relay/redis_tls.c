@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_idle = PTHREAD_COND_INITIALIZER;
 static unsigned g_active;
+static atomic_ulong g_wakeups;  /* poll() returns in all pump threads, ever */
 
 static void active_add(int delta)
 {
@@ -58,6 +60,11 @@ unsigned redis_tls_active(void)
     unsigned n = g_active;
     pthread_mutex_unlock(&g_mu);
     return n;
+}
+
+unsigned long redis_tls_wakeups(void)
+{
+    return atomic_load(&g_wakeups);
 }
 
 bool redis_tls_wait_idle(int timeout_ms)
@@ -409,7 +416,9 @@ static void *pump_main(void *arg)
         pump_events(p, fds);
         if (fds[0].fd < 0 && fds[1].fd < 0)
             break;  /* nothing can progress any more */
-        if (poll(fds, 2, -1) < 0 && errno != EINTR)
+        int n = poll(fds, 2, -1);
+        atomic_fetch_add(&g_wakeups, 1);
+        if (n < 0 && errno != EINTR)
             break;
     }
     /* The caller then reads end-of-file (or gets EPIPE) on its end. */

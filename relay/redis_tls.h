@@ -39,6 +39,10 @@ int redis_tls_connect(const char *host, int port, const redis_tls_opts *o, int t
 /* Number of tunnels whose pump thread has not finished yet. */
 unsigned redis_tls_active(void);
 
+/* How many times pump threads have woken from poll(), in total: an idle tunnel adds nothing
+ * (the tests check that the pump sleeps rather than spins). */
+unsigned long redis_tls_wakeups(void);
+
 /* Waits (without spinning) until no pump thread is running, at most timeout_ms.
  * true when none is left. For orderly shutdown and for tests. */
 bool redis_tls_wait_idle(int timeout_ms);

@@ -267,8 +267,50 @@ static void test_ping_set_get(void **state)
     assert_int_equal(rep->len, big_len);
     assert_memory_equal(rep->str, big, big_len);
     freeReplyObject(rep);
+
+    /* Pipelined: 8 SETs (8 MiB up) written before any reply is read, then 8 GETs (8 MiB
+     * down), each value distinct, so flow control in both directions must hold. */
+    for (int i = 0; i < 8; i++) {
+        big[0] = (char)('0' + i);
+        assert_int_equal(redisAppendCommand(c, "SET tigress:p%d %b", i, big, big_len), REDIS_OK);
+    }
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(redisAppendCommand(c, "GET tigress:p%d", i), REDIS_OK);
+    for (int i = 0; i < 16; i++) {
+        void *v = NULL;
+        assert_int_equal(redisGetReply(c, &v), REDIS_OK);
+        rep = v;
+        assert_non_null(rep);
+        if (i < 8) {
+            assert_int_equal(rep->type, REDIS_REPLY_STATUS);
+        } else {
+            big[0] = (char)('0' + i - 8);
+            assert_int_equal(rep->type, REDIS_REPLY_STRING);
+            assert_int_equal(rep->len, big_len);
+            assert_memory_equal(rep->str, big, big_len);
+        }
+        freeReplyObject(rep);
+    }
     free(big);
 
+    redisFree(c);
+    assert_idle();
+}
+
+/* An idle tunnel sleeps in poll(): no wake-up at all while nothing is sent. A spinning pump
+ * (polling an event that cannot progress, or not polling) would count thousands. */
+static void test_idle_tunnel_does_not_spin(void **state)
+{
+    (void)state;
+    SKIP_IF_NO_REDIS();
+    redis_tls_opts o = opts_ca();
+    redisContext *c = open_ctx(&g_srv, &o);
+    expect_status(c, "PONG", "PING");   /* after PONG the server sends nothing more */
+    unsigned long before = redis_tls_wakeups();
+    sleep_ms(300);
+    assert_int_equal(redis_tls_wakeups(), before);
+    expect_status(c, "PONG", "PING");   /* and it still works: it was asleep, not stuck */
+    assert_true(redis_tls_wakeups() > before);
     redisFree(c);
     assert_idle();
 }
@@ -489,6 +531,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ping_set_get),
+        cmocka_unit_test(test_idle_tunnel_does_not_spin),
         cmocka_unit_test(test_server_name_override),
         cmocka_unit_test(test_wrong_ca_fails),
         cmocka_unit_test(test_system_trust_rejects_test_ca),
