@@ -186,8 +186,9 @@ static int tcp_connect(const char *host, int port, int64_t deadline, char *err, 
 
 /* ---- TLS session ------------------------------------------------------------------------ */
 
-static gnutls_certificate_credentials_t load_creds(const redis_tls_opts *o, char *err,
-                                                   size_t err_len)
+/* The credentials of o; NULL on failure, with *config set when the files are at fault. */
+static gnutls_certificate_credentials_t load_creds(const redis_tls_opts *o, bool *config,
+                                                   char *err, size_t err_len)
 {
     gnutls_certificate_credentials_t cred = NULL;
     if (gnutls_certificate_allocate_credentials(&cred) < 0) {
@@ -226,6 +227,7 @@ static gnutls_certificate_credentials_t load_creds(const redis_tls_opts *o, char
     }
     return cred;
 fail:
+    *config = true;
     gnutls_certificate_free_credentials(cred);
     return NULL;
 }
@@ -261,7 +263,7 @@ static void handshake_err(gnutls_session_t s, int rc, char *err, size_t err_len)
 
 /* A session on fd with verification of name; handshake done by deadline. NULL on failure. */
 static gnutls_session_t tls_open(int fd, const char *name, gnutls_certificate_credentials_t cred,
-                                 int64_t deadline, char *err, size_t err_len)
+                                 int64_t deadline, bool *config, char *err, size_t err_len)
 {
     gnutls_session_t s = NULL;
     if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL) < 0) {
@@ -288,6 +290,7 @@ static gnutls_session_t tls_open(int fd, const char *name, gnutls_certificate_cr
             return s;
         if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED && gnutls_error_is_fatal(rc)) {
             handshake_err(s, rc, err, err_len);
+            *config = rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR;
             break;
         }
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
@@ -483,25 +486,27 @@ int redis_tls_connect(const char *host, int port, const redis_tls_opts *o, int t
         o = &none;
     if (host == NULL || host[0] == '\0' || port <= 0 || port > 65535) {
         set_err(err, err_len, "redis TLS: bad host or port");
-        return -1;
+        return REDIS_TLS_E_CONFIG;
     }
     int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : RT_DEFAULT_TIMEOUT_MS);
-    gnutls_certificate_credentials_t cred = load_creds(o, err, err_len);
+    bool config = false;
+    gnutls_certificate_credentials_t cred = load_creds(o, &config, err, err_len);
     if (cred == NULL)
-        return -1;
+        return config ? REDIS_TLS_E_CONFIG : REDIS_TLS_E_NETWORK;
     int tcp = tcp_connect(host, port, deadline, err, err_len);
     if (tcp < 0) {
         gnutls_certificate_free_credentials(cred);
-        return -1;
+        return REDIS_TLS_E_NETWORK;
     }
     const char *name = o->server_name != NULL ? o->server_name : host;
-    gnutls_session_t s = tls_open(tcp, name, cred, deadline, err, err_len);
+    gnutls_session_t s = tls_open(tcp, name, cred, deadline, &config, err, err_len);
     int fd = s != NULL ? start_pump(s, cred, tcp, err, err_len) : -1;
     if (fd < 0) {
         if (s != NULL)
             gnutls_deinit(s);
         close(tcp);
         gnutls_certificate_free_credentials(cred);
+        return config ? REDIS_TLS_E_CONFIG : REDIS_TLS_E_NETWORK;
     }
     return fd;
 }

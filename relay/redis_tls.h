@@ -29,10 +29,16 @@ typedef struct redis_tls_opts {
                                 SNI when it is a DNS name; NULL: host */
 } redis_tls_opts;
 
+/* Failures of redis_tls_connect(), so a caller can tell an outage from a mistake. */
+#define REDIS_TLS_E_NETWORK (-1) /* name lookup, connect, time-out, handshake I/O: may pass */
+#define REDIS_TLS_E_CONFIG (-2)  /* bad host/port, CA or client certificate/key unreadable,
+                                    server certificate rejected: waiting will not help */
+
 /* Connects to host:port (a name or an IP literal), completes a verified TLS handshake within
  * timeout_ms (<= 0: 5000), and returns a blocking, close-on-exec descriptor (one end of an
  * AF_UNIX stream socket pair) that carries the plaintext. o may be NULL (all defaults).
- * On failure returns -1 and writes a reason to err (never key material). */
+ * On failure returns REDIS_TLS_E_NETWORK or REDIS_TLS_E_CONFIG and writes a reason to err
+ * (never key material). */
 int redis_tls_connect(const char *host, int port, const redis_tls_opts *o, int timeout_ms,
                       char *err, size_t err_len);
 

@@ -222,15 +222,16 @@ static void assert_idle(void)
     assert_int_equal(redis_tls_active(), 0);
 }
 
-/* Expects redis_tls_connect to fail with a message containing want; no thread is left. */
+/* Expects redis_tls_connect to fail with rc and a message containing want; no thread is
+ * left. */
 static void expect_connect_fails(const char *host, int port, const redis_tls_opts *o,
-                                 int timeout_ms, const char *want)
+                                 int timeout_ms, int rc, const char *want)
 {
     char err[512] = "";
     int fd = redis_tls_connect(host, port, o, timeout_ms, err, sizeof err);
     if (fd >= 0)
         close(fd);
-    assert_int_equal(fd, -1);
+    assert_int_equal(fd, rc);
     if (strstr(err, want) == NULL)
         fail_msg("error \"%s\" does not mention \"%s\"", err, want);
     if (g_verbose)
@@ -333,7 +334,8 @@ static void test_wrong_ca_fails(void **state)
     (void)state;
     SKIP_IF_NO_REDIS();
     redis_tls_opts o = {.ca_file = path_of("other-ca.pem")};
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000, "certificate verification failed");
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+                         REDIS_TLS_E_CONFIG, "certificate verification failed");
 }
 
 /* No ca_file: the system trust store, which does not know the test CA. */
@@ -341,7 +343,8 @@ static void test_system_trust_rejects_test_ca(void **state)
 {
     (void)state;
     SKIP_IF_NO_REDIS();
-    expect_connect_fails("127.0.0.1", g_srv.port, NULL, 5000, "certificate verification failed");
+    expect_connect_fails("127.0.0.1", g_srv.port, NULL, 5000,
+                         REDIS_TLS_E_CONFIG, "certificate verification failed");
 }
 
 static void test_wrong_server_name_fails(void **state)
@@ -350,7 +353,8 @@ static void test_wrong_server_name_fails(void **state)
     SKIP_IF_NO_REDIS();
     redis_tls_opts o = opts_ca();
     o.server_name = "not-the-server.test";
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000, "certificate verification failed");
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+                         REDIS_TLS_E_CONFIG, "certificate verification failed");
 }
 
 /* Without server_name the host itself is verified: "localhost" is not in the certificate. */
@@ -363,7 +367,7 @@ static void test_host_name_not_in_certificate_fails(void **state)
     int fd = redis_tls_connect("localhost", g_srv.port, &o, 5000, err, sizeof err);
     if (fd >= 0)
         close(fd);
-    assert_int_equal(fd, -1);
+    assert_int_equal(fd, REDIS_TLS_E_CONFIG);
     /* localhost may resolve to ::1 first, where nothing listens; 127.0.0.1 is tried next. */
     if (strstr(err, "certificate verification failed") == NULL)
         fail_msg("unexpected error: %s", err);
@@ -416,22 +420,25 @@ static void test_bad_client_certificate_reported(void **state)
     redis_tls_opts o = opts_ca();
     o.cert_file = path_of("missing.pem");
     o.key_file = path_of("client.key");
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000, "client certificate");
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+                         REDIS_TLS_E_CONFIG, "client certificate");
 
     /* Key and certificate that do not belong together. */
     o.cert_file = path_of("client.pem");
     o.key_file = path_of("server.key");
     char err[512] = "";
     int fd = redis_tls_connect("127.0.0.1", g_srv.port, &o, 5000, err, sizeof err);
-    assert_int_equal(fd, -1);
+    assert_int_equal(fd, REDIS_TLS_E_CONFIG);
     assert_non_null(strstr(err, "client certificate"));
     assert_null(strstr(err, "PRIVATE KEY"));
 
     o.cert_file = NULL;
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000, "needs a client certificate");
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+                         REDIS_TLS_E_CONFIG, "needs a client certificate");
     o.ca_file = path_of("no-such-ca.pem");
     o.key_file = NULL;
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000, "no CA certificate");
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+                         REDIS_TLS_E_CONFIG, "no CA certificate");
 }
 
 /* A server that accepts TCP but never speaks TLS: the handshake gives up at the deadline. */
@@ -446,11 +453,13 @@ static void test_handshake_timeout(void **state)
     assert_int_equal(listen(lfd, 4), 0);
     assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
     redis_tls_opts o = opts_ca();   /* the certificates exist even without redis-server */
-    expect_connect_fails("127.0.0.1", ntohs(sa.sin_port), &o, 300, "timed out");
+    expect_connect_fails("127.0.0.1", ntohs(sa.sin_port), &o, 300,
+                         REDIS_TLS_E_NETWORK, "timed out");
     close(lfd);
     /* Nothing listens any more: refused. */
-    expect_connect_fails("127.0.0.1", ntohs(sa.sin_port), &o, 2000, "cannot connect");
-    expect_connect_fails("127.0.0.1", 0, NULL, 100, "bad host or port");
+    expect_connect_fails("127.0.0.1", ntohs(sa.sin_port), &o, 2000,
+                         REDIS_TLS_E_NETWORK, "cannot connect");
+    expect_connect_fails("127.0.0.1", 0, NULL, 100, REDIS_TLS_E_CONFIG, "bad host or port");
 }
 
 /* The server dies mid-session: hiredis gets an error (no hang) and the pump thread ends. */
@@ -488,7 +497,8 @@ static void test_no_fd_leak_200_cycles(void **state)
     }
     redis_tls_opts bad = {.ca_file = path_of("other-ca.pem")};
     for (int i = 0; i < 20; i++)
-        expect_connect_fails("127.0.0.1", g_srv.port, &bad, 5000, "verification failed");
+        expect_connect_fails("127.0.0.1", g_srv.port, &bad, 5000,
+                             REDIS_TLS_E_CONFIG, "verification failed");
     assert_idle();
     assert_int_equal(count_fds(), before);
 }
@@ -498,8 +508,8 @@ static void test_no_fd_leak_200_cycles(void **state)
 static int group_setup(void **state)
 {
     (void)state;
-    signal(SIGPIPE, SIG_IGN);
-    g_verbose = getenv("REDIS_TLS_VERBOSE") != NULL;   /* as the relay does: a closed tunnel is an error, not a signal */
+    signal(SIGPIPE, SIG_IGN);   /* as the relay does: a closed tunnel is an error, not a signal */
+    g_verbose = getenv("REDIS_TLS_VERBOSE") != NULL;
     if (mkdtemp(g_dir) == NULL || make_certs() != 0) {
         fprintf(stderr, "test_redis_tls: cannot make the test certificates in %s\n", g_dir);
         return -1;
