@@ -19,6 +19,13 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+long it_scaled_ms(long ms)
+{
+    const char *v = getenv("TIGRESS_TEST_TIME_SCALE");
+    long k = v != NULL ? strtol(v, NULL, 10) : 1;
+    return k > 1 && k <= 1000 ? ms * k : ms;
+}
+
 static int launch(it_relay *r, const char *listen)
 {
     char out[320], log[320], cert[320], key[320], store[320];
@@ -31,8 +38,16 @@ static int launch(it_relay *r, const char *listen)
     const char *argv[40] = {IT_RELAY_BIN, "--listen", listen, "--cert", cert, "--key", key,
                             "--store", store};
     int argc = 9;
-    for (int i = 0; r->extra[i] && argc < 38; i++)
+    for (int i = 0; r->extra[i] && argc < 36; i++)
         argv[argc++] = r->extra[i];
+    /* The relay's idle-connection timeout (30 s) scales too: under valgrind a client with many
+     * threads can leave a connection it opened idle longer than that before its handshake. */
+    char idle[24];
+    if (it_scaled_ms(30) > 30) {
+        snprintf(idle, sizeof idle, "%ld", it_scaled_ms(30));
+        argv[argc++] = "--connection-timeout";
+        argv[argc++] = idle;
+    }
     argv[argc] = NULL;
     pid_t pid = fork();
     if (pid < 0)
@@ -50,7 +65,9 @@ static int launch(it_relay *r, const char *listen)
         _exit(127);
     }
     r->pid = pid;
-    for (int i = 0; i < 400; i++) { /* up to 20 s on a loaded machine */
+    /* Polled every 50 ms up to a generous deadline: a loaded machine or an instrumented relay
+     * can take many seconds to start. */
+    for (long i = 0, n = it_scaled_ms(120000) / 50; i < n; i++) {
         FILE *f = fopen(out, "r");
         char line[256];
         if (f) {
@@ -153,6 +170,8 @@ tigress_client *it_client(const it_relay *r, unsigned retries)
     tigress_client_options_init(&o, TIGRESS_CLIENT_OPTIONS_VERSION);
     o.ca_file = r->ca;
     o.max_retries = retries;
+    o.connect_timeout_ms = it_scaled_ms(10000);
+    o.request_timeout_ms = it_scaled_ms(30000);
     tigress_client *c = NULL;
     if (tigress_client_new(&c, &o) != TIGRESS_OK)
         return NULL;

@@ -29,7 +29,14 @@ int it_relay_kill(it_relay *r);
 /* Stop and delete the temp dir. */
 void it_relay_cleanup(it_relay *r);
 
-/* A client trusting the relay's CA; retries as given (TIGRESS_RETRIES_NONE for none, 0 default). */
+/* ms scaled by the environment variable TIGRESS_TEST_TIME_SCALE (a whole number, default 1).
+ * Every upper bound on waiting in these tests goes through it: tests/harness/valgrind.sh sets
+ * it, since a program under valgrind runs tens of times slower. Only bounds scale: a passing
+ * test returns as soon as what it waits for happens. */
+long it_scaled_ms(long ms);
+
+/* A client trusting the relay's CA; connect and request timeouts are the library defaults
+ * (10 s, 30 s) scaled by it_scaled_ms(); retries as given (TIGRESS_RETRIES_NONE for none, 0 default). */
 tigress_client *it_client(const it_relay *r, unsigned retries);
 
 /* Share options with test defaults: relay, format, content, title. */

@@ -57,7 +57,7 @@ static const tigress_wait_options *bounded_wait(void)
 {
     static tigress_wait_options w;
     tigress_transfer_wait_options_init(&w, TIGRESS_WAIT_OPTIONS_VERSION);
-    w.timeout_ms = 30000;
+    w.timeout_ms = it_scaled_ms(30000);
     return &w;
 }
 
@@ -284,7 +284,7 @@ static void *wait_thread(void *arg)
     waiter *w = arg;
     tigress_wait_options o;
     tigress_transfer_wait_options_init(&o, TIGRESS_WAIT_OPTIONS_VERSION);
-    o.timeout_ms = 60000;
+    o.timeout_ms = it_scaled_ms(60000);
     w->st = tigress_transfer_wait(w->t, &o);
     return NULL;
 }
@@ -308,7 +308,7 @@ static void test_R37_push_delivered_while_initiator_waits(void **s)
     assert_int_equal(pthread_create(&tid, NULL, wait_thread, &w), 0);
     static const uint8_t txinfo[] = "pk-of-bob";
     assert_int_equal(tigress_transfer_update(got, "pk", txinfo, sizeof txinfo), TIGRESS_OK);
-    assert_int_equal(push_receiver_await(&receiver, "alice", 1, 20000), 1);
+    assert_int_equal(push_receiver_await(&receiver, "alice", 1, it_scaled_ms(20000)), 1);
     pthread_join(tid, NULL);
     assert_int_equal(w.st, TIGRESS_OK);
     assert_int_equal(tigress_transfer_state(sent), TIGRESS_STATE_TXINFO_RECEIVED);
@@ -318,7 +318,7 @@ static void test_R37_push_delivered_while_initiator_waits(void **s)
     assert_true(receiver.last_had_ttl);
 
     assert_int_equal(tigress_transfer_approve(sent, &k.signer), TIGRESS_OK);
-    assert_int_equal(push_receiver_await(&receiver, "bob", 1, 20000), 1);
+    assert_int_equal(push_receiver_await(&receiver, "bob", 1, it_scaled_ms(20000)), 1);
     assert_int_equal(tigress_transfer_wait(got, bounded_wait()), TIGRESS_OK);
     assert_int_equal(tigress_transfer_state(got), TIGRESS_STATE_SIGNED);
     assert_int_equal(tigress_transfer_complete(got), TIGRESS_OK);

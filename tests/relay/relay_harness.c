@@ -117,8 +117,36 @@ static bool read_line(int fd, char *buf, size_t cap, int timeout_ms)
     return true;
 }
 
+/* The relay's idle-connection timeout (30 s by default) scaled by TIGRESS_TEST_TIME_SCALE,
+ * as "--connection-timeout N" appended to args, when that is above 1 and args do not set it.
+ * Under valgrind (tests/harness/valgrind.sh sets the scale) a test client with many threads
+ * is so slow that a connection it opened can sit idle past 30 s before its TLS handshake. */
+static const char *const *scaled_args(const char *const *args, const char **buf, size_t cap,
+                                      char *num, size_t numcap)
+{
+    const char *v = getenv("TIGRESS_TEST_TIME_SCALE");
+    long k = v != NULL ? strtol(v, NULL, 10) : 1;
+    size_t n = 0;
+    while (args[n] != NULL) {
+        if (strcmp(args[n], "--connection-timeout") == 0)
+            return args;
+        n++;
+    }
+    if (k <= 1 || k > 1000 || n + 3 > cap)
+        return args;
+    memcpy(buf, args, n * sizeof *buf);
+    snprintf(num, numcap, "%ld", 30 * k);
+    buf[n] = "--connection-timeout";
+    buf[n + 1] = num;
+    buf[n + 2] = NULL;
+    return buf;
+}
+
 int relay_start_raw(relay_proc *r, const char *const *args)
 {
+    const char *argbuf[72];
+    char num[24];
+    args = scaled_args(args, argbuf, sizeof argbuf / sizeof argbuf[0], num, sizeof num);
     int fds[2];
     if (pipe(fds) != 0)
         return -1;
@@ -352,8 +380,11 @@ void http_do(const relay_proc *r, const hreq *q, hresp *out)
     }
     out->curl_rc = (int)curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-    if (out->curl_rc != CURLE_OK)
+    if (out->curl_rc != CURLE_OK) {     /* status 0; say why, for the failure it will cause */
         out->status = 0;
+        fprintf(stderr, "http_do: %s %s: %s\n", q->method, q->path,
+                curl_easy_strerror((CURLcode)out->curl_rc));
+    }
     out->body = s.p;
     out->len = s.len;
     curl_easy_cleanup(c);
