@@ -231,7 +231,7 @@ bool cu_redis_check_rl_keys(int db)
 long cu_wait_status(const relay_proc *r, const char *id, const char *claim, long want)
 {
     long st = 0;
-    for (int i = 0; i < 300 && st != want; i++) {
+    for (int i = 0; i < 300 * th_time_scale() && st != want; i++) {
         st = th_read(r, id, claim, NULL);
         if (st != want)
             usleep(100 * 1000);

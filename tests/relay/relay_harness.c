@@ -117,6 +117,13 @@ static bool read_line(int fd, char *buf, size_t cap, int timeout_ms)
     return true;
 }
 
+long th_time_scale(void)
+{
+    const char *v = getenv("TIGRESS_TEST_TIME_SCALE");
+    long k = v != NULL ? strtol(v, NULL, 10) : 1;
+    return k > 1 && k <= 1000 ? k : 1;
+}
+
 /* The relay's idle-connection timeout (30 s by default) scaled by TIGRESS_TEST_TIME_SCALE,
  * as "--connection-timeout N" appended to args, when that is above 1 and args do not set it.
  * Under valgrind (tests/harness/valgrind.sh sets the scale) a test client with many threads
@@ -124,15 +131,14 @@ static bool read_line(int fd, char *buf, size_t cap, int timeout_ms)
 static const char *const *scaled_args(const char *const *args, const char **buf, size_t cap,
                                       char *num, size_t numcap)
 {
-    const char *v = getenv("TIGRESS_TEST_TIME_SCALE");
-    long k = v != NULL ? strtol(v, NULL, 10) : 1;
+    long k = th_time_scale();
     size_t n = 0;
     while (args[n] != NULL) {
         if (strcmp(args[n], "--connection-timeout") == 0)
             return args;
         n++;
     }
-    if (k <= 1 || k > 1000 || n + 3 > cap)
+    if (k == 1 || n + 3 > cap)
         return args;
     memcpy(buf, args, n * sizeof *buf);
     snprintf(num, numcap, "%ld", 30 * k);

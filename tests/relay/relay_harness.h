@@ -19,6 +19,10 @@ typedef struct relay_proc {
     char store_path[512];
 } relay_proc;
 
+/* TIGRESS_TEST_TIME_SCALE (a whole number, default 1; tests/harness/valgrind.sh sets 20):
+ * multiply every bound on waiting by it. Passing tests return as soon as they can anyway. */
+long th_time_scale(void);
+
 /* Makes the temp dir and the certificates. 0 on success. */
 int th_init(void);
 void th_cleanup(void);

@@ -366,7 +366,7 @@ static void test_relay__push_ssrf_refused(void **state)
     assert_int_equal(th_update(&r2, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
                      200);
     long refused = 0;
-    for (int i = 0; i < 200 && refused < 1; i++) {
+    for (int i = 0; i < 200 * th_time_scale() && refused < 1; i++) {
         refused = th_metric(&r2, "tigress_relay_push_refused_total");
         if (refused < 1)
             usleep(50 * 1000);
@@ -382,7 +382,7 @@ static void test_relay__push_ssrf_refused(void **state)
 static long wait_metric(const relay_proc *r, const char *name, long want)
 {
     long v = -1;
-    for (int i = 0; i < 400 && v < want; i++) {
+    for (int i = 0; i < 400 * th_time_scale() && v < want; i++) {
         v = th_metric(r, name);
         if (v < want)
             usleep(50 * 1000);
@@ -452,7 +452,7 @@ static void *poll_main(void *p)
 static void wait_waiting(const relay_proc *r, long n)
 {
     long w = -1;
-    for (int i = 0; i < 400 && w != n; i++) {
+    for (int i = 0; i < 400 * th_time_scale() && w != n; i++) {
         w = th_metric(r, "tigress_relay_longpoll_waiting");
         if (w != n)
             usleep(25 * 1000);
