@@ -263,6 +263,8 @@ static void config_free(main_config *cfg)
     for (size_t i = 0; i < N_OPTS; i++)
         if (g_opts[i].kind == O_STR) {
             char **p = (char **)(void *)((char *)cfg + g_opts[i].offset);
+            if (*p != NULL)     /* --store may hold a Redis password (config file) */
+                sodium_memzero(*p, strlen(*p));
             free(*p);
             *p = NULL;
         }
