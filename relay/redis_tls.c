@@ -5,7 +5,7 @@
  * (name lookup, TCP connect, loading the CA and the client certificate, the handshake with
  * certificate and host name verification) synchronously, under one deadline. Only then does
  * it create the socket pair and give the session, the credentials and the pump-side end to a
- * detached thread, which owns them from that moment and frees them when it ends.
+ * pump thread, which owns them from that moment and frees them when it ends.
  *
  * The pump: both descriptors non-blocking, one buffer per direction, poll() on exactly the
  * events that can make progress (a full buffer stops reading its source), so it never spins
@@ -38,20 +38,50 @@
 #define RT_DEFAULT_TIMEOUT_MS 5000
 #define RT_BUF 16384
 
-/* ---- live tunnel count (for orderly shutdown and the tests) -------------------------- */
+/* ---- live tunnels, and reaping their threads ---------------------------------------------
+ *
+ * Pump threads are joinable rather than detached: a detached thread may still be running its
+ * last instructions when the program exits right after the store closed, which valgrind
+ * reports as a lost thread block. A pump that is done puts its handle on g_done; the next
+ * redis_tls_connect() or redis_tls_wait_idle() joins it (the join is immediate: the thread
+ * has nothing left to do), so finished threads never pile up. */
+
+typedef struct reap_node {
+    pthread_t th;
+    struct reap_node *next;
+} reap_node;
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_idle = PTHREAD_COND_INITIALIZER;
-static unsigned g_active;
+static unsigned g_active;       /* pumps started and not yet on g_done */
+static reap_node *g_done;       /* finished pumps, to be joined */
 static atomic_ulong g_wakeups;  /* poll() returns in all pump threads, ever */
 
-static void active_add(int delta)
+/* Called by a pump as its last act; node was allocated when the pump started. */
+static void pump_finished(reap_node *node)
 {
     pthread_mutex_lock(&g_mu);
-    g_active = (unsigned)((int)g_active + delta);
+    node->next = g_done;
+    g_done = node;
+    g_active--;
     if (g_active == 0)
         pthread_cond_broadcast(&g_idle);
     pthread_mutex_unlock(&g_mu);
+}
+
+/* Joins every finished pump. */
+static void reap(void)
+{
+    pthread_mutex_lock(&g_mu);
+    reap_node *n = g_done;
+    g_done = NULL;
+    pthread_mutex_unlock(&g_mu);
+    while (n != NULL) {
+        reap_node *next = n->next;
+        pthread_join(n->th, NULL);
+        free(n);
+        n = next;
+    }
 }
 
 unsigned redis_tls_active(void)
@@ -85,6 +115,7 @@ bool redis_tls_wait_idle(int timeout_ms)
         rc = pthread_cond_timedwait(&g_idle, &g_mu, &until);
     bool idle = g_active == 0;
     pthread_mutex_unlock(&g_mu);
+    reap();
     return idle;
 }
 
@@ -310,6 +341,7 @@ static gnutls_session_t tls_open(int fd, const char *name, gnutls_certificate_cr
 /* ---- the pump thread -------------------------------------------------------------------- */
 
 typedef struct pump {
+    reap_node *node;            /* this thread's handle, for reap() */
     gnutls_session_t s;
     gnutls_certificate_credentials_t cred;
     int tcp;                    /* to the server, TLS */
@@ -430,12 +462,13 @@ static void *pump_main(void *arg)
     close(p->tcp);
     gnutls_deinit(p->s);
     gnutls_certificate_free_credentials(p->cred);
+    reap_node *node = p->node;
     free(p);
-    active_add(-1);
+    pump_finished(node);
     return NULL;
 }
 
-/* Hands session, credentials and tcp to a new detached pump thread. The caller's end, or -1
+/* Hands session, credentials and tcp to a new pump thread. The caller's end, or -1
  * (then nothing was taken over: the caller frees s, cred and tcp). */
 static int start_pump(gnutls_session_t s, gnutls_certificate_credentials_t cred, int tcp,
                       char *err, size_t err_len)
@@ -446,32 +479,30 @@ static int start_pump(gnutls_session_t s, gnutls_certificate_credentials_t cred,
         return -1;
     }
     pump *p = malloc(sizeof *p);
-    if (p == NULL || set_nonblock(sv[1]) != 0) {
+    reap_node *node = malloc(sizeof *node);
+    if (p == NULL || node == NULL || set_nonblock(sv[1]) != 0) {
         set_err(err, err_len, "redis TLS: out of memory or bad socket");
         goto fail;
     }
     memset(p, 0, offsetof(pump, up));
+    p->node = node;
     p->s = s;
     p->cred = cred;
     p->tcp = tcp;
     p->app = sv[1];
-    pthread_attr_t attr;
-    if (pthread_attr_init(&attr) != 0) {
-        set_err(err, err_len, "redis TLS: cannot start the tunnel thread");
-        goto fail;
-    }
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    active_add(1);
-    int rc = pthread_create(&th, &attr, pump_main, p);
-    pthread_attr_destroy(&attr);
+    /* Under g_mu, so the pump cannot reach pump_finished() before node->th is written. */
+    pthread_mutex_lock(&g_mu);
+    int rc = pthread_create(&node->th, NULL, pump_main, p);
+    if (rc == 0)
+        g_active++;
+    pthread_mutex_unlock(&g_mu);
     if (rc != 0) {
-        active_add(-1);
         set_err(err, err_len, "redis TLS: cannot start the tunnel thread: %s", strerror(rc));
         goto fail;
     }
     return sv[0];
 fail:
+    free(node);
     free(p);
     close(sv[0]);
     close(sv[1]);
@@ -488,6 +519,7 @@ int redis_tls_connect(const char *host, int port, const redis_tls_opts *o, int t
         set_err(err, err_len, "redis TLS: bad host or port");
         return REDIS_TLS_E_CONFIG;
     }
+    reap();     /* join the pumps of tunnels closed since the last call */
     int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : RT_DEFAULT_TIMEOUT_MS);
     bool config = false;
     gnutls_certificate_credentials_t cred = load_creds(o, &config, err, err_len);

@@ -1,7 +1,7 @@
 /*
  * relay/redis_tls.h: a TLS tunnel for the Redis backend. hiredis 0.14 (Debian 12) speaks plain
  * TCP only, so a rediss:// store is reached through a local socket pair: the caller hands one
- * end to redisConnectFd(), and a detached pump thread carries the bytes over a GnuTLS session
+ * end to redisConnectFd(), and a pump thread carries the bytes over a GnuTLS session
  * to the server (Redis 6+ --tls-port).
  *
  * The TCP connect and the TLS handshake (with certificate and host name verification) are
@@ -49,8 +49,9 @@ unsigned redis_tls_active(void);
  * (the tests check that the pump sleeps rather than spins). */
 unsigned long redis_tls_wakeups(void);
 
-/* Waits (without spinning) until no pump thread is running, at most timeout_ms.
- * true when none is left. For orderly shutdown and for tests. */
+/* Waits (without spinning) until no pump thread is running, at most timeout_ms, and joins
+ * the finished ones. true when none is left: then no thread of this module runs any more
+ * (call it after closing the last tunnel, before exit). For orderly shutdown and tests. */
 bool redis_tls_wait_idle(int timeout_ms);
 
 #endif

@@ -204,9 +204,10 @@ static void expect_status(redisContext *c, const char *want, const char *fmt, ..
     freeReplyObject(rep);
 }
 
-static int count_fds(void)
+/* Entries of a /proc/self directory: fd (descriptors) or task (threads). */
+static int count_dir(const char *path)
 {
-    DIR *d = opendir("/proc/self/fd");
+    DIR *d = opendir(path);
     int n = 0;
     if (d == NULL)
         return -1;
@@ -214,6 +215,16 @@ static int count_fds(void)
         n++;
     closedir(d);
     return n;
+}
+
+static int count_fds(void)
+{
+    return count_dir("/proc/self/fd");
+}
+
+static int count_threads(void)
+{
+    return count_dir("/proc/self/task");
 }
 
 static void assert_idle(void)
@@ -482,13 +493,15 @@ static void test_server_killed_mid_session(void **state)
     assert_idle();
 }
 
-/* 200 connect/PING/close cycles and 20 failed verifications leave no descriptor behind. */
+/* 200 connect/PING/close cycles and 20 failed verifications leave no descriptor and no thread
+ * behind (redis_tls_wait_idle joins the finished pumps). */
 static void test_no_fd_leak_200_cycles(void **state)
 {
     (void)state;
     SKIP_IF_NO_REDIS();
-    int before = count_fds();
+    int before = count_fds(), threads = count_threads();
     assert_true(before > 0);
+    assert_true(threads > 0);
     redis_tls_opts o = opts_ca();
     for (int i = 0; i < 200; i++) {
         redisContext *c = open_ctx(&g_srv, &o);
@@ -501,6 +514,7 @@ static void test_no_fd_leak_200_cycles(void **state)
                              REDIS_TLS_E_CONFIG, "verification failed");
     assert_idle();
     assert_int_equal(count_fds(), before);
+    assert_int_equal(count_threads(), threads);
 }
 
 /* ---- setup ---------------------------------------------------------------------------------- */
