@@ -10,6 +10,10 @@
  * fails ends it too, and the caller then reads end-of-file (hiredis: "Server closed the
  * connection"). Either way the pump thread frees everything it holds and exits.
  *
+ * The descriptor is an AF_UNIX socket: TCP options cannot be set on it (hiredis's
+ * redisEnableKeepAlive() fails there). The tunnel's own TCP socket already has keep-alive
+ * (probes after 15 s idle, as hiredis sets them) and TCP_NODELAY.
+ *
  * With TLS 1.3 a server that requires a client certificate rejects a client without one only
  * after the client's side of the handshake is finished: that failure shows on the first
  * command, not in redis_tls_connect().

@@ -327,6 +327,37 @@ static void test_idle_tunnel_does_not_spin(void **state)
     assert_idle();
 }
 
+/* Pub/sub, as the relay's change notices use it: a subscriber blocked without a timeout on
+ * one tunnel receives what another tunnel publishes. */
+static void test_pubsub_across_tunnels(void **state)
+{
+    (void)state;
+    SKIP_IF_NO_REDIS();
+    redis_tls_opts o = opts_ca();
+    redisContext *sub = open_ctx(&g_srv, &o), *pub = open_ctx(&g_srv, &o);
+    redisReply *rep = redisCommand(sub, "SUBSCRIBE %s", "tigress:chg:tls");
+    assert_non_null(rep);
+    assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+    freeReplyObject(rep);
+    rep = redisCommand(pub, "PUBLISH %s %s", "tigress:chg:tls", "node mailbox-id");
+    assert_non_null(rep);
+    assert_int_equal(rep->type, REDIS_REPLY_INTEGER);
+    assert_int_equal(rep->integer, 1);      /* the subscriber over the tunnel counts */
+    freeReplyObject(rep);
+    void *v = NULL;
+    assert_int_equal(redisGetReply(sub, &v), REDIS_OK);
+    rep = v;
+    assert_non_null(rep);
+    assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(rep->elements, 3);
+    assert_string_equal(rep->element[0]->str, "message");
+    assert_string_equal(rep->element[2]->str, "node mailbox-id");
+    freeReplyObject(rep);
+    redisFree(pub);
+    redisFree(sub);
+    assert_idle();
+}
+
 /* server_name: the certificate's DNS name verifies while connecting to the IP. */
 static void test_server_name_override(void **state)
 {
@@ -556,6 +587,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ping_set_get),
         cmocka_unit_test(test_idle_tunnel_does_not_spin),
+        cmocka_unit_test(test_pubsub_across_tunnels),
         cmocka_unit_test(test_server_name_override),
         cmocka_unit_test(test_wrong_ca_fails),
         cmocka_unit_test(test_system_trust_rejects_test_ca),
