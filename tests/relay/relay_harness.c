@@ -193,7 +193,7 @@ int relay_start_raw(relay_proc *r, const char *const *args)
     r->out_fd = fds[0];
     r->metrics_port = 0;
     char line[256];
-    while (read_line(fds[0], line, sizeof line, 60000)) {
+    while (read_line(fds[0], line, sizeof line, (int)(60000 * th_time_scale()))) {
         unsigned p;
         if (sscanf(line, "metrics on port %u", &p) == 1)
             r->metrics_port = p;
@@ -371,7 +371,7 @@ void http_do(const relay_proc *r, const hreq *q, hresp *out)
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 90L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 90L * th_time_scale());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
