@@ -29,7 +29,11 @@
 
 #include "redis_tls.h"
 
-#define IDLE_WAIT_MS 10000
+/* Upper bounds on waiting (never expected to be reached), multiplied by
+ * TIGRESS_TEST_TIME_SCALE when set (tests/harness/valgrind.sh sets 20). */
+static int g_scale = 1;
+#define IDLE_WAIT_MS (10000 * g_scale)
+#define CONNECT_MS (5000 * g_scale)
 
 static bool g_skip;
 static bool g_verbose;           /* REDIS_TLS_VERBOSE=1: print the expected error messages */
@@ -180,13 +184,13 @@ static redis_tls_opts opts_ca(void)
 static redisContext *open_ctx(const redis_srv *r, const redis_tls_opts *o)
 {
     char err[512] = "";
-    int fd = redis_tls_connect("127.0.0.1", r->port, o, 5000, err, sizeof err);
+    int fd = redis_tls_connect("127.0.0.1", r->port, o, CONNECT_MS, err, sizeof err);
     if (fd < 0)
         fail_msg("redis_tls_connect: %s", err);
     redisContext *c = redisConnectFd(fd);
     assert_non_null(c);
     assert_int_equal(c->err, 0);
-    struct timeval tv = {10, 0};
+    struct timeval tv = {10L * g_scale, 0};
     assert_int_equal(redisSetTimeout(c, tv), REDIS_OK);
     return c;
 }
@@ -376,7 +380,7 @@ static void test_wrong_ca_fails(void **state)
     (void)state;
     SKIP_IF_NO_REDIS();
     redis_tls_opts o = {.ca_file = path_of("other-ca.pem")};
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, CONNECT_MS,
                          REDIS_TLS_E_CONFIG, "certificate verification failed");
 }
 
@@ -385,7 +389,7 @@ static void test_system_trust_rejects_test_ca(void **state)
 {
     (void)state;
     SKIP_IF_NO_REDIS();
-    expect_connect_fails("127.0.0.1", g_srv.port, NULL, 5000,
+    expect_connect_fails("127.0.0.1", g_srv.port, NULL, CONNECT_MS,
                          REDIS_TLS_E_CONFIG, "certificate verification failed");
 }
 
@@ -395,7 +399,7 @@ static void test_wrong_server_name_fails(void **state)
     SKIP_IF_NO_REDIS();
     redis_tls_opts o = opts_ca();
     o.server_name = "not-the-server.test";
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, CONNECT_MS,
                          REDIS_TLS_E_CONFIG, "certificate verification failed");
 }
 
@@ -406,7 +410,7 @@ static void test_host_name_not_in_certificate_fails(void **state)
     SKIP_IF_NO_REDIS();
     redis_tls_opts o = opts_ca();
     char err[512] = "";
-    int fd = redis_tls_connect("localhost", g_srv.port, &o, 5000, err, sizeof err);
+    int fd = redis_tls_connect("localhost", g_srv.port, &o, CONNECT_MS, err, sizeof err);
     if (fd >= 0)
         close(fd);
     assert_int_equal(fd, REDIS_TLS_E_CONFIG);
@@ -427,11 +431,11 @@ static void test_client_certificate_required(void **state)
 
     redis_tls_opts o = opts_ca();
     char err[512] = "";
-    int fd = redis_tls_connect("127.0.0.1", strict.port, &o, 5000, err, sizeof err);
+    int fd = redis_tls_connect("127.0.0.1", strict.port, &o, CONNECT_MS, err, sizeof err);
     if (fd >= 0) {
         redisContext *c = redisConnectFd(fd);
         assert_non_null(c);
-        struct timeval tv = {10, 0};
+        struct timeval tv = {10L * g_scale, 0};
         redisSetTimeout(c, tv);
         redisReply *rep = redisCommand(c, "PING");
         assert_null(rep);
@@ -462,24 +466,24 @@ static void test_bad_client_certificate_reported(void **state)
     redis_tls_opts o = opts_ca();
     o.cert_file = path_of("missing.pem");
     o.key_file = path_of("client.key");
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, CONNECT_MS,
                          REDIS_TLS_E_CONFIG, "client certificate");
 
     /* Key and certificate that do not belong together. */
     o.cert_file = path_of("client.pem");
     o.key_file = path_of("server.key");
     char err[512] = "";
-    int fd = redis_tls_connect("127.0.0.1", g_srv.port, &o, 5000, err, sizeof err);
+    int fd = redis_tls_connect("127.0.0.1", g_srv.port, &o, CONNECT_MS, err, sizeof err);
     assert_int_equal(fd, REDIS_TLS_E_CONFIG);
     assert_non_null(strstr(err, "client certificate"));
     assert_null(strstr(err, "PRIVATE KEY"));
 
     o.cert_file = NULL;
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, CONNECT_MS,
                          REDIS_TLS_E_CONFIG, "needs a client certificate");
     o.ca_file = path_of("no-such-ca.pem");
     o.key_file = NULL;
-    expect_connect_fails("127.0.0.1", g_srv.port, &o, 5000,
+    expect_connect_fails("127.0.0.1", g_srv.port, &o, CONNECT_MS,
                          REDIS_TLS_E_CONFIG, "no CA certificate");
 }
 
@@ -499,7 +503,7 @@ static void test_handshake_timeout(void **state)
                          REDIS_TLS_E_NETWORK, "timed out");
     close(lfd);
     /* Nothing listens any more: refused. */
-    expect_connect_fails("127.0.0.1", ntohs(sa.sin_port), &o, 2000,
+    expect_connect_fails("127.0.0.1", ntohs(sa.sin_port), &o, CONNECT_MS,
                          REDIS_TLS_E_NETWORK, "cannot connect");
     expect_connect_fails("127.0.0.1", 0, NULL, 100, REDIS_TLS_E_CONFIG, "bad host or port");
 }
@@ -541,7 +545,7 @@ static void test_no_fd_leak_200_cycles(void **state)
     }
     redis_tls_opts bad = {.ca_file = path_of("other-ca.pem")};
     for (int i = 0; i < 20; i++)
-        expect_connect_fails("127.0.0.1", g_srv.port, &bad, 5000,
+        expect_connect_fails("127.0.0.1", g_srv.port, &bad, CONNECT_MS,
                              REDIS_TLS_E_CONFIG, "verification failed");
     assert_idle();
     assert_int_equal(count_fds(), before);
@@ -555,6 +559,9 @@ static int group_setup(void **state)
     (void)state;
     signal(SIGPIPE, SIG_IGN);   /* as the relay does: a closed tunnel is an error, not a signal */
     g_verbose = getenv("REDIS_TLS_VERBOSE") != NULL;
+    const char *scale = getenv("TIGRESS_TEST_TIME_SCALE");
+    if (scale != NULL && atoi(scale) > 1)
+        g_scale = atoi(scale);
     if (mkdtemp(g_dir) == NULL || make_certs() != 0) {
         fprintf(stderr, "test_redis_tls: cannot make the test certificates in %s\n", g_dir);
         return -1;
