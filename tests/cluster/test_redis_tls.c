@@ -45,6 +45,8 @@ typedef struct redis_srv {
 } redis_srv;
 
 static redis_srv g_srv;          /* --tls-auth-clients optional, for most tests */
+static redis_srv g_strict;       /* --tls-auth-clients yes */
+static redis_srv g_victim;       /* killed mid-session */
 
 static char *path_of(const char *name)
 {
@@ -428,6 +430,7 @@ static void test_client_certificate_required(void **state)
     SKIP_IF_NO_REDIS();
     redis_srv strict = {0};
     assert_int_equal(redis_start(&strict, "yes"), 0);
+    g_strict = strict;           /* stopped by the group teardown if an assertion fails */
 
     redis_tls_opts o = opts_ca();
     char err[512] = "";
@@ -456,6 +459,7 @@ static void test_client_certificate_required(void **state)
     redisFree(c);
     assert_idle();
     redis_stop(&strict, SIGTERM);
+    g_strict.pid = 0;
 }
 
 /* A client certificate that cannot be loaded is reported, without any key material. */
@@ -515,10 +519,12 @@ static void test_server_killed_mid_session(void **state)
     SKIP_IF_NO_REDIS();
     redis_srv victim = {0};
     assert_int_equal(redis_start(&victim, "optional"), 0);
+    g_victim = victim;           /* stopped by the group teardown if an assertion fails */
     redis_tls_opts o = opts_ca();
     redisContext *c = open_ctx(&victim, &o);
     expect_status(c, "PONG", "PING");
     redis_stop(&victim, SIGKILL);
+    g_victim.pid = 0;
     /* The pump sees the dead TCP side by itself, before the client says anything. */
     assert_idle();
     redisReply *rep = redisCommand(c, "PING");
@@ -584,6 +590,8 @@ static int group_teardown(void **state)
 {
     (void)state;
     redis_stop(&g_srv, SIGTERM);
+    redis_stop(&g_strict, SIGTERM);
+    redis_stop(&g_victim, SIGTERM);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
     return system(cmd) == 0 ? 0 : -1;
