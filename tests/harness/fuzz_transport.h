@@ -113,6 +113,9 @@ static inline void fz_init_once(void)
 
     if (!done) {
         fz_require(tigress_global_init() == TIGRESS_OK, "tigress_global_init");
+        /* Paired at exit (after libcurl's and OpenSSL's own init registered theirs, so this
+         * runs first): the replay under valgrind then ends with nothing of ours reachable. */
+        atexit(tigress_global_cleanup);
         done = 1;
     }
 }
