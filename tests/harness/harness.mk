@@ -2,7 +2,7 @@
 #
 #   make lint           cppcheck + clang-tidy over lib/ relay/ examples/ (tests/harness/lint.sh)
 #   make valgrind       every unit test, and every other suite that is an ELF program, under
-#                       valgrind memcheck (leaks: definite and indirect are errors)
+#                       valgrind memcheck (any error, and leaks of every kind, fail); in .ci/run
 #   make valgrind-unit  the unit tests only under valgrind (part of make check)
 #   make sanitize-unit  the unit tests built with ASan+UBSan in $(BUILD)-san-unit and run
 #   make abi-check      abi/symbols.txt vs nm -D, abi/libtigress.abi vs abidw + abidiff
