@@ -34,6 +34,7 @@ typedef struct main_config {
     relay_config r;
     char *redis_password_file;
     unsigned redis_timeout_ms;
+    char *redis_ca, *redis_cert, *redis_key;    /* rediss:// (relay/redis_tls.h) */
 } main_config;
 
 #define OFF(f) offsetof(main_config, r.f)
@@ -53,6 +54,13 @@ static const opt g_opts[] = {
     {"redis-timeout-ms", O_UINT, MOFF(redis_timeout_ms), "2000", "MS",
      "Redis connect/command timeout; after a failure the relay answers 503 at once for ~1 s "
      "before trying Redis again"},
+    {"redis-ca", O_STR, MOFF(redis_ca), NULL, "FILE",
+     "CA bundle (PEM) that must have issued the rediss:// server's certificate; its host name "
+     "(or IP) is verified too"},
+    {"redis-cert", O_STR, MOFF(redis_cert), NULL, "FILE",
+     "client certificate (PEM) for a rediss:// server that wants one (tls-auth-clients)"},
+    {"redis-key", O_STR, MOFF(redis_key), NULL, "FILE",
+     "private key (PEM) of --redis-cert"},
     {"cert", O_STR, OFF(cert_file), NULL, "FILE", "TLS certificate chain (PEM)"},
     {"key", O_STR, OFF(key_file), NULL, "FILE", "TLS private key (PEM)"},
     {"insecure-loopback", O_BOOL, OFF(insecure_loopback), "false", NULL,
@@ -96,6 +104,9 @@ static const char *shown_default(const char *name)
         {"key", "none; required unless --insecure-loopback"},
         {"metrics-listen", "off"},
         {"redis-password-file", "none"},
+        {"redis-ca", "the system CA store"},
+        {"redis-cert", "none"},
+        {"redis-key", "in the --redis-cert file"},
         {"push-gateway", "none"},
         {"push-allow", "none"},
         {"push-ca", "the system CA store"},
@@ -356,6 +367,16 @@ static int check_config(relay_config *cfg, const main_config *mc)
         fprintf(stderr, "tigress-relay: --redis-password-file needs a redis:// --store\n");
         return RELAY_EXIT_USAGE;
     }
+    if ((mc->redis_ca != NULL || mc->redis_cert != NULL || mc->redis_key != NULL) &&
+        (cfg->store_path == NULL || strncasecmp(cfg->store_path, "rediss://", 9) != 0)) {
+        fprintf(stderr, "tigress-relay: --redis-ca, --redis-cert and --redis-key need a "
+                        "rediss:// --store\n");
+        return RELAY_EXIT_USAGE;
+    }
+    if (mc->redis_key != NULL && mc->redis_cert == NULL) {
+        fprintf(stderr, "tigress-relay: --redis-key needs --redis-cert\n");
+        return RELAY_EXIT_USAGE;
+    }
     struct sockaddr_storage ss;
     unsigned len;
     bool loopback;
@@ -518,6 +539,9 @@ static store *open_store(const main_config *mc, bool *usage)
     store_config sc = {
         .location = secret_url != NULL ? secret_url : cfg->store_path,
         .busy_timeout_ms = is_redis_url(cfg->store_path) ? (int)mc->redis_timeout_ms : 5000,
+        .redis_ca = mc->redis_ca,
+        .redis_cert = mc->redis_cert,
+        .redis_key = mc->redis_key,
     };
     store *st = store_open(&sc, err, sizeof err);
     if (secret_url != NULL) {

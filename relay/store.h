@@ -169,9 +169,14 @@ typedef struct store_config {
     const char *location;   /* SQLite: file path (":memory:" for tests); Redis: redis://... */
     int busy_timeout_ms;    /* how long a backend waits (SQLite: for a lock; Redis: to connect
                                or for a reply) before STORE_UNAVAILABLE */
+    /* rediss:// only (TLS through relay/redis_tls.h); NULL: the defaults. */
+    const char *redis_ca;   /* CA bundle (PEM) for the server's certificate; NULL: system */
+    const char *redis_cert; /* client certificate (PEM) for mutual TLS, or NULL */
+    const char *redis_key;  /* its private key (PEM); NULL: in redis_cert */
 } store_config;
 
-/* Open the backend that `location` names (redis:// -> Redis when built in, else SQLite).
+/* Open the backend that `location` names (redis:// or rediss:// -> Redis when built in, else
+ * SQLite).
  * On failure returns NULL and writes a reason (no secrets) to err. On success err may hold a
  * warning (Redis unreachable at start: the store opens anyway and its calls answer
  * STORE_UNAVAILABLE until the server answers); callers start with err[0] == '\0'. */
@@ -180,7 +185,7 @@ store *store_open(const store_config *cfg, char *err, size_t err_len);
 /* The SQLite backend directly. */
 store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len);
 
-/* The Redis backend directly (location "redis://[[user]:password@]host[:port][/db]";
+/* The Redis backend directly (location "redis[s]://[[user]:password@]host[:port][/db]";
  * busy_timeout_ms is the connect/command timeout). Exists only when built with hiredis
  * (-DTIGRESS_HAVE_HIREDIS); store_open() reports otherwise. */
 store *store_redis_open(const store_config *cfg, char *err, size_t err_len);

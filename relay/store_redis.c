@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #define RS_MAX_IDLE 16
 #define RS_SWEEP_BATCH 500
@@ -120,7 +121,8 @@ static void breaker_reset(rs_store *s)
 
 /* Why a connection could not be made: the server is unreachable (or hung), or it answered
  * and refused our credentials or database (a configuration error, not an outage). */
-typedef enum rs_conn_rc { RS_CONN_OK, RS_CONN_UNREACHABLE, RS_CONN_AUTH, RS_CONN_SELECT } rs_conn_rc;
+typedef enum rs_conn_rc { RS_CONN_OK, RS_CONN_UNREACHABLE, RS_CONN_AUTH, RS_CONN_SELECT,
+                          RS_CONN_TLS } rs_conn_rc;
 
 /* AUTH [user] password, then SELECT db. A refusal is reported in why; an I/O failure
  * (NULL reply) is UNREACHABLE. */
@@ -155,12 +157,33 @@ static rs_conn_rc rs_login(const rs_store *s, redisContext *c, char *why, size_t
     return rc;
 }
 
+/* rediss://: hiredis 0.14 has no TLS, so it talks through the tunnel of redis_tls.c. A
+ * server certificate that fails verification (or TLS files that cannot be read) is
+ * RS_CONN_TLS, a configuration error like a refused AUTH; anything else is an outage. */
+static redisContext *rs_connect_tls(const rs_store *s, rs_conn_rc *rc, char *why,
+                                    size_t why_len)
+{
+    char msg[256] = "";
+    int fd = redis_tls_connect(s->host, s->port, &s->tls_opts, s->timeout_ms, msg, sizeof msg);
+    if (fd < 0) {
+        *rc = fd == REDIS_TLS_E_CONFIG ? RS_CONN_TLS : RS_CONN_UNREACHABLE;
+        if (why != NULL)
+            snprintf(why, why_len, "%s", msg);   /* no secret in it; cut to fit */
+        return NULL;
+    }
+    redisContext *c = redisConnectFd(fd);
+    if (c == NULL)
+        close(fd);  /* out of memory: redisConnectFd() did not take it */
+    return c;
+}
+
 static redisContext *rs_connect_why(const rs_store *s, rs_conn_rc *why_rc, char *why,
                                     size_t why_len)
 {
     struct timeval tv = {s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
     rs_conn_rc rc = RS_CONN_UNREACHABLE;
+    redisContext *c = s->tls ? rs_connect_tls(s, &rc, why, why_len)
+                             : redisConnectWithTimeout(s->host, s->port, tv);
     if (c != NULL && c->err == 0 && redisSetTimeout(c, tv) == REDIS_OK)
         rc = rs_login(s, c, why, why_len);
     if (rc != RS_CONN_OK && c != NULL) {
@@ -753,6 +776,13 @@ static void rs_free(rs_store *s)
         free(s->password);
     }
     free(s->user);
+    free(s->tls_ca);
+    free(s->tls_cert);
+    free(s->tls_key);
+    /* The tunnels' pump threads end once their descriptors are closed (above); let them
+     * finish, so that nothing of the store is still running after close. */
+    if (s->tls)
+        (void)redis_tls_wait_idle(s->timeout_ms);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
@@ -815,11 +845,11 @@ static char *pct_decode(const char *p, size_t n)
     return out;
 }
 
-/* redis://[[user]:password@]host[:port][/db]. Credentials may be percent-encoded. Without a
- * ':' the user information is the password (the default user), as redis-cli reads it. */
+/* redis[s]://[[user]:password@]host[:port][/db]. Credentials may be percent-encoded. Without
+ * a ':' the user information is the password (the default user), as redis-cli reads it. */
 static bool parse_url(rs_store *s, const char *url)
 {
-    const char *p = url + 8; /* after "redis://" (checked by the caller, any case) */
+    const char *p = url + (s->tls ? 9 : 8); /* after the scheme (checked by the caller) */
     const char *at = strrchr(p, '@');
     if (at != NULL) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
@@ -883,12 +913,28 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
     atomic_init(&s->down_until, 0);
     s->base.ops = &rs_ops;
     s->timeout_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : RS_DEFAULT_TIMEOUT_MS;
-    if (strncasecmp(cfg->location, "redis://", 8) != 0 || !parse_url(s, cfg->location)) {
+    s->tls = strncasecmp(cfg->location, "rediss://", 9) == 0;
+    if ((!s->tls && strncasecmp(cfg->location, "redis://", 8) != 0) ||
+        !parse_url(s, cfg->location)) {
         set_err(err, err_len,
-                "cannot parse the URL (redis://[[user]:password@]host[:port][/db])");
+                "cannot parse the URL (redis[s]://[[user]:password@]host[:port][/db])");
         rs_free(s);
         return NULL;
     }
+    if (!s->tls && (cfg->redis_ca != NULL || cfg->redis_cert != NULL || cfg->redis_key != NULL)) {
+        set_err(err, err_len, "TLS files given for a redis:// URL (use rediss://)");
+        rs_free(s);
+        return NULL;
+    }
+    if ((cfg->redis_ca != NULL && (s->tls_ca = strdup(cfg->redis_ca)) == NULL) ||
+        (cfg->redis_cert != NULL && (s->tls_cert = strdup(cfg->redis_cert)) == NULL) ||
+        (cfg->redis_key != NULL && (s->tls_key = strdup(cfg->redis_key)) == NULL)) {
+        set_err(err, err_len, "out of memory");
+        rs_free(s);
+        return NULL;
+    }
+    s->tls_opts = (redis_tls_opts){.ca_file = s->tls_ca, .cert_file = s->tls_cert,
+                                   .key_file = s->tls_key};
     if (rs_cluster_init(s) != 0) {
         set_err(err, err_len, "out of memory");
         rs_free(s);
@@ -902,17 +948,21 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
         redisFree(c);
         return &s->base;
     }
+    /* Host and user are cut so each message fits msg (hosts are short in practice). */
     switch (why_rc) {
     case RS_CONN_AUTH:
-        snprintf(msg, sizeof(msg), "%s:%d refused the credentials%s%s (%s)", s->host, s->port,
+        snprintf(msg, sizeof(msg), "%.200s:%d refused the credentials%.64s%.64s (%s)", s->host, s->port,
                  s->user != NULL ? " of user " : "", s->user != NULL ? s->user : "", why);
         break;
     case RS_CONN_SELECT:
-        snprintf(msg, sizeof(msg), "%s:%d refused SELECT %d (%s)", s->host, s->port, s->db, why);
+        snprintf(msg, sizeof(msg), "%.200s:%d refused SELECT %d (%s)", s->host, s->port, s->db, why);
+        break;
+    case RS_CONN_TLS:
+        snprintf(msg, sizeof(msg), "TLS to %.200s:%d: %s", s->host, s->port, why);
         break;
     default:
         /* Unreachable now: start anyway; calls answer STORE_UNAVAILABLE until it is back. */
-        snprintf(msg, sizeof(msg), "cannot reach %s:%d yet (%s); starting anyway, requests "
+        snprintf(msg, sizeof(msg), "cannot reach %.200s:%d yet (%s); starting anyway, requests "
                  "get 503 until it answers", s->host, s->port, why[0] ? why : "no answer");
         set_err(err, err_len, msg);
         breaker_trip(s);

@@ -283,7 +283,10 @@ static bool listen_once(rs_store *s, rs_cluster *cl)
     bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY;
     freeReplyObject(r);
     struct timeval forever = {0, 0};
-    ok = ok && redisSetTimeout(c, forever) == REDIS_OK && redisEnableKeepAlive(c) == REDIS_OK;
+    /* Over rediss:// c is the AF_UNIX end of the TLS tunnel, where TCP options fail; the
+     * tunnel's own TCP socket has keep-alive already (relay/redis_tls.c). */
+    ok = ok && redisSetTimeout(c, forever) == REDIS_OK &&
+         (s->tls || redisEnableKeepAlive(c) == REDIS_OK);
     pthread_mutex_lock(&cl->mu);
     if (ok && !cl->stopping)
         cl->subc = c;

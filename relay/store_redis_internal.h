@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "redis_tls.h"
 #include "store.h"
 
 #define RS_SCRIPTS_MAX 8
@@ -29,6 +30,9 @@ typedef struct rs_store {
     int db;
     char *user;                 /* ACL user name (AUTH user password), NULL: default user */
     char *password;             /* NULL when none; never logged; wiped at close */
+    bool tls;                   /* rediss://: connections go through redis_tls_connect() */
+    char *tls_ca, *tls_cert, *tls_key;  /* copies of the store_config files, or NULL */
+    redis_tls_opts tls_opts;    /* points at them */
     int timeout_ms;
     char sha[RS_SCRIPTS_MAX][41];
     pthread_mutex_t mu;

@@ -45,6 +45,16 @@ $(CLUSTER_CONF_BIN): tests/cluster/conformance-redis.sh
 	printf '#!/bin/sh\nexec "%s" "%s"\n' "$(abspath $<)" "$(abspath $(BUILD))" >$@
 	chmod +x $@
 
+# The API conformance suite once more with the relays on rediss:// (relay/redis_tls.c).
+CLUSTER_CONF_TLS_BIN := $(BUILD)/tests/cluster/conformance_rediss
+CHECK_BUILD  += $(CLUSTER_CONF_TLS_BIN)
+CHECK_SUITES += $(CLUSTER_CONF_TLS_BIN)
+
+$(CLUSTER_CONF_TLS_BIN): tests/cluster/conformance-redis.sh
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec "%s" "%s" tls\n' "$(abspath $<)" "$(abspath $(BUILD))" >$@
+	chmod +x $@
+
 # bench/cluster.sh with an -O2 relay in BENCH_BUILD (never part of make check).
 .PHONY: bench-cluster
 bench-cluster:

@@ -232,6 +232,13 @@ int relay_start(relay_proc *r, const char *store_name, const char *const *extra)
     args[n++] = g_key;
     args[n++] = "--store";
     args[n++] = r->store_path;
+    /* TIGRESS_TEST_REDIS_CA: the CA of a rediss:// TIGRESS_TEST_STORE (conformance-redis.sh
+     * tls). */
+    const char *redis_ca = getenv("TIGRESS_TEST_REDIS_CA");
+    if (shared != NULL && shared[0] != '\0' && redis_ca != NULL && redis_ca[0] != '\0') {
+        args[n++] = "--redis-ca";
+        args[n++] = redis_ca;
+    }
     for (size_t i = 0; extra != NULL && extra[i] != NULL && n < 62; i++)
         args[n++] = extra[i];
     args[n] = NULL;
