@@ -189,10 +189,9 @@ typedef struct relay_response {
 typedef struct relay_pending relay_pending;
 
 void routes_init(const relay_config *cfg, store *st);
-/* Queues p's store job (store_submit); true: done(job) follows from a store thread, and
- * routes_pending_of(job) gives p back. False: the outcome is in p already. */
+/* Queues p's store job (store_submit); true: done(job) follows from a store thread, with
+ * job->ud == ud. False: the outcome is in p already and done() is never called. */
 bool routes_submit(relay_pending *p, void (*done)(store_async *job), void *ud);
-relay_pending *routes_pending_of(store_async *job);
 /* Runs p's store job with the blocking op, on this thread. */
 void routes_run(relay_pending *p);
 /* The second half of the handler: the response from p's outcome. Frees p. */

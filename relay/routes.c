@@ -102,10 +102,6 @@ void routes_run(relay_pending *p)
     store_run(g_store, &p->job);
 }
 
-relay_pending *routes_pending_of(store_async *job)
-{
-    return (relay_pending *)(void *)job; /* job is the first member */
-}
 
 static void set_body(relay_response *rs, unsigned status, const char *type, char *body)
 {
