@@ -54,6 +54,8 @@ struct relay_pending {
     create_request cr;          /* create */
     update_request ur;          /* update */
     char *token;                /* read: the Recipient's token (cJSON allocation) */
+    const char *route;          /* for the request log and metrics of the second half */
+    char mailbox[37];
 };
 
 static relay_pending *pending_new(store_op op, const relay_request *rq, const char *id,
@@ -608,6 +610,8 @@ static void dispatch(const relay_request *rq, relay_response *rs)
 
 void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs)
 {
+    rs->route = p->route;
+    memcpy(rs->mailbox, p->mailbox, sizeof rs->mailbox);
     switch (p->job.op) {
     case STORE_OP_CREATE: finish_create(p, rs); break;
     case STORE_OP_READ: finish_read(p, rq, rs); break;
@@ -622,7 +626,12 @@ void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs
 void routes_handle(const relay_request *rq, relay_response *rs)
 {
     dispatch(rq, rs);
-    if (rs->pending == NULL || rq->can_defer)
+    if (rs->pending == NULL)
+        return;
+    /* What the first half decided for the log, which the second half's response needs. */
+    rs->pending->route = rs->route;
+    memcpy(rs->pending->mailbox, rs->mailbox, sizeof rs->mailbox);
+    if (rq->can_defer)
         return;
     /* Nothing to suspend: run the job here and answer at once. */
     relay_pending *p = rs->pending;

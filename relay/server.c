@@ -18,8 +18,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <pthread.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,12 @@ typedef struct req_ctx {
 
 static const relay_config *g_cfg;
 static ratelimit *g_rl;
+/* MHD_stop_daemon() aborts the process while a connection is suspended and not yet resumed,
+ * so server_stop() first stops deferring (g_no_defer: writes then wait in their thread) and
+ * waits until no deferred job is left (g_inflight: queued and not yet resumed). A handler
+ * counts itself in before it looks at g_no_defer, so server_stop cannot miss it. */
+static atomic_int g_inflight;
+static atomic_bool g_no_defer;
 
 /* Monotonic milliseconds with a fractional part, for request latencies. */
 static double now_ms_f(void)
@@ -316,6 +323,7 @@ static void on_store_done(store_async *job)
     if (!d->closed)
         MHD_resume_connection(d->conn);
     pthread_mutex_unlock(&d->mu);
+    atomic_fetch_sub(&g_inflight, 1);
     deferred_unref(d);
 }
 
@@ -323,10 +331,13 @@ static void on_store_done(store_async *job)
  * p holds the outcome already (routes_finish answers at once). */
 static bool defer(struct MHD_Connection *c, req_ctx *ctx, relay_pending *p)
 {
-    deferred *d = calloc(1, sizeof *d);
-    if (d == NULL || pthread_mutex_init(&d->mu, NULL) != 0) {
+    atomic_fetch_add(&g_inflight, 1);
+    deferred *d = NULL;
+    if (atomic_load(&g_no_defer) || (d = calloc(1, sizeof *d)) == NULL ||
+        pthread_mutex_init(&d->mu, NULL) != 0) {
         free(d);
-        routes_run(p); /* no memory to wait asynchronously: wait here */
+        atomic_fetch_sub(&g_inflight, 1);
+        routes_run(p); /* stopping, or no memory to wait asynchronously: wait here */
         return false;
     }
     d->refs = 2;
@@ -345,6 +356,7 @@ static bool defer(struct MHD_Connection *c, req_ctx *ctx, relay_pending *p)
     }
     pthread_mutex_unlock(&d->mu);
     if (!queued) {
+        atomic_fetch_sub(&g_inflight, 1);
         pthread_mutex_destroy(&d->mu);
         free(d);
     }
@@ -535,6 +547,7 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
     }
     g_cfg = cfg;
     g_rl = rl;
+    atomic_store(&g_no_defer, false);
     srv->cfg = cfg;
     srv->rl = rl;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
@@ -600,6 +613,7 @@ void server_stop(relay_server *srv)
     MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
+    atomic_store(&g_no_defer, true);
     longpoll_stop();          /* resumes every held read so it can answer */
     for (int i = 0; i < 50; i++) {
         const union MHD_DaemonInfo *di =
@@ -607,6 +621,12 @@ void server_stop(relay_server *srv)
         if (di == NULL || di->num_connections == 0)
             break;
         struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* Not bounded: the writer finishes every job (failing it after the store's busy timeout
+     * at worst), and stopping the daemon earlier would abort the process. */
+    while (atomic_load(&g_inflight) > 0) {
+        struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(srv->daemon);
