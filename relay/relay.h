@@ -166,6 +166,7 @@ typedef struct relay_request {
     const char *body;
     size_t body_len;
     bool resumed;                /* second pass after a long-poll suspension */
+    bool can_defer;              /* the caller can suspend conn: store jobs go to rs->pending */
     struct MHD_Connection *conn;
     void *owner;                 /* per-request state, for longpoll_wait */
 } relay_request;
@@ -182,9 +183,21 @@ typedef struct relay_response {
     bool suspended;              /* the connection was suspended: queue nothing */
     char mailbox[37];            /* for the request log; "" when none */
     const char *route;           /* route template for logs and metrics */
+    struct relay_pending *pending; /* a store job to run before answering (can_defer only) */
 } relay_response;
 
+typedef struct relay_pending relay_pending;
+
 void routes_init(const relay_config *cfg, store *st);
+/* Queues p's store job (store_submit); true: done(job) follows from a store thread, with
+ * job->ud == ud. False: the outcome is in p already and done() is never called. */
+bool routes_submit(relay_pending *p, void (*done)(store_async *job), void *ud);
+/* Runs p's store job with the blocking op, on this thread. */
+void routes_run(relay_pending *p);
+/* The second half of the handler: the response from p's outcome. Frees p. */
+void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs);
+/* Frees p without answering (its connection closed while the job ran). Any thread. */
+void routes_pending_free(relay_pending *p);
 void routes_handle(const relay_request *rq, relay_response *rs);
 /* A JSON error body into rs. */
 void routes_error(relay_response *rs, unsigned status, const char *code, const char *message);

@@ -6,6 +6,12 @@
  * libmicrohttpd-specific (body collection, rate limiting, body-size limit, headers, echoing
  * Mailbox-Request-ID on every response). Order of checks: route (404/405), Content-Type (415),
  * Mailbox-Request-ID (400), Mailbox-Device-Claim (401), attestation (401), body (400), store.
+ *
+ * A handler that needs the store's writer is split in two: the first half validates and
+ * returns a relay_pending (rs->pending) holding the store job and everything the second half
+ * needs; server.c queues the job without holding its thread, and once the job's batch has
+ * committed calls routes_finish(), which turns the outcome into the response. Without a
+ * connection to suspend (rq->can_defer false: in-process callers) the job runs at once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +43,67 @@ static int64_t now_s(void)
 {
     return (int64_t)time(NULL);
 }
+
+/* A store job between the two halves of a handler. Owns copies of everything the job
+ * borrows: the request's own strings may be gone when the job runs (client closed). */
+struct relay_pending {
+    store_async job;
+    char id[37], claim[37];
+    char *request_id;
+    char *body;                 /* create: the urlLink answer; update: the push answer */
+    create_request cr;          /* create */
+    update_request ur;          /* update */
+    char *token;                /* read: the Recipient's token (cJSON allocation) */
+    const char *route;          /* for the request log and metrics of the second half */
+    char mailbox[37];
+};
+
+static relay_pending *pending_new(store_op op, const relay_request *rq, const char *id,
+                                  const char *claim)
+{
+    relay_pending *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    if (rq->request_id != NULL && (p->request_id = strdup(rq->request_id)) == NULL) {
+        free(p);
+        return NULL;
+    }
+    p->job.op = op;
+    p->job.now = now_s();
+    snprintf(p->id, sizeof p->id, "%s", id != NULL ? id : "");
+    snprintf(p->claim, sizeof p->claim, "%s", claim);
+    p->job.id = p->id;
+    p->job.claim = p->claim;
+    p->job.request_id = p->request_id;
+    return p;
+}
+
+void routes_pending_free(relay_pending *p)
+{
+    if (p == NULL)
+        return;
+    store_reply_clear(&p->job.dup);
+    store_mailbox_clear(&p->job.out);
+    create_request_clear(&p->cr);
+    update_request_clear(&p->ur);
+    cJSON_free(p->token);
+    free(p->request_id);
+    free(p->body);
+    free(p);
+}
+
+bool routes_submit(relay_pending *p, void (*done)(store_async *job), void *ud)
+{
+    p->job.done = done;
+    p->job.ud = ud;
+    return store_submit(g_store, &p->job);
+}
+
+void routes_run(relay_pending *p)
+{
+    store_run(g_store, &p->job);
+}
+
 
 static void set_body(relay_response *rs, unsigned status, const char *type, char *body)
 {
@@ -196,28 +263,39 @@ static void handle_create(const relay_request *rq, relay_response *rs)
         routes_error(rs, 500, "internal", "out of memory");
         return;
     }
-    store_new_mailbox nm = {
-        .id = id, .initiator_claim = claim, .payload_json = cr.payload_json,
-        .display_json = cr.display_json, .initiator_token_json = cr.token_json,
-        .rights = cr.rights, .expires_at = cr.expires_at,
-    };
-    store_reply dup = {0};
-    store_rc rc = g_store->ops->create(g_store, &nm, rq->request_id, body, &dup);
-    create_request_clear(&cr);
-    if (rc == STORE_OK) {
-        set_body(rs, 200, JSON_TYPE, body);
-        snprintf(rs->mailbox, sizeof rs->mailbox, "%s", id);
-        metrics_inc(M_CREATED);
+    relay_pending *p = pending_new(STORE_OP_CREATE, rq, id, claim);
+    if (p == NULL) {
+        free(body);
+        create_request_clear(&cr);
+        routes_error(rs, 500, "internal", "out of memory");
         return;
     }
-    free(body);
-    if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(dup.body != NULL ? dup.body : "{}"));
+    p->cr = cr;
+    p->body = body;
+    p->job.now = now;
+    p->job.response_body = p->body;
+    p->job.mb = (store_new_mailbox){
+        .id = p->id, .initiator_claim = p->claim, .payload_json = p->cr.payload_json,
+        .display_json = p->cr.display_json, .initiator_token_json = p->cr.token_json,
+        .rights = p->cr.rights, .expires_at = p->cr.expires_at,
+    };
+    rs->pending = p;
+}
+
+static void finish_create(relay_pending *p, relay_response *rs)
+{
+    store_rc rc = p->job.rc;
+    if (rc == STORE_OK) {
+        set_body(rs, 200, JSON_TYPE, p->body);
+        p->body = NULL;
+        snprintf(rs->mailbox, sizeof rs->mailbox, "%s", p->id);
+        metrics_inc(M_CREATED);
+    } else if (rc == STORE_DUPLICATE) {
+        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
         metrics_inc(M_DUPLICATES);
     } else {
         store_error(rs, rc);
     }
-    store_reply_clear(&dup);
 }
 
 /* Prefer: wait=N -> N (0 when absent), clamped to the configured maximum. */
@@ -265,10 +343,23 @@ static void handle_read(const relay_request *rq, relay_response *rs, const char 
         routes_error(rs, 400, "invalid_body", err);
         return;
     }
-    store_mailbox mb;
-    memset(&mb, 0, sizeof mb);
-    store_rc rc = g_store->ops->read(g_store, id, claim, token, now_s(), &mb);
-    cJSON_free(token);
+    relay_pending *p = pending_new(STORE_OP_READ, rq, id, claim);
+    if (p == NULL) {
+        cJSON_free(token);
+        routes_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    p->token = token;
+    p->job.token_json = token;
+    rs->pending = p;
+}
+
+static void finish_read(relay_pending *p, const relay_request *rq, relay_response *rs)
+{
+    const char *id = p->id;
+    store_rc rc = p->job.rc;
+    store_mailbox mb = p->job.out;
+    memset(&p->job.out, 0, sizeof p->job.out); /* mb owns it now */
     if (rc != STORE_OK) {
         store_error(rs, rc);
         store_mailbox_clear(&mb);
@@ -329,22 +420,38 @@ static void handle_update(const relay_request *rq, relay_response *rs, const cha
     }
     /* The body remembered for a duplicate reflects the token sent with this request; when
      * none is sent, the answer below uses the token on file for the caller. */
-    char *body = push_body(push_supported(ur.token_type));
-    store_reply dup = {0};
-    store_mailbox mb;
-    memset(&mb, 0, sizeof mb);
-    store_rc rc = g_store->ops->update(g_store, id, claim, rq->request_id, ur.payload_json,
-                                       ur.token_json, body, now_s(), &dup, &mb);
+    relay_pending *p = pending_new(STORE_OP_UPDATE, rq, id, claim);
+    if (p == NULL || (p->body = push_body(push_supported(ur.token_type))) == NULL) {
+        routes_pending_free(p);
+        update_request_clear(&ur);
+        routes_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    p->ur = ur;
+    p->job.payload_json = p->ur.payload_json;
+    p->job.token_json = p->ur.token_json;
+    p->job.response_body = p->body;
+    rs->pending = p;
+}
+
+static void finish_update(relay_pending *p, relay_response *rs)
+{
+    const char *id = p->id;
+    const update_request *ur = &p->ur;
+    store_rc rc = p->job.rc;
+    const store_mailbox *mb = &p->job.out;
+    char *body = p->body;
+    p->body = NULL;
     if (rc == STORE_OK) {
         metrics_inc(M_UPDATES);
         longpoll_wake(id);
-        const char *mine = mb.caller == STORE_PARTY_INITIATOR ? mb.initiator_token_json
-                                                              : mb.recipient_token_json;
-        const char *other = mb.caller == STORE_PARTY_INITIATOR ? mb.recipient_token_json
-                                                               : mb.initiator_token_json;
-        if (other != NULL && (mb.caller != STORE_PARTY_INITIATOR || mb.recipient_bound))
+        const char *mine = mb->caller == STORE_PARTY_INITIATOR ? mb->initiator_token_json
+                                                              : mb->recipient_token_json;
+        const char *other = mb->caller == STORE_PARTY_INITIATOR ? mb->recipient_token_json
+                                                               : mb->initiator_token_json;
+        if (other != NULL && (mb->caller != STORE_PARTY_INITIATOR || mb->recipient_bound))
             push_enqueue(other);
-        if (ur.token_json == NULL) {
+        if (ur->token_json == NULL) {
             char type[64];
             relay_token_type(mine, type);
             free(body);
@@ -353,15 +460,12 @@ static void handle_update(const relay_request *rq, relay_response *rs, const cha
         set_body(rs, 200, JSON_TYPE, body);
         body = NULL;
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(dup.body != NULL ? dup.body : "{}"));
+        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
         metrics_inc(M_DUPLICATES);
     } else {
         store_error(rs, rc);
     }
     free(body);
-    update_request_clear(&ur);
-    store_reply_clear(&dup);
-    store_mailbox_clear(&mb);
 }
 
 /* ---- DeleteMailbox: DELETE /v1/m/{id} ---- */
@@ -370,7 +474,18 @@ static void handle_delete(const relay_request *rq, relay_response *rs, const cha
     char claim[37];
     if (!check_headers(rq, rs, true, claim))
         return;
-    store_rc rc = g_store->ops->remove(g_store, id, claim, now_s());
+    relay_pending *p = pending_new(STORE_OP_REMOVE, rq, id, claim);
+    if (p == NULL) {
+        routes_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    rs->pending = p;
+}
+
+static void finish_delete(relay_pending *p, relay_response *rs)
+{
+    const char *id = p->id;
+    store_rc rc = p->job.rc;
     if (rc != STORE_OK) {
         store_error(rs, rc);
         return;
@@ -386,19 +501,27 @@ static void handle_relinquish(const relay_request *rq, relay_response *rs, const
     char claim[37];
     if (!check_headers(rq, rs, true, claim))
         return;
-    store_reply dup = {0};
-    store_rc rc = g_store->ops->relinquish(g_store, id, claim, rq->request_id, "{}", now_s(),
-                                           &dup);
+    relay_pending *p = pending_new(STORE_OP_RELINQUISH, rq, id, claim);
+    if (p == NULL) {
+        routes_error(rs, 500, "internal", "out of memory");
+        return;
+    }
+    p->job.response_body = "{}";
+    rs->pending = p;
+}
+
+static void finish_relinquish(relay_pending *p, relay_response *rs)
+{
+    store_rc rc = p->job.rc;
     if (rc == STORE_OK) {
         metrics_inc(M_RELINQUISHES);
         set_body(rs, 200, JSON_TYPE, dup_str("{}"));
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(dup.body != NULL ? dup.body : "{}"));
+        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
         metrics_inc(M_DUPLICATES);
     } else {
         store_error(rs, rc);
     }
-    store_reply_clear(&dup);
 }
 
 /* ---- ReadDisplayInformationFromMailbox: GET/HEAD /v1/m/{id} ---- */
@@ -430,7 +553,7 @@ static void handle_preview(const relay_request *rq, relay_response *rs, const ch
     rs->body_len = len;
 }
 
-void routes_handle(const relay_request *rq, relay_response *rs)
+static void dispatch(const relay_request *rq, relay_response *rs)
 {
     const char *url = rq->url;
     const char *m = rq->method;
@@ -483,4 +606,36 @@ void routes_handle(const relay_request *rq, relay_response *rs)
         handle_delete(rq, rs, id);
     else
         handle_relinquish(rq, rs, id);
+}
+
+void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs)
+{
+    rs->route = p->route;
+    memcpy(rs->mailbox, p->mailbox, sizeof rs->mailbox);
+    switch (p->job.op) {
+    case STORE_OP_CREATE: finish_create(p, rs); break;
+    case STORE_OP_READ: finish_read(p, rq, rs); break;
+    case STORE_OP_UPDATE: finish_update(p, rs); break;
+    case STORE_OP_REMOVE: finish_delete(p, rs); break;
+    case STORE_OP_RELINQUISH: finish_relinquish(p, rs); break;
+    default: routes_error(rs, 500, "internal", "internal error"); break;
+    }
+    routes_pending_free(p);
+}
+
+void routes_handle(const relay_request *rq, relay_response *rs)
+{
+    dispatch(rq, rs);
+    if (rs->pending == NULL)
+        return;
+    /* What the first half decided for the log, which the second half's response needs. */
+    rs->pending->route = rs->route;
+    memcpy(rs->pending->mailbox, rs->mailbox, sizeof rs->mailbox);
+    if (rq->can_defer)
+        return;
+    /* Nothing to suspend: run the job here and answer at once. */
+    relay_pending *p = rs->pending;
+    rs->pending = NULL;
+    store_run(g_store, &p->job);
+    routes_finish(p, rq, rs);
 }

@@ -5,11 +5,22 @@
  * The relay binds the socket itself (so "port in use" is told apart from a TLS failure and port 0
  * can be reported) and hands it to MHD. MHD runs its own polling threads (a thread pool); a
  * long-poll read suspends its connection so no worker thread waits (DESIGN 7).
+ *
+ * Durable writes are not waited for either. The handler queues the store job and suspends
+ * the connection; the store's writer thread, once the job's batch has committed, resumes it
+ * (MHD_resume_connection is safe from any thread: MHD_ALLOW_SUSPEND_RESUME gives the daemon
+ * its inter-thread channel), and MHD calls the handler again, which answers from the
+ * outcome. So a batch is no longer limited to one write per worker thread, and the answer
+ * still follows the commit. The connection may be torn down while its job runs (daemon
+ * shutdown), so the job's outcome lives in a `deferred` shared by the connection and the
+ * store, freed by whichever lets go of it last.
  * MHD's own error log is not enabled: its messages can carry client addresses (DESIGN 3.12).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +45,18 @@ struct relay_server {
     size_t key_len;
 };
 
+/* A store job in flight, shared between the connection and the store's callback. */
+typedef struct deferred {
+    pthread_mutex_t mu;
+    int refs;                   /* the connection's and the store's */
+    bool closed;                /* the connection is gone: do not resume it */
+    struct MHD_Connection *conn;
+    relay_pending *p;
+} deferred;
+
 /* Per-request state, from the first call of the access handler to completion. */
 typedef struct req_ctx {
+    deferred *def;              /* a store job queued for this request, or NULL */
     char *body;
     size_t len, cap;
     bool too_large;
@@ -47,6 +68,12 @@ typedef struct req_ctx {
 
 static const relay_config *g_cfg;
 static ratelimit *g_rl;
+/* MHD_stop_daemon() aborts the process while a connection is suspended and not yet resumed,
+ * so server_stop() first stops deferring (g_no_defer: writes then wait in their thread) and
+ * waits until no deferred job is left (g_inflight: queued and not yet resumed). A handler
+ * counts itself in before it looks at g_no_defer, so server_stop cannot miss it. */
+static atomic_int g_inflight;
+static atomic_bool g_no_defer;
 
 /* Monotonic milliseconds with a fractional part, for request latencies. */
 static double now_ms_f(void)
@@ -275,6 +302,79 @@ static bool append_body(req_ctx *ctx, const char *data, size_t n)
     return true;
 }
 
+static void deferred_unref(deferred *d)
+{
+    pthread_mutex_lock(&d->mu);
+    bool last = --d->refs == 0;
+    pthread_mutex_unlock(&d->mu);
+    if (!last)
+        return;
+    routes_pending_free(d->p);
+    pthread_mutex_destroy(&d->mu);
+    free(d);
+}
+
+/* The store's thread, after the job's batch committed (or failed). */
+static void on_store_done(store_async *job)
+{
+    deferred *d = job->ud;
+    /* d->mu also orders this after the handler's MHD_suspend_connection (see defer()). */
+    pthread_mutex_lock(&d->mu);
+    if (!d->closed)
+        MHD_resume_connection(d->conn);
+    pthread_mutex_unlock(&d->mu);
+    atomic_fetch_sub(&g_inflight, 1);
+    deferred_unref(d);
+}
+
+/* Queues p's store job. True when the connection is suspended until it is done; false when
+ * p holds the outcome already (routes_finish answers at once). */
+static bool defer(struct MHD_Connection *c, req_ctx *ctx, relay_pending *p)
+{
+    atomic_fetch_add(&g_inflight, 1);
+    deferred *d = NULL;
+    if (atomic_load(&g_no_defer) || (d = calloc(1, sizeof *d)) == NULL ||
+        pthread_mutex_init(&d->mu, NULL) != 0) {
+        free(d);
+        atomic_fetch_sub(&g_inflight, 1);
+        routes_run(p); /* stopping, or no memory to wait asynchronously: wait here */
+        return false;
+    }
+    d->refs = 2;
+    d->conn = c;
+    d->p = p;
+    /* Held across queueing and suspending, so the store's callback cannot resume the
+     * connection before it is suspended. */
+    pthread_mutex_lock(&d->mu);
+    bool queued = routes_submit(d->p, on_store_done, d);
+    if (queued) {
+        MHD_suspend_connection(c);
+        ctx->def = d;
+    } else {
+        d->p = NULL;
+        d->refs = 0;
+    }
+    pthread_mutex_unlock(&d->mu);
+    if (!queued) {
+        atomic_fetch_sub(&g_inflight, 1);
+        pthread_mutex_destroy(&d->mu);
+        free(d);
+    }
+    return queued;
+}
+
+static void finish_deferred(req_ctx *ctx, const relay_request *rq, relay_response *rs)
+{
+    deferred *d = ctx->def;
+    ctx->def = NULL;
+    pthread_mutex_lock(&d->mu);
+    relay_pending *p = d->p;
+    d->p = NULL;
+    pthread_mutex_unlock(&d->mu);
+    deferred_unref(d);
+    routes_finish(p, rq, rs);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload, size_t *upload_size, void **con_cls)
@@ -331,6 +431,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                            "the request body is larger than this relay accepts", 0);
 
     relay_request rq = {
+        .can_defer = true,
         .method = method, .url = url,
         .request_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mailbox-Request-ID"),
         .claim = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Mailbox-Device-Claim"),
@@ -344,7 +445,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     };
     relay_response rs;
     memset(&rs, 0, sizeof rs);
-    routes_handle(&rq, &rs);
+    if (ctx->def != NULL) {
+        finish_deferred(ctx, &rq, &rs);    /* resumed: the store job is done */
+    } else {
+        routes_handle(&rq, &rs);
+        relay_pending *p = rs.pending;
+        rs.pending = NULL;
+        if (p != NULL && defer(c, ctx, p))
+            return MHD_YES;                /* suspended until the batch commits */
+        if (p != NULL)
+            routes_finish(p, &rq, &rs);
+    }
     if (rs.suspended) {
         ctx->suspended_once = true;
         metrics_waiting(1);
@@ -365,6 +476,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (ctx == NULL)
         return;
     longpoll_forget(ctx);
+    if (ctx->def != NULL) {
+        /* Closed while its store job runs: the store's callback frees the job's state. */
+        pthread_mutex_lock(&ctx->def->mu);
+        ctx->def->closed = true;
+        pthread_mutex_unlock(&ctx->def->mu);
+        deferred_unref(ctx->def);
+    }
     if (ctx->body != NULL) {
         sodium_memzero(ctx->body, ctx->cap);   /* bodies carry claims' payloads: wipe */
         free(ctx->body);
@@ -429,6 +547,7 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
     }
     g_cfg = cfg;
     g_rl = rl;
+    atomic_store(&g_no_defer, false);
     srv->cfg = cfg;
     srv->rl = rl;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
@@ -494,6 +613,7 @@ void server_stop(relay_server *srv)
     MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
     if (lfd != MHD_INVALID_SOCKET)
         close(lfd);
+    atomic_store(&g_no_defer, true);
     longpoll_stop();          /* resumes every held read so it can answer */
     for (int i = 0; i < 50; i++) {
         const union MHD_DaemonInfo *di =
@@ -501,6 +621,12 @@ void server_stop(relay_server *srv)
         if (di == NULL || di->num_connections == 0)
             break;
         struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    /* Not bounded: the writer finishes every job (failing it after the store's busy timeout
+     * at worst), and stopping the daemon earlier would abort the process. */
+    while (atomic_load(&g_inflight) > 0) {
+        struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(srv->daemon);

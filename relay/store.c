@@ -28,6 +28,42 @@ void store_reply_clear(store_reply *r)
     r->body = NULL;
 }
 
+bool store_submit(store *s, store_async *j)
+{
+    if (s->ops->submit != NULL)
+        return s->ops->submit(s, j);
+    store_run(s, j); /* no queue in this backend: the blocking op, on the calling thread */
+    return false;
+}
+
+void store_run(store *s, store_async *j)
+{
+    memset(&j->dup, 0, sizeof j->dup);
+    memset(&j->out, 0, sizeof j->out);
+    switch (j->op) {
+    case STORE_OP_CREATE:
+        j->rc = s->ops->create(s, &j->mb, j->request_id, j->response_body, &j->dup);
+        break;
+    case STORE_OP_READ:
+        j->rc = s->ops->read(s, j->id, j->claim, j->token_json, j->now, &j->out);
+        break;
+    case STORE_OP_UPDATE:
+        j->rc = s->ops->update(s, j->id, j->claim, j->request_id, j->payload_json, j->token_json,
+                               j->response_body, j->now, &j->dup, &j->out);
+        break;
+    case STORE_OP_REMOVE:
+        j->rc = s->ops->remove(s, j->id, j->claim, j->now);
+        break;
+    case STORE_OP_RELINQUISH:
+        j->rc = s->ops->relinquish(s, j->id, j->claim, j->request_id, j->response_body, j->now,
+                                   &j->dup);
+        break;
+    default:
+        j->rc = STORE_ERROR;
+        break;
+    }
+}
+
 static void set_err(char *err, size_t err_len, const char *msg)
 {
     if (err != NULL && err_len > 0)

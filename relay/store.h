@@ -85,6 +85,45 @@ void store_reply_clear(store_reply *r);
 
 typedef struct store store;
 
+/* ---- Asynchronous writes -------------------------------------------------------------------
+ * A durable write waits for its batch's fsync (milliseconds). The HTTP layer must not hold a
+ * server thread for that long, or the batch size, and with it the write rate, is capped by the
+ * number of threads. So a write can also be queued as a job whose outcome arrives later
+ * through a callback, from the store's own thread, once the batch holding it has committed
+ * (an acknowledgement still never precedes durability). */
+typedef enum store_op {
+    STORE_OP_CREATE = 1,
+    STORE_OP_READ,          /* ReadSecureContent (binds / stores a token: may write) */
+    STORE_OP_UPDATE,
+    STORE_OP_REMOVE,
+    STORE_OP_RELINQUISH
+} store_op;
+
+typedef struct store_async store_async;
+struct store_async {
+    store_op op;
+    /* Arguments, as for the blocking op of the same name. Borrowed until done() has run (or
+     * store_submit() returned false), so the caller keeps them alive that long. */
+    store_new_mailbox mb;           /* create */
+    const char *id, *claim, *request_id, *payload_json, *token_json, *response_body;
+    int64_t now;
+    /* Results, as the blocking op returns them. */
+    store_rc rc;
+    store_reply dup;                /* create, update, relinquish */
+    store_mailbox out;              /* read, update */
+    /* Called once, from a store thread, with the results filled in. Must not block. */
+    void (*done)(store_async *job);
+    void *ud;
+};
+
+/* Runs `job`: through the backend's queue when it has one (returns true: done(job) will be
+ * called exactly once, later or from another thread), else with the blocking op (returns
+ * false: the results are in job already and done() is never called). */
+bool store_submit(store *s, store_async *job);
+
+/* Runs `job` with the blocking op on the calling thread (done() is not called). */
+void store_run(store *s, store_async *job);
+
 typedef struct store_ops {
     /* Create a mailbox and remember (claim, request_id) -> response_body.
      * STORE_DUPLICATE when request_id is the last one processed for this claim: then
@@ -158,6 +197,11 @@ typedef struct store_ops {
      * cannot answer (the caller then falls back to its in-memory limiter). */
     long (*rate_take)(store *s, const unsigned char *key, size_t key_len, double rate,
                       double burst);
+
+    /* Queues an asynchronous job (see store_async). Returns true when queued; false when it
+     * finished at once (a read that needs no write, invalid arguments, or a closing store),
+     * its results in job. NULL: store_submit() runs the blocking ops instead. */
+    bool (*submit)(store *s, store_async *job);
 } store_ops;
 
 struct store {

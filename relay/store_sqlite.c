@@ -12,10 +12,18 @@
  * its result. While a batch is being written the next one queues up, so the batch size
  * grows with the load by itself.
  *
+ * Asynchronous jobs (store_submit): the same queue, but the caller does not sleep. The writer
+ * calls the job's done() after the COMMIT, outside the queue lock (done() may take the
+ * caller's own locks, and the caller holds those while queueing). Since the HTTP layer no
+ * longer parks a server thread per write, a batch holds every write that arrived during the
+ * previous fsync, not at most one per server thread.
+ *
  * Reads (peek, version, count, and a secure read that neither binds nor stores a token) run
- * on a pool of read connections: in WAL mode they see the last committed state and never
- * wait for the writer or its queue. A ":memory:" store has a single connection, which the
- * writer and the readers share under a mutex.
+ * on pools of read connections: in WAL mode they see the last committed state and never
+ * wait for the writer or its queue. The pool is split into shards, one per calling thread in
+ * practice (a thread keeps its shard), so that readers do not queue on one pool mutex and a
+ * thread keeps reusing the same connection and its prepared statements. A ":memory:" store
+ * has a single connection, which the writer and the readers share under a mutex.
  */
 #include "store_sqlite_internal.h"
 
@@ -32,7 +40,8 @@
 #ifndef SQ_GATHER_US
 #define SQ_GATHER_US 1000     /* longest wait for the previous batch's callers to requeue */
 #endif
-#define SQ_MAX_IDLE_READERS 16
+#define SQ_SHARDS 16           /* read-connection pools (>= the relay's default threads) */
+#define SQ_MAX_IDLE_PER_SHARD 2
 #define SQ_SWEEP_BATCH 500    /* rows per sweep transaction, so writers are not starved */
 #define SQ_DEFAULT_BUSY_MS 5000
 
@@ -62,9 +71,16 @@ static const char sq_schema[] =
 typedef struct sq_wait {
     sq_job job;
     bool done;
-    pthread_cond_t cv;
+    pthread_cond_t cv;          /* blocking callers only */
+    store_async *async;         /* asynchronous jobs: heap-allocated wait, done() when run */
     struct sq_wait *next;
 } sq_wait;
+
+typedef struct sq_shard {
+    pthread_mutex_t mu;
+    sq_conn *idle;
+    int n_idle;
+} sq_shard;
 
 typedef struct sq_store {
     store base;
@@ -73,9 +89,7 @@ typedef struct sq_store {
     int busy_ms;
     sq_conn *wconn;             /* the writer thread's; in memory mode also the readers' */
     pthread_mutex_t conn_mu;    /* memory mode: serialises use of wconn */
-    pthread_mutex_t pool_mu;
-    sq_conn *idle;              /* idle read connections */
-    int n_idle;
+    sq_shard shards[SQ_SHARDS]; /* idle read connections */
     pthread_mutex_t q_mu;
     pthread_cond_t q_cv;
     sq_wait *head, *tail;
@@ -116,11 +130,16 @@ static int conn_open(const sq_store *s, bool writer, sq_conn **out)
     int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(c->db, s->busy_ms);
+    /* Every connection maps up to 256 MiB of the file: a page read is then a memory access
+     * instead of a read(2) into SQLite's page cache. The writer, whose time bounds the write
+     * rate, also keeps a larger page cache (16 MiB) so that the index pages its random keys
+     * touch stay in memory between batches. */
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(c->db,
                           writer ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                   " PRAGMA secure_delete=FAST;"
-                                 : "PRAGMA query_only=ON;",
+                                   " PRAGMA secure_delete=FAST; PRAGMA mmap_size=268435456;"
+                                   " PRAGMA cache_size=-16384;"
+                                 : "PRAGMA query_only=ON; PRAGMA mmap_size=268435456;",
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         conn_close(c);
@@ -184,19 +203,31 @@ static int init_schema(sq_store *s, char *err, size_t err_len)
 
 /* ---- read connections ---------------------------------------------------------------- */
 
+/* Each thread gets a shard number on first use and keeps it: server threads spread over the
+ * shards and (up to SQ_SHARDS threads) never share one. */
+static sq_shard *my_shard(sq_store *s)
+{
+    static _Atomic unsigned next_no;
+    static _Thread_local unsigned my_no; /* 0 = not assigned yet */
+    if (my_no == 0)
+        my_no = ++next_no;
+    return &s->shards[(my_no - 1) % SQ_SHARDS];
+}
+
 static sq_conn *reader_get(sq_store *s, store_rc *src)
 {
     if (s->memory) {
         pthread_mutex_lock(&s->conn_mu);
         return s->wconn;
     }
-    pthread_mutex_lock(&s->pool_mu);
-    sq_conn *c = s->idle;
+    sq_shard *sh = my_shard(s);
+    pthread_mutex_lock(&sh->mu);
+    sq_conn *c = sh->idle;
     if (c != NULL) {
-        s->idle = c->next_idle;
-        s->n_idle--;
+        sh->idle = c->next_idle;
+        sh->n_idle--;
     }
-    pthread_mutex_unlock(&s->pool_mu);
+    pthread_mutex_unlock(&sh->mu);
     if (c == NULL) {
         int rc = conn_open(s, false, &c);
         if (rc != SQLITE_OK) {
@@ -213,14 +244,15 @@ static void reader_put(sq_store *s, sq_conn *c)
         pthread_mutex_unlock(&s->conn_mu);
         return;
     }
-    pthread_mutex_lock(&s->pool_mu);
-    if (s->n_idle < SQ_MAX_IDLE_READERS) {
-        c->next_idle = s->idle;
-        s->idle = c;
-        s->n_idle++;
+    sq_shard *sh = my_shard(s);
+    pthread_mutex_lock(&sh->mu);
+    if (sh->n_idle < SQ_MAX_IDLE_PER_SHARD) {
+        c->next_idle = sh->idle;
+        sh->idle = c;
+        sh->n_idle++;
         c = NULL;
     }
-    pthread_mutex_unlock(&s->pool_mu);
+    pthread_mutex_unlock(&sh->mu);
     conn_close(c);
 }
 
@@ -325,6 +357,19 @@ static void gather(sq_store *s)
             break;
 }
 
+/* Hands asynchronous jobs their results and frees their queue entries. */
+static void complete_async(sq_wait *list)
+{
+    while (list != NULL) {
+        sq_wait *w = list;
+        list = w->next;
+        store_async *a = w->async;
+        a->rc = w->job.rc;
+        free(w);
+        a->done(a);
+    }
+}
+
 static void *writer_main(void *arg)
 {
     sq_store *s = arg;
@@ -351,10 +396,22 @@ static void *writer_main(void *arg)
         run_batch(s, batch);
 
         pthread_mutex_lock(&s->q_mu);
+        sq_wait *async = NULL;
         for (sq_wait *w = batch, *next; w != NULL; w = next) {
-            next = w->next; /* the caller owns w once done is set */
+            next = w->next; /* a blocking caller owns w once done is set */
+            if (w->async != NULL) {
+                w->next = async;
+                async = w;
+                continue;
+            }
             w->done = true;
             pthread_cond_signal(&w->cv);
+        }
+        if (async != NULL) {
+            /* Outside q_mu: done() takes its caller's locks, held by callers while queueing. */
+            pthread_mutex_unlock(&s->q_mu);
+            complete_async(async);
+            pthread_mutex_lock(&s->q_mu);
         }
     }
     pthread_mutex_unlock(&s->q_mu);
@@ -388,6 +445,96 @@ static store_rc submit(sq_store *s, sq_job *job)
     pthread_cond_destroy(&w.cv);
     *job = w.job;
     return job->rc;
+}
+
+/* Queues an asynchronous job; false (with a->rc set) when the store is closing. */
+static bool enqueue_async(sq_store *s, const sq_job *job, store_async *a)
+{
+    sq_wait *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        a->rc = STORE_ERROR;
+        return false;
+    }
+    w->job = *job;
+    w->async = a;
+    pthread_mutex_lock(&s->q_mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->q_mu);
+        free(w);
+        a->rc = STORE_UNAVAILABLE;
+        return false;
+    }
+    if (s->tail != NULL)
+        s->tail->next = w;
+    else
+        s->head = w;
+    s->tail = w;
+    s->q_len++;
+    pthread_cond_signal(&s->q_cv);
+    pthread_mutex_unlock(&s->q_mu);
+    return true;
+}
+
+static store_rc sq_read(store *st, const char *id, const char *claim,
+                        const char *recipient_token_json, int64_t now, store_mailbox *out);
+
+/* store_ops.submit: the jobs' pointers refer into *a, which lives until done() has run. */
+static bool sq_submit(store *st, store_async *a)
+{
+    sq_store *s = (sq_store *)st;
+    memset(&a->dup, 0, sizeof a->dup);
+    memset(&a->out, 0, sizeof a->out);
+    sq_job j = {.id = a->id, .claim = a->claim, .request_id = a->request_id,
+                .response_body = a->response_body, .payload_json = a->payload_json,
+                .token_json = a->token_json, .now = a->now};
+    a->rc = STORE_ERROR;
+    switch (a->op) {
+    case STORE_OP_CREATE:
+        if (a->mb.id == NULL || a->mb.initiator_claim == NULL || a->mb.rights == NULL ||
+            a->mb.payload_json == NULL)
+            return false;
+        j.kind = SQ_JOB_CREATE;
+        j.mb = &a->mb;
+        j.dup = &a->dup;
+        break;
+    case STORE_OP_READ: {
+        if (a->id == NULL || a->claim == NULL)
+            return false;
+        /* Most reads need no write: answered here, from a read connection. */
+        bool need_writer = false;
+        sq_conn *c = reader_get(s, &a->rc);
+        if (c == NULL)
+            return false;
+        a->rc = sq_read_fast(c, a->id, a->claim, a->token_json, a->now, &a->out, &need_writer);
+        reader_put(s, c);
+        if (a->rc != STORE_OK || !need_writer)
+            return false;
+        j.kind = SQ_JOB_READ;
+        j.out = &a->out;
+        break;
+    }
+    case STORE_OP_UPDATE:
+        if (a->id == NULL || a->claim == NULL || a->payload_json == NULL)
+            return false;
+        j.kind = SQ_JOB_UPDATE;
+        j.dup = &a->dup;
+        j.out = &a->out;
+        break;
+    case STORE_OP_REMOVE:
+        if (a->id == NULL || a->claim == NULL)
+            return false;
+        j.kind = SQ_JOB_REMOVE;
+        break;
+    case STORE_OP_RELINQUISH:
+        if (a->id == NULL || a->claim == NULL)
+            return false;
+        j.kind = SQ_JOB_RELINQUISH;
+        j.dup = &a->dup;
+        break;
+    default:
+        return false;
+    }
+    return enqueue_async(s, &j, a);
 }
 
 /* ---- the vtable ------------------------------------------------------------------------ */
@@ -527,15 +674,17 @@ static long sq_count_op(store *st)
 
 static void sq_free(sq_store *s)
 {
-    while (s->idle != NULL) {
-        sq_conn *c = s->idle;
-        s->idle = c->next_idle;
-        conn_close(c);
+    for (int i = 0; i < SQ_SHARDS; i++) {
+        while (s->shards[i].idle != NULL) {
+            sq_conn *c = s->shards[i].idle;
+            s->shards[i].idle = c->next_idle;
+            conn_close(c);
+        }
+        pthread_mutex_destroy(&s->shards[i].mu);
     }
     conn_close(s->wconn); /* last close checkpoints the WAL into the database file */
     pthread_cond_destroy(&s->q_cv);
     pthread_mutex_destroy(&s->q_mu);
-    pthread_mutex_destroy(&s->pool_mu);
     pthread_mutex_destroy(&s->conn_mu);
     free(s->path);
     free(s);
@@ -565,7 +714,23 @@ static const store_ops sq_ops = {
     .sweep = sq_sweep_op,
     .count = sq_count_op,
     .close = sq_close,
+    .submit = sq_submit,
 };
+
+/* Before SQLite's first use: without memory statistics every allocation skips a global
+ * mutex that all connections of the process would otherwise queue on. Only possible before
+ * sqlite3_initialize(); if the program already used SQLite, the setting is refused, which
+ * costs speed only. */
+static pthread_once_t g_sq_once = PTHREAD_ONCE_INIT;
+static void sq_global_config(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+static void sq_global_init(void)
+{
+    pthread_once(&g_sq_once, sq_global_config);
+}
 
 store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
 {
@@ -573,6 +738,7 @@ store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
         set_err(err, err_len, "no database path", 0);
         return NULL;
     }
+    sq_global_init();
     sq_store *s = calloc(1, sizeof(*s));
     if (s == NULL || (s->path = strdup(cfg->location)) == NULL) {
         free(s);
@@ -583,7 +749,8 @@ store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
     s->memory = strcmp(cfg->location, ":memory:") == 0;
     s->busy_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : SQ_DEFAULT_BUSY_MS;
     pthread_mutex_init(&s->conn_mu, NULL);
-    pthread_mutex_init(&s->pool_mu, NULL);
+    for (int i = 0; i < SQ_SHARDS; i++)
+        pthread_mutex_init(&s->shards[i].mu, NULL);
     pthread_mutex_init(&s->q_mu, NULL);
     pthread_cond_init(&s->q_cv, NULL);
 

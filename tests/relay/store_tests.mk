@@ -18,7 +18,8 @@ STORE_T_FIX     := tests/relay/store_fixture.c
 STORE_T_CFLAGS   = $(BASE_CFLAGS) $(STORE_T_DEFS) -Irelay -Itests/relay \
                    $(shell pkg-config --cflags $(STORE_T_PKGS) 2>/dev/null)
 STORE_T_LIBS     = $(shell pkg-config --libs $(STORE_T_PKGS) 2>/dev/null) -lpthread
-STORE_T_BINS    := $(BUILD)/tests/relay/test_store $(BUILD)/tests/relay/test_store_stress
+STORE_T_BINS    := $(BUILD)/tests/relay/test_store $(BUILD)/tests/relay/test_store_stress \
+                   $(BUILD)/tests/relay/test_store_async
 
 CHECK_BUILD  += $(STORE_T_BINS)
 CHECK_SUITES += $(STORE_T_BINS)
