@@ -29,6 +29,7 @@ static store *g_store;
 
 static const char ROUTE_COLLECTION[] = "/v1/m";
 static const char ROUTE_ITEM[] = "/v1/m/{id}";
+static const char ROUTE_HEALTH[] = "/healthz";
 static const char JSON_TYPE[] = "application/json";
 static const char HTML_TYPE[] = "text/html; charset=utf-8";
 
@@ -553,6 +554,26 @@ static void handle_preview(const relay_request *rq, relay_response *rs, const ch
     rs->body_len = len;
 }
 
+/* ---- GET/HEAD /healthz on the API listener (load balancers reach only this port) ----
+ * 200 while the store answers, 503 + Retry-After when it does not (Redis down or its circuit
+ * breaker open). One version() of a random, never-issued ID: an indexed miss for SQLite, one
+ * round trip for Redis; no side effect, nothing stored. */
+static void handle_health(const relay_request *rq, relay_response *rs)
+{
+    rs->route = ROUTE_HEALTH;
+    if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+        rs->allow = "GET, HEAD";
+        routes_error(rs, 405, "method_not_allowed", "use GET for the health check");
+        return;
+    }
+    char probe[37];
+    new_mailbox_id(probe);
+    bool up = g_store->ops->version(g_store, probe, now_s()) != UINT64_MAX;
+    if (!up)
+        rs->retry_after = 1;
+    set_body(rs, up ? 200 : 503, "text/plain; charset=utf-8", dup_str(up ? "ok\n" : "unavailable\n"));
+}
+
 static void dispatch(const relay_request *rq, relay_response *rs)
 {
     const char *url = rq->url;
@@ -565,6 +586,10 @@ static void dispatch(const relay_request *rq, relay_response *rs)
             rs->allow = "POST";
             routes_error(rs, 405, "method_not_allowed", "use POST to create a mailbox");
         }
+        return;
+    }
+    if (strcmp(url, ROUTE_HEALTH) == 0) {
+        handle_health(rq, rs);
         return;
     }
     if (strncmp(url, "/v1/m/", 6) != 0) {

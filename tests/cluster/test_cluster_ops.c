@@ -108,6 +108,13 @@ static long healthz(const relay_proc *r)
     http_do(r, &q, &h);
     long st = h.status;
     hresp_free(&h);
+    /* The API listener's /healthz (what a load balancer sees) says the same. */
+    hreq api = {.method = "GET", .path = "/healthz"};
+    http_do(r, &api, &h);
+    assert_int_equal(h.status, st);
+    if (st == 503)
+        assert_true(h.retry_after[0] != '\0');
+    hresp_free(&h);
     return st;
 }
 

@@ -596,10 +596,12 @@ static void test_relay__startup_exit_codes(void **state)
     relay_proc r = {0};
     char busy[64], path[600], garbage[600], store[600], conf[600], text[2048];
     snprintf(busy, sizeof busy, "127.0.0.1:%u", g_r.port);
-    const char *in_use[] = {"--listen", busy, "--cert", th_cert(), "--key", th_key(), NULL};
+    const char *in_use[] = {"--listen", busy, "--cert", th_cert(), "--key", th_key(),
+                            "--store", ":memory:", NULL};
     assert_int_equal(relay_start_raw(&r, in_use), 69);
     snprintf(path, sizeof path, "%s/missing.pem", th_dir());
-    const char *no_cert[] = {"--listen", "127.0.0.1:0", "--cert", path, "--key", th_key(), NULL};
+    const char *no_cert[] = {"--listen", "127.0.0.1:0", "--cert", path, "--key", th_key(),
+                             "--store", ":memory:", NULL};
     assert_int_equal(relay_start_raw(&r, no_cert), 66);
     snprintf(garbage, sizeof garbage, "%s/garbage.pem", th_dir());
     assert_int_equal(write_file(garbage, "-----BEGIN CERTIFICATE-----\nnot base64\n"
@@ -747,11 +749,29 @@ static void test_relay__metrics_and_healthz(void **state)
     hresp_free(&h);
     assert_true(th_metric(&g_r, "tigress_relay_requests_total") > 0);
     assert_true(th_metric(&g_r, "tigress_relay_responses_4xx_total") > 0);
-    /* The API port does not serve them, and the metrics port only on loopback. */
+    /* The API port does not serve /metrics (counters stay private), and the metrics port
+     * only on loopback. */
     hreq a = {.method = "GET", .path = "/metrics"};
     http_do(&g_r, &a, &h);
     assert_int_equal(h.status, 404);
     hresp_free(&h);
+    /* It does answer /healthz (load balancers reach only the API port): 200 while the store
+     * answers, read-only (GET/HEAD; anything else 405), no mailbox created. */
+    long live = th_metric(&g_r, "tigress_relay_mailboxes_live");
+    hreq hz = {.method = "GET", .path = "/healthz"};
+    http_do(&g_r, &hz, &h);
+    assert_int_equal(h.status, 200);
+    assert_string_equal(h.body, "ok\n");
+    hresp_free(&h);
+    hreq hz_head = {.method = "HEAD", .path = "/healthz"};
+    http_do(&g_r, &hz_head, &h);
+    assert_int_equal(h.status, 200);
+    hresp_free(&h);
+    hreq hz_post = {.method = "POST", .path = "/healthz", .body = "{}"};
+    http_do(&g_r, &hz_post, &h);
+    assert_int_equal(h.status, 405);
+    hresp_free(&h);
+    assert_int_equal(th_metric(&g_r, "tigress_relay_mailboxes_live"), live);
     relay_proc r = {0};
     const char *extra[] = {"--metrics-listen", "0.0.0.0:0", NULL};
     assert_int_equal(relay_start(&r, "metrics.db", extra), 64);
