@@ -248,8 +248,9 @@ static void curl_free_tp(void *ud)
     tigress__free(tp);
 }
 
-/* Wraps send so a cancel from before this request does not abort it: the client clears its own
- * flag at each call, and this flag is cleared with it. */
+/* Each request starts with this transport's own abort flag down (a cancel that already ended
+ * an earlier request must not end this one); whether a cancel is still pending is the client's
+ * to say (tigress__client_cancelled: pending until a call notices it, see client.c). */
 static int curl_send_fresh(const tigress_http_request *req, tigress_http_response *resp, void *ud)
 {
     curl_tp *tp = ud;

@@ -457,7 +457,7 @@ static void test_http__cancel_during_retries(void **state)
     assert_int_equal(mock_cancel_count(f->m), 1);
     assert_int_equal(tigress_client_last_error(f->c)->code, TIGRESS_E_CANCELLED);
     mock_set_on_send(f->m, NULL, NULL);
-    /* tigress__client_begin clears the stale cancel: the next call works. */
+    /* The cancelled call spent the cancel: the next call works. */
     assert_int_equal(call(f, &r), TIGRESS_OK);
 }
 
