@@ -15,3 +15,6 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_HELPERS) $(wildcard tests/unit/help
 
 # test_faults keeps its fault-injecting transport in a header of its own.
 $(BUILD)/tests/unit/test_faults: tests/unit/fault_transport.h
+
+# The committed vectors are compiled in: regenerated vectors rebuild test_crypto.
+$(BUILD)/tests/unit/test_crypto: $(wildcard tests/unit/vectors/*.h)
