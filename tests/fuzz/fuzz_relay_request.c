@@ -224,7 +224,7 @@ static void note_id(const relay_response *rs, char last_id[37])
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data, *end = s + size;
-    store_config sc = { ":memory:", 1000 };
+    store_config sc = {.location = ":memory:", .busy_timeout_ms = 1000};
     char err[256], last_id[37] = "";
     store *st;
     int count = 0;
