@@ -6,14 +6,15 @@
 STORE_T_SRCS    := relay/store.c $(sort $(wildcard relay/store_sqlite*.c))
 STORE_T_HAVE_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo 1)
 ifeq ($(STORE_T_HAVE_HIREDIS),1)
-STORE_T_SRCS    += $(sort $(wildcard relay/store_redis*.c))
+# store_redis.c reaches rediss:// servers through relay/redis_tls.c (GnuTLS).
+STORE_T_SRCS    += $(sort $(wildcard relay/store_redis*.c)) $(wildcard relay/redis_tls.c)
 STORE_T_DEFS    := -DTIGRESS_HAVE_HIREDIS
-STORE_T_PKGS    := sqlite3 hiredis cmocka
+STORE_T_PKGS    := sqlite3 hiredis gnutls cmocka
 else
 STORE_T_DEFS    :=
 STORE_T_PKGS    := sqlite3 cmocka
 endif
-STORE_T_HDRS    := $(wildcard relay/store*.h) tests/relay/store_fixture.h
+STORE_T_HDRS    := $(wildcard relay/store*.h relay/redis_tls.h) tests/relay/store_fixture.h
 STORE_T_FIX     := tests/relay/store_fixture.c
 STORE_T_CFLAGS   = $(BASE_CFLAGS) $(STORE_T_DEFS) -Irelay -Itests/relay \
                    $(shell pkg-config --cflags $(STORE_T_PKGS) 2>/dev/null)
