@@ -109,6 +109,20 @@ CHECK_SUITES := $(filter-out $(JAVA_RUNNER),$(CHECK_SUITES)) $(HARNESS_SAN_JAVA)
 CHECK_BUILD  += $(HARNESS_SAN_JAVA)
 endif
 
+# The README snippet suite (tests/docs) compiles the C snippets with plain cc and runs the
+# Python and Java ones in uninstrumented interpreters: against the ASan library none of them
+# starts. It checks documentation, and the code it drives runs instrumented in the CLI,
+# binding and integration suites, so under SAN=1 it is left out, saying so before the suites.
+ifneq ($(filter $(DOCS_RUNNER),$(CHECK_SUITES)),)
+CHECK_SUITES := $(filter-out $(DOCS_RUNNER),$(CHECK_SUITES))
+CHECK_EXTRA  += harness-san-skips
+.PHONY: harness-san-skips
+harness-san-skips:
+	@echo "sanitize: skipped $(DOCS_RUNNER): README snippets are built and run by uninstrumented" \
+	    "cc/python3/java, which cannot load the ASan library; their code runs under ASan in the" \
+	    "CLI, bindings and integration suites"
+endif
+
 # $(HARNESS_SAN_BIN)/python3 and .../java: the real program with the ASan runtime preloaded.
 $(HARNESS_SAN_BIN)/python3 $(HARNESS_SAN_BIN)/java: tests/harness/harness.mk
 	@mkdir -p $(@D)
