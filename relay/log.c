@@ -10,6 +10,10 @@
  * formatted into a local buffer and written with one write(2) (stdio's stream lock was a
  * measurable share of the relay's lock waits), and each thread keeps its own copy of the
  * day key, so hashing an ID shares nothing writable between threads.
+ *
+ * A log line is printable ASCII and nothing else: the request method is logged only when it is
+ * one the relay knows (else `other`), and every message is escaped on its way out (\xHH for
+ * control bytes, DEL, bytes above 0x7f and the backslash), whatever its call site passes in.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -45,20 +49,47 @@ static void timestamp(char out[32])
     snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000L);
 }
 
+/* Copies msg into out (of size cap, cap >= 1) with every byte that is not printable ASCII, and
+ * the backslash, written as \xHH: a value that came from a client (or from anywhere else) can
+ * then neither end the line, nor carry a tab or CR that fakes a field or a line, nor an ESC
+ * sequence for the terminal of whoever reads the log. Stops before an escape that would not fit
+ * whole. Returns the length written (out is not NUL-terminated). */
+static size_t escape_into(char *out, size_t cap, const char *msg)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)msg; *p != '\0'; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+            if (w + 1 > cap)
+                break;
+            out[w++] = (char)*p;
+        } else {
+            if (w + 4 > cap)
+                break;
+            out[w++] = '\\';
+            out[w++] = 'x';
+            out[w++] = hex[*p >> 4];
+            out[w++] = hex[*p & 15];
+        }
+    }
+    return w;
+}
+
 void relay_log(int level, const char *fmt, ...)
 {
     if (level > g_level)
         return;
-    char ts[32], line[1200];
+    char ts[32], msg[1200], line[1200];
     timestamp(ts);
-    int n = snprintf(line, sizeof line, "ts=%s level=%s ", ts, level_names[level]);
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    int m = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof line - 2)
-        len = sizeof line - 2; /* truncated message */
+    if (m < 0)
+        msg[0] = '\0';
+    int n = snprintf(line, sizeof line, "ts=%s level=%s ", ts, level_names[level]);
+    /* leaves room for the newline; a message too long for the line is truncated */
+    size_t len = (size_t)n + escape_into(line + n, sizeof line - (size_t)n - 1, msg);
     line[len++] = '\n';
     /* One write(2) per line, well under PIPE_BUF: lines of threads never interleave. */
     const char *p = line;
@@ -89,6 +120,18 @@ void relay_log_mailbox_hash(const char *id, char out[17])
     sodium_bin2hex(out, 17, h, sizeof h);
 }
 
+/* The request method as the client sent it is any token (or worse): only the methods the relay
+ * knows are logged by name, anything else as `other`. */
+static const char *log_method(const char *method)
+{
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
+                                        "OPTIONS"};
+    for (size_t i = 0; method != NULL && i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(method, known[i]) == 0)
+            return known[i];
+    return "other";
+}
+
 void relay_log_request(const char *method, const char *route, unsigned status,
                        double latency_ms, const char *id)
 {
@@ -98,5 +141,5 @@ void relay_log_request(const char *method, const char *route, unsigned status,
     if (id != NULL && id[0] != '\0')
         relay_log_mailbox_hash(id, hash);
     relay_log(LOG_INFO, "event=request method=%s route=%s status=%u latency_ms=%.2f mailbox=%s",
-              method, route, status, latency_ms, hash);
+              log_method(method), route, status, latency_ms, hash);
 }

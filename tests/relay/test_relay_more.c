@@ -777,6 +777,100 @@ static void test_relay__metrics_and_healthz(void **state)
     assert_int_equal(relay_start(&r, "metrics.db", extra), 64);
 }
 
+/* Log injection through the request method: a method with a tab, a carriage return or an ESC
+ * sequence must not reach the log raw (it could forge a key=value pair, start what looks like a
+ * new line, or drive the terminal of whoever tails the log). Unknown methods are logged as
+ * `other`; known ones by name; every log line is printable ASCII. */
+static char *slurp_log(size_t *n)
+{
+    FILE *f = fopen(g_r.log_path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *p = malloc(cap);
+    size_t k;
+    while (p != NULL && (k = fread(p + len, 1, cap - len, f)) > 0) {
+        len += k;
+        if (len == cap) {
+            char *q = realloc(p, cap *= 2);
+            if (q == NULL)
+                free(p);
+            p = q;
+        }
+    }
+    fclose(f);
+    *n = len;
+    return p;
+}
+
+static size_t count_in(const char *p, size_t n, const char *needle)
+{
+    size_t k = strlen(needle), c = 0;
+    for (size_t i = 0; i + k <= n; i++)
+        if (memcmp(p + i, needle, k) == 0)
+            c++;
+    return c;
+}
+
+static void test_relay__log_method_control_bytes(void **state)
+{
+    (void)state;
+    static const char *const methods[] = {
+        "GE\tT",                                    /* a tab inside the method */
+        "X\x1b]0;owned\x07\x1b[2J",                 /* set the terminal title, clear it */
+        "FOO\tstatus=200\tmailbox=forged",          /* forged key=value pairs */
+        "Z\x1b[1;31mred\x1b[0m",                    /* colours */
+        "P\x7fOST",                                 /* DEL */
+        "Q\rts=forged level=error event=forged",    /* a carriage return */
+    };
+    size_t n0 = 0;
+    char *before = slurp_log(&n0);
+    assert_non_null(before);
+    size_t other0 = count_in(before, n0, "method=other ");
+    free(before);
+    size_t sent = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        hreq q = {.method = methods[i], .path = "/v1/m/00000000-0000-4000-8000-000000000000"};
+        hresp h;
+        http_do(&g_r, &q, &h);
+        if (h.status != 0) /* answered: the relay saw the request (and logs it) */
+            sent++;
+        hresp_free(&h);
+    }
+    print_message("%zu of %zu odd methods were answered\n", sent,
+                  sizeof methods / sizeof methods[0]);
+    if (sent < 3) /* at least the tab, ESC and DEL methods reach the handler */
+        fail_msg("only %zu of the odd methods were answered", sent);
+    hreq g = {.method = "GET", .path = "/healthz"};
+    hresp h;
+    http_do(&g_r, &g, &h);
+    hresp_free(&h);
+    /* The line is written before the response leaves; allow for slow runners all the same. */
+    size_t n = 0;
+    char *log = NULL;
+    for (int tries = 0; tries < 50 * th_time_scale(); tries++) {
+        free(log);
+        log = slurp_log(&n);
+        assert_non_null(log);
+        if (count_in(log, n, "method=other ") >= other0 + sent)
+            break;
+        usleep(100 * 1000);
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)log[i];
+        if (ch != '\n' && (ch < 0x20 || ch >= 0x7f))
+            fail_msg("the relay log holds the raw byte 0x%02x at offset %zu", ch, i);
+        if (ch == '\n' && i + 1 < n && strncmp(log + i + 1, "ts=", 3) != 0)
+            fail_msg("a log line does not start with ts=: %.40s", log + i + 1);
+    }
+    assert_int_equal(count_in(log, n, "owned"), 0);
+    assert_int_equal(count_in(log, n, "forged"), 0);
+    assert_int_equal(count_in(log, n, "method=FOO"), 0);
+    assert_true(count_in(log, n, "method=other ") >= other0 + sent);
+    assert_true(count_in(log, n, "method=GET ") > 0);
+    free(log);
+}
+
 /* R35: the log names no claim, token, Request-ID, payload, raw mailbox ID or client address;
  * the store keeps no client address. Runs last, over everything above. */
 static void test_relay__R35_log_and_store_audit(void **state)
@@ -817,6 +911,7 @@ int main(void)
         cmocka_unit_test(test_relay__startup_exit_codes),
         cmocka_unit_test(test_relay__help_lists_every_option),
         cmocka_unit_test(test_relay__metrics_and_healthz),
+        cmocka_unit_test(test_relay__log_method_control_bytes),
         cmocka_unit_test(test_relay__R35_log_and_store_audit),
     };
     return cmocka_run_group_tests_name("relay conformance R29-R42 and extras", tests,
