@@ -119,6 +119,11 @@ void out_end(cli_ctx *ctx);
 void out_transfer(cli_ctx *ctx, const tigress_transfer *t);
 /* Writes a JSON string literal (quoted, escaped) to stdout. */
 void out_json_string(const char *s);
+/* A copy of s (malloc'd; NULL when out of memory) safe to print on a terminal as one line:
+ * \n \r \t for those, \xHH for other C0 controls, DEL and each byte that is not valid UTF-8,
+ * \uXXXX for C1 controls (U+0080-U+009F), bidi controls (U+061C, U+200E, U+200F,
+ * U+202A-U+202E, U+2066-U+2069) and U+2028/U+2029; everything else as it is. (text.c) */
+char *cli_text_escape(const char *s);
 
 /* Make Ctrl-C cancel calls on this client (NULL: none). (main.c) */
 void cli_register_client(tigress_client *client);

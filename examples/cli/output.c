@@ -1,9 +1,11 @@
 /* Output: "Label: value" lines for people, or exactly one JSON object on stdout for scripts.
+ * Text values are escaped for the terminal (text.c); JSON values are exactly what was received.
  * Errors go to stderr as one sentence naming the problem (and, with --json, also as a JSON
  * object on stdout so that a script always gets one parseable object). */
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int json_first; /* no comma before the next member */
@@ -51,6 +53,15 @@ void out_end(cli_ctx *ctx)
     fflush(stdout);
 }
 
+/* "Label: value" for people. The value may come from the peer or the relay: it is escaped
+ * (cli_text_escape) so that it cannot drive the terminal or start a line of its own. */
+static void text_line(const char *label, const char *value)
+{
+    char *safe = cli_text_escape(value);
+    printf("%-13s %s\n", label, safe ? safe : "(not shown: out of memory)");
+    free(safe);
+}
+
 void out_str(cli_ctx *ctx, const char *key, const char *label, const char *value)
 {
     if (ctx->json) {
@@ -60,7 +71,7 @@ void out_str(cli_ctx *ctx, const char *key, const char *label, const char *value
         else
             fputs("null", stdout);
     } else if (value && *value) {
-        printf("%-13s %s\n", label, value);
+        text_line(label, value);
     }
 }
 
@@ -92,7 +103,7 @@ void out_raw_json(cli_ctx *ctx, const char *key, const char *label, const char *
         json_key(key);
         fputs(json, stdout);
     } else {
-        printf("%-13s %s\n", label, json);
+        text_line(label, json);
     }
 }
 

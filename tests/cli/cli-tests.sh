@@ -2,7 +2,8 @@
 # CLI tests: the two-device story scripted through the `tigress` binary against a real relay
 # over HTTPS on loopback (tests/lib/relay-fixture.sh). Checks output, exit codes (2 usage,
 # 3 network, 4 refused, 5 crypto, 6 gone, 7 wait --timeout elapsed), --json, expiry, the Secret
-# kept out of argv, that the README quick starts are what examples/demo.sh runs, state-file permissions and continuation from
+# kept out of argv, text output escaping the control characters a peer put in its values (--json
+# exact), that the README quick starts are what examples/demo.sh runs, state-file permissions and continuation from
 # another shell, and that an installed library builds the README example via pkg-config.
 # Ends with "N passed, N failed"; exits non-zero when anything failed.
 #
@@ -44,6 +45,21 @@ like() { [[ "$1" == $2 ]]; }         # glob pattern
 json_ok() { python3 -m json.tool >/dev/null 2>&1 <<<"$1"; }
 jget() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] for k in sys.argv[2:]]; print(v)' "$@"; }
 mode() { stat -c %a "$1"; }
+# clean_text TEXT: no raw control character a terminal would act on: C0 but the line ends, DEL,
+# C1 (raw or UTF-8 encoded), bidi controls, line/paragraph separators; also valid UTF-8.
+clean_text() { python3 -c 'import os,re,sys
+b=os.fsencode(sys.argv[1])
+bad=re.search(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]", b)
+try: b.decode("utf-8"); ok = bad is None
+except UnicodeDecodeError: ok = False
+sys.exit(0 if ok else 1)' "$1"; }
+# jeq JSON VALUE KEY...: the string at KEY... in JSON is exactly the bytes of VALUE.
+jeq() { python3 -c 'import json,os,sys
+v=json.loads(sys.argv[1])
+for k in sys.argv[3:]: v=v[k]
+sys.exit(0 if v.encode("utf-8","surrogateescape")==os.fsencode(sys.argv[2]) else 1)' "$@"; }
+# lines TEXT REGEX: how many lines of TEXT match REGEX.
+lines() { grep -cE -- "$2" <<<"$1"; }
 
 if ! relay_fixture_start --rate-limit 0; then
     echo "cannot start the relay"; echo "0 passed, 1 failed"; exit 1
@@ -209,6 +225,54 @@ check "the redeem reached the network" [ -s hang.accepted ]
 check "the #fragment is blanked in argv during the network call" \
     [ "$(tr '\0' ' ' </proc/$rpid/cmdline | grep -cF -- "$FRAG")" = 0 ]
 kill "$rpid" "$hpid" 2>/dev/null; wait "$rpid" "$hpid" 2>/dev/null
+
+echo "# text output escapes control characters the other side chose; --json keeps them exact"
+# Title, description, format, image URL and TxInfo type come from the peer (or the relay): an ESC
+# sequence could retitle the terminal or clear it, a newline could forge a "State:" line, a
+# bidi control could reverse what follows. Text output escapes them; --json is exact.
+EVIL=$'Car\x1b]0;pwned\x07\x1b[2J\u202eyek\u2066\nState: COMPLETED\r\xc2\x9b31m\x7f\u061c\u200f'
+EVIL_IMG=$'https://img.example/a\u202egnp.exe'
+expect "alice shares with control characters in title, description and format" 0 "$T" share \
+    --json --stateful --state ta.state --ca-file "$CA" --relay "$R" --format "$EVIL" \
+    --content "$CONTENT" --title "$EVIL" --description "$EVIL" --image-url "$EVIL_IMG"
+URL=$(jget "$out" share_url)
+expect "preview (text)" 0 "$T" preview --ca-file "$CA" "$URL"
+check "preview text has no raw control character" clean_text "$out"
+check "preview text forges no State: line" [ "$(lines "$out" '^State:')" = 0 ]
+check "preview text shows the ESC escaped" contains "$out" 'Car\x1b]0;pwned\x07\x1b[2J'
+check "preview text shows the bidi controls escaped" contains "$out" '\u202eyek\u2066\nState: COMPLETED\r\u009b31m\x7f\u061c\u200f'
+check "preview text shows the image URL's bidi control escaped" contains "$out" 'img.example/a\u202egnp.exe'
+expect "preview --json" 0 "$T" preview --json --ca-file "$CA" "$URL"
+check "preview --json: the exact title" jeq "$out" "$EVIL" title
+check "preview --json: the exact image URL" jeq "$out" "$EVIL_IMG" image_url
+expect "bob redeems (text)" 0 "$T" redeem --state tb.state --ca-file "$CA" --peer-key "$PUB" "$URL"
+check "redeem text has no raw control character" clean_text "$out"
+check "redeem text has one State: line, the real one" [ "$(lines "$out" '^State:')" = 1 ]
+check "redeem text: the real state" matches "$out" $'(^|\n)State: +REDEEMED\n'
+check "redeem text shows the format escaped" contains "$out" $'Format:       Car\\x1b]0;pwned'
+expect "bob's status --json: exact title, description, format, image URL" 0 "$T" status --json --state tb.state
+check "status --json: the exact title" jeq "$out" "$EVIL" title
+check "status --json: the exact description" jeq "$out" "$EVIL" description
+check "status --json: the exact format" jeq "$out" "$EVIL" format
+check "status --json: the exact image URL" jeq "$out" "$EVIL_IMG" image_url
+expect "bob sends TxInfo with control characters in its type" 0 "$T" update --state tb.state \
+    --txinfo-type "$EVIL" --txinfo 0102
+check "update text has no raw control character" clean_text "$out"
+check "update text has one State: line" [ "$(lines "$out" '^State:')" = 1 ]
+expect "alice waits (text)" 0 "$T" wait --state ta.state --quiet
+check "wait text has no raw control character" clean_text "$out"
+check "wait text has one State: line, the real one" [ "$(lines "$out" '^State:')" = 1 ]
+check "wait text: the real state" matches "$out" $'(^|\n)State: +TXINFO_RECEIVED\n'
+check "wait text shows the TxInfo type escaped" contains "$out" 'TxInfo type:  Car\x1b]0;pwned'
+expect "alice's status (text)" 0 "$T" status --state ta.state
+check "status text has no raw control character" clean_text "$out"
+check "status text has one State: line, the real one" [ "$(lines "$out" '^State:')" = 1 ]
+check "status text: the real state" matches "$out" $'(^|\n)State: +TXINFO_RECEIVED\n'
+expect "alice's status --json" 0 "$T" status --json --state ta.state
+check "status --json: the exact TxInfo type" jeq "$out" "$EVIL" txinfo_type
+check "status --json: the exact title" jeq "$out" "$EVIL" title
+check "status --json: the exact format" jeq "$out" "$EVIL" format
+expect "alice revokes the odd share" 0 "$T" revoke --state ta.state
 
 echo "# revocation"
 expect "alice shares" 0 "$T" share --json --state rev.state --ca-file "$CA" --relay "$R" \

@@ -13,3 +13,16 @@ $(CLI_TEST_RUNNER): tests/cli/cli.mk $(CLI_BIN) $(BUILD)/tigress-relay
 	@printf '#!/bin/sh\nBUILD=%s SAN=%s TIGRESS_EXAMPLE_CFLAGS="%s" exec %s/tests/cli/cli-tests.sh "$$@"\n' \
 	    '$(abspath $(BUILD))' '$(SAN)' '$(SAN_FLAGS)' '$(CURDIR)' > $@
 	@chmod +x $@
+
+# Unit tests of the CLI's terminal escaping, linked straight from examples/cli/text.c (it needs
+# nothing but libc).
+CLI_TEXT_TEST := $(BUILD)/tests/cli/test_cli_text
+
+CHECK_BUILD  += $(CLI_TEXT_TEST)
+CHECK_SUITES += $(CLI_TEXT_TEST)
+
+$(CLI_TEXT_TEST): tests/cli/test_cli_text.c examples/cli/text.c examples/cli/cli.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -Iexamples/cli $(shell pkg-config --cflags cmocka) -o $@ \
+	    tests/cli/test_cli_text.c examples/cli/text.c $(BASE_LDFLAGS) \
+	    $(shell pkg-config --libs cmocka)
