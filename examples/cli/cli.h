@@ -158,6 +158,11 @@ long cli_hex_decode(const char *hex, uint8_t *out, size_t cap);
 int cli_read_file(const char *path, char **out, size_t *out_len);
 /* An argument given as TEXT or @FILE, in sodium_malloc'd memory. */
 int cli_read_arg(const char *arg, char **out, size_t *out_len);
+/* The Share URL argument (args.pos[0]) copied into guarded memory: URL, @FILE or @- (stdin;
+ * trailing newlines and spaces dropped), free with cli_secure_free(). A URL given in argv has
+ * its #fragment (the Secret) blanked there at once. redeem and preview take their URL so.
+ * Returns 0, or reports and returns 2. */
+int cli_take_url(cli_ctx *ctx, char **url);
 char *cli_secure_strdup(const char *s);
 void cli_secure_free(char *p);
 /* The current time in Unix seconds. */

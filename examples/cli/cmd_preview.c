@@ -109,16 +109,19 @@ static int fetch(cli_ctx *ctx, const char *url, page *body, long *status)
                     tls ? " (pass --ca-file with the relay's CA certificate)" : "");
 }
 
-/* The URL to preview: the argument, or the URL (never with the Secret) of the transfer in
- * --state, whose CA file and loopback setting then apply too. */
-static int preview_url(cli_ctx *ctx, const char **url)
+/* The URL to preview: the argument (URL, @FILE or @-, taken as redeem takes it: a URL in argv
+ * has its #fragment blanked there at once; *owned then holds the copy), or the URL (never with
+ * the Secret) of the transfer in --state, whose CA file and loopback setting then apply too. */
+static int preview_url(cli_ctx *ctx, const char **url, char **owned)
 {
     if ((ctx->args.npos == 0) == (ctx->state_path == NULL))
         return cli_fail(ctx, CLI_EXIT_USAGE, "give either a Share URL or --state FILE "
                         "(see `tigress preview --help`)");
     if (ctx->state_path == NULL) {
-        *url = ctx->args.pos[0];
-        return 0;
+        int rc = cli_take_url(ctx, owned);
+        if (rc == 0)
+            *url = *owned;
+        return rc;
     }
     int rc = cli_state_load(ctx);
     if (rc == 0)
@@ -130,12 +133,14 @@ int cli_cmd_preview(cli_ctx *ctx)
 {
     tigress_share_url *su = NULL;
     const char *url = NULL;
-    int rc = preview_url(ctx, &url);
+    char *owned = NULL;
+    int rc = preview_url(ctx, &url, &owned);
     if (rc != 0)
         return rc;
     unsigned flags = ctx->args.set[OPT_INSECURE_LOOPBACK] || ctx->meta.insecure_loopback
                          ? TIGRESS_URL_ALLOW_INSECURE_LOOPBACK : 0;
     tigress_status st = tigress_share_url_parse(&su, url, flags);
+    cli_secure_free(owned); /* the parsed URL is all that is needed from here on */
     if (st != TIGRESS_OK)
         return cli_fail_status(ctx, st, "reading the URL");
     page body = {NULL, 0};

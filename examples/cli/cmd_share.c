@@ -135,24 +135,6 @@ int cli_cmd_share(cli_ctx *ctx)
     return CLI_EXIT_OK;
 }
 
-/* The Share URL argument, copied into guarded memory: TEXT, @FILE or @- (stdin; trailing
- * newlines dropped). A URL typed in argv has its #fragment (the Secret) blanked at once, before
- * any network call, so `ps` and /proc show it for as short a time as we can manage. */
-static int take_url(cli_ctx *ctx, char **url)
-{
-    char *arg = ctx->args.pos[0];
-    size_t len = 0;
-    if (cli_read_arg(arg, url, &len) != 0)
-        return cli_fail(ctx, CLI_EXIT_USAGE, "cannot read the Share URL from %s", arg);
-    while (len > 0 && ((*url)[len - 1] == '\n' || (*url)[len - 1] == '\r' ||
-                       (*url)[len - 1] == ' '))
-        (*url)[--len] = '\0';
-    char *frag = arg[0] == '@' ? NULL : strchr(arg, '#');
-    if (frag)
-        sodium_memzero(frag + 1, strlen(frag + 1));
-    return 0;
-}
-
 /* Without a #fragment and without --secret there is nothing to decrypt with: say so before
  * anything is sent (the relay would bind this device to the mailbox for nothing). */
 static int require_secret(cli_ctx *ctx, const char *url)
@@ -170,7 +152,7 @@ static int require_secret(cli_ctx *ctx, const char *url)
 int cli_cmd_redeem(cli_ctx *ctx)
 {
     char *url = NULL;
-    int rc = take_url(ctx, &url);
+    int rc = cli_take_url(ctx, &url);
     if (rc == 0)
         rc = require_secret(ctx, url);
     if (rc == 0)

@@ -139,9 +139,12 @@ static const cli_cmd COMMANDS[] = {
      "A key is made offline and belongs to no transfer (it can approve many), so keygen takes "
      "no --state and no --ca-file.",
      keygen_opts, 0, 0, cli_cmd_keygen},
-    {"preview", "URL | --state FILE", "Fetch the relay's public preview page for a Share URL",
+    {"preview", "URL|@FILE|@- | --state FILE",
+     "Fetch the relay's public preview page for a Share URL",
      "Fetches GET /v1/m/ID (what a messaging app shows as a link preview; it never binds) "
-     "and prints its title, description and image. The #Secret is never sent. With --state "
+     "and prints its title, description and image. The #Secret is never sent. As for redeem, "
+     "give the URL as @FILE or @- (stdin) to keep the Secret off the command line; a URL typed "
+     "as an argument has its #fragment blanked before anything is sent. With --state "
      "instead of URL it previews that transfer's URL, trusting the CA file remembered in the "
      "state file (a state saved with --state-without-secret needs --secret to be read).",
      preview_opts, 0, 1, cli_cmd_preview},

@@ -252,3 +252,20 @@ int cli_read_arg(const char *arg, char **out, size_t *out_len)
         *out_len = strlen(arg);
     return 0;
 }
+
+/* A URL typed in argv has its #fragment (the Secret) blanked at once, before any network call,
+ * so `ps` and /proc show it for as short a time as we can manage. */
+int cli_take_url(cli_ctx *ctx, char **url)
+{
+    char *arg = ctx->args.pos[0];
+    size_t len = 0;
+    if (cli_read_arg(arg, url, &len) != 0)
+        return cli_fail(ctx, CLI_EXIT_USAGE, "cannot read the Share URL from %s", arg);
+    while (len > 0 && ((*url)[len - 1] == '\n' || (*url)[len - 1] == '\r' ||
+                       (*url)[len - 1] == ' '))
+        (*url)[--len] = '\0';
+    char *frag = arg[0] == '@' ? NULL : strchr(arg, '#');
+    if (frag)
+        sodium_memzero(frag + 1, strlen(frag + 1));
+    return 0;
+}

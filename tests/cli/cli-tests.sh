@@ -226,6 +226,37 @@ check "the #fragment is blanked in argv during the network call" \
     [ "$(tr '\0' ' ' </proc/$rpid/cmdline | grep -cF -- "$FRAG")" = 0 ]
 kill "$rpid" "$hpid" 2>/dev/null; wait "$rpid" "$hpid" 2>/dev/null
 
+echo "# preview: the Share URL from a file or stdin; the Secret blanked in argv"
+check "preview --help documents @FILE and @-" contains "$("$T" preview --help)" "URL|@FILE|@-"
+run "$T" share --json --ca-file "$CA" --relay "$R" --format f --content "$CONTENT" --title "Preview me"
+URL=$(jget "$out" share_url)
+printf '%s\n' "$URL" > purl.txt
+expect "preview @FILE" 0 "$T" preview --json --ca-file "$CA" @purl.txt
+check "preview @FILE shows the title" [ "$(jget "$out" title 2>/dev/null)" = "Preview me" ]
+expect "preview @- (URL on stdin)" 0 bash -c "'$T' preview --json --ca-file '$CA' @- <<<'$URL'"
+check "preview @- shows the title" [ "$(jget "$out" title 2>/dev/null)" = "Preview me" ]
+expect "preview @missing-file" 2 "$T" preview --ca-file "$CA" @missing-url.txt
+expect "preview: a URL and --state together" 2 "$T" preview --state alice.state "$URL"
+# As for redeem: a listener that accepts and never answers holds the preview in its fetch.
+rm -f hang.port hang.accepted
+python3 -c 'import socket,sys,time
+def note(path, text):
+    with open(path + ".tmp", "w") as f: f.write(text)
+    __import__("os").rename(path + ".tmp", path)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+note(sys.argv[1], str(s.getsockname()[1]))
+c, _ = s.accept(); note(sys.argv[2], "1"); time.sleep(120)' hang.port hang.accepted & hpid=$!
+for ((i = 0; i < 600; i++)); do [[ -s hang.port ]] && break; sleep 0.05; done
+FRAG=${URL#*#} MID=${URL#*/v1/m/}; MID=${MID%%[?#]*}
+"$T" preview --ca-file "$CA" "https://127.0.0.1:$(<hang.port)/v1/m/$MID#$FRAG" >/dev/null 2>&1 & ppid=$!
+for ((i = 0; i < 600; i++)); do [[ -s hang.accepted ]] && break; sleep 0.05; done
+check "the preview reached the network" [ -s hang.accepted ]
+check "preview: the #fragment is blanked in argv during the network call" \
+    [ "$(tr '\0' ' ' </proc/$ppid/cmdline | grep -cF -- "$FRAG")" = 0 ]
+check "preview: the rest of the URL is still in argv" \
+    [ "$(tr '\0' ' ' </proc/$ppid/cmdline | grep -cF -- "/v1/m/$MID#")" = 1 ]
+kill "$ppid" "$hpid" 2>/dev/null; wait "$ppid" "$hpid" 2>/dev/null
+
 echo "# text output escapes control characters the other side chose; --json keeps them exact"
 # Title, description, format, image URL and TxInfo type come from the peer (or the relay): an ESC
 # sequence could retitle the terminal or clear it, a newline could forge a "State:" line, a
