@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <sodium.h>
 
@@ -368,8 +372,22 @@ static int run(cli_ctx *ctx, int argc, char **argv)
     return ctx->cmd->run(ctx);
 }
 
+/* The CLI holds Secrets, content and signing keys in memory: a core file would write them to
+ * disk. Before anything else: no core file (limit 0, soft and hard, so no child raises it), and
+ * on Linux not dumpable either, which also keeps ptrace and /proc/PID/mem, environ and
+ * friends from other processes of the same user. Lowering a limit does not fail. */
+static void no_core_dumps(void)
+{
+    struct rlimit none = {0, 0};
+    (void)setrlimit(RLIMIT_CORE, &none);
+#ifdef __linux__
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    no_core_dumps();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         if (argc >= 3 && strcmp(argv[1], "help") == 0) {

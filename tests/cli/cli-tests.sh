@@ -257,6 +257,38 @@ check "preview: the rest of the URL is still in argv" \
     [ "$(tr '\0' ' ' </proc/$ppid/cmdline | grep -cF -- "/v1/m/$MID#")" = 1 ]
 kill "$ppid" "$hpid" 2>/dev/null; wait "$ppid" "$hpid" 2>/dev/null
 
+echo "# no core dumps: the CLI holds Secrets in memory"
+# A CLI held in its network call (the never-answering listener again) must have a core file
+# limit of 0, soft and hard, and be non-dumpable: then Linux hands its /proc/PID files to root
+# instead of its own user. That ownership only tells when the CLI runs as some other user than
+# root, so as root it runs as nobody (setpriv), over http:// loopback (no files to read).
+rm -f hang.port hang.accepted
+python3 -c 'import socket,sys,time
+def note(path, text):
+    with open(path + ".tmp", "w") as f: f.write(text)
+    __import__("os").rename(path + ".tmp", path)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
+note(sys.argv[1], str(s.getsockname()[1]))
+c, _ = s.accept(); note(sys.argv[2], "1"); time.sleep(120)' hang.port hang.accepted & hpid=$!
+for ((i = 0; i < 600; i++)); do [[ -s hang.port ]] && break; sleep 0.05; done
+as_user=() run_uid=$(id -u)
+if [[ $run_uid = 0 ]] && command -v setpriv >/dev/null; then
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups) run_uid=65534
+fi
+"${as_user[@]}" "$T" redeem --insecure-loopback "http://127.0.0.1:$(<hang.port)/v1/m/$MID#$FRAG" \
+    >/dev/null 2>&1 & cpid=$!
+for ((i = 0; i < 600; i++)); do [[ -s hang.accepted ]] && break; sleep 0.05; done
+check "the CLI reached the network" [ -s hang.accepted ]
+check "the CLI's core file size limit is 0, soft and hard" \
+    grep -qE '^Max core file size +0 +0 ' "/proc/$cpid/limits"
+if [[ $run_uid != 0 ]]; then
+    check "the CLI is not dumpable (its /proc files belong to root, not uid $run_uid)" \
+        [ "$(stat -c %u "/proc/$cpid/status")" = 0 ]
+else
+    echo "skip - not dumpable: running as root without setpriv, /proc ownership cannot tell"
+fi
+kill "$cpid" "$hpid" 2>/dev/null; wait "$cpid" "$hpid" 2>/dev/null
+
 echo "# text output escapes control characters the other side chose; --json keeps them exact"
 # Title, description, format, image URL and TxInfo type come from the peer (or the relay): an ESC
 # sequence could retitle the terminal or clear it, a newline could forge a "State:" line, a
