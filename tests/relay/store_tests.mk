@@ -29,3 +29,9 @@ $(STORE_T_BINS): $(BUILD)/tests/relay/%: tests/relay/%.c $(STORE_T_FIX) $(STORE_
                                         $(STORE_T_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(STORE_T_CFLAGS) -o $@ $< $(STORE_T_FIX) $(STORE_T_SRCS) $(BASE_LDFLAGS) $(STORE_T_LIBS)
+
+# make valgrind leaves the stress test out, saying why.
+VALGRIND_SKIP += --skip '$(BUILD)/tests/relay/test_store_stress=a stress test (thousands of store \
+operations from many threads, SIGKILL durability, group-commit throughput): 7 minutes under \
+valgrind for no extra coverage; its code runs under valgrind in test_store and under ASan in \
+make sanitize'
