@@ -18,7 +18,8 @@ FUZZ_LIB_A    := $(BUILD)/fuzz/libtigress-fuzz.a
 CHECK_BUILD  += $(FUZZ_REPLAYS) $(FUZZ_SUITE)
 CHECK_SUITES += $(FUZZ_SUITE)
 # make valgrind: each replay binary over its whole committed corpus, in one process.
-VALGRIND_EXTRA += $(foreach t,$(FUZZ_TARGETS),"$(BUILD)/tests/fuzz/replay_$(t) tests/fuzz/corpus/$(t)")
+VALGRIND_EXTRA += $(foreach t,$(FUZZ_TARGETS),\
+                    "$(BUILD)/tests/fuzz/replay_$(t) tests/fuzz/corpus/$(t)")
 
 $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz.h $(LIB_A)
 	@mkdir -p $(@D)

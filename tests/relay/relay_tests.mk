@@ -5,7 +5,8 @@
 RELAY_T_SUITES := $(patsubst tests/relay/%.c,%,$(wildcard tests/relay/test_relay_*.c))
 RELAY_T_BINS   := $(RELAY_T_SUITES:%=$(BUILD)/tests/relay/%)
 RELAY_T_HELP   := tests/relay/relay_harness.c $(RELAY_FIXTURE_OBJ)
-RELAY_T_CFLAGS  = $(BASE_CFLAGS) -Itests/relay $(RELAY_FIXTURE_CFLAGS) -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
+RELAY_T_CFLAGS  = $(BASE_CFLAGS) -Itests/relay $(RELAY_FIXTURE_CFLAGS) \
+                  -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
                   $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd)
 RELAY_T_LIBS    = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd) -lpthread
 
