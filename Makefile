@@ -1,11 +1,33 @@
 # libtigress: GNU make only. Each part of the tree adds its own rules in a fragment:
-#   lib/lib.mk, relay/relay.mk, examples/examples.mk, tests/*/*.mk, bindings/bindings.mk,
-#   bench/bench.mk. This file holds what they share.
+#   lib/lib.mk, relay/relay.mk, examples/examples.mk, bindings/bindings.mk, bench/bench.mk,
+#   tests/lib/fixture.mk, tests/*/*.mk. This file holds what they share.
 #
 #   make            build the library, the relay and the CLI
 #   make check      install missing Debian packages, build, run every test
 #   make demo       install missing Debian packages, build, run a local two-device demo
 #   make install    PREFIX=/usr/local DESTDIR=
+#
+# The contract between fragments:
+#  - A fragment owns its rules and variables. It may append its own entries to the shared lists
+#    below (ALL_TARGETS, CHECK_BUILD, CHECK_SUITES, CHECK_EXTRA, CLEAN_FILES, VALGRIND_SKIP,
+#    VALGRIND_EXTRA) and never changes another fragment's entries or variables afterwards (no
+#    `LIST := $(filter-out ...)` over a shared list, no redefinition of someone else's variable).
+#  - Inputs that change what a fragment contributes (SAN, BUILD, CFLAGS, ...) are fixed before
+#    any fragment is read (command line, this file). A fragment whose suite runs differently
+#    under SAN=1, or not at all, decides that itself with `ifeq ($(SAN),1)` and appends the
+#    variant it wants (and, for a suite it leaves out, a CHECK_EXTRA target that says why).
+#  - Include order is by layer: lib.mk; the product fragments (relay, examples, bindings,
+#    bench); tests/lib/fixture.mk (the fixture library every relay-starting suite links); then
+#    the other tests/*/*.mk. At parse time (prerequisites, `:=`, ifeq) a fragment may use
+#    variables of earlier layers only; never those of a fragment of its own layer, so the order
+#    inside a layer (alphabetical for tests/*/*.mk) does not matter. Recipes may read any
+#    variable: they are expanded when they run, after every fragment has been read.
+#  - Shared lists: ALL_TARGETS (`make all`), CHECK_BUILD (built before the suites run),
+#    CHECK_SUITES (programs tests/run-suites.sh runs, without arguments), CHECK_EXTRA (targets
+#    make check-run runs before the suites), VALGRIND_SKIP (`--skip 'PROGRAM=REASON'` words for
+#    tests/harness/valgrind.sh: a suite make valgrind leaves out, the reason printed),
+#    VALGRIND_EXTRA (extra programs with arguments for make valgrind, each one shell word
+#    "PROGRAM ARG..."). make valgrind runs every CHECK_SUITES entry that is an ELF program.
 
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -33,10 +55,13 @@ CHECK_BUILD :=
 CHECK_SUITES :=
 CHECK_EXTRA :=
 CLEAN_FILES :=
+VALGRIND_SKIP :=
+VALGRIND_EXTRA :=
 
 include lib/lib.mk
 -include relay/relay.mk examples/examples.mk bindings/bindings.mk bench/bench.mk
--include $(sort $(wildcard tests/*/*.mk))
+-include tests/lib/fixture.mk
+-include $(filter-out tests/lib/fixture.mk,$(sort $(wildcard tests/*/*.mk)))
 
 .PHONY: all deps check check-run demo clean install sanitize
 

@@ -4,6 +4,7 @@
 #   swift-check                the CTigress module map imports with clang -fmodules; the Swift
 #                              sources call only functions the headers declare (CHECK_EXTRA)
 #   suites                     $(BUILD)/bindings/run-python-tests, $(BUILD)/bindings/run-java-tests
+#                              (under SAN=1: run-python-tests-san, run-java-tests-san, below)
 # Java needs javac/jar (Debian default-jdk-headless) and JUnit 5 (Debian junit5); both are in
 # .ci/packages.txt, so the Java part is skipped only on a machine where they are still missing.
 
@@ -28,15 +29,29 @@ JNI_CFLAGS    = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -isystem $(JDK_HOME)/in
 PY_RUNNER    := $(BIND_DIR)/run-python-tests
 JAVA_RUNNER  := $(BIND_DIR)/run-java-tests
 
+# make sanitize (SAN=1) runs the two suites through the wrappers at the end of this file.
+PY_SAN_RUNNER   := $(BIND_DIR)/run-python-tests-san
+JAVA_SAN_RUNNER := $(BIND_DIR)/run-java-tests-san
+
 .PHONY: bindings bindings-status-check swift-check
 CHECK_EXTRA  += bindings-status-check swift-check
 CHECK_BUILD  += $(PY_RUNNER)
+ifeq ($(SAN),1)
+CHECK_BUILD  += $(PY_SAN_RUNNER)
+CHECK_SUITES += $(PY_SAN_RUNNER)
+else
 CHECK_SUITES += $(PY_RUNNER)
+endif
 
 ifneq ($(JAVAC),)
 bindings: $(JNI_SO) $(JAVA_JAR) $(JAVA_TSTAMP)
 CHECK_BUILD  += $(JNI_SO) $(JAVA_JAR) $(JAVA_TSTAMP) $(JAVA_RUNNER)
+ifeq ($(SAN),1)
+CHECK_BUILD  += $(JAVA_SAN_RUNNER)
+CHECK_SUITES += $(JAVA_SAN_RUNNER)
+else
 CHECK_SUITES += $(JAVA_RUNNER)
+endif
 else
 bindings:
 	@echo "bindings: javac not found (install default-jdk-headless); Java binding skipped"
@@ -83,3 +98,35 @@ bindings-status-check:
 
 swift-check:
 	@bindings/swift/check.sh
+
+# make sanitize (SAN=1). The Python and Java suites load the instrumented libtigress into
+# python3 / java, which are not built with ASan: the ASan runtime must then be the first library
+# of the process (LD_PRELOAD), else it refuses to start. So under SAN=1 those two suites run
+# through wrappers that start the interpreter, and only it, with the runtime preloaded and with
+# leak detection off (CPython and the JVM keep memory until exit by design; LeakSanitizer would
+# report theirs, not ours). ASan/UBSan errors in libtigress and the JNI shim still abort the
+# suite; the relay they start keeps its leak detection. The JVM uses SIGSEGV itself
+# (handle_segv=0 leaves those signals to it).
+ifeq ($(SAN),1)
+BIND_ASAN_RT   := $(shell $(CC) -print-file-name=libasan.so)
+BIND_SAN_BIN   := $(BIND_DIR)/san-bin
+BIND_SAN_OPTS  := detect_leaks=0:handle_segv=0:allow_user_segv_handler=1
+
+# $(BIND_SAN_BIN)/python3 and .../java: the real program with the ASan runtime preloaded.
+$(BIND_SAN_BIN)/python3 $(BIND_SAN_BIN)/java: bindings/bindings.mk
+	@mkdir -p $(@D)
+	@real=$$(command -v $(if $(filter python3,$(@F)),$(PYTHON3),java)) && \
+	  printf '#!/bin/sh\nLD_PRELOAD="%s$${LD_PRELOAD:+:$$LD_PRELOAD}" ASAN_OPTIONS="%s" exec "%s" "$$@"\n' \
+	    '$(BIND_ASAN_RT)' '$(BIND_SAN_OPTS)' "$$real" > $@ && chmod +x $@
+
+$(PY_SAN_RUNNER): $(PY_RUNNER) $(BIND_SAN_BIN)/python3
+	@printf '#!/bin/sh\necho "python bindings (SAN=1): python3 runs with %s preloaded, its leak detection off"\nPYTHON3="%s" exec "%s"\n' \
+	    '$(notdir $(BIND_ASAN_RT))' '$(abspath $(BIND_SAN_BIN))/python3' '$(abspath $(PY_RUNNER))' > $@
+	@chmod +x $@
+
+# bindings/java/run_tests.sh runs `java` from PATH.
+$(JAVA_SAN_RUNNER): $(JAVA_RUNNER) $(BIND_SAN_BIN)/java
+	@printf '#!/bin/sh\necho "java bindings (SAN=1): java runs with %s preloaded, its leak detection off"\nPATH="%s:$$PATH" exec "%s"\n' \
+	    '$(notdir $(BIND_ASAN_RT))' '$(abspath $(BIND_SAN_BIN))' '$(abspath $(JAVA_RUNNER))' > $@
+	@chmod +x $@
+endif

@@ -1,12 +1,15 @@
-# Several tigress-relay processes over one Redis store (issue 9): tests/cluster/test_cluster
+# Several tigress-relay processes over one Redis store, the horizontal scaling of the relay:
+# tests/cluster/test_cluster
 # (a private redis-server on loopback; skipped with a message when redis-server is missing),
 # the conformance suite of tests/relay run again against the Redis backend
 # (tests/cluster/conformance-redis.sh), `make demo-cluster` and the bench script.
 CLUSTER_T_BIN   := $(BUILD)/tests/cluster/test_cluster
+# The relays come from the fixture library (tests/lib/fixture.mk) through the HTTP helpers of
+# tests/relay/relay_harness.c; cluster_util.c adds the private redis-server and a push receiver.
 CLUSTER_T_SRCS  := tests/cluster/test_cluster.c tests/cluster/cluster_util.c \
-                   tests/relay/relay_harness.c
-CLUSTER_T_HDRS  := tests/cluster/cluster_util.h tests/relay/relay_harness.h
-CLUSTER_T_CFLAGS = $(BASE_CFLAGS) -Itests/cluster -Itests/relay \
+                   tests/relay/relay_harness.c $(RELAY_FIXTURE_OBJ)
+CLUSTER_T_HDRS  := tests/cluster/cluster_util.h tests/relay/relay_harness.h $(RELAY_FIXTURE_HDRS)
+CLUSTER_T_CFLAGS = $(BASE_CFLAGS) -Itests/cluster -Itests/relay $(RELAY_FIXTURE_CFLAGS) \
                    -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
                    $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd)
 CLUSTER_T_LIBS   = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd) -lpthread
@@ -22,7 +25,7 @@ $(CLUSTER_T_BIN): $(CLUSTER_T_SRCS) $(CLUSTER_T_HDRS) $(RELAY_BIN)
 # credentials, a hung (SIGSTOPped) server. Its own private redis-server.
 CLUSTER_OPS_BIN  := $(BUILD)/tests/cluster/test_cluster_ops
 CLUSTER_OPS_SRCS := tests/cluster/test_cluster_ops.c tests/cluster/cluster_util.c \
-                    tests/relay/relay_harness.c
+                    tests/relay/relay_harness.c $(RELAY_FIXTURE_OBJ)
 CHECK_BUILD  += $(CLUSTER_OPS_BIN)
 CHECK_SUITES += $(CLUSTER_OPS_BIN)
 

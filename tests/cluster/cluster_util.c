@@ -1,19 +1,17 @@
 /*
- * tests/cluster/cluster_util.c: see cluster_util.h.
+ * tests/cluster/cluster_util.c: see cluster_util.h. Ports, temp dir and certificates come from
+ * the fixture library (tests/lib/relay_fixture.h, through relay_harness.h).
  */
 #define _DEFAULT_SOURCE
 #include "cluster_util.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,20 +26,6 @@ bool cu_have_redis(void)
 {
     return system("command -v redis-server >/dev/null 2>&1 && "
                   "command -v redis-cli >/dev/null 2>&1") == 0;
-}
-
-static unsigned free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof sa;
-    unsigned port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-        getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-        port = ntohs(sa.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
 }
 
 unsigned cu_redis_port(void)
@@ -77,7 +61,7 @@ static int cli(char *out, size_t cap, const char *fmt, ...)
 unsigned cu_redis_pick_port(void)
 {
     if (g_port == 0)
-        g_port = free_port();
+        g_port = rf_free_port();
     return g_port;
 }
 
@@ -98,7 +82,7 @@ int cu_redis_start(void)
     if (g_redis > 0 && waitpid(g_redis, &st, WNOHANG) == 0)
         return 0;                           /* already running */
     if (g_port == 0)
-        g_port = free_port();
+        g_port = rf_free_port();
     char dir[600], port[16];
     snprintf(dir, sizeof dir, "%s/redis", th_dir());
     mkdir(dir, 0700);

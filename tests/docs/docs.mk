@@ -9,7 +9,21 @@
 DOCS_RUNNER := $(BUILD)/tests/docs/run-readme-snippets
 
 CHECK_BUILD  += $(DOCS_RUNNER)
+
+# make sanitize (SAN=1) leaves the suite out and says so before the suites: it compiles the C
+# snippets with plain cc and runs the Python and Java ones in uninstrumented interpreters, and
+# against the ASan library none of them starts. It checks documentation; the code it drives runs
+# instrumented in the CLI, binding and integration suites.
+ifeq ($(SAN),1)
+CHECK_EXTRA  += docs-san-skip
+.PHONY: docs-san-skip
+docs-san-skip:
+	@echo "sanitize: skipped $(DOCS_RUNNER): README snippets are built and run by uninstrumented" \
+	    "cc/python3/java, which cannot load the ASan library; their code runs under ASan in the" \
+	    "CLI, bindings and integration suites"
+else
 CHECK_SUITES += $(DOCS_RUNNER)
+endif
 
 # The runner needs the library and relay built; the Java part uses the jar and shim when
 # bindings.mk builds them (CHECK_BUILD has them then).

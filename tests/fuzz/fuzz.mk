@@ -17,6 +17,9 @@ FUZZ_LIB_A    := $(BUILD)/fuzz/libtigress-fuzz.a
 
 CHECK_BUILD  += $(FUZZ_REPLAYS) $(FUZZ_SUITE)
 CHECK_SUITES += $(FUZZ_SUITE)
+# make valgrind: each replay binary over its whole committed corpus, in one process.
+VALGRIND_EXTRA += $(foreach t,$(FUZZ_TARGETS),\
+                    "$(BUILD)/tests/fuzz/replay_$(t) tests/fuzz/corpus/$(t)")
 
 $(BUILD)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzz.h $(LIB_A)
 	@mkdir -p $(@D)
@@ -54,3 +57,28 @@ fuzz: fuzz-build
 	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	      -artifact_prefix=$(BUILD)/fuzz/artifacts/$$t- $(BUILD)/fuzz/corpus/$$t || exit 1; \
 	done
+
+# The fuzz targets that drive the public API (fuzz_relay_response, fuzz_message) include the
+# scripted transport of the reliability harness (tests/harness/fuzz_transport.h).
+FUZZ_API_TARGETS := relay_response message
+$(FUZZ_API_TARGETS:%=$(BUILD)/fuzz/fuzz_%) $(FUZZ_API_TARGETS:%=$(BUILD)/tests/fuzz/replay_%): \
+    tests/harness/fuzz_transport.h
+
+# fuzz_relay_request drives the relay's routes_handle() (relay/routes.c) in process: it links
+# the relay's own modules, minus main.c (the program's main()), and no libtigress code.
+ifneq ($(RELAY_SRCS),)
+FUZZ_RELAY_SRCS := $(filter-out relay/main.c,$(RELAY_SRCS))
+FUZZ_RELAY_OBJS := $(filter-out $(BUILD)/obj/relay/main.o,$(RELAY_OBJS))
+$(BUILD)/tests/fuzz/replay_relay_request: tests/fuzz/fuzz_relay_request.c tests/fuzz/replay_main.c \
+        tests/fuzz/fuzz.h $(FUZZ_RELAY_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(RELAY_CFLAGS) -Irelay -Itests/fuzz -o $@ $< tests/fuzz/replay_main.c \
+	    $(FUZZ_RELAY_OBJS) $(BASE_LDFLAGS) $(RELAY_LIBS)
+
+$(BUILD)/fuzz/fuzz_relay_request: tests/fuzz/fuzz_relay_request.c tests/fuzz/fuzz.h \
+        $(FUZZ_RELAY_SRCS) $(wildcard relay/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    $(RELAY_CFLAGS) -Irelay -Itests/fuzz -o $@ $< $(FUZZ_RELAY_SRCS) $(RELAY_LIBS)
+endif

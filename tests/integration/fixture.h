@@ -1,6 +1,9 @@
 /*
  * Integration-test fixture: a real tigress-relay over HTTPS on 127.0.0.1, with a CA and
- * certificate made at test time by tests/lib/relay-fixture.sh, and clients that trust it.
+ * certificate made at test time, and clients that trust it. The relay process, the
+ * certificates and the time scale come from the fixture library (tests/lib/relay_fixture.h);
+ * this file keeps the integration suites' layout (one temp dir per relay) and their SDK
+ * helpers (clients, share options).
  */
 #ifndef TIGRESS_IT_FIXTURE_H
 #define TIGRESS_IT_FIXTURE_H
@@ -8,13 +11,17 @@
 #include <sys/types.h>
 #include <tigress.h>
 
+#include "relay_fixture.h"
+
 typedef struct it_relay {
-    char dir[256];        /* temp dir: ca.pem cert.pem key.pem store.db relay.out relay.log */
+    char dir[256];        /* temp dir: ca.pem cert.pem key.pem store.db relay.log */
     char ca[320];         /* the CA file clients trust */
     char url[64];         /* https://127.0.0.1:PORT */
     int port;
     pid_t pid;            /* 0 when stopped */
     const char *extra[16]; /* extra relay options (NULL-terminated), kept for restarts */
+    rf_relay proc;        /* the process (tests/lib/relay_fixture.h) */
+    rf_certs certs;
 } it_relay;
 
 /* Make certificates and start the relay on 127.0.0.1:0. Returns 0 or -1 (message on stderr). */
@@ -41,13 +48,5 @@ tigress_client *it_client(const it_relay *r, unsigned retries);
 
 /* Share options with test defaults: relay, format, content, title. */
 void it_share_options(tigress_share_options *o, const it_relay *r, const char *content);
-
-/* Path of the relay binary and of the source tree, compiled in by integration.mk. */
-#ifndef IT_RELAY_BIN
-#error "IT_RELAY_BIN must be defined"
-#endif
-#ifndef IT_SOURCE_DIR
-#error "IT_SOURCE_DIR must be defined"
-#endif
 
 #endif

@@ -1,13 +1,10 @@
 /*
  * tests/relay/relay_harness.c: see relay_harness.h. The relay binary's path comes from the
- * build (RELAY_BIN); nothing outside the temp dir is written.
+ * build (RELAY_BIN, for the suites' own use; the fixture library starts it); nothing outside
+ * the temp dir is written.
  */
-#define _DEFAULT_SOURCE         /* mkdtemp */
 #include "relay_harness.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -15,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,68 +23,31 @@
 #endif
 
 static char g_dir[256];
-static char g_ca[300], g_cert[300], g_key[300];
+static rf_certs g_certs;
 static char **g_secrets;
 static size_t g_nsecrets;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-/* Relays still running: killed by th_cleanup() so a failed test leaves no process behind. */
-static pid_t g_live[64];
-
-static void track(pid_t pid, bool add)
-{
-    for (size_t i = 0; i < sizeof g_live / sizeof g_live[0]; i++)
-        if (add ? g_live[i] == 0 : g_live[i] == pid) {
-            g_live[i] = add ? pid : 0;
-            return;
-        }
-}
 
 const char *th_dir(void) { return g_dir; }
-const char *th_ca(void) { return g_ca; }
-const char *th_cert(void) { return g_cert; }
-const char *th_key(void) { return g_key; }
+const char *th_ca(void) { return g_certs.ca; }
+const char *th_cert(void) { return g_certs.cert; }
+const char *th_key(void) { return g_certs.key; }
+long th_time_scale(void) { return rf_time_scale(); }
 
 int th_init(void)
 {
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    snprintf(g_dir, sizeof g_dir, "/tmp/tigress-relay-test-XXXXXX");
-    if (mkdtemp(g_dir) == NULL)
+    if (rf_tmpdir(g_dir, sizeof g_dir, "tigress-relay-test-") != 0)
         return -1;
-    snprintf(g_ca, sizeof g_ca, "%s/ca.pem", g_dir);
-    snprintf(g_cert, sizeof g_cert, "%s/server.pem", g_dir);
-    snprintf(g_key, sizeof g_key, "%s/server.key", g_dir);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n"
-             "extendedKeyUsage=serverAuth\\n' > ext.cnf && "
-             "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-             "-keyout ca.key -out ca.pem -days 2 -subj /CN=tigress-test-ca "
-             "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign "
-             ">/dev/null 2>&1 && "
-             "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-             "-keyout server.key -out server.csr -subj /CN=127.0.0.1 >/dev/null 2>&1 && "
-             "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-             "-out server.pem -days 2 -extfile ext.cnf >/dev/null 2>&1",
-             g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return rf_certs_make(&g_certs, g_dir);
 }
 
 void th_cleanup(void)
 {
-    for (size_t i = 0; i < sizeof g_live / sizeof g_live[0]; i++)
-        if (g_live[i] > 0) {
-            int st;
-            kill(g_live[i], SIGKILL);
-            waitpid(g_live[i], &st, 0);
-            g_live[i] = 0;
-        }
-    if (g_dir[0] != '\0' && getenv("TIGRESS_KEEP_TMP") == NULL) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", g_dir);
-    }
+    rf_relay_kill_all();
+    if (g_dir[0] != '\0' && getenv("TIGRESS_KEEP_TMP") == NULL && rf_rmtree(g_dir) != 0)
+        fprintf(stderr, "could not remove %s\n", g_dir);
     for (size_t i = 0; i < g_nsecrets; i++)
         free(g_secrets[i]);
     free(g_secrets);
@@ -97,141 +56,33 @@ void th_cleanup(void)
     curl_global_cleanup();
 }
 
-/* Reads one line from fd with a deadline; false on EOF or timeout. */
-static bool read_line(int fd, char *buf, size_t cap, int timeout_ms)
-{
-    size_t n = 0;
-    while (n + 1 < cap) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, timeout_ms) <= 0)
-            return false;
-        char c;
-        ssize_t k = read(fd, &c, 1);
-        if (k <= 0)
-            return false;
-        if (c == '\n')
-            break;
-        buf[n++] = c;
-    }
-    buf[n] = '\0';
-    return true;
-}
-
-long th_time_scale(void)
-{
-    const char *v = getenv("TIGRESS_TEST_TIME_SCALE");
-    long k = v != NULL ? strtol(v, NULL, 10) : 1;
-    return k > 1 && k <= 1000 ? k : 1;
-}
-
-/* The relay's idle-connection timeout (30 s by default) scaled by TIGRESS_TEST_TIME_SCALE,
- * as "--connection-timeout N" appended to args, when that is above 1 and args do not set it.
- * Under valgrind (tests/harness/valgrind.sh sets the scale) a test client with many threads
- * is so slow that a connection it opened can sit idle past 30 s before its TLS handshake. */
-static const char *const *scaled_args(const char *const *args, const char **buf, size_t cap,
-                                      char *num, size_t numcap)
-{
-    long k = th_time_scale();
-    size_t n = 0;
-    while (args[n] != NULL) {
-        if (strcmp(args[n], "--connection-timeout") == 0)
-            return args;
-        n++;
-    }
-    if (k == 1 || n + 3 > cap)
-        return args;
-    memcpy(buf, args, n * sizeof *buf);
-    snprintf(num, numcap, "%ld", 30 * k);
-    buf[n] = "--connection-timeout";
-    buf[n + 1] = num;
-    buf[n + 2] = NULL;
-    return buf;
-}
-
 int relay_start_raw(relay_proc *r, const char *const *args)
 {
-    const char *argbuf[72];
-    char num[24];
-    args = scaled_args(args, argbuf, sizeof argbuf / sizeof argbuf[0], num, sizeof num);
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
     if (r->log_path[0] == '\0')
         snprintf(r->log_path, sizeof r->log_path, "%s/relay-%d.log", g_dir, rand());
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        dup2(fds[1], 1);
-        int logfd = open(r->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (logfd >= 0)
-            dup2(logfd, 2);
-        close(fds[0]);
-        /* TIGRESS_RELAY_WRAPPER="valgrind --error-exitcode=99 ..." runs the relay under a
-         * tool (words separated by spaces). */
-        size_t n = 0, w = 0;
-        while (args[n] != NULL)
-            n++;
-        char *wrap = getenv("TIGRESS_RELAY_WRAPPER") ? strdup(getenv("TIGRESS_RELAY_WRAPPER")) : NULL;
-        char **argv = calloc(n + 34, sizeof *argv);
-        char *save = NULL;
-        for (char *t = wrap ? strtok_r(wrap, " ", &save) : NULL; t != NULL && w < 32;
-             t = strtok_r(NULL, " ", &save))
-            argv[w++] = t;
-        argv[w] = (char *)RELAY_BIN;
-        for (size_t i = 0; i < n; i++)
-            argv[w + 1 + i] = (char *)(uintptr_t)args[i];
-        if (w > 0)
-            execvp(argv[0], argv);
-        else
-            execv(RELAY_BIN, argv);
-        _exit(127);
-    }
-    close(fds[1]);
-    r->pid = pid;
-    track(pid, true);
-    r->out_fd = fds[0];
-    r->metrics_port = 0;
-    char line[256];
-    while (read_line(fds[0], line, sizeof line, (int)(60000 * th_time_scale()))) {
-        unsigned p;
-        if (sscanf(line, "metrics on port %u", &p) == 1)
-            r->metrics_port = p;
-        const char *colon = strrchr(line, ':');
-        if (strncmp(line, "listening on ", 13) == 0 && colon != NULL) {
-            r->port = (unsigned)strtoul(colon + 1, NULL, 10);
-            return 0;
-        }
-    }
-    /* No "listening" line: the relay exited (or hung). */
-    int st = 0;
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    track(pid, false);
-    close(fds[0]);
-    r->pid = 0;
-    return WIFEXITED(st) && WEXITSTATUS(st) != 0 ? WEXITSTATUS(st) : -1;
+    return rf_relay_start(r, args);
 }
 
 int relay_start(relay_proc *r, const char *store_name, const char *const *extra)
 {
     const char *args[64];
+    char store[512];
     size_t n = 0;
     /* TIGRESS_TEST_STORE=redis://... runs the same suites against a shared Redis store
      * (tests/cluster/conformance-redis.sh); every relay of the run then uses it. */
     const char *shared = getenv("TIGRESS_TEST_STORE");
     if (shared != NULL && shared[0] != '\0')
-        snprintf(r->store_path, sizeof r->store_path, "%s", shared);
+        snprintf(store, sizeof store, "%s", shared);
     else
-        snprintf(r->store_path, sizeof r->store_path, "%s/%s", g_dir, store_name);
+        snprintf(store, sizeof store, "%s/%s", g_dir, store_name);
     args[n++] = "--listen";
     args[n++] = "127.0.0.1:0";
     args[n++] = "--cert";
-    args[n++] = g_cert;
+    args[n++] = g_certs.cert;
     args[n++] = "--key";
-    args[n++] = g_key;
+    args[n++] = g_certs.key;
     args[n++] = "--store";
-    args[n++] = r->store_path;
+    args[n++] = store;
     /* TIGRESS_TEST_REDIS_CA: the CA of a rediss:// TIGRESS_TEST_STORE (conformance-redis.sh
      * tls). */
     const char *redis_ca = getenv("TIGRESS_TEST_REDIS_CA");
@@ -247,27 +98,12 @@ int relay_start(relay_proc *r, const char *store_name, const char *const *extra)
 
 int relay_stop(relay_proc *r)
 {
-    if (r->pid <= 0)
-        return -1;
-    int st = 0;
-    kill(r->pid, SIGTERM);
-    waitpid(r->pid, &st, 0);
-    track(r->pid, false);
-    close(r->out_fd);
-    r->pid = 0;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rf_relay_stop(r);
 }
 
 void relay_kill9(relay_proc *r)
 {
-    if (r->pid <= 0)
-        return;
-    int st;
-    kill(r->pid, SIGKILL);
-    waitpid(r->pid, &st, 0);
-    track(r->pid, false);
-    close(r->out_fd);
-    r->pid = 0;
+    rf_relay_kill(r);
 }
 
 typedef struct sink {
@@ -372,7 +208,7 @@ void http_do(const relay_proc *r, const hreq *q, hresp *out)
         h = curl_slist_append(h, q->extra[i]);
     sink s = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CAINFO, g_ca);
+    curl_easy_setopt(c, CURLOPT_CAINFO, g_certs.ca);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);

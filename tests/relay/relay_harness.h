@@ -1,7 +1,8 @@
 /*
- * tests/relay/relay_harness.h: what the relay conformance suites share: a throw-away CA and
- * server certificate made with `openssl` at test time, starting and stopping the real
- * build/tigress-relay on 127.0.0.1 with a free port, and a small libcurl HTTPS client.
+ * tests/relay/relay_harness.h: what the relay conformance suites share. The relay process, its
+ * certificates and the time scale come from the fixture library (tests/lib/relay_fixture.h);
+ * this file adds the suites' own conventions (one temp dir per program, TIGRESS_TEST_STORE)
+ * and a small libcurl HTTPS client with the protocol's request helpers.
  */
 #ifndef TIGRESS_TESTS_RELAY_HARNESS_H
 #define TIGRESS_TESTS_RELAY_HARNESS_H
@@ -10,21 +11,18 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-typedef struct relay_proc {
-    pid_t pid;
-    unsigned port;
-    unsigned metrics_port;      /* 0 when the relay runs without --metrics-listen */
-    int out_fd;                 /* read end of the relay's stdout */
-    char log_path[512];         /* the relay's stderr (structured logs) */
-    char store_path[512];
-} relay_proc;
+#include "relay_fixture.h"
 
-/* TIGRESS_TEST_TIME_SCALE (a whole number, default 1; tests/harness/valgrind.sh sets 20):
- * multiply every bound on waiting by it. Passing tests return as soon as they can anyway. */
+/* pid, port, metrics_port (0 without --metrics-listen), out_fd, log_path (the relay's
+ * structured logs), store_path: see rf_relay. */
+typedef rf_relay relay_proc;
+
+/* rf_time_scale(): multiply every bound on waiting by it. */
 long th_time_scale(void);
 
 /* Makes the temp dir and the certificates. 0 on success. */
 int th_init(void);
+/* Kills the relays still running, removes the temp dir (kept with TIGRESS_KEEP_TMP set). */
 void th_cleanup(void);
 const char *th_dir(void);
 const char *th_ca(void);        /* CA certificate (PEM) that signed the server certificate */

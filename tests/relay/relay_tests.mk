@@ -1,10 +1,12 @@
 # Conformance suites of tigress-relay (protocol-reference §10.1, R1-R42): each starts the real
 # $(BUILD)/tigress-relay over HTTPS on 127.0.0.1 (certificates made with openssl at test time)
-# and talks to it with libcurl.
+# and talks to it with libcurl. relay_harness.c holds the suites' HTTP helpers; the relay process
+# and its certificates come from the fixture library (tests/lib/fixture.mk).
 RELAY_T_SUITES := $(patsubst tests/relay/%.c,%,$(wildcard tests/relay/test_relay_*.c))
 RELAY_T_BINS   := $(RELAY_T_SUITES:%=$(BUILD)/tests/relay/%)
-RELAY_T_HELP   := tests/relay/relay_harness.c
-RELAY_T_CFLAGS  = $(BASE_CFLAGS) -Itests/relay -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
+RELAY_T_HELP   := tests/relay/relay_harness.c $(RELAY_FIXTURE_OBJ)
+RELAY_T_CFLAGS  = $(BASE_CFLAGS) -Itests/relay $(RELAY_FIXTURE_CFLAGS) \
+                  -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
                   $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd)
 RELAY_T_LIBS    = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd) -lpthread
 
@@ -12,7 +14,7 @@ CHECK_BUILD  += $(RELAY_T_BINS)
 CHECK_SUITES += $(RELAY_T_BINS)
 
 $(RELAY_T_BINS): $(BUILD)/tests/relay/%: tests/relay/%.c $(RELAY_T_HELP) \
-                 tests/relay/relay_harness.h $(RELAY_BIN)
+                 tests/relay/relay_harness.h $(RELAY_FIXTURE_HDRS) $(RELAY_BIN)
 	@mkdir -p $(@D)
 	$(CC) $(RELAY_T_CFLAGS) -o $@ $< $(RELAY_T_HELP) $(BASE_LDFLAGS) $(RELAY_T_LIBS)
 

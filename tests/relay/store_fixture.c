@@ -1,5 +1,7 @@
-/* tests/relay/store_fixture.c: see store_fixture.h. */
+/* tests/relay/store_fixture.c: see store_fixture.h. It works on the store directly (no relay
+ * process); temp dirs and the free port come from the fixture library (tests/lib). */
 #include "store_fixture.h"
+#include "relay_fixture.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -50,13 +52,8 @@ static void remove_tmpdir(void)
 const char *sf_tmpdir(void)
 {
     if (g_tmpdir[0] == '\0') {
-        const char *base = getenv("TMPDIR");
-        snprintf(g_tmpdir, sizeof(g_tmpdir), "%s/tigress-store-XXXXXX",
-                 base != NULL && base[0] != '\0' ? base : "/tmp");
-        if (mkdtemp(g_tmpdir) == NULL) {
-            g_tmpdir[0] = '\0';
+        if (rf_tmpdir(g_tmpdir, sizeof(g_tmpdir), "tigress-store-") != 0)
             return NULL;
-        }
         atexit(remove_tmpdir);
     }
     return g_tmpdir;
@@ -157,22 +154,6 @@ bool sf_redis_available(const char **why)
 }
 
 #ifdef TIGRESS_HAVE_HIREDIS
-/* A loopback port that was free a moment ago. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(a);
-    int port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0)
-        close(fd);
-    return port;
-}
-
 static bool redis_ping(int port)
 {
     struct timeval tv = {0, 200000};
@@ -278,17 +259,14 @@ int sf_group_redis(void **state)
     if (!sf_redis_available(&why))
         return -1;
     if (g_redis_pid == 0) {
-        const char *base = getenv("TMPDIR");
-        snprintf(g_redis_dir, sizeof(g_redis_dir), "%s/tigress-redis-XXXXXX",
-                 base != NULL && base[0] != '\0' ? base : "/tmp");
-        if (mkdtemp(g_redis_dir) == NULL)
+        if (rf_tmpdir(g_redis_dir, sizeof(g_redis_dir), "tigress-redis-") != 0)
             return -1;
         static bool registered;
         if (!registered) {
             atexit(redis_cleanup);
             registered = true;
         }
-        g_redis_port = free_port();
+        g_redis_port = (int)rf_free_port();
         if (g_redis_port <= 0 || redis_start() != 0) {
             fprintf(stderr, "cannot start redis-server on 127.0.0.1:%d\n", g_redis_port);
             redis_cleanup();
