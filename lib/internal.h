@@ -18,7 +18,10 @@
 #define TIGRESS__PRINTF(f, a)
 #endif
 
-/* ---- memory (alloc.c): every libtigress allocation goes through the installed hooks. ---- */
+/* ---- memory (alloc.c): every libtigress allocation goes through the installed hooks. ----
+ * The base layers, bottom up: status.c (status names, versions), error.c (error slots),
+ * alloc.c (allocator, buffers), encoding.c, payload_type.c, secret.c, crypto.c; global.c
+ * (init/cleanup) sits on top of them. */
 void *tigress__malloc(size_t size);
 void *tigress__calloc(size_t count, size_t size);
 void *tigress__realloc(void *ptr, size_t size);
@@ -29,10 +32,12 @@ char *tigress__strndup(const char *s, size_t n);
 void tigress__free_wiped_str(char *s);
 /* Fill a tigress_buf with a copy of data (NUL-terminated). */
 tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len);
+/* Install the hooks (NULL: the C library's). Only global.c calls it, before init. */
+void tigress__alloc_install(const tigress_allocator *allocator);
+
+/* ---- global state (global.c) ---- */
 /* True once tigress_global_init() has succeeded and not been fully cleaned up. */
 bool tigress__initialized(void);
-/* Called by the last tigress_global_cleanup(): releases what crypto.c holds per process. */
-void tigress__crypto_global_cleanup(void);
 
 /* ---- errors (error.c) ---- */
 #define TIGRESS__ERRMSG_MAX 256
