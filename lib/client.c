@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "client_internal.h"
+#include "transport_curl.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
@@ -199,6 +200,12 @@ static void client_transport_cancel(void *ud)
         c->inner.cancel(c->inner.user_data);
 }
 
+/* The built-in transport's view of this client's pending cancel. */
+static bool cancel_pending(void *ud)
+{
+    return tigress__client_cancelled(ud);
+}
+
 /* The vtable the HTTP layer uses: the inner one behind client_send(). No free slot: the
  * client frees the inner transport itself. */
 static void wrap_transport(tigress_client *c)
@@ -247,7 +254,8 @@ tigress_status tigress_client_new(tigress_client **out, const tigress_client_opt
     if (opts->transport != NULL) {
         c->inner = *opts->transport;
     } else {
-        rc = tigress__curl_transport_new(&c->inner, c);
+        rc = tigress__curl_transport_new(&c->inner, c->opts.allow_insecure_loopback != 0,
+                                         cancel_pending, c);
         if (rc != TIGRESS_OK) {
             c->inner.free = NULL;
             tigress_client_free(c);

@@ -7,7 +7,7 @@
 #ifndef TIGRESS_TRANSFER_INTERNAL_H
 #define TIGRESS_TRANSFER_INTERNAL_H
 
-#include "client_internal.h"
+#include "http.h"
 
 /* Largest TxInfo accepted, sent or received (bytes, before Base64). */
 #define TIGRESS__TXINFO_MAX (16u * 1024u)

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "client_internal.h"
+#include "http.h"
 #include "helpers/mock_transport.h"
 
 /* Must run first: nothing has called tigress_global_init() in this process yet. */
