@@ -55,6 +55,10 @@ tigress_status tigress__error_setv(tigress__error_slot *slot, tigress_status cod
                                    const char *fmt, va_list ap);
 /* The calling thread's slot behind tigress_error_last(). */
 tigress__error_slot *tigress__error_tls(void);
+/* Record code in slot as "what: <detail>", the detail being what a lower layer recorded in the
+ * thread-local slot for that code (else tigress_strerror(code)). Returns code. */
+tigress_status tigress__error_from_last(tigress__error_slot *slot, tigress_status code,
+                                        const char *what);
 /* Shorthand: record in the thread-local slot. */
 tigress_status tigress__fail(tigress_status code, const char *fmt, ...) TIGRESS__PRINTF(2, 3);
 

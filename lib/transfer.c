@@ -56,13 +56,16 @@ tigress_transfer *tigress__transfer_alloc(tigress_client *client)
 
 tigress_status tigress__transfer_fail_from(tigress_client *c, tigress_status rc, const char *what)
 {
-    const tigress_error *e = tigress_error_last();
+    return tigress__error_from_last(tigress__client_error(c), rc, what);
+}
 
-    /* The crypto and URL functions record their detail thread-locally; their messages never
-     * quote the Secret, so they can be copied to the client. */
-    if (e->code == rc && e->message[0] != '\0')
-        return tigress__client_fail(c, rc, "%s: %s", what, e->message);
-    return tigress__client_fail(c, rc, "%s: %s", what, tigress_strerror(rc));
+tigress_status tigress__transfer_seal(tigress_transfer *t, uint32_t seq, bool with_txinfo,
+                                      bool with_signature, char **data_out)
+{
+    const tigress__msg_head head = { t->role, seq, t->stateful };
+
+    return tigress__msg_seal(tigress__client_error(t->client), &t->msg, &head, t->payload_type,
+                             t->secret, with_txinfo, with_signature, data_out);
 }
 
 tigress_status tigress__transfer_set_content(tigress_transfer *t, const char *text, size_t len)
@@ -73,10 +76,10 @@ tigress_status tigress__transfer_set_content(tigress_transfer *t, const char *te
         return tigress__client_fail(t->client, TIGRESS_E_NOMEM, "out of guarded memory");
     memcpy(copy, text, len);
     copy[len] = '\0';
-    if (t->content != NULL)
-        sodium_free(t->content);
-    t->content = copy;
-    t->content_len = len;
+    if (t->msg.content != NULL)
+        sodium_free(t->msg.content);
+    t->msg.content = copy;
+    t->msg.content_len = len;
     return TIGRESS_OK;
 }
 
@@ -125,23 +128,15 @@ void tigress_transfer_free(tigress_transfer *t)
     sodium_memzero(t->pending_id, sizeof(t->pending_id));
     tigress_secret_free(t->secret);
     tigress_buf_dispose(&t->share_url);
-    if (t->content != NULL)
-        sodium_free(t->content);
+    tigress__msg_body_clear(&t->msg); /* wipes */
     tigress__free(t->relay);
     tigress__free(t->url_link);
     tigress__free(t->mailbox_url);
     tigress__free_wiped_str(t->attestation);
     tigress__free(t->url);
-    tigress__free_wiped_str(t->format);
     tigress__free(t->title);
     tigress__free(t->description);
     tigress__free(t->image_url);
-    tigress__free_wiped_str(t->txinfo_type);
-    if (t->txinfo != NULL)
-        sodium_memzero(t->txinfo, t->txinfo_len);
-    tigress__free(t->txinfo);
-    tigress__free_wiped_str(t->sig_alg);
-    tigress__free(t->sig);
     tigress__free_wiped_str(t->token_type);
     tigress__free_wiped_str(t->token_data);
     tigress__free(t->etag);
@@ -227,14 +222,14 @@ static tigress_status share_fill(tigress_transfer *t, const tigress_share_option
     t->expires_at = o->expires_at != 0 ? o->expires_at : (int64_t)time(NULL) + DEFAULT_TTL_S;
     t->seq = 1;
     t->relay = tigress__strndup(o->relay_url, rl);
-    t->format = tigress__strdup(o->format);
+    t->msg.format = tigress__strdup(o->format);
     t->title = tigress__strdup(o->title);
     t->description = tigress__strdup(o->description != NULL ? o->description : "");
     t->image_url = tigress__strdup(o->image_url != NULL ? o->image_url : "");
     t->token_type = tigress__strdup(o->notification_token_type);
     t->token_data = tigress__strdup(o->notification_token_data);
     t->attestation = tigress__strdup(o->attestation);
-    if (t->relay == NULL || t->format == NULL || t->title == NULL || t->description == NULL ||
+    if (t->relay == NULL || t->msg.format == NULL || t->title == NULL || t->description == NULL ||
         t->image_url == NULL || (o->notification_token_type != NULL && t->token_type == NULL) ||
         (o->notification_token_data != NULL && t->token_data == NULL) ||
         (o->attestation != NULL && t->attestation == NULL))
@@ -351,7 +346,7 @@ tigress_status tigress_share_create(tigress_transfer **out, tigress_client *clie
             rc = tigress__transfer_fail_from(client, rc, "generating the Secret");
     }
     if (rc == TIGRESS_OK)
-        rc = tigress__msg_seal(t, 1, false, false, &data);
+        rc = tigress__transfer_seal(t, 1, false, false, &data);
     if (rc == TIGRESS_OK)
         rc = share_send(t, data);
     if (rc == TIGRESS_OK) {
@@ -428,11 +423,11 @@ static tigress_status redeem_adopt(tigress_transfer *t, tigress__read_result *rr
     t->description = rr->description != NULL ? rr->description : tigress__strdup("");
     t->image_url = rr->image_url != NULL ? rr->image_url : tigress__strdup("");
     rr->title = rr->description = rr->image_url = NULL;
-    t->format = m->format;
-    m->format = NULL;
-    t->content = m->content;
-    t->content_len = m->content_len;
-    m->content = NULL;
+    t->msg.format = m->body.format;
+    m->body.format = NULL;
+    t->msg.content = m->body.content;
+    t->msg.content_len = m->body.content_len;
+    m->body.content = NULL;
     if (t->title == NULL || t->description == NULL || t->image_url == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
     /* The Recipient learns the mode from the message; the Initiator's seq is the first seen. */
@@ -483,7 +478,7 @@ static tigress_status redeem_read(tigress_transfer *t)
         rc = tigress__client_fail(c, TIGRESS_E_KEY, "the Secret's length does not fit the payload type %s",
                                   tigress_payload_type_name(rr.payload_type));
     if (rc == TIGRESS_OK)
-        rc = tigress__msg_open(c, rr.payload_type, t->secret, rr.data, &m);
+        rc = tigress__msg_open(tigress__client_error(c), rr.payload_type, t->secret, rr.data, &m);
     if (rc == TIGRESS_OK)
         rc = redeem_adopt(t, &rr, &m);
     if (rc == TIGRESS_OK && resp.etag != NULL) {
@@ -612,12 +607,12 @@ char tigress_transfer_vertical(const tigress_transfer *t)
 
 const char *tigress_transfer_format(const tigress_transfer *t)
 {
-    return t != NULL ? t->format : NULL;
+    return t != NULL ? t->msg.format : NULL;
 }
 
 const char *tigress_transfer_content(const tigress_transfer *t)
 {
-    return t != NULL ? t->content : NULL;
+    return t != NULL ? t->msg.content : NULL;
 }
 
 const char *tigress_transfer_title(const tigress_transfer *t)
@@ -650,14 +645,14 @@ tigress_status tigress_transfer_txinfo(const tigress_transfer *t, const char **t
 {
     if (t == NULL)
         return tigress__fail(TIGRESS_E_INVALID, "tigress_transfer_txinfo: transfer is NULL");
-    if (t->txinfo == NULL)
+    if (t->msg.txinfo == NULL)
         return TIGRESS_E_STATE;
     if (type_out != NULL)
-        *type_out = t->txinfo_type;
+        *type_out = t->msg.txinfo_type;
     if (data_out != NULL)
-        *data_out = t->txinfo;
+        *data_out = t->msg.txinfo;
     if (len_out != NULL)
-        *len_out = t->txinfo_len;
+        *len_out = t->msg.txinfo_len;
     return TIGRESS_OK;
 }
 
@@ -666,13 +661,13 @@ tigress_status tigress_transfer_signature(const tigress_transfer *t, const char 
 {
     if (t == NULL)
         return tigress__fail(TIGRESS_E_INVALID, "tigress_transfer_signature: transfer is NULL");
-    if (t->sig == NULL)
+    if (t->msg.sig == NULL)
         return TIGRESS_E_STATE;
     if (alg_out != NULL)
-        *alg_out = t->sig_alg;
+        *alg_out = t->msg.sig_alg;
     if (sig_out != NULL)
-        *sig_out = t->sig;
+        *sig_out = t->msg.sig;
     if (len_out != NULL)
-        *len_out = t->sig_len;
+        *len_out = t->msg.sig_len;
     return TIGRESS_OK;
 }

@@ -117,7 +117,7 @@ static tigress_status open_payload(tigress_transfer *t, const tigress__read_resu
         return tigress__client_fail(t->client, TIGRESS_E_KEY,
                                     "the Secret's length does not fit the payload type %s",
                                     tigress_payload_type_name(rr->payload_type));
-    return tigress__msg_open(t->client, rr->payload_type, t->secret, rr->data, m);
+    return tigress__msg_open(tigress__client_error(t->client), rr->payload_type, t->secret, rr->data, m);
 }
 
 /* The content is left out of a blob exported without the Secret; every message carries it,
@@ -129,7 +129,7 @@ static tigress_status refresh_content(tigress_transfer *t)
     bool nm;
     tigress_status rc;
 
-    if (t->content != NULL)
+    if (t->msg.content != NULL)
         return TIGRESS_OK;
     rc = read_mailbox(t, 0, &rr, &nm);
     if (rc == TIGRESS_E_NOT_FOUND) {
@@ -147,13 +147,13 @@ static tigress_status refresh_content(tigress_transfer *t)
         return tigress__client_fail(t->client, TIGRESS_E_PROTOCOL, "the relay answered 304 to a plain read");
     }
     rc = open_payload(t, &rr, &m);
-    if (rc == TIGRESS_OK && t->format != NULL && strcmp(m.format, t->format) != 0)
+    if (rc == TIGRESS_OK && t->msg.format != NULL && strcmp(m.body.format, t->msg.format) != 0)
         rc = tigress__client_fail(t->client, TIGRESS_E_FORMAT,
                                   "the mailbox holds a message of another format");
     if (rc == TIGRESS_OK) {
-        t->content = m.content;
-        t->content_len = m.content_len;
-        m.content = NULL;
+        t->msg.content = m.body.content;
+        t->msg.content_len = m.body.content_len;
+        m.body.content = NULL;
     }
     tigress__msg_clear(&m);
     tigress__read_result_clear(&rr);
@@ -164,22 +164,22 @@ static tigress_status refresh_content(tigress_transfer *t)
 
 static void take_txinfo(tigress_transfer *t, tigress__msg *m)
 {
-    tigress__free_wiped_str(t->txinfo_type);
-    tigress__free(t->txinfo);
-    t->txinfo_type = m->txinfo_type;
-    t->txinfo = m->txinfo;
-    t->txinfo_len = m->txinfo_len;
-    m->txinfo_type = NULL;
-    m->txinfo = NULL;
+    tigress__free_wiped_str(t->msg.txinfo_type);
+    tigress__free(t->msg.txinfo);
+    t->msg.txinfo_type = m->body.txinfo_type;
+    t->msg.txinfo = m->body.txinfo;
+    t->msg.txinfo_len = m->body.txinfo_len;
+    m->body.txinfo_type = NULL;
+    m->body.txinfo = NULL;
 }
 
 static void adopt_content(tigress_transfer *t, tigress__msg *m)
 {
-    if (t->content != NULL || m->content == NULL)
+    if (t->msg.content != NULL || m->body.content == NULL)
         return;
-    t->content = m->content;
-    t->content_len = m->content_len;
-    m->content = NULL;
+    t->msg.content = m->body.content;
+    t->msg.content_len = m->body.content_len;
+    m->body.content = NULL;
 }
 
 /* Initiator, stateful, CREATED: message 2 brings the Recipient's TxInfo. */
@@ -187,7 +187,7 @@ static tigress_status initiator_take(tigress_transfer *t, tigress__msg *m)
 {
     if (!t->stateful || t->state != TIGRESS_STATE_CREATED)
         return TIGRESS_E_AGAIN; /* nothing this side expects */
-    if (m->txinfo == NULL)
+    if (m->body.txinfo == NULL)
         return tigress__client_fail(t->client, TIGRESS_E_FORMAT,
                                     "the Recipient's message carries no txInfo");
     take_txinfo(t, m);
@@ -206,33 +206,33 @@ static tigress_status recipient_take(tigress_transfer *t, tigress__msg *m)
 
     if (t->state != TIGRESS_STATE_WAITING_FOR_PEER)
         return TIGRESS_E_AGAIN;
-    if (m->sig == NULL)
+    if (m->body.sig == NULL)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the Initiator's message has no signature");
     /* The signature must be over what this device sent, not over something else. */
-    if (m->txinfo == NULL || m->txinfo_len != t->txinfo_len ||
-        strcmp(m->txinfo_type, t->txinfo_type) != 0 ||
-        sodium_memcmp(m->txinfo, t->txinfo, t->txinfo_len) != 0)
+    if (m->body.txinfo == NULL || m->body.txinfo_len != t->msg.txinfo_len ||
+        strcmp(m->body.txinfo_type, t->msg.txinfo_type) != 0 ||
+        sodium_memcmp(m->body.txinfo, t->msg.txinfo, t->msg.txinfo_len) != 0)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE,
                                     "the Initiator signed a TxInfo that is not this device's");
     if (!t->has_verifier)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "no verifier is set for the signature "
                                     "(tigress_transfer_set_verifier)");
-    input = tigress__msg_sig_input(t->mailbox_id, t->txinfo, t->txinfo_len, &input_len);
+    input = tigress__msg_sig_input(t->mailbox_id, t->msg.txinfo, t->msg.txinfo_len, &input_len);
     if (input == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    vr = t->verifier.verify(m->sig_alg, input, input_len, m->sig, m->sig_len, t->verifier.user_data);
+    vr = t->verifier.verify(m->body.sig_alg, input, input_len, m->body.sig, m->body.sig_len, t->verifier.user_data);
     tigress__free(input);
     if (vr == TIGRESS_E_SIGNATURE || vr > 0)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the Initiator's signature is invalid");
     if (vr != 0)
         return tigress__client_fail(c, (tigress_status)vr, "the verifier failed");
-    tigress__free_wiped_str(t->sig_alg);
-    tigress__free(t->sig);
-    t->sig_alg = m->sig_alg;
-    t->sig = m->sig;
-    t->sig_len = m->sig_len;
-    m->sig_alg = NULL;
-    m->sig = NULL;
+    tigress__free_wiped_str(t->msg.sig_alg);
+    tigress__free(t->msg.sig);
+    t->msg.sig_alg = m->body.sig_alg;
+    t->msg.sig = m->body.sig;
+    t->msg.sig_len = m->body.sig_len;
+    m->body.sig_alg = NULL;
+    m->body.sig = NULL;
     t->peer_seq = m->has_tigress ? m->seq : t->seq + 1; /* without "tigress": message 3 */
     return tigress__state_apply(t, TIGRESS__EV_SIGNED);
 }
@@ -253,7 +253,9 @@ tigress_status tigress__flow_read_once(tigress_transfer *t, int prefer_wait_s, b
         return tigress__client_fail(t->client, TIGRESS_E_AGAIN, "no new message from the peer yet");
     }
     rc = open_payload(t, &rr, &m);
-    if (rc == TIGRESS_OK && !tigress__msg_is_new(t, &m, rr.data))
+    if (rc == TIGRESS_OK &&
+        !tigress__msg_is_new(&m, t->role, t->seq > t->peer_seq ? t->seq : t->peer_seq,
+                             tigress__transfer_data_is_last(t, rr.data)))
         rc = TIGRESS_E_AGAIN; /* C24: our own message reflected, or a stale one */
     else if (rc == TIGRESS_OK)
         rc = t->role == TIGRESS_ROLE_INITIATOR ? initiator_take(t, &m) : recipient_take(t, &m);
@@ -302,7 +304,7 @@ static tigress_status send_update(tigress_transfer *t, tigress__op op, bool with
     tigress_status rc;
 
     memset(&resp, 0, sizeof(resp));
-    rc = tigress__msg_seal(t, seq, true, with_sig, &data);
+    rc = tigress__transfer_seal(t, seq, true, with_sig, &data);
     if (rc != TIGRESS_OK)
         return rc;
     body = tigress__wire_update_body(tigress_payload_type_name(t->payload_type), data,
@@ -350,13 +352,13 @@ tigress_status tigress_transfer_update(tigress_transfer *t, const char *txinfo_t
         return rc;
     /* The TxInfo goes into the transfer for sealing; it is taken out again on failure so that
      * the transfer is as it was. */
-    t->txinfo_type = tigress__strdup(txinfo_type);
-    t->txinfo = tigress__malloc(txinfo_len);
-    if (t->txinfo_type == NULL || t->txinfo == NULL) {
+    t->msg.txinfo_type = tigress__strdup(txinfo_type);
+    t->msg.txinfo = tigress__malloc(txinfo_len);
+    if (t->msg.txinfo_type == NULL || t->msg.txinfo == NULL) {
         rc = tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
     } else {
-        memcpy(t->txinfo, txinfo, txinfo_len);
-        t->txinfo_len = txinfo_len;
+        memcpy(t->msg.txinfo, txinfo, txinfo_len);
+        t->msg.txinfo_len = txinfo_len;
         /* DESIGN §3 item 4: the Recipient's token also rides on its first Update. */
         rc = send_update(t, TIGRESS__OP_UPDATE, false,
                          t->token_type != NULL && !t->token_sent_on_update);
@@ -365,11 +367,11 @@ tigress_status tigress_transfer_update(tigress_transfer *t, const char *txinfo_t
         t->token_sent_on_update = true;
         return tigress__state_apply(t, TIGRESS__EV_UPDATED);
     }
-    tigress__free_wiped_str(t->txinfo_type);
-    tigress__free(t->txinfo);
-    t->txinfo_type = NULL;
-    t->txinfo = NULL;
-    t->txinfo_len = 0;
+    tigress__free_wiped_str(t->msg.txinfo_type);
+    tigress__free(t->msg.txinfo);
+    t->msg.txinfo_type = NULL;
+    t->msg.txinfo = NULL;
+    t->msg.txinfo_len = 0;
     if (rc == TIGRESS_E_NOT_FOUND)
         return on_gone_event(t);
     return rc;
@@ -381,7 +383,7 @@ static tigress_status sign_txinfo(tigress_transfer *t, const tigress_signer *s)
     tigress_client *c = t->client;
     uint8_t sig[TIGRESS_SIGNATURE_MAX];
     size_t sig_len = sizeof(sig), input_len = 0;
-    uint8_t *input = tigress__msg_sig_input(t->mailbox_id, t->txinfo, t->txinfo_len, &input_len);
+    uint8_t *input = tigress__msg_sig_input(t->mailbox_id, t->msg.txinfo, t->msg.txinfo_len, &input_len);
     int sr;
 
     if (input == NULL)
@@ -396,12 +398,12 @@ static tigress_status sign_txinfo(tigress_transfer *t, const tigress_signer *s)
     }
     if (sig_len == 0 || sig_len > sizeof(sig))
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the signer returned %zu bytes", sig_len);
-    t->sig = tigress__malloc(sig_len);
-    t->sig_alg = tigress__strdup(s->alg);
-    if (t->sig == NULL || t->sig_alg == NULL)
+    t->msg.sig = tigress__malloc(sig_len);
+    t->msg.sig_alg = tigress__strdup(s->alg);
+    if (t->msg.sig == NULL || t->msg.sig_alg == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    memcpy(t->sig, sig, sig_len);
-    t->sig_len = sig_len;
+    memcpy(t->msg.sig, sig, sig_len);
+    t->msg.sig_len = sig_len;
     return TIGRESS_OK;
 }
 
@@ -432,11 +434,11 @@ tigress_status tigress_transfer_approve(tigress_transfer *t, const tigress_signe
         rc = send_update(t, TIGRESS__OP_APPROVE, true, false);
     if (rc == TIGRESS_OK)
         return tigress__state_apply(t, TIGRESS__EV_APPROVED);
-    tigress__free_wiped_str(t->sig_alg);
-    tigress__free(t->sig);
-    t->sig_alg = NULL;
-    t->sig = NULL;
-    t->sig_len = 0;
+    tigress__free_wiped_str(t->msg.sig_alg);
+    tigress__free(t->msg.sig);
+    t->msg.sig_alg = NULL;
+    t->msg.sig = NULL;
+    t->msg.sig_len = 0;
     if (rc == TIGRESS_E_NOT_FOUND) {
         bool expired;
         tigress_status gone = tigress__state_on_gone(t, &expired);
