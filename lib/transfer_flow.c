@@ -66,72 +66,18 @@ static tigress_status on_gone_event(tigress_transfer *t)
     return TIGRESS_E_REVOKED;
 }
 
-static void adopt_etag(tigress_transfer *t, tigress__response *resp)
-{
-    if (resp->etag == NULL)
-        return;
-    tigress__free(t->etag);
-    t->etag = resp->etag;
-    resp->etag = NULL;
-}
-
-/* One secure read (POST). On 200, *rr and *data hold the payload; *not_modified on 304. */
-static tigress_status read_mailbox(tigress_transfer *t, int prefer_wait_s,
-                                   tigress__read_result *rr, bool *not_modified)
-{
-    tigress__request req;
-    tigress__response resp;
-    tigress_status rc;
-
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
-    memset(rr, 0, sizeof(*rr));
-    *not_modified = false;
-    req.method = "POST";
-    req.url = t->mailbox_url;
-    req.claim = t->claim;
-    if (prefer_wait_s > 0 && t->etag != NULL) {
-        req.if_none_match = t->etag;
-        req.prefer_wait_s = prefer_wait_s;
-    }
-    rc = tigress__http_call(t->client, &req, &resp);
-    if (rc == TIGRESS_OK && resp.status == 304) {
-        *not_modified = true;
-    } else if (rc == TIGRESS_OK) {
-        rc = tigress__wire_parse_read(t->client, resp.body, resp.body_len, rr);
-        if (rc == TIGRESS_OK)
-            adopt_etag(t, &resp);
-    }
-    tigress__response_clear(&resp);
-    return rc;
-}
-
-static tigress_status open_payload(tigress_transfer *t, const tigress__read_result *rr,
-                                   tigress__msg *m)
-{
-    memset(m, 0, sizeof(*m));
-    if (t->secret == NULL)
-        return tigress__client_fail(t->client, TIGRESS_E_KEY,
-                                    "the transfer was imported without its Secret");
-    if (tigress_payload_key_bytes(rr->payload_type) != tigress_secret_size(t->secret))
-        return tigress__client_fail(t->client, TIGRESS_E_KEY,
-                                    "the Secret's length does not fit the payload type %s",
-                                    tigress_payload_type_name(rr->payload_type));
-    return tigress__msg_open(tigress__client_error(t->client), rr->payload_type, t->secret, rr->data, m);
-}
-
 /* The content is left out of a blob exported without the Secret; every message carries it,
  * so read it back from the mailbox before this side writes its next message. */
 static tigress_status refresh_content(tigress_transfer *t)
 {
     tigress__read_result rr;
     tigress__msg m;
-    bool nm;
+    bool nm, answered;
     tigress_status rc;
 
     if (t->msg.content != NULL)
         return TIGRESS_OK;
-    rc = read_mailbox(t, 0, &rr, &nm);
+    rc = tigress__transfer_read(t, NULL, 0, 0, &rr, &nm, &answered);
     if (rc == TIGRESS_E_NOT_FOUND) {
         bool expired;
         tigress_status gone = tigress__state_on_gone(t, &expired);
@@ -146,7 +92,7 @@ static tigress_status refresh_content(tigress_transfer *t)
         tigress__read_result_clear(&rr);
         return tigress__client_fail(t->client, TIGRESS_E_PROTOCOL, "the relay answered 304 to a plain read");
     }
-    rc = open_payload(t, &rr, &m);
+    rc = tigress__transfer_open(t, &rr, &m);
     if (rc == TIGRESS_OK && t->msg.format != NULL && strcmp(m.body.format, t->msg.format) != 0)
         rc = tigress__client_fail(t->client, TIGRESS_E_FORMAT,
                                   "the mailbox holds a message of another format");
@@ -241,9 +187,10 @@ tigress_status tigress__flow_read_once(tigress_transfer *t, int prefer_wait_s, b
 {
     tigress__read_result rr;
     tigress__msg m;
+    bool answered;
     tigress_status rc;
 
-    rc = read_mailbox(t, prefer_wait_s, &rr, not_modified);
+    rc = tigress__transfer_read(t, NULL, 0, prefer_wait_s, &rr, not_modified, &answered);
     if (rc == TIGRESS_E_NOT_FOUND)
         return on_gone_event(t);
     if (rc != TIGRESS_OK)
@@ -252,7 +199,7 @@ tigress_status tigress__flow_read_once(tigress_transfer *t, int prefer_wait_s, b
         tigress__read_result_clear(&rr);
         return tigress__client_fail(t->client, TIGRESS_E_AGAIN, "no new message from the peer yet");
     }
-    rc = open_payload(t, &rr, &m);
+    rc = tigress__transfer_open(t, &rr, &m);
     if (rc == TIGRESS_OK &&
         !tigress__msg_is_new(&m, t->role, t->seq > t->peer_seq ? t->seq : t->peer_seq,
                              tigress__transfer_data_is_last(t, rr.data)))
@@ -319,7 +266,7 @@ static tigress_status send_update(tigress_transfer *t, tigress__op op, bool with
     (void)tigress__wire_parse_update(t->client, resp.body, resp.body_len, &push, &has_push);
     if (has_push)
         t->push_supported = push;
-    adopt_etag(t, &resp);
+    tigress__transfer_adopt_etag(t, &resp);
     t->seq = seq;
     tigress__transfer_note_data(t, data);
 out:

@@ -102,6 +102,24 @@ tigress_status tigress__transfer_fail_from(tigress_client *c, tigress_status rc,
 tigress_status tigress__transfer_seal(tigress_transfer *t, uint32_t seq, bool with_txinfo,
                                       bool with_signature, char **data_out);
 
+/* ---- transfer_read.c: the one read path ---- */
+/* A best-effort request made while cleaning up a failed call: its own error does not replace
+ * the one the caller is about to return. */
+void tigress__transfer_best_effort(tigress_client *c, const char *method, const char *url,
+                                   const char *claim);
+/* Keep the response's ETag (for long-polls), if any. */
+void tigress__transfer_adopt_etag(tigress_transfer *t, tigress__response *resp);
+struct tigress__read_result;
+/* One secure read (POST) of the mailbox; body: the Recipient's token, or NULL. On 200 *rr is
+ * filled and *answered set (the device may now be bound); *not_modified on 304. */
+tigress_status tigress__transfer_read(tigress_transfer *t, const char *body, size_t body_len,
+                                      int prefer_wait_s, struct tigress__read_result *rr,
+                                      bool *not_modified, bool *answered);
+/* Decrypt a read's payload with t's Secret: E_KEY when there is none or it does not fit the
+ * payload type, else tigress__msg_open. */
+tigress_status tigress__transfer_open(tigress_transfer *t, const struct tigress__read_result *rr,
+                                      tigress__msg *m);
+
 /* ---- transfer_state.c ---- */
 const char *tigress__op_name(tigress__op op);
 bool tigress__state_is_final(tigress_state s);
