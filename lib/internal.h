@@ -76,4 +76,21 @@ bool tigress__is_uuid(const char *s);
 tigress_status tigress__time_format(int64_t t, char out[21]);
 tigress_status tigress__time_parse(const char *s, int64_t *out);
 
+/* ---- URLs (url.c): the one URL splitter, for Share URLs and the client's relay policy ---- */
+typedef struct tigress__url_split_parts {
+    const char *scheme;   /* as written, without "://" */
+    size_t scheme_len;
+    const char *host;     /* without brackets */
+    size_t host_len;
+    const char *hostport; /* as written, brackets and port included */
+    size_t hostport_len;
+    const char *rest;     /* the path, query and fragment (from the first '/', '?' or '#') */
+} tigress__url_split_parts;
+/* Splits "scheme://host[:port]..." into *parts: a registered name (letters, digits, '-', '.')
+ * or a bracketed IPv6 literal, a port of 1..65535, no user information. Returns NULL when
+ * well-formed, else what is wrong (a phrase to follow "... URL "; it quotes nothing of url). */
+const char *tigress__url_split(const char *url, tigress__url_split_parts *parts);
+/* 127.0.0.1, ::1 or localhost (any case). */
+bool tigress__url_is_loopback(const char *host, size_t len);
+
 #endif /* TIGRESS_INTERNAL_H */
