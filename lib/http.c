@@ -105,7 +105,7 @@ static void build_request(tigress_client *c, tigress__request *rq, call_ctx *x)
         snprintf(x->prefer, sizeof(x->prefer), "wait=%d", rq->prefer_wait_s);
         add_hdr(x, "Prefer", x->prefer);
     }
-    x->req.version = TIGRESS_TRANSPORT_VERSION;
+    x->req.version = TIGRESS_HTTP_REQUEST_VERSION;
     x->req.method = rq->method;
     x->req.url = rq->url;
     x->req.headers = x->headers;

@@ -63,8 +63,10 @@ tigress_status tigress__transfer_seal(tigress_transfer *t, uint32_t seq, bool wi
                                       bool with_signature, char **data_out)
 {
     const tigress__msg_head head = { t->role, seq, t->stateful };
+    const tigress__msg_body body = { t->format, t->content, t->content_len, t->txinfo_type,
+                                     t->txinfo, t->txinfo_len, t->sig_alg, t->sig, t->sig_len };
 
-    return tigress__msg_seal(tigress__client_error(t->client), &t->msg, &head, t->payload_type,
+    return tigress__msg_seal(tigress__client_error(t->client), &body, &head, t->payload_type,
                              t->secret, with_txinfo, with_signature, data_out);
 }
 
@@ -76,10 +78,10 @@ tigress_status tigress__transfer_set_content(tigress_transfer *t, const char *te
         return tigress__client_fail(t->client, TIGRESS_E_NOMEM, "out of guarded memory");
     memcpy(copy, text, len);
     copy[len] = '\0';
-    if (t->msg.content != NULL)
-        sodium_free(t->msg.content);
-    t->msg.content = copy;
-    t->msg.content_len = len;
+    if (t->content != NULL)
+        sodium_free(t->content);
+    t->content = copy;
+    t->content_len = len;
     return TIGRESS_OK;
 }
 
@@ -128,15 +130,23 @@ void tigress_transfer_free(tigress_transfer *t)
     sodium_memzero(t->pending_id, sizeof(t->pending_id));
     tigress_secret_free(t->secret);
     tigress_buf_dispose(&t->share_url);
-    tigress__msg_body_clear(&t->msg); /* wipes */
+    if (t->content != NULL)
+        sodium_free(t->content);
     tigress__free(t->relay);
     tigress__free(t->url_link);
     tigress__free(t->mailbox_url);
     tigress__free_wiped_str(t->attestation);
     tigress__free(t->url);
+    tigress__free_wiped_str(t->format);
     tigress__free(t->title);
     tigress__free(t->description);
     tigress__free(t->image_url);
+    tigress__free_wiped_str(t->txinfo_type);
+    if (t->txinfo != NULL)
+        sodium_memzero(t->txinfo, t->txinfo_len);
+    tigress__free(t->txinfo);
+    tigress__free_wiped_str(t->sig_alg);
+    tigress__free(t->sig);
     tigress__free_wiped_str(t->token_type);
     tigress__free_wiped_str(t->token_data);
     tigress__free(t->etag);
@@ -202,14 +212,14 @@ static tigress_status share_fill(tigress_transfer *t, const tigress_share_option
     t->expires_at = o->expires_at != 0 ? o->expires_at : (int64_t)time(NULL) + DEFAULT_TTL_S;
     t->seq = 1;
     t->relay = tigress__strndup(o->relay_url, rl);
-    t->msg.format = tigress__strdup(o->format);
+    t->format = tigress__strdup(o->format);
     t->title = tigress__strdup(o->title);
     t->description = tigress__strdup(o->description != NULL ? o->description : "");
     t->image_url = tigress__strdup(o->image_url != NULL ? o->image_url : "");
     t->token_type = tigress__strdup(o->notification_token_type);
     t->token_data = tigress__strdup(o->notification_token_data);
     t->attestation = tigress__strdup(o->attestation);
-    if (t->relay == NULL || t->msg.format == NULL || t->title == NULL || t->description == NULL ||
+    if (t->relay == NULL || t->format == NULL || t->title == NULL || t->description == NULL ||
         t->image_url == NULL || (o->notification_token_type != NULL && t->token_type == NULL) ||
         (o->notification_token_data != NULL && t->token_data == NULL) ||
         (o->attestation != NULL && t->attestation == NULL))
@@ -347,7 +357,7 @@ tigress_status tigress_transfer_set_verifier(tigress_transfer *t, const tigress_
         return tigress__fail(TIGRESS_E_INVALID, "tigress_transfer_set_verifier: transfer is NULL");
     if (v == NULL || v->verify == NULL)
         return tigress__client_fail(t->client, TIGRESS_E_INVALID, "the verifier needs verify()");
-    if (v->version < 1 || v->version > TIGRESS_SIGNER_VERSION)
+    if (v->version < 1 || v->version > TIGRESS_VERIFIER_VERSION)
         return tigress__client_fail(t->client, TIGRESS_E_VERSION,
                                     "unsupported tigress_verifier version %u", v->version);
     t->verifier = *v;
@@ -402,12 +412,12 @@ char tigress_transfer_vertical(const tigress_transfer *t)
 
 const char *tigress_transfer_format(const tigress_transfer *t)
 {
-    return t != NULL ? t->msg.format : NULL;
+    return t != NULL ? t->format : NULL;
 }
 
 const char *tigress_transfer_content(const tigress_transfer *t)
 {
-    return t != NULL ? t->msg.content : NULL;
+    return t != NULL ? t->content : NULL;
 }
 
 const char *tigress_transfer_title(const tigress_transfer *t)
@@ -440,14 +450,14 @@ tigress_status tigress_transfer_txinfo(const tigress_transfer *t, const char **t
 {
     if (t == NULL)
         return tigress__fail(TIGRESS_E_INVALID, "tigress_transfer_txinfo: transfer is NULL");
-    if (t->msg.txinfo == NULL)
+    if (t->txinfo == NULL)
         return TIGRESS_E_STATE;
     if (type_out != NULL)
-        *type_out = t->msg.txinfo_type;
+        *type_out = t->txinfo_type;
     if (data_out != NULL)
-        *data_out = t->msg.txinfo;
+        *data_out = t->txinfo;
     if (len_out != NULL)
-        *len_out = t->msg.txinfo_len;
+        *len_out = t->txinfo_len;
     return TIGRESS_OK;
 }
 
@@ -456,13 +466,13 @@ tigress_status tigress_transfer_signature(const tigress_transfer *t, const char 
 {
     if (t == NULL)
         return tigress__fail(TIGRESS_E_INVALID, "tigress_transfer_signature: transfer is NULL");
-    if (t->msg.sig == NULL)
+    if (t->sig == NULL)
         return TIGRESS_E_STATE;
     if (alg_out != NULL)
-        *alg_out = t->msg.sig_alg;
+        *alg_out = t->sig_alg;
     if (sig_out != NULL)
-        *sig_out = t->msg.sig;
+        *sig_out = t->sig;
     if (len_out != NULL)
-        *len_out = t->msg.sig_len;
+        *len_out = t->sig_len;
     return TIGRESS_OK;
 }

@@ -45,24 +45,24 @@ static void export_body(const tigress_transfer *t, tigress__jw *w, bool with_sec
     tigress__jw_int(w, "expiresAt", t->expires_at);
     tigress__jw_int(w, "seq", t->seq);
     tigress__jw_int(w, "peerSeq", t->peer_seq);
-    tigress__jw_str(w, "format", t->msg.format);
-    if (with_secret && t->msg.content != NULL)
-        tigress__jw_raw(w, "content", t->msg.content, t->msg.content_len);
+    tigress__jw_str(w, "format", t->format);
+    if (with_secret && t->content != NULL)
+        tigress__jw_raw(w, "content", t->content, t->content_len);
     tigress__jw_obj_open(w, "display");
     tigress__jw_str(w, "title", t->title);
     tigress__jw_str(w, "description", t->description);
     tigress__jw_str(w, "imageURL", t->image_url);
     tigress__jw_obj_close(w);
-    if (t->msg.txinfo != NULL) {
+    if (t->txinfo != NULL) {
         tigress__jw_obj_open(w, "txInfo");
-        tigress__jw_str(w, "type", t->msg.txinfo_type);
-        tigress__jw_b64(w, "data", t->msg.txinfo, t->msg.txinfo_len);
+        tigress__jw_str(w, "type", t->txinfo_type);
+        tigress__jw_b64(w, "data", t->txinfo, t->txinfo_len);
         tigress__jw_obj_close(w);
     }
-    if (t->msg.sig != NULL) {
+    if (t->sig != NULL) {
         tigress__jw_obj_open(w, "signature");
-        tigress__jw_str(w, "alg", t->msg.sig_alg);
-        tigress__jw_b64(w, "value", t->msg.sig, t->msg.sig_len);
+        tigress__jw_str(w, "alg", t->sig_alg);
+        tigress__jw_b64(w, "value", t->sig, t->sig_len);
         tigress__jw_obj_close(w);
     }
     if (t->pending_op >= 0 && t->pending_op < TIGRESS__OP_COUNT_) {
@@ -278,7 +278,7 @@ static bool parse_text(import_ctx *x, tigress_transfer *t)
         return bad(x, TIGRESS_E_FORMAT, "format");
     if ((disp != NULL && !cJSON_IsObject(disp)) || x->rc != TIGRESS_OK)
         return bad(x, TIGRESS_E_FORMAT, "display");
-    if (!dup(x, &t->msg.format, format) || !dup(x, &t->title, title != NULL ? title : "") ||
+    if (!dup(x, &t->format, format) || !dup(x, &t->title, title != NULL ? title : "") ||
         !dup(x, &t->description, desc != NULL ? desc : "") ||
         !dup(x, &t->image_url, image != NULL ? image : ""))
         return false;
@@ -286,7 +286,7 @@ static bool parse_text(import_ctx *x, tigress_transfer *t)
         return true;
     if (!cJSON_IsObject(content))
         return bad(x, TIGRESS_E_FORMAT, "content");
-    if (tigress__json_print_secure(content, &t->msg.content, &t->msg.content_len) != TIGRESS_OK)
+    if (tigress__json_print_secure(content, &t->content, &t->content_len) != TIGRESS_OK)
         return bad(x, TIGRESS_E_NOMEM, "memory");
     return true;
 }
@@ -322,10 +322,10 @@ static bool parse_extras(import_ctx *x, tigress_transfer *t)
     const char *att = str(x, x->root, "attestation", false);
     const char *hash = str(x, x->root, "lastDataHash", false);
 
-    if (!parse_pair(x, "txInfo", "type", "data", TIGRESS__TXINFO_MAX, &t->msg.txinfo_type,
-                    &t->msg.txinfo, &t->msg.txinfo_len) ||
-        !parse_pair(x, "signature", "alg", "value", TIGRESS_SIGNATURE_MAX, &t->msg.sig_alg, &t->msg.sig,
-                    &t->msg.sig_len))
+    if (!parse_pair(x, "txInfo", "type", "data", TIGRESS__TXINFO_MAX, &t->txinfo_type,
+                    &t->txinfo, &t->txinfo_len) ||
+        !parse_pair(x, "signature", "alg", "value", TIGRESS_SIGNATURE_MAX, &t->sig_alg, &t->sig,
+                    &t->sig_len))
         return false;
     if ((pid == NULL) != (pop == NULL) || (pid != NULL && !tigress__is_uuid(pid)))
         return bad(x, TIGRESS_E_FORMAT, "pendingRequestId");
@@ -375,7 +375,7 @@ static bool check_consistent(import_ctx *x, const tigress_transfer *t)
                                     (t->role == TIGRESS_ROLE_RECIPIENT &&
                                      t->state == TIGRESS_STATE_SIGNED));
 
-    if ((need_tx && t->msg.txinfo == NULL) || (need_sig && t->msg.sig == NULL))
+    if ((need_tx && t->txinfo == NULL) || (need_sig && t->sig == NULL))
         return bad(x, TIGRESS_E_FORMAT, "txInfo/signature");
     if (!t->stateful && (t->state == TIGRESS_STATE_TXINFO_RECEIVED ||
                          t->state == TIGRESS_STATE_SIGNED ||

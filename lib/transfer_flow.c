@@ -75,7 +75,7 @@ static tigress_status refresh_content(tigress_transfer *t)
     bool nm, answered;
     tigress_status rc;
 
-    if (t->msg.content != NULL)
+    if (t->content != NULL)
         return TIGRESS_OK;
     rc = tigress__transfer_read(t, NULL, 0, 0, &rr, &nm, &answered);
     if (rc == TIGRESS_E_NOT_FOUND) {
@@ -93,12 +93,12 @@ static tigress_status refresh_content(tigress_transfer *t)
         return tigress__client_fail(t->client, TIGRESS_E_PROTOCOL, "the relay answered 304 to a plain read");
     }
     rc = tigress__transfer_open(t, &rr, &m);
-    if (rc == TIGRESS_OK && t->msg.format != NULL && strcmp(m.body.format, t->msg.format) != 0)
+    if (rc == TIGRESS_OK && t->format != NULL && strcmp(m.body.format, t->format) != 0)
         rc = tigress__client_fail(t->client, TIGRESS_E_FORMAT,
                                   "the mailbox holds a message of another format");
     if (rc == TIGRESS_OK) {
-        t->msg.content = m.body.content;
-        t->msg.content_len = m.body.content_len;
+        t->content = m.body.content;
+        t->content_len = m.body.content_len;
         m.body.content = NULL;
     }
     tigress__msg_clear(&m);
@@ -110,21 +110,21 @@ static tigress_status refresh_content(tigress_transfer *t)
 
 static void take_txinfo(tigress_transfer *t, tigress__msg *m)
 {
-    tigress__free_wiped_str(t->msg.txinfo_type);
-    tigress__free(t->msg.txinfo);
-    t->msg.txinfo_type = m->body.txinfo_type;
-    t->msg.txinfo = m->body.txinfo;
-    t->msg.txinfo_len = m->body.txinfo_len;
+    tigress__free_wiped_str(t->txinfo_type);
+    tigress__free(t->txinfo);
+    t->txinfo_type = m->body.txinfo_type;
+    t->txinfo = m->body.txinfo;
+    t->txinfo_len = m->body.txinfo_len;
     m->body.txinfo_type = NULL;
     m->body.txinfo = NULL;
 }
 
 static void adopt_content(tigress_transfer *t, tigress__msg *m)
 {
-    if (t->msg.content != NULL || m->body.content == NULL)
+    if (t->content != NULL || m->body.content == NULL)
         return;
-    t->msg.content = m->body.content;
-    t->msg.content_len = m->body.content_len;
+    t->content = m->body.content;
+    t->content_len = m->body.content_len;
     m->body.content = NULL;
 }
 
@@ -155,15 +155,15 @@ static tigress_status recipient_take(tigress_transfer *t, tigress__msg *m)
     if (m->body.sig == NULL)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the Initiator's message has no signature");
     /* The signature must be over what this device sent, not over something else. */
-    if (m->body.txinfo == NULL || m->body.txinfo_len != t->msg.txinfo_len ||
-        strcmp(m->body.txinfo_type, t->msg.txinfo_type) != 0 ||
-        sodium_memcmp(m->body.txinfo, t->msg.txinfo, t->msg.txinfo_len) != 0)
+    if (m->body.txinfo == NULL || m->body.txinfo_len != t->txinfo_len ||
+        strcmp(m->body.txinfo_type, t->txinfo_type) != 0 ||
+        sodium_memcmp(m->body.txinfo, t->txinfo, t->txinfo_len) != 0)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE,
                                     "the Initiator signed a TxInfo that is not this device's");
     if (!t->has_verifier)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "no verifier is set for the signature "
                                     "(tigress_transfer_set_verifier)");
-    input = tigress__msg_sig_input(t->mailbox_id, t->msg.txinfo, t->msg.txinfo_len, &input_len);
+    input = tigress__msg_sig_input(t->mailbox_id, t->txinfo, t->txinfo_len, &input_len);
     if (input == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
     vr = t->verifier.verify(m->body.sig_alg, input, input_len, m->body.sig, m->body.sig_len, t->verifier.user_data);
@@ -172,11 +172,11 @@ static tigress_status recipient_take(tigress_transfer *t, tigress__msg *m)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the Initiator's signature is invalid");
     if (vr != 0)
         return tigress__client_fail(c, (tigress_status)vr, "the verifier failed");
-    tigress__free_wiped_str(t->msg.sig_alg);
-    tigress__free(t->msg.sig);
-    t->msg.sig_alg = m->body.sig_alg;
-    t->msg.sig = m->body.sig;
-    t->msg.sig_len = m->body.sig_len;
+    tigress__free_wiped_str(t->sig_alg);
+    tigress__free(t->sig);
+    t->sig_alg = m->body.sig_alg;
+    t->sig = m->body.sig;
+    t->sig_len = m->body.sig_len;
     m->body.sig_alg = NULL;
     m->body.sig = NULL;
     t->peer_seq = m->has_tigress ? m->seq : t->seq + 1; /* without "tigress": message 3 */
@@ -299,13 +299,13 @@ tigress_status tigress_transfer_update(tigress_transfer *t, const char *txinfo_t
         return rc;
     /* The TxInfo goes into the transfer for sealing; it is taken out again on failure so that
      * the transfer is as it was. */
-    t->msg.txinfo_type = tigress__strdup(txinfo_type);
-    t->msg.txinfo = tigress__malloc(txinfo_len);
-    if (t->msg.txinfo_type == NULL || t->msg.txinfo == NULL) {
+    t->txinfo_type = tigress__strdup(txinfo_type);
+    t->txinfo = tigress__malloc(txinfo_len);
+    if (t->txinfo_type == NULL || t->txinfo == NULL) {
         rc = tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
     } else {
-        memcpy(t->msg.txinfo, txinfo, txinfo_len);
-        t->msg.txinfo_len = txinfo_len;
+        memcpy(t->txinfo, txinfo, txinfo_len);
+        t->txinfo_len = txinfo_len;
         /* DESIGN §3 item 4: the Recipient's token also rides on its first Update. */
         rc = send_update(t, TIGRESS__OP_UPDATE, false,
                          t->token_type != NULL && !t->token_sent_on_update);
@@ -314,11 +314,11 @@ tigress_status tigress_transfer_update(tigress_transfer *t, const char *txinfo_t
         t->token_sent_on_update = true;
         return tigress__state_apply(t, TIGRESS__EV_UPDATED);
     }
-    tigress__free_wiped_str(t->msg.txinfo_type);
-    tigress__free(t->msg.txinfo);
-    t->msg.txinfo_type = NULL;
-    t->msg.txinfo = NULL;
-    t->msg.txinfo_len = 0;
+    tigress__free_wiped_str(t->txinfo_type);
+    tigress__free(t->txinfo);
+    t->txinfo_type = NULL;
+    t->txinfo = NULL;
+    t->txinfo_len = 0;
     if (rc == TIGRESS_E_NOT_FOUND)
         return on_gone_event(t);
     return rc;
@@ -330,7 +330,7 @@ static tigress_status sign_txinfo(tigress_transfer *t, const tigress_signer *s)
     tigress_client *c = t->client;
     uint8_t sig[TIGRESS_SIGNATURE_MAX];
     size_t sig_len = sizeof(sig), input_len = 0;
-    uint8_t *input = tigress__msg_sig_input(t->mailbox_id, t->msg.txinfo, t->msg.txinfo_len, &input_len);
+    uint8_t *input = tigress__msg_sig_input(t->mailbox_id, t->txinfo, t->txinfo_len, &input_len);
     int sr;
 
     if (input == NULL)
@@ -345,12 +345,12 @@ static tigress_status sign_txinfo(tigress_transfer *t, const tigress_signer *s)
     }
     if (sig_len == 0 || sig_len > sizeof(sig))
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the signer returned %zu bytes", sig_len);
-    t->msg.sig = tigress__malloc(sig_len);
-    t->msg.sig_alg = tigress__strdup(s->alg);
-    if (t->msg.sig == NULL || t->msg.sig_alg == NULL)
+    t->sig = tigress__malloc(sig_len);
+    t->sig_alg = tigress__strdup(s->alg);
+    if (t->sig == NULL || t->sig_alg == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    memcpy(t->msg.sig, sig, sig_len);
-    t->msg.sig_len = sig_len;
+    memcpy(t->sig, sig, sig_len);
+    t->sig_len = sig_len;
     return TIGRESS_OK;
 }
 
@@ -381,11 +381,11 @@ tigress_status tigress_transfer_approve(tigress_transfer *t, const tigress_signe
         rc = send_update(t, TIGRESS__OP_APPROVE, true, false);
     if (rc == TIGRESS_OK)
         return tigress__state_apply(t, TIGRESS__EV_APPROVED);
-    tigress__free_wiped_str(t->msg.sig_alg);
-    tigress__free(t->msg.sig);
-    t->msg.sig_alg = NULL;
-    t->msg.sig = NULL;
-    t->msg.sig_len = 0;
+    tigress__free_wiped_str(t->sig_alg);
+    tigress__free(t->sig);
+    t->sig_alg = NULL;
+    t->sig = NULL;
+    t->sig_len = 0;
     if (rc == TIGRESS_E_NOT_FOUND) {
         bool expired;
         tigress_status gone = tigress__state_on_gone(t, &expired);

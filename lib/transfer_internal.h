@@ -66,10 +66,20 @@ struct tigress_transfer {
     uint8_t last_data_hash[32]; /* hash of the last payload data seen or sent */
     bool has_last_data;
 
-    /* format and content (content NULL when unknown: imported without the Secret), the
-     * TxInfo and the signature: what this side's messages carry. */
-    tigress__msg_body msg;
+    /* What this side's messages carry (tigress__transfer_seal hands them to message.c as a
+     * tigress__msg_body). Kept as separate members so that the struct's layout stays what it
+     * was (abi/ records it, opaque as it is). */
+    char *format;
+    char *content;        /* sodium_malloc: decrypted content JSON, or NULL when unknown */
+    size_t content_len;
     char *title, *description, *image_url;
+
+    char *txinfo_type;
+    uint8_t *txinfo;
+    size_t txinfo_len;
+    char *sig_alg;
+    uint8_t *sig;
+    size_t sig_len;
 
     char *token_type, *token_data; /* this side's notification token, or NULL */
     bool token_sent_on_update;     /* Recipient: token already sent on an Update */

@@ -70,10 +70,10 @@ static tigress_status redeem_adopt(tigress_transfer *t, tigress__read_result *rr
     t->description = rr->description != NULL ? rr->description : tigress__strdup("");
     t->image_url = rr->image_url != NULL ? rr->image_url : tigress__strdup("");
     rr->title = rr->description = rr->image_url = NULL;
-    t->msg.format = m->body.format;
+    t->format = m->body.format;
     m->body.format = NULL;
-    t->msg.content = m->body.content;
-    t->msg.content_len = m->body.content_len;
+    t->content = m->body.content;
+    t->content_len = m->body.content_len;
     m->body.content = NULL;
     if (t->title == NULL || t->description == NULL || t->image_url == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");

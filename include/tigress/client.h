@@ -9,7 +9,14 @@
 
 #include "common.h"
 #include "errors.h"
-#include "sys/transport.h"
+
+/* The transport vtable is defined in sys/transport.h (included by tigress.h); this header
+ * needs only its name. The guard lets both headers declare the typedef (C99 forbids a repeated
+ * typedef). */
+#ifndef TIGRESS_TRANSPORT_TYPEDEF_
+#define TIGRESS_TRANSPORT_TYPEDEF_
+typedef struct tigress_transport tigress_transport;
+#endif
 
 #ifdef __cplusplus
 extern "C" {

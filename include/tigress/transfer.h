@@ -33,7 +33,14 @@
 #include "common.h"
 #include "crypto.h"
 #include "client.h"
-#include "sys/signer.h"
+
+/* The signer and verifier vtables are defined in sys/signer.h (included by tigress.h); this
+ * header needs only their names. The guard lets both headers declare the typedefs. */
+#ifndef TIGRESS_SIGNER_TYPEDEFS_
+#define TIGRESS_SIGNER_TYPEDEFS_
+typedef struct tigress_signer tigress_signer;
+typedef struct tigress_verifier tigress_verifier;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
