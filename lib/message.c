@@ -1,7 +1,8 @@
 /*
- * The encrypted messages (DESIGN §4, §5; protocol-reference §4.4, §6): Provisioning Information
- * {"format", "content"} plus, from libtigress, "tigress": {"role", "seq", "stateful"}, and in the
- * stateful flow "txInfo" (message 2) and "signature" (message 3). Unknown keys are ignored (C11).
+ * The encrypted messages (docs/protocol.md §4 (payload encryption), §5 (stateful messages)):
+ * Provisioning Information {"format", "content"} plus, from libtigress, "tigress": {"role",
+ * "seq", "stateful"}, and in the stateful flow "txInfo" (message 2) and "signature" (message 3).
+ * Unknown keys are ignored (C11).
  * Plaintext is built and parsed in memory that is wiped; content is kept in guarded memory.
  */
 #include <cjson/cJSON.h>

@@ -306,7 +306,7 @@ tigress_status tigress_transfer_update(tigress_transfer *t, const char *txinfo_t
     } else {
         memcpy(t->txinfo, txinfo, txinfo_len);
         t->txinfo_len = txinfo_len;
-        /* DESIGN §3 item 4: the Recipient's token also rides on its first Update. */
+        /* docs/protocol.md D4: the Recipient's token also rides on its first Update. */
         rc = send_update(t, TIGRESS__OP_UPDATE, false,
                          t->token_type != NULL && !t->token_sent_on_update);
     }

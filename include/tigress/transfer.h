@@ -83,7 +83,8 @@ TIGRESS_API const char *tigress_state_name(tigress_state state);
 /**
  * @brief What to share and how. Strings are copied by tigress_share_create().
  *
- * Display information is public (shown in link previews): it must not identify anyone (C18).
+ * Display information is public (shown in link previews): it must not identify anyone: the
+ * relay serves it to whoever holds the link, without a claim.
  */
 typedef struct tigress_share_options {
     unsigned int version;          /**< TIGRESS_SHARE_OPTIONS_VERSION */
