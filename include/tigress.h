@@ -16,6 +16,7 @@
 #include "tigress/crypto.h"
 #include "tigress/client.h"
 #include "tigress/transfer.h"
+#include "tigress/keys.h"
 #include "tigress/sys/alloc.h"
 #include "tigress/sys/transport.h"
 #include "tigress/sys/signer.h"

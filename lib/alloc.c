@@ -1,6 +1,4 @@
-/* Allocator hooks and reference-counted global initialisation. */
-#include <curl/curl.h>
-#include <pthread.h>
+/* The allocator hooks every libtigress allocation goes through, and library-owned buffers. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +12,6 @@ static void default_free(void *p, void *ud) { (void)ud; free(p); }
 static tigress_allocator g_alloc = {
     TIGRESS_ALLOCATOR_VERSION, default_malloc, default_realloc, default_free, NULL
 };
-static pthread_mutex_t g_init_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned int g_init_count;
 
 void *tigress__malloc(size_t size)
 {
@@ -72,59 +68,8 @@ void tigress__free_wiped_str(char *s)
     tigress__free(s);
 }
 
-bool tigress__initialized(void)
+void tigress__alloc_install(const tigress_allocator *allocator)
 {
-    bool up;
-
-    pthread_mutex_lock(&g_init_lock);
-    up = g_init_count > 0;
-    pthread_mutex_unlock(&g_init_lock);
-    return up;
-}
-
-/* Called with g_init_lock held. */
-static tigress_status init_locked(void)
-{
-    if (g_init_count > 0) {
-        g_init_count++;
-        return TIGRESS_OK;
-    }
-    /* sodium_init() returns 1 when already initialised by someone else: success. */
-    if (sodium_init() < 0)
-        return tigress__fail(TIGRESS_E_INTERNAL, "libsodium failed to initialise");
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return tigress__fail(TIGRESS_E_INTERNAL, "libcurl failed to initialise");
-    g_init_count = 1;
-    return TIGRESS_OK;
-}
-
-tigress_status tigress_global_init(void)
-{
-    tigress_status rc;
-
-    pthread_mutex_lock(&g_init_lock);
-    rc = init_locked();
-    pthread_mutex_unlock(&g_init_lock);
-    return rc;
-}
-
-tigress_status tigress_global_init_mem(const tigress_allocator *allocator)
-{
-    tigress_status rc;
-
-    if (allocator != NULL) {
-        if (allocator->version < 1 || allocator->version > TIGRESS_ALLOCATOR_VERSION)
-            return tigress__fail(TIGRESS_E_VERSION, "unsupported tigress_allocator version %u",
-                                 allocator->version);
-        if (allocator->malloc == NULL || allocator->realloc == NULL || allocator->free == NULL)
-            return tigress__fail(TIGRESS_E_INVALID, "tigress_allocator is missing a hook");
-    }
-    pthread_mutex_lock(&g_init_lock);
-    if (g_init_count > 0) {
-        pthread_mutex_unlock(&g_init_lock);
-        return tigress__fail(TIGRESS_E_STATE,
-                             "allocator hooks must be installed before tigress_global_init()");
-    }
     if (allocator != NULL) {
         g_alloc = *allocator;
     } else {
@@ -133,17 +78,41 @@ tigress_status tigress_global_init_mem(const tigress_allocator *allocator)
         g_alloc.free = default_free;
         g_alloc.user_data = NULL;
     }
-    rc = init_locked();
-    pthread_mutex_unlock(&g_init_lock);
-    return rc;
 }
 
-void tigress_global_cleanup(void)
+/* ---- library-owned buffers ---- */
+
+void tigress_buf_dispose(tigress_buf *buf)
 {
-    pthread_mutex_lock(&g_init_lock);
-    if (g_init_count > 0 && --g_init_count == 0) {
-        curl_global_cleanup();
-        tigress__crypto_global_cleanup();
+    if (buf == NULL)
+        return;
+    if (buf->ptr != NULL) {
+        /* +1: the trailing NUL the library always writes. */
+        sodium_memzero(buf->ptr, buf->size + 1);
+        tigress__free(buf->ptr);
     }
-    pthread_mutex_unlock(&g_init_lock);
+    buf->ptr = NULL;
+    buf->size = 0;
+}
+
+void tigress_free(void *ptr)
+{
+    tigress__free(ptr);
+}
+
+tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len)
+{
+    uint8_t *p;
+
+    if (buf == NULL || (data == NULL && len > 0) || len == SIZE_MAX)
+        return TIGRESS_E_INVALID;
+    p = tigress__malloc(len + 1);
+    if (p == NULL)
+        return TIGRESS_E_NOMEM;
+    if (len > 0)
+        memcpy(p, data, len);
+    p[len] = 0;
+    buf->ptr = p;
+    buf->size = len;
+    return TIGRESS_OK;
 }

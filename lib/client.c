@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "client_internal.h"
+#include "transport_curl.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
@@ -199,6 +200,12 @@ static void client_transport_cancel(void *ud)
         c->inner.cancel(c->inner.user_data);
 }
 
+/* The built-in transport's view of this client's pending cancel. */
+static bool cancel_pending(void *ud)
+{
+    return tigress__client_cancelled(ud);
+}
+
 /* The vtable the HTTP layer uses: the inner one behind client_send(). No free slot: the
  * client frees the inner transport itself. */
 static void wrap_transport(tigress_client *c)
@@ -247,7 +254,8 @@ tigress_status tigress_client_new(tigress_client **out, const tigress_client_opt
     if (opts->transport != NULL) {
         c->inner = *opts->transport;
     } else {
-        rc = tigress__curl_transport_new(&c->inner, c);
+        rc = tigress__curl_transport_new(&c->inner, c->opts.allow_insecure_loopback != 0,
+                                         cancel_pending, c);
         if (rc != TIGRESS_OK) {
             c->inner.free = NULL;
             tigress_client_free(c);
@@ -436,65 +444,6 @@ tigress_status tigress__client_backoff(tigress_client *c, long ms)
 
 /* ---- relay URL policy (C1, C15) ---- */
 
-static bool is_loopback(const char *host, size_t len)
-{
-    return (len == 9 && strncmp(host, "127.0.0.1", 9) == 0) ||
-           (len == 3 && strncmp(host, "::1", 3) == 0) ||
-           (len == 9 && strncasecmp(host, "localhost", 9) == 0);
-}
-
-static bool host_char_ok(char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '-' || ch == '.' || ch == '_';
-}
-
-/* Splits "scheme://host[:port]..." into the scheme and host (without brackets). */
-static tigress_status split_url(const char *url, const char **scheme, size_t *scheme_len,
-                                const char **host, size_t *host_len)
-{
-    const char *sep = strstr(url, "://"), *p, *end;
-
-    if (sep == NULL || sep == url)
-        return TIGRESS_E_URL;
-    *scheme = url;
-    *scheme_len = (size_t)(sep - url);
-    p = sep + 3;
-    end = p + strcspn(p, "/?#");
-    if (memchr(p, '@', (size_t)(end - p)) != NULL)
-        return TIGRESS_E_URL; /* userinfo: a classic way to disguise the real host */
-    if (*p == '[') {
-        const char *close = memchr(p, ']', (size_t)(end - p));
-        if (close == NULL)
-            return TIGRESS_E_URL;
-        *host = p + 1;
-        *host_len = (size_t)(close - p - 1);
-        p = close + 1;
-        for (size_t i = 0; i < *host_len; i++)
-            if (!((*host)[i] == ':' || (*host)[i] == '.' || host_char_ok((*host)[i])))
-                return TIGRESS_E_URL;
-    } else {
-        *host = p;
-        while (p < end && *p != ':') {
-            if (!host_char_ok(*p))
-                return TIGRESS_E_URL;
-            p++;
-        }
-        *host_len = (size_t)(p - *host);
-    }
-    if (p < end && *p == ':') {
-        p++;
-        if (p == end)
-            return TIGRESS_E_URL;
-        for (; p < end; p++)
-            if (*p < '0' || *p > '9')
-                return TIGRESS_E_URL;
-    }
-    if (p != end || *host_len == 0)
-        return TIGRESS_E_URL;
-    return TIGRESS_OK;
-}
-
 static bool on_allow_list(const tigress_client *c, const char *host, size_t len)
 {
     for (size_t i = 0; i < c->allow_count; i++)
@@ -505,6 +454,7 @@ static bool on_allow_list(const tigress_client *c, const char *host, size_t len)
 
 tigress_status tigress__client_check_relay(tigress_client *c, const char *url)
 {
+    tigress__url_split_parts p;
     const char *scheme, *host;
     size_t scheme_len, host_len;
 
@@ -512,10 +462,15 @@ tigress_status tigress__client_check_relay(tigress_client *c, const char *url)
         return TIGRESS_E_INVALID;
     if (url == NULL)
         return tigress__client_fail(c, TIGRESS_E_INVALID, "relay URL is NULL");
-    if (split_url(url, &scheme, &scheme_len, &host, &host_len) != TIGRESS_OK)
-        return tigress__client_fail(c, TIGRESS_E_URL, "relay URL is malformed (need scheme://host)");
+    if (tigress__url_split(url, &p) != NULL)
+        return tigress__client_fail(c, TIGRESS_E_URL, "relay URL is malformed (need "
+                                    "scheme://host[:port], port 1-65535)");
+    scheme = p.scheme;
+    scheme_len = p.scheme_len;
+    host = p.host;
+    host_len = p.host_len;
     if (scheme_len == 4 && strncasecmp(scheme, "http", 4) == 0) {
-        if (!c->opts.allow_insecure_loopback || !is_loopback(host, host_len))
+        if (!c->opts.allow_insecure_loopback || !tigress__url_is_loopback(host, host_len))
             return tigress__client_fail(c, TIGRESS_E_INSECURE,
                                         "relay URL must use https (plain http only to a loopback "
                                         "host, and only with allow_insecure_loopback)");

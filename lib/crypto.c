@@ -1,5 +1,6 @@
 /*
- * Payload types and payload encryption (the `data` string of a payload envelope).
+ * Payload encryption (the `data` string of a payload envelope). The payload-type table (names,
+ * key sizes) is in payload_type.c, below this file and secret.c.
  *
  *   XSALSA20_POLY1305: Base64(nonce(24) || MAC(16) || ciphertext)  libsodium secretbox "easy"
  *   AEAD_AES_*_GCM:    Base64(IV(12) || ciphertext || tag(16))     OpenSSL EVP, no AAD
@@ -13,53 +14,6 @@
 #include <string.h>
 
 #include "crypto_internal.h"
-
-struct payload_info {
-    const char *name;
-    size_t key_bytes;
-};
-
-/* Indexed by tigress_payload_type; the values are fixed by the public header. */
-static const struct payload_info payload_types[] = {
-    { "XSALSA20_POLY1305", 32 },
-    { "AEAD_AES_128_GCM", 16 },
-    { "AEAD_AES_256_GCM", 32 },
-};
-#define PAYLOAD_TYPE_COUNT (sizeof(payload_types) / sizeof(payload_types[0]))
-
-static const struct payload_info *payload_info(tigress_payload_type type)
-{
-    unsigned int i = (unsigned int)type;
-
-    return i < PAYLOAD_TYPE_COUNT ? &payload_types[i] : NULL;
-}
-
-const char *tigress_payload_type_name(tigress_payload_type type)
-{
-    const struct payload_info *info = payload_info(type);
-
-    return info == NULL ? NULL : info->name;
-}
-
-tigress_status tigress_payload_type_from_name(tigress_payload_type *out, const char *name)
-{
-    if (out == NULL || name == NULL)
-        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_type_from_name: NULL argument");
-    for (unsigned int i = 0; i < PAYLOAD_TYPE_COUNT; i++) {
-        if (strcmp(name, payload_types[i].name) == 0) {
-            *out = (tigress_payload_type)i;
-            return TIGRESS_OK;
-        }
-    }
-    return tigress__fail(TIGRESS_E_UNSUPPORTED, "unsupported payload type");
-}
-
-size_t tigress_payload_key_bytes(tigress_payload_type type)
-{
-    const struct payload_info *info = payload_info(type);
-
-    return info == NULL ? 0 : info->key_bytes;
-}
 
 static bool is_gcm(tigress_payload_type type)
 {
@@ -127,13 +81,14 @@ static void wipe_free(uint8_t *p, size_t len)
 /* Arguments shared by seal and open: type known, key length right for it. */
 static tigress_status check_type_and_key(tigress_payload_type type, const tigress_secret *secret)
 {
-    const struct payload_info *info = payload_info(type);
+    size_t key_bytes = tigress_payload_key_bytes(type);
 
-    if (info == NULL)
+    if (key_bytes == 0)
         return tigress__fail(TIGRESS_E_UNSUPPORTED, "unknown payload type %d", (int)type);
-    if (tigress_secret_size(secret) != info->key_bytes)
+    if (tigress_secret_size(secret) != key_bytes)
         return tigress__fail(TIGRESS_E_KEY, "%s needs a %zu-byte Secret, this one has %zu bytes",
-                             info->name, info->key_bytes, tigress_secret_size(secret));
+                             tigress_payload_type_name(type), key_bytes,
+                             tigress_secret_size(secret));
     return TIGRESS_OK;
 }
 

@@ -11,6 +11,10 @@
 #define TIGRESS__SECRETBOX_NONCE_BYTES 24
 #define TIGRESS__GCM_IV_BYTES 12
 #define TIGRESS__TAG_BYTES 16
+/* Called by the last tigress_global_cleanup() (global.c): releases what crypto.c holds per
+ * process. */
+void tigress__crypto_global_cleanup(void);
+
 /* Largest plaintext tigress_payload_seal() accepts and tigress_payload_open() returns. */
 #define TIGRESS__PAYLOAD_MAX ((size_t)16 * 1024 * 1024)
 

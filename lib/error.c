@@ -55,6 +55,18 @@ tigress_status tigress__fail(tigress_status code, const char *fmt, ...)
     return code;
 }
 
+tigress_status tigress__error_from_last(tigress__error_slot *slot, tigress_status code,
+                                       const char *what)
+{
+    const tigress_error *e = &tigress__error_tls()->pub;
+
+    /* The crypto and URL functions record their detail thread-locally; their messages never
+     * quote the Secret, so they can be copied to the slot. */
+    if (e->code == code && e->message[0] != '\0')
+        return tigress__error_set(slot, code, "%s: %s", what, e->message);
+    return tigress__error_set(slot, code, "%s: %s", what, tigress_strerror(code));
+}
+
 const tigress_error *tigress_error_last(void)
 {
     return &tigress__error_tls()->pub;

@@ -1,5 +1,4 @@
-/* One relay request: the response object filled by transports, the request headers, retries
- * with back-off and the same Mailbox-Request-ID (C4), the echo check (C5) and status mapping. */
+/* One relay request (the retry engine): the request headers, retries with back-off and the same Mailbox-Request-ID (C4), the echo check (C5) and status mapping. */
 #define _DEFAULT_SOURCE /* strcasecmp */
 #include <cjson/cJSON.h>
 #include <sodium.h>
@@ -8,175 +7,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "client_internal.h"
+#include "http.h"
+#include "http_response.h"
 
-#define BODY_MAX (1024u * 1024u)       /* responses above 1 MiB are refused */
+#define BODY_MAX TIGRESS__HTTP_BODY_MAX
 #define BACKOFF_BASE_MS 200L
 #define BACKOFF_CAP_MS 5000L
 #define RETRY_AFTER_CAP_S 30L
 #define RELAY_MSG_MAX 120              /* characters of the relay's message we quote */
-
-typedef struct resp_header {
-    char *name;
-    char *value;
-} resp_header;
-
-struct tigress_http_response {
-    int status;
-    resp_header *headers;
-    size_t header_count;
-    size_t header_cap;
-    uint8_t *body;
-    size_t body_len;
-    size_t body_cap;
-    bool too_large;        /* a transport tried to append past BODY_MAX */
-    int transport_code;
-    char transport_msg[128];
-};
-
-/* ---- the response object ---- */
-
-tigress_http_response *tigress__http_response_new(void)
-{
-    return tigress__calloc(1, sizeof(tigress_http_response));
-}
-
-void tigress__http_response_reset_headers(tigress_http_response *r)
-{
-    for (size_t i = 0; i < r->header_count; i++) {
-        tigress__free(r->headers[i].name);
-        tigress__free(r->headers[i].value);
-    }
-    r->header_count = 0;
-    r->status = 0;
-}
-
-void tigress__http_response_free(tigress_http_response *r)
-{
-    if (r == NULL)
-        return;
-    tigress__http_response_reset_headers(r);
-    tigress__free(r->headers);
-    tigress__free(r->body);
-    tigress__free(r);
-}
-
-/* Copies printable ASCII only, so nothing a peer sends can forge lines in our messages. */
-static void copy_printable(char *dst, size_t cap, const char *src, size_t max_chars)
-{
-    size_t n = 0;
-
-    for (; src != NULL && *src != '\0' && n + 1 < cap && n < max_chars; src++)
-        dst[n++] = (*src >= 0x20 && *src <= 0x7e) ? *src : '?';
-    dst[n] = '\0';
-}
-
-void tigress__http_response_set_transport_error(tigress_http_response *r, int code,
-                                                const char *message)
-{
-    if (r == NULL)
-        return;
-    r->transport_code = code;
-    copy_printable(r->transport_msg, sizeof(r->transport_msg), message, sizeof(r->transport_msg));
-}
-
-int tigress__http_response_status(const tigress_http_response *r)
-{
-    return r->status;
-}
-
-const uint8_t *tigress__http_response_body(const tigress_http_response *r, size_t *len)
-{
-    *len = r->body_len;
-    return r->body;
-}
-
-const char *tigress__http_response_header(const tigress_http_response *r, const char *name)
-{
-    for (size_t i = 0; i < r->header_count; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
-            return r->headers[i].value;
-    return NULL;
-}
-
-tigress_status tigress_http_response_set_status(tigress_http_response *r, int status)
-{
-    if (r == NULL || status < 100 || status > 599)
-        return TIGRESS_E_INVALID;
-    r->status = status;
-    return TIGRESS_OK;
-}
-
-/* Trimmed copy of [s, s+len). */
-static char *dup_trimmed(const char *s, size_t len)
-{
-    while (len > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        len--;
-    }
-    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r' ||
-                       s[len - 1] == '\n'))
-        len--;
-    return tigress__strndup(s, len);
-}
-
-tigress_status tigress_http_response_add_header(tigress_http_response *r, const char *name,
-                                                const char *value)
-{
-    resp_header h;
-
-    if (r == NULL || name == NULL || value == NULL || name[0] == '\0')
-        return TIGRESS_E_INVALID;
-    if (r->header_count == r->header_cap) {
-        size_t cap = r->header_cap == 0 ? 16 : r->header_cap * 2;
-        resp_header *nh;
-        if (cap > 1024)
-            return TIGRESS_E_TOO_LARGE; /* no relay sends a thousand headers */
-        nh = tigress__realloc(r->headers, cap * sizeof(*nh));
-        if (nh == NULL)
-            return TIGRESS_E_NOMEM;
-        r->headers = nh;
-        r->header_cap = cap;
-    }
-    h.name = dup_trimmed(name, strlen(name));
-    h.value = dup_trimmed(value, strlen(value));
-    if (h.name == NULL || h.value == NULL) {
-        tigress__free(h.name);
-        tigress__free(h.value);
-        return TIGRESS_E_NOMEM;
-    }
-    r->headers[r->header_count++] = h;
-    return TIGRESS_OK;
-}
-
-tigress_status tigress_http_response_append_body(tigress_http_response *r, const uint8_t *data,
-                                                 size_t len)
-{
-    if (r == NULL || (data == NULL && len != 0))
-        return TIGRESS_E_INVALID;
-    if (len > BODY_MAX - r->body_len) {
-        r->too_large = true;
-        return TIGRESS_E_TOO_LARGE;
-    }
-    if (r->body_len + len + 1 > r->body_cap) {
-        size_t cap = r->body_cap == 0 ? 1024 : r->body_cap;
-        uint8_t *nb;
-        while (cap < r->body_len + len + 1)
-            cap *= 2;
-        if (cap > BODY_MAX + 1)
-            cap = BODY_MAX + 1;
-        nb = tigress__realloc(r->body, cap);
-        if (nb == NULL)
-            return TIGRESS_E_NOMEM;
-        r->body = nb;
-        r->body_cap = cap;
-    }
-    if (len > 0)
-        memcpy(r->body + r->body_len, data, len);
-    r->body_len += len;
-    r->body[r->body_len] = '\0';
-    return TIGRESS_OK;
-}
 
 /* ---- the internal response ---- */
 
@@ -207,14 +45,16 @@ static long parse_retry_after(const char *v)
 static tigress_status fill_response(const tigress_http_response *hr, tigress__response *out)
 {
     const char *etag = tigress__http_response_header(hr, "ETag");
+    size_t body_len;
+    const uint8_t *body = tigress__http_response_body(hr, &body_len);
 
-    out->status = hr->status;
+    out->status = tigress__http_response_status(hr);
     out->retry_after_s = parse_retry_after(tigress__http_response_header(hr, "Retry-After"));
-    if (hr->body_len > 0) {
-        out->body = tigress__strndup((const char *)hr->body, hr->body_len);
+    if (body_len > 0) {
+        out->body = tigress__strndup((const char *)body, body_len);
         if (out->body == NULL)
             return TIGRESS_E_NOMEM;
-        out->body_len = hr->body_len;
+        out->body_len = body_len;
     }
     if (etag != NULL && (out->etag = tigress__strdup(etag)) == NULL)
         return TIGRESS_E_NOMEM;
@@ -265,7 +105,7 @@ static void build_request(tigress_client *c, tigress__request *rq, call_ctx *x)
         snprintf(x->prefer, sizeof(x->prefer), "wait=%d", rq->prefer_wait_s);
         add_hdr(x, "Prefer", x->prefer);
     }
-    x->req.version = TIGRESS_TRANSPORT_VERSION;
+    x->req.version = TIGRESS_HTTP_REQUEST_VERSION;
     x->req.method = rq->method;
     x->req.url = rq->url;
     x->req.headers = x->headers;
@@ -332,18 +172,20 @@ static const char *status_phrase(int status)
 static void relay_message(const tigress_http_response *hr, char *out, size_t cap)
 {
     cJSON *j, *m;
+    size_t body_len;
+    const uint8_t *body = tigress__http_response_body(hr, &body_len);
 
     out[0] = '\0';
-    if (hr->body_len == 0 || hr->body[0] != '{')
+    if (body_len == 0 || body[0] != '{')
         return;
-    j = cJSON_ParseWithLength((const char *)hr->body, hr->body_len);
+    j = cJSON_ParseWithLength((const char *)body, body_len);
     if (j == NULL)
         return;
     m = cJSON_GetObjectItemCaseSensitive(j, "message");
     if (!cJSON_IsString(m))
         m = cJSON_GetObjectItemCaseSensitive(j, "error");
     if (cJSON_IsString(m))
-        copy_printable(out, cap, m->valuestring, RELAY_MSG_MAX);
+        tigress__copy_printable(out, cap, m->valuestring, RELAY_MSG_MAX);
     cJSON_Delete(j);
 }
 
@@ -351,13 +193,14 @@ static tigress_status fail_status(tigress_client *c, const char *method,
                                   const tigress_http_response *hr)
 {
     char msg[RELAY_MSG_MAX + 1];
-    tigress_status code = map_status(hr->status);
+    int status = tigress__http_response_status(hr);
+    tigress_status code = map_status(status);
     tigress__error_slot *slot = tigress__client_error(c);
 
     relay_message(hr, msg, sizeof(msg));
-    tigress__client_fail(c, code, "%s (HTTP %d on %s)%s%s", status_phrase(hr->status),
-                         hr->status, method, msg[0] != '\0' ? ": " : "", msg);
-    slot->pub.http_status = hr->status;
+    tigress__client_fail(c, code, "%s (HTTP %d on %s)%s%s", status_phrase(status),
+                         status, method, msg[0] != '\0' ? ": " : "", msg);
+    slot->pub.http_status = status;
     return code;
 }
 
@@ -365,6 +208,8 @@ static tigress_status fail_transport(tigress_client *c, int rc, const char *meth
                                      const tigress_http_response *hr, unsigned attempts)
 {
     tigress__error_slot *slot = tigress__client_error(c);
+    int code;
+    const char *tmsg = tigress__http_response_transport_error(hr, &code);
 
     if (rc <= TIGRESS_E_USER_MIN) {
         tigress__client_fail(c, (tigress_status)rc, "the transport failed with application code %d",
@@ -372,9 +217,9 @@ static tigress_status fail_transport(tigress_client *c, int rc, const char *meth
     } else {
         tigress__client_fail(c, (tigress_status)rc, "%s on %s after %u attempt%s%s%s",
                              tigress_strerror(rc), method, attempts, attempts == 1 ? "" : "s",
-                             hr->transport_msg[0] != '\0' ? ": " : "", hr->transport_msg);
+                             tmsg[0] != '\0' ? ": " : "", tmsg);
     }
-    slot->pub.transport_code = hr->transport_code;
+    slot->pub.transport_code = code;
     return (tigress_status)rc;
 }
 
@@ -412,9 +257,10 @@ static int normalise_rc(int rc)
 static bool echo_ok(const tigress_http_response *hr, const char *sent)
 {
     const char *echo = tigress__http_response_header(hr, "Mailbox-Request-ID");
+    int status = tigress__http_response_status(hr);
 
     if (echo == NULL)
-        return hr->status == 304 || hr->status >= 500;
+        return status == 304 || status >= 500;
     return strcasecmp(echo, sent) == 0;
 }
 
@@ -428,7 +274,7 @@ static step_kind attempt_once(tigress_client *c, call_ctx *x, tigress__request *
     const tigress_transport *t = tigress__client_transport(c);
     tigress_http_response *hr = tigress__http_response_new();
     step_kind step = STEP_DONE;
-    int trc;
+    int trc, status;
 
     *retry_after_s = -1;
     if (hr == NULL) {
@@ -436,7 +282,8 @@ static step_kind attempt_once(tigress_client *c, call_ctx *x, tigress__request *
         return STEP_DONE;
     }
     trc = normalise_rc(t->send(&x->req, hr, t->user_data));
-    if (hr->too_large) {
+    status = tigress__http_response_status(hr);
+    if (tigress__http_response_too_large(hr)) {
         *rc = tigress__client_fail(c, TIGRESS_E_TOO_LARGE, "relay response body over %u bytes",
                                    BODY_MAX);
     } else if (trc != 0) {
@@ -444,24 +291,24 @@ static step_kind attempt_once(tigress_client *c, call_ctx *x, tigress__request *
             trc = TIGRESS_E_CANCELLED;
         *rc = fail_transport(c, trc, rq->method, hr, attempt + 1);
         step = (trc == TIGRESS_E_NETWORK || trc == TIGRESS_E_TIMEOUT) ? STEP_RETRY : STEP_DONE;
-    } else if (hr->status < 100) {
+    } else if (status < 100) {
         *rc = tigress__client_fail(c, TIGRESS_E_PROTOCOL, "the transport reported no HTTP status");
     } else if (!echo_ok(hr, rq->request_id)) {
         *rc = tigress__client_fail(c, TIGRESS_E_PROTOCOL,
                                    "relay response to %s (HTTP %d) did not echo our "
-                                   "Mailbox-Request-ID", rq->method, hr->status);
-        tigress__client_error(c)->pub.http_status = hr->status;
+                                   "Mailbox-Request-ID", rq->method, status);
+        tigress__client_error(c)->pub.http_status = status;
     } else {
         tigress__response_clear(resp);
         if (fill_response(hr, resp) != TIGRESS_OK) {
             *rc = tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory for the response");
-        } else if (map_status(hr->status) == TIGRESS_OK) {
+        } else if (map_status(status) == TIGRESS_OK) {
             tigress__error_clear(tigress__client_error(c));
             *rc = TIGRESS_OK;
         } else {
             *rc = fail_status(c, rq->method, hr);
             *retry_after_s = resp->retry_after_s;
-            if (hr->status >= 500 || hr->status == 429)
+            if (status >= 500 || status == 429)
                 step = STEP_RETRY;
         }
     }

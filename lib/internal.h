@@ -18,7 +18,10 @@
 #define TIGRESS__PRINTF(f, a)
 #endif
 
-/* ---- memory (alloc.c): every libtigress allocation goes through the installed hooks. ---- */
+/* ---- memory (alloc.c): every libtigress allocation goes through the installed hooks. ----
+ * The base layers, bottom up: status.c (status names, versions), error.c (error slots),
+ * alloc.c (allocator, buffers), encoding.c, payload_type.c, secret.c, crypto.c; global.c
+ * (init/cleanup) sits on top of them. */
 void *tigress__malloc(size_t size);
 void *tigress__calloc(size_t count, size_t size);
 void *tigress__realloc(void *ptr, size_t size);
@@ -29,10 +32,12 @@ char *tigress__strndup(const char *s, size_t n);
 void tigress__free_wiped_str(char *s);
 /* Fill a tigress_buf with a copy of data (NUL-terminated). */
 tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len);
+/* Install the hooks (NULL: the C library's). Only global.c calls it, before init. */
+void tigress__alloc_install(const tigress_allocator *allocator);
+
+/* ---- global state (global.c) ---- */
 /* True once tigress_global_init() has succeeded and not been fully cleaned up. */
 bool tigress__initialized(void);
-/* Called by the last tigress_global_cleanup(): releases what crypto.c holds per process. */
-void tigress__crypto_global_cleanup(void);
 
 /* ---- errors (error.c) ---- */
 #define TIGRESS__ERRMSG_MAX 256
@@ -50,6 +55,10 @@ tigress_status tigress__error_setv(tigress__error_slot *slot, tigress_status cod
                                    const char *fmt, va_list ap);
 /* The calling thread's slot behind tigress_error_last(). */
 tigress__error_slot *tigress__error_tls(void);
+/* Record code in slot as "what: <detail>", the detail being what a lower layer recorded in the
+ * thread-local slot for that code (else tigress_strerror(code)). Returns code. */
+tigress_status tigress__error_from_last(tigress__error_slot *slot, tigress_status code,
+                                        const char *what);
 /* Shorthand: record in the thread-local slot. */
 tigress_status tigress__fail(tigress_status code, const char *fmt, ...) TIGRESS__PRINTF(2, 3);
 
@@ -66,5 +75,22 @@ bool tigress__is_uuid(const char *s);
 /* RFC 3339 "YYYY-MM-DDThh:mm:ssZ" <-> Unix seconds. */
 tigress_status tigress__time_format(int64_t t, char out[21]);
 tigress_status tigress__time_parse(const char *s, int64_t *out);
+
+/* ---- URLs (url.c): the one URL splitter, for Share URLs and the client's relay policy ---- */
+typedef struct tigress__url_split_parts {
+    const char *scheme;   /* as written, without "://" */
+    size_t scheme_len;
+    const char *host;     /* without brackets */
+    size_t host_len;
+    const char *hostport; /* as written, brackets and port included */
+    size_t hostport_len;
+    const char *rest;     /* the path, query and fragment (from the first '/', '?' or '#') */
+} tigress__url_split_parts;
+/* Splits "scheme://host[:port]..." into *parts: a registered name (letters, digits, '-', '.')
+ * or a bracketed IPv6 literal, a port of 1..65535, no user information. Returns NULL when
+ * well-formed, else what is wrong (a phrase to follow "... URL "; it quotes nothing of url). */
+const char *tigress__url_split(const char *url, tigress__url_split_parts *parts);
+/* 127.0.0.1, ::1 or localhost (any case). */
+bool tigress__url_is_loopback(const char *host, size_t len);
 
 #endif /* TIGRESS_INTERNAL_H */

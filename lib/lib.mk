@@ -69,13 +69,19 @@ exports-check: $(LIB_SO)
 	if [ -n "$$bad" ]; then echo "exports-check: unexpected exported symbols:"; echo "$$bad"; exit 1; fi; \
 	echo "exports-check: $$(nm -D --defined-only $(LIB_SO) | grep -c ' T tigress_') functions, all tigress_*"
 
-# The umbrella header must compile alone as C99, C11 and C++.
+# The umbrella header, and each public header alone, must compile as C99, C11 and C++.
 header-check:
 	@for std in c99 c11; do \
 	  echo '#include <tigress.h>' | $(CC) -std=$$std -Wall -Wextra -pedantic -Werror -Iinclude -x c -fsyntax-only - || exit 1; \
 	done; \
 	echo '#include <tigress.h>' | c++ -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude -x c++ -fsyntax-only - || exit 1; \
-	echo "header-check: tigress.h compiles alone as C99, C11 and C++11"
+	for h in $(patsubst include/%,%,$(filter include/tigress/%,$(PUBLIC_HDRS))); do \
+	  for std in c99 c11; do \
+	    echo "#include <$$h>" | $(CC) -std=$$std -Wall -Wextra -pedantic -Werror -Iinclude -x c -fsyntax-only - || exit 1; \
+	  done; \
+	  echo "#include <$$h>" | c++ -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude -x c++ -fsyntax-only - || exit 1; \
+	done; \
+	echo "header-check: tigress.h and each tigress/ header compile alone as C99, C11 and C++11"
 
 install: lib
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/tigress/sys

@@ -1,7 +1,8 @@
 /*
- * The encrypted messages (DESIGN §4, §5; protocol-reference §4.4, §6): Provisioning Information
- * {"format", "content"} plus, from libtigress, "tigress": {"role", "seq", "stateful"}, and in the
- * stateful flow "txInfo" (message 2) and "signature" (message 3). Unknown keys are ignored (C11).
+ * The encrypted messages (docs/protocol.md §4 (payload encryption), §5 (stateful messages)):
+ * Provisioning Information {"format", "content"} plus, from libtigress, "tigress": {"role",
+ * "seq", "stateful"}, and in the stateful flow "txInfo" (message 2) and "signature" (message 3).
+ * Unknown keys are ignored (C11).
  * Plaintext is built and parsed in memory that is wiped; content is kept in guarded memory.
  */
 #include <cjson/cJSON.h>
@@ -9,9 +10,10 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "transfer_internal.h"
+#include "json.h"
+#include "message.h"
 
-void tigress__msg_clear(tigress__msg *m)
+void tigress__msg_body_clear(tigress__msg_body *m)
 {
     tigress__free_wiped_str(m->format);
     if (m->content != NULL)
@@ -29,15 +31,22 @@ void tigress__msg_clear(tigress__msg *m)
     memset(m, 0, sizeof(*m));
 }
 
+void tigress__msg_clear(tigress__msg *m)
+{
+    tigress__msg_body_clear(&m->body);
+    memset(m, 0, sizeof(*m));
+}
+
 static const char *role_name(tigress_role r)
 {
     return r == TIGRESS_ROLE_INITIATOR ? "initiator" : "recipient";
 }
 
-tigress_status tigress__msg_seal(tigress_transfer *t, uint32_t seq, bool with_txinfo,
+tigress_status tigress__msg_seal(tigress__error_slot *err, const tigress__msg_body *t,
+                                 const tigress__msg_head *head, tigress_payload_type type,
+                                 const tigress_secret *secret, bool with_txinfo,
                                  bool with_signature, char **data_out)
 {
-    tigress_client *c = t->client;
     tigress__jw w;
     tigress_buf sealed = {0};
     tigress_status rc;
@@ -45,11 +54,11 @@ tigress_status tigress__msg_seal(tigress_transfer *t, uint32_t seq, bool with_tx
     size_t pt_len = 0;
 
     *data_out = NULL;
-    if (t->secret == NULL)
-        return tigress__client_fail(c, TIGRESS_E_KEY, "the transfer does not hold its Secret");
+    if (secret == NULL)
+        return tigress__error_set(err, TIGRESS_E_KEY, "the transfer does not hold its Secret");
     if (t->format == NULL || t->content == NULL)
-        return tigress__client_fail(c, TIGRESS_E_STATE,
-                                    "the transfer does not hold the Provisioning Information");
+        return tigress__error_set(err, TIGRESS_E_STATE,
+                                  "the transfer does not hold the Provisioning Information");
     tigress__jw_init(&w);
     tigress__jw_obj_open(&w, NULL);
     tigress__jw_str(&w, "format", t->format);
@@ -67,21 +76,21 @@ tigress_status tigress__msg_seal(tigress_transfer *t, uint32_t seq, bool with_tx
         tigress__jw_obj_close(&w);
     }
     tigress__jw_obj_open(&w, "tigress");
-    tigress__jw_str(&w, "role", role_name(t->role));
-    tigress__jw_int(&w, "seq", seq);
+    tigress__jw_str(&w, "role", role_name(head->role));
+    tigress__jw_int(&w, "seq", head->seq);
     /* Every message says whether the flow is stateful, so a Recipient that binds after a
      * relinquish learns it from whatever message is in the slot. */
-    tigress__jw_bool(&w, "stateful", t->stateful);
+    tigress__jw_bool(&w, "stateful", head->stateful);
     tigress__jw_obj_close(&w);
     tigress__jw_obj_close(&w);
     pt = tigress__jw_take(&w, &pt_len);
     if (pt == NULL)
-        return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    rc = tigress_payload_seal(&sealed, t->payload_type, t->secret, (const uint8_t *)pt, pt_len);
+        return tigress__error_set(err, TIGRESS_E_NOMEM, "out of memory");
+    rc = tigress_payload_seal(&sealed, type, secret, (const uint8_t *)pt, pt_len);
     sodium_memzero(pt, pt_len);
     tigress__free(pt);
     if (rc != TIGRESS_OK)
-        return tigress__transfer_fail_from(c, rc, "encrypting the message");
+        return tigress__error_from_last(err, rc, "encrypting the message");
     /* The buffer is tigress__malloc memory holding public Base64 text: hand it over. */
     *data_out = (char *)sealed.ptr;
     return TIGRESS_OK;
@@ -163,10 +172,10 @@ static tigress_status parse_extras(const cJSON *root, tigress__msg *m)
 
         if (!cJSON_IsObject(tx) || type == NULL)
             return TIGRESS_E_FORMAT;
-        rc = get_b64(tx, "data", TIGRESS__TXINFO_MAX, &m->txinfo, &m->txinfo_len);
+        rc = get_b64(tx, "data", TIGRESS__TXINFO_MAX, &m->body.txinfo, &m->body.txinfo_len);
         if (rc != TIGRESS_OK)
             return rc;
-        if ((m->txinfo_type = tigress__strdup(type)) == NULL)
+        if ((m->body.txinfo_type = tigress__strdup(type)) == NULL)
             return TIGRESS_E_NOMEM;
     }
     if (sig != NULL) {
@@ -174,10 +183,10 @@ static tigress_status parse_extras(const cJSON *root, tigress__msg *m)
 
         if (!cJSON_IsObject(sig) || alg == NULL || alg[0] == '\0')
             return TIGRESS_E_FORMAT;
-        rc = get_b64(sig, "value", TIGRESS_SIGNATURE_MAX, &m->sig, &m->sig_len);
+        rc = get_b64(sig, "value", TIGRESS_SIGNATURE_MAX, &m->body.sig, &m->body.sig_len);
         if (rc != TIGRESS_OK)
             return rc;
-        if ((m->sig_alg = tigress__strdup(alg)) == NULL)
+        if ((m->body.sig_alg = tigress__strdup(alg)) == NULL)
             return TIGRESS_E_NOMEM;
     }
     return TIGRESS_OK;
@@ -198,11 +207,11 @@ static tigress_status parse_plaintext(const char *pt, size_t len, tigress__msg *
         rc = TIGRESS_E_FORMAT; /* C11: "format" (string) and "content" (object) are required */
         goto out;
     }
-    if ((m->format = tigress__strdup(format)) == NULL) {
+    if ((m->body.format = tigress__strdup(format)) == NULL) {
         rc = TIGRESS_E_NOMEM;
         goto out;
     }
-    rc = tigress__json_print_secure(content, &m->content, &m->content_len);
+    rc = tigress__json_print_secure(content, &m->body.content, &m->body.content_len);
     if (rc == TIGRESS_OK)
         rc = parse_tigress(root, m);
     if (rc == TIGRESS_OK)
@@ -212,7 +221,7 @@ out:
     return rc;
 }
 
-tigress_status tigress__msg_open(tigress_client *c, tigress_payload_type type,
+tigress_status tigress__msg_open(tigress__error_slot *err, tigress_payload_type type,
                                  const tigress_secret *secret, const char *data,
                                  tigress__msg *out)
 {
@@ -222,31 +231,30 @@ tigress_status tigress__msg_open(tigress_client *c, tigress_payload_type type,
     memset(out, 0, sizeof(*out));
     rc = tigress_payload_open(&pt, type, secret, data);
     if (rc == TIGRESS_E_CRYPTO)
-        return tigress__client_fail(c, rc, "the payload failed authentication: wrong Secret or "
-                                           "tampered payload");
+        return tigress__error_set(err, rc, "the payload failed authentication: wrong Secret or "
+                                          "tampered payload");
     if (rc != TIGRESS_OK)
-        return tigress__transfer_fail_from(c, rc, "decrypting the payload");
+        return tigress__error_from_last(err, rc, "decrypting the payload");
     rc = parse_plaintext((const char *)pt.ptr, pt.size, out);
     tigress_buf_dispose(&pt);
     if (rc != TIGRESS_OK) {
         tigress__msg_clear(out);
         if (rc == TIGRESS_E_NOMEM)
-            return tigress__client_fail(c, rc, "out of memory");
-        return tigress__client_fail(c, rc, "the decrypted message is not valid Provisioning "
-                                           "Information (format, content, tigress, txInfo, "
-                                           "signature)");
+            return tigress__error_set(err, rc, "out of memory");
+        return tigress__error_set(err, rc, "the decrypted message is not valid Provisioning "
+                                          "Information (format, content, tigress, txInfo, "
+                                          "signature)");
     }
     return TIGRESS_OK;
 }
 
-bool tigress__msg_is_new(const tigress_transfer *t, const tigress__msg *m, const char *data)
+bool tigress__msg_is_new(const tigress__msg *m, tigress_role own_role, uint32_t last_seq,
+                         bool same_data)
 {
-    uint32_t last = t->seq > t->peer_seq ? t->seq : t->peer_seq;
-
     /* C24: the single slot shows a party its own last write; an old seq is a replay. */
     if (m->has_tigress)
-        return m->role != t->role && m->seq > last;
-    return !tigress__transfer_data_is_last(t, data);
+        return m->role != own_role && m->seq > last_seq;
+    return !same_data;
 }
 
 uint8_t *tigress__msg_sig_input(const char *mailbox_id, const uint8_t *txinfo, size_t txinfo_len,

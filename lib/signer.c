@@ -128,7 +128,7 @@ tigress_status tigress_verifier_ed25519(tigress_verifier *out, const uint8_t *pu
     if (out == NULL || public_key == NULL)
         return tigress__fail(TIGRESS_E_INVALID, "tigress_verifier_ed25519: NULL argument");
     memset(out, 0, sizeof(*out));
-    out->version = TIGRESS_SIGNER_VERSION;
+    out->version = TIGRESS_VERIFIER_VERSION;
     out->verify = ed25519_verify;
     out->user_data = (void *)(uintptr_t)public_key;
     return TIGRESS_OK;

@@ -1,8 +1,4 @@
-/* Status codes, version numbers and library-owned buffers. */
-#include <sodium.h>
-#include <stdlib.h>
-#include <string.h>
-
+/* Status codes and version numbers: the bottom of the library (nothing here calls anything). */
 #include "internal.h"
 
 const char *tigress_strerror(int status)
@@ -35,39 +31,4 @@ unsigned int tigress_version_num(void)
 const char *tigress_version_string(void)
 {
     return TIGRESS_VERSION_STRING;
-}
-
-void tigress_buf_dispose(tigress_buf *buf)
-{
-    if (buf == NULL)
-        return;
-    if (buf->ptr != NULL) {
-        /* +1: the trailing NUL the library always writes. */
-        sodium_memzero(buf->ptr, buf->size + 1);
-        tigress__free(buf->ptr);
-    }
-    buf->ptr = NULL;
-    buf->size = 0;
-}
-
-void tigress_free(void *ptr)
-{
-    tigress__free(ptr);
-}
-
-tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len)
-{
-    uint8_t *p;
-
-    if (buf == NULL || (data == NULL && len > 0) || len == SIZE_MAX)
-        return TIGRESS_E_INVALID;
-    p = tigress__malloc(len + 1);
-    if (p == NULL)
-        return TIGRESS_E_NOMEM;
-    if (len > 0)
-        memcpy(p, data, len);
-    p[len] = 0;
-    buf->ptr = p;
-    buf->size = len;
-    return TIGRESS_OK;
 }

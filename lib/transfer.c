@@ -56,13 +56,18 @@ tigress_transfer *tigress__transfer_alloc(tigress_client *client)
 
 tigress_status tigress__transfer_fail_from(tigress_client *c, tigress_status rc, const char *what)
 {
-    const tigress_error *e = tigress_error_last();
+    return tigress__error_from_last(tigress__client_error(c), rc, what);
+}
 
-    /* The crypto and URL functions record their detail thread-locally; their messages never
-     * quote the Secret, so they can be copied to the client. */
-    if (e->code == rc && e->message[0] != '\0')
-        return tigress__client_fail(c, rc, "%s: %s", what, e->message);
-    return tigress__client_fail(c, rc, "%s: %s", what, tigress_strerror(rc));
+tigress_status tigress__transfer_seal(tigress_transfer *t, uint32_t seq, bool with_txinfo,
+                                      bool with_signature, char **data_out)
+{
+    const tigress__msg_head head = { t->role, seq, t->stateful };
+    const tigress__msg_body body = { t->format, t->content, t->content_len, t->txinfo_type,
+                                     t->txinfo, t->txinfo_len, t->sig_alg, t->sig, t->sig_len };
+
+    return tigress__msg_seal(tigress__client_error(t->client), &body, &head, t->payload_type,
+                             t->secret, with_txinfo, with_signature, data_out);
 }
 
 tigress_status tigress__transfer_set_content(tigress_transfer *t, const char *text, size_t len)
@@ -147,26 +152,6 @@ void tigress_transfer_free(tigress_transfer *t)
     tigress__free(t->etag);
     sodium_memzero(t, sizeof(*t));
     tigress__free(t);
-}
-
-/* A best-effort request made while cleaning up a failed call: its own error must not replace
- * the one the caller is about to return. */
-static void best_effort(tigress_client *c, const char *method, const char *url, const char *claim)
-{
-    tigress__error_slot *slot = tigress__client_error(c);
-    tigress__error_slot saved = *slot;
-    tigress__request req;
-    tigress__response resp;
-
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
-    req.method = method;
-    req.url = url;
-    req.claim = claim;
-    (void)tigress__http_call(c, &req, &resp);
-    tigress__response_clear(&resp);
-    *slot = saved;
-    slot->pub.message = slot->msg;
 }
 
 static bool has_crlf(const char *s)
@@ -312,7 +297,7 @@ static tigress_status share_send(tigress_transfer *t, const char *data)
     if (rc == TIGRESS_OK)
         rc = share_adopt_link(t, link);
     if (rc != TIGRESS_OK && t->mailbox_url != NULL)
-        best_effort(c, "DELETE", t->mailbox_url, t->claim); /* don't leave an orphan behind */
+        tigress__transfer_best_effort(c, "DELETE", t->mailbox_url, t->claim); /* don't leave an orphan behind */
 out:
     tigress__free(link);
     tigress__response_clear(&resp);
@@ -351,7 +336,7 @@ tigress_status tigress_share_create(tigress_transfer **out, tigress_client *clie
             rc = tigress__transfer_fail_from(client, rc, "generating the Secret");
     }
     if (rc == TIGRESS_OK)
-        rc = tigress__msg_seal(t, 1, false, false, &data);
+        rc = tigress__transfer_seal(t, 1, false, false, &data);
     if (rc == TIGRESS_OK)
         rc = share_send(t, data);
     if (rc == TIGRESS_OK) {
@@ -364,191 +349,6 @@ tigress_status tigress_share_create(tigress_transfer **out, tigress_client *clie
     return rc;
 }
 
-/* ------------------------------------------------------------------ redeem */
-
-static tigress_status redeem_secret(tigress_transfer *t, const tigress_redeem_options *o,
-                                    const tigress_share_url *u)
-{
-    const tigress_secret *in_url = tigress_share_url_secret(u);
-    tigress_status rc;
-
-    if (o->secret != NULL)
-        rc = tigress_secret_from_text(&t->secret, o->secret);
-    else if (in_url != NULL)
-        rc = tigress_secret_from_bytes(&t->secret, tigress_secret_bytes(in_url),
-                                       tigress_secret_size(in_url));
-    else
-        return tigress__client_fail(t->client, TIGRESS_E_KEY,
-                                    "no Secret: the Share URL has no fragment and none was given");
-    if (rc != TIGRESS_OK)
-        return tigress__transfer_fail_from(t->client, rc, "the Secret");
-    return TIGRESS_OK;
-}
-
-static tigress_status redeem_fill(tigress_transfer *t, const tigress_redeem_options *o,
-                                  const tigress_share_url *u)
-{
-    tigress_status rc;
-
-    t->role = TIGRESS_ROLE_RECIPIENT;
-    t->state = TIGRESS_STATE_REDEEMED;
-    t->vertical = tigress_share_url_vertical(u);
-    memcpy(t->mailbox_id, tigress_share_url_mailbox_id(u), 37);
-    t->relay = tigress__strdup(tigress_share_url_relay(u));
-    t->url_link = tigress__strdup(tigress_share_url_mailbox_url(u));
-    t->mailbox_url = tigress__strdup(tigress_share_url_mailbox_url(u)); /* no fragment (C14) */
-    t->token_type = tigress__strdup(o->notification_token_type);
-    t->token_data = tigress__strdup(o->notification_token_data);
-    if (t->relay == NULL || t->url_link == NULL || t->mailbox_url == NULL ||
-        (o->notification_token_type != NULL && t->token_type == NULL) ||
-        (o->notification_token_data != NULL && t->token_data == NULL))
-        return tigress__client_fail(t->client, TIGRESS_E_NOMEM, "out of memory");
-    if (o->verifier != NULL) {
-        rc = tigress_transfer_set_verifier(t, o->verifier);
-        if (rc != TIGRESS_OK)
-            return rc;
-    }
-    /* C2: fresh, and never the Initiator's; the same one again only when this device's last
-     * redeem of this very mailbox failed after the relay may have bound it. */
-    if (!tigress__client_redeem_recall(t->client, t->mailbox_url, t->claim))
-        tigress__uuid_v4(t->claim);
-    return redeem_secret(t, o, u);
-}
-
-/* Adopt message 1 (or whatever the slot holds) and the read response into t. */
-static tigress_status redeem_adopt(tigress_transfer *t, tigress__read_result *rr, tigress__msg *m)
-{
-    tigress_client *c = t->client;
-
-    if (rr->expires_at < 0)
-        return tigress__client_fail(c, TIGRESS_E_PROTOCOL, "the read response has no expiration");
-    t->payload_type = rr->payload_type;
-    t->expires_at = rr->expires_at;
-    t->title = rr->title != NULL ? rr->title : tigress__strdup("");
-    t->description = rr->description != NULL ? rr->description : tigress__strdup("");
-    t->image_url = rr->image_url != NULL ? rr->image_url : tigress__strdup("");
-    rr->title = rr->description = rr->image_url = NULL;
-    t->format = m->format;
-    m->format = NULL;
-    t->content = m->content;
-    t->content_len = m->content_len;
-    m->content = NULL;
-    if (t->title == NULL || t->description == NULL || t->image_url == NULL)
-        return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    /* The Recipient learns the mode from the message; the Initiator's seq is the first seen. */
-    t->stateful = m->has_stateful && m->stateful;
-    t->peer_seq = m->has_tigress ? m->seq : 1; /* without "tigress": it is message 1 */
-    tigress__transfer_note_data(t, rr->data);
-    if (tigress__transfer_expired(t))
-        return tigress__client_fail(c, TIGRESS_E_EXPIRED, "the transfer has expired");
-    return tigress__transfer_build_urls(t);
-}
-
-static tigress_status redeem_read(tigress_transfer *t)
-{
-    tigress_client *c = t->client;
-    tigress__request req;
-    tigress__response resp;
-    tigress__read_result rr;
-    tigress__msg m;
-    char *body = NULL;
-    size_t body_len = 0;
-    tigress_status rc;
-
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
-    memset(&rr, 0, sizeof(rr));
-    memset(&m, 0, sizeof(m));
-    if (t->token_type != NULL) {
-        /* DESIGN §3 item 4: the Recipient's token rides on its first read. */
-        body = tigress__wire_token_body(t->token_type, t->token_data, &body_len);
-        if (body == NULL)
-            return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    }
-    req.method = "POST";
-    req.url = t->mailbox_url;
-    req.claim = t->claim;
-    req.body = body;
-    req.body_len = body_len;
-    rc = tigress__http_call(c, &req, &resp);
-    if (rc != TIGRESS_OK)
-        goto out;
-    if (resp.status == 304) {
-        rc = tigress__client_fail(c, TIGRESS_E_PROTOCOL, "the relay answered 304 to a plain read");
-        goto out;
-    }
-    /* From here on this device is bound: on failure, give the binding back (below). */
-    rc = tigress__wire_parse_read(c, resp.body, resp.body_len, &rr);
-    if (rc == TIGRESS_OK && tigress_payload_key_bytes(rr.payload_type) != tigress_secret_size(t->secret))
-        rc = tigress__client_fail(c, TIGRESS_E_KEY, "the Secret's length does not fit the payload type %s",
-                                  tigress_payload_type_name(rr.payload_type));
-    if (rc == TIGRESS_OK)
-        rc = tigress__msg_open(c, rr.payload_type, t->secret, rr.data, &m);
-    if (rc == TIGRESS_OK)
-        rc = redeem_adopt(t, &rr, &m);
-    if (rc == TIGRESS_OK && resp.etag != NULL) {
-        t->etag = resp.etag;
-        resp.etag = NULL;
-    }
-    if (rc != TIGRESS_OK)
-        best_effort(c, "PATCH", t->mailbox_url, t->claim); /* let a retry bind again */
-out:
-    tigress__msg_clear(&m);
-    tigress__read_result_clear(&rr);
-    tigress__response_clear(&resp);
-    tigress__free_wiped_str(body);
-    return rc;
-}
-
-tigress_status tigress_redeem(tigress_transfer **out, tigress_client *client,
-                              const tigress_redeem_options *opts)
-{
-    const tigress_client_options *co;
-    tigress_share_url *u = NULL;
-    tigress_transfer *t = NULL;
-    tigress_status rc;
-
-    if (out != NULL)
-        *out = NULL;
-    if (client == NULL)
-        return tigress__fail(TIGRESS_E_INVALID, "tigress_redeem: client is NULL");
-    tigress__client_begin(client);
-    if (out == NULL || opts == NULL || opts->share_url == NULL)
-        return tigress__client_fail(client, TIGRESS_E_INVALID,
-                                    "tigress_redeem: out, opts and opts->share_url are required");
-    if (opts->version < 1 || opts->version > TIGRESS_REDEEM_OPTIONS_VERSION)
-        return tigress__client_fail(client, TIGRESS_E_VERSION,
-                                    "unsupported tigress_redeem_options version %u", opts->version);
-    if ((opts->notification_token_type == NULL) != (opts->notification_token_data == NULL))
-        return tigress__client_fail(client, TIGRESS_E_INVALID,
-                                    "redeem options: notification token type and data go together");
-    co = tigress__client_options(client);
-    rc = tigress_share_url_parse(&u, opts->share_url,
-                                 co->allow_insecure_loopback ? TIGRESS_URL_ALLOW_INSECURE_LOOPBACK : 0);
-    if (rc != TIGRESS_OK)
-        return tigress__transfer_fail_from(client, rc, "the Share URL");
-    rc = tigress__client_check_relay(client, tigress_share_url_relay(u)); /* C15: before any request */
-    if (rc == TIGRESS_OK) {
-        t = tigress__transfer_alloc(client);
-        rc = t == NULL ? tigress__client_fail(client, TIGRESS_E_NOMEM, "out of memory")
-                       : redeem_fill(t, opts, u);
-    }
-    tigress_share_url_free(u);
-    if (rc == TIGRESS_OK) {
-        rc = redeem_read(t);
-        if (rc == TIGRESS_OK)
-            tigress__client_redeem_forget(client, t->mailbox_url);
-        else
-            tigress__client_redeem_remember(client, t->mailbox_url, t->claim);
-    }
-    if (rc == TIGRESS_OK) {
-        *out = t;
-        t = NULL;
-    }
-    tigress_transfer_free(t);
-    return rc;
-}
-
 /* ------------------------------------------------------------------ verifier and accessors */
 
 tigress_status tigress_transfer_set_verifier(tigress_transfer *t, const tigress_verifier *v)
@@ -557,7 +357,7 @@ tigress_status tigress_transfer_set_verifier(tigress_transfer *t, const tigress_
         return tigress__fail(TIGRESS_E_INVALID, "tigress_transfer_set_verifier: transfer is NULL");
     if (v == NULL || v->verify == NULL)
         return tigress__client_fail(t->client, TIGRESS_E_INVALID, "the verifier needs verify()");
-    if (v->version < 1 || v->version > TIGRESS_SIGNER_VERSION)
+    if (v->version < 1 || v->version > TIGRESS_VERIFIER_VERSION)
         return tigress__client_fail(t->client, TIGRESS_E_VERSION,
                                     "unsupported tigress_verifier version %u", v->version);
     t->verifier = *v;

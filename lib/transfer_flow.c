@@ -66,72 +66,18 @@ static tigress_status on_gone_event(tigress_transfer *t)
     return TIGRESS_E_REVOKED;
 }
 
-static void adopt_etag(tigress_transfer *t, tigress__response *resp)
-{
-    if (resp->etag == NULL)
-        return;
-    tigress__free(t->etag);
-    t->etag = resp->etag;
-    resp->etag = NULL;
-}
-
-/* One secure read (POST). On 200, *rr and *data hold the payload; *not_modified on 304. */
-static tigress_status read_mailbox(tigress_transfer *t, int prefer_wait_s,
-                                   tigress__read_result *rr, bool *not_modified)
-{
-    tigress__request req;
-    tigress__response resp;
-    tigress_status rc;
-
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
-    memset(rr, 0, sizeof(*rr));
-    *not_modified = false;
-    req.method = "POST";
-    req.url = t->mailbox_url;
-    req.claim = t->claim;
-    if (prefer_wait_s > 0 && t->etag != NULL) {
-        req.if_none_match = t->etag;
-        req.prefer_wait_s = prefer_wait_s;
-    }
-    rc = tigress__http_call(t->client, &req, &resp);
-    if (rc == TIGRESS_OK && resp.status == 304) {
-        *not_modified = true;
-    } else if (rc == TIGRESS_OK) {
-        rc = tigress__wire_parse_read(t->client, resp.body, resp.body_len, rr);
-        if (rc == TIGRESS_OK)
-            adopt_etag(t, &resp);
-    }
-    tigress__response_clear(&resp);
-    return rc;
-}
-
-static tigress_status open_payload(tigress_transfer *t, const tigress__read_result *rr,
-                                   tigress__msg *m)
-{
-    memset(m, 0, sizeof(*m));
-    if (t->secret == NULL)
-        return tigress__client_fail(t->client, TIGRESS_E_KEY,
-                                    "the transfer was imported without its Secret");
-    if (tigress_payload_key_bytes(rr->payload_type) != tigress_secret_size(t->secret))
-        return tigress__client_fail(t->client, TIGRESS_E_KEY,
-                                    "the Secret's length does not fit the payload type %s",
-                                    tigress_payload_type_name(rr->payload_type));
-    return tigress__msg_open(t->client, rr->payload_type, t->secret, rr->data, m);
-}
-
 /* The content is left out of a blob exported without the Secret; every message carries it,
  * so read it back from the mailbox before this side writes its next message. */
 static tigress_status refresh_content(tigress_transfer *t)
 {
     tigress__read_result rr;
     tigress__msg m;
-    bool nm;
+    bool nm, answered;
     tigress_status rc;
 
     if (t->content != NULL)
         return TIGRESS_OK;
-    rc = read_mailbox(t, 0, &rr, &nm);
+    rc = tigress__transfer_read(t, NULL, 0, 0, &rr, &nm, &answered);
     if (rc == TIGRESS_E_NOT_FOUND) {
         bool expired;
         tigress_status gone = tigress__state_on_gone(t, &expired);
@@ -146,14 +92,14 @@ static tigress_status refresh_content(tigress_transfer *t)
         tigress__read_result_clear(&rr);
         return tigress__client_fail(t->client, TIGRESS_E_PROTOCOL, "the relay answered 304 to a plain read");
     }
-    rc = open_payload(t, &rr, &m);
-    if (rc == TIGRESS_OK && t->format != NULL && strcmp(m.format, t->format) != 0)
+    rc = tigress__transfer_open(t, &rr, &m);
+    if (rc == TIGRESS_OK && t->format != NULL && strcmp(m.body.format, t->format) != 0)
         rc = tigress__client_fail(t->client, TIGRESS_E_FORMAT,
                                   "the mailbox holds a message of another format");
     if (rc == TIGRESS_OK) {
-        t->content = m.content;
-        t->content_len = m.content_len;
-        m.content = NULL;
+        t->content = m.body.content;
+        t->content_len = m.body.content_len;
+        m.body.content = NULL;
     }
     tigress__msg_clear(&m);
     tigress__read_result_clear(&rr);
@@ -166,20 +112,20 @@ static void take_txinfo(tigress_transfer *t, tigress__msg *m)
 {
     tigress__free_wiped_str(t->txinfo_type);
     tigress__free(t->txinfo);
-    t->txinfo_type = m->txinfo_type;
-    t->txinfo = m->txinfo;
-    t->txinfo_len = m->txinfo_len;
-    m->txinfo_type = NULL;
-    m->txinfo = NULL;
+    t->txinfo_type = m->body.txinfo_type;
+    t->txinfo = m->body.txinfo;
+    t->txinfo_len = m->body.txinfo_len;
+    m->body.txinfo_type = NULL;
+    m->body.txinfo = NULL;
 }
 
 static void adopt_content(tigress_transfer *t, tigress__msg *m)
 {
-    if (t->content != NULL || m->content == NULL)
+    if (t->content != NULL || m->body.content == NULL)
         return;
-    t->content = m->content;
-    t->content_len = m->content_len;
-    m->content = NULL;
+    t->content = m->body.content;
+    t->content_len = m->body.content_len;
+    m->body.content = NULL;
 }
 
 /* Initiator, stateful, CREATED: message 2 brings the Recipient's TxInfo. */
@@ -187,7 +133,7 @@ static tigress_status initiator_take(tigress_transfer *t, tigress__msg *m)
 {
     if (!t->stateful || t->state != TIGRESS_STATE_CREATED)
         return TIGRESS_E_AGAIN; /* nothing this side expects */
-    if (m->txinfo == NULL)
+    if (m->body.txinfo == NULL)
         return tigress__client_fail(t->client, TIGRESS_E_FORMAT,
                                     "the Recipient's message carries no txInfo");
     take_txinfo(t, m);
@@ -206,12 +152,12 @@ static tigress_status recipient_take(tigress_transfer *t, tigress__msg *m)
 
     if (t->state != TIGRESS_STATE_WAITING_FOR_PEER)
         return TIGRESS_E_AGAIN;
-    if (m->sig == NULL)
+    if (m->body.sig == NULL)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the Initiator's message has no signature");
     /* The signature must be over what this device sent, not over something else. */
-    if (m->txinfo == NULL || m->txinfo_len != t->txinfo_len ||
-        strcmp(m->txinfo_type, t->txinfo_type) != 0 ||
-        sodium_memcmp(m->txinfo, t->txinfo, t->txinfo_len) != 0)
+    if (m->body.txinfo == NULL || m->body.txinfo_len != t->txinfo_len ||
+        strcmp(m->body.txinfo_type, t->txinfo_type) != 0 ||
+        sodium_memcmp(m->body.txinfo, t->txinfo, t->txinfo_len) != 0)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE,
                                     "the Initiator signed a TxInfo that is not this device's");
     if (!t->has_verifier)
@@ -220,7 +166,7 @@ static tigress_status recipient_take(tigress_transfer *t, tigress__msg *m)
     input = tigress__msg_sig_input(t->mailbox_id, t->txinfo, t->txinfo_len, &input_len);
     if (input == NULL)
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
-    vr = t->verifier.verify(m->sig_alg, input, input_len, m->sig, m->sig_len, t->verifier.user_data);
+    vr = t->verifier.verify(m->body.sig_alg, input, input_len, m->body.sig, m->body.sig_len, t->verifier.user_data);
     tigress__free(input);
     if (vr == TIGRESS_E_SIGNATURE || vr > 0)
         return tigress__client_fail(c, TIGRESS_E_SIGNATURE, "the Initiator's signature is invalid");
@@ -228,11 +174,11 @@ static tigress_status recipient_take(tigress_transfer *t, tigress__msg *m)
         return tigress__client_fail(c, (tigress_status)vr, "the verifier failed");
     tigress__free_wiped_str(t->sig_alg);
     tigress__free(t->sig);
-    t->sig_alg = m->sig_alg;
-    t->sig = m->sig;
-    t->sig_len = m->sig_len;
-    m->sig_alg = NULL;
-    m->sig = NULL;
+    t->sig_alg = m->body.sig_alg;
+    t->sig = m->body.sig;
+    t->sig_len = m->body.sig_len;
+    m->body.sig_alg = NULL;
+    m->body.sig = NULL;
     t->peer_seq = m->has_tigress ? m->seq : t->seq + 1; /* without "tigress": message 3 */
     return tigress__state_apply(t, TIGRESS__EV_SIGNED);
 }
@@ -241,9 +187,10 @@ tigress_status tigress__flow_read_once(tigress_transfer *t, int prefer_wait_s, b
 {
     tigress__read_result rr;
     tigress__msg m;
+    bool answered;
     tigress_status rc;
 
-    rc = read_mailbox(t, prefer_wait_s, &rr, not_modified);
+    rc = tigress__transfer_read(t, NULL, 0, prefer_wait_s, &rr, not_modified, &answered);
     if (rc == TIGRESS_E_NOT_FOUND)
         return on_gone_event(t);
     if (rc != TIGRESS_OK)
@@ -252,8 +199,10 @@ tigress_status tigress__flow_read_once(tigress_transfer *t, int prefer_wait_s, b
         tigress__read_result_clear(&rr);
         return tigress__client_fail(t->client, TIGRESS_E_AGAIN, "no new message from the peer yet");
     }
-    rc = open_payload(t, &rr, &m);
-    if (rc == TIGRESS_OK && !tigress__msg_is_new(t, &m, rr.data))
+    rc = tigress__transfer_open(t, &rr, &m);
+    if (rc == TIGRESS_OK &&
+        !tigress__msg_is_new(&m, t->role, t->seq > t->peer_seq ? t->seq : t->peer_seq,
+                             tigress__transfer_data_is_last(t, rr.data)))
         rc = TIGRESS_E_AGAIN; /* C24: our own message reflected, or a stale one */
     else if (rc == TIGRESS_OK)
         rc = t->role == TIGRESS_ROLE_INITIATOR ? initiator_take(t, &m) : recipient_take(t, &m);
@@ -302,7 +251,7 @@ static tigress_status send_update(tigress_transfer *t, tigress__op op, bool with
     tigress_status rc;
 
     memset(&resp, 0, sizeof(resp));
-    rc = tigress__msg_seal(t, seq, true, with_sig, &data);
+    rc = tigress__transfer_seal(t, seq, true, with_sig, &data);
     if (rc != TIGRESS_OK)
         return rc;
     body = tigress__wire_update_body(tigress_payload_type_name(t->payload_type), data,
@@ -317,7 +266,7 @@ static tigress_status send_update(tigress_transfer *t, tigress__op op, bool with
     (void)tigress__wire_parse_update(t->client, resp.body, resp.body_len, &push, &has_push);
     if (has_push)
         t->push_supported = push;
-    adopt_etag(t, &resp);
+    tigress__transfer_adopt_etag(t, &resp);
     t->seq = seq;
     tigress__transfer_note_data(t, data);
 out:
@@ -357,7 +306,7 @@ tigress_status tigress_transfer_update(tigress_transfer *t, const char *txinfo_t
     } else {
         memcpy(t->txinfo, txinfo, txinfo_len);
         t->txinfo_len = txinfo_len;
-        /* DESIGN §3 item 4: the Recipient's token also rides on its first Update. */
+        /* docs/protocol.md D4: the Recipient's token also rides on its first Update. */
         rc = send_update(t, TIGRESS__OP_UPDATE, false,
                          t->token_type != NULL && !t->token_sent_on_update);
     }

@@ -7,14 +7,12 @@
 #ifndef TIGRESS_TRANSFER_INTERNAL_H
 #define TIGRESS_TRANSFER_INTERNAL_H
 
-#include "client_internal.h"
+#include "http.h"
+#include "json.h"
+#include "message.h"
 
-/* Largest TxInfo accepted, sent or received (bytes, before Base64). */
-#define TIGRESS__TXINFO_MAX (16u * 1024u)
 /* Display strings are limited to this many bytes (the relay's limit too). */
 #define TIGRESS__DISPLAY_MAX 256u
-/* Domain separation prefix of the bytes the Initiator signs. */
-#define TIGRESS__SIG_CONTEXT "tigress-txinfo-v1"
 /* How long a long-poll asks the relay to hold the read. */
 #define TIGRESS__LONG_POLL_S 25
 
@@ -68,6 +66,9 @@ struct tigress_transfer {
     uint8_t last_data_hash[32]; /* hash of the last payload data seen or sent */
     bool has_last_data;
 
+    /* What this side's messages carry (tigress__transfer_seal hands them to message.c as a
+     * tigress__msg_body). Kept as separate members so that the struct's layout stays what it
+     * was (abi/ records it, opaque as it is). */
     char *format;
     char *content;        /* sodium_malloc: decrypted content JSON, or NULL when unknown */
     size_t content_len;
@@ -107,6 +108,27 @@ void tigress__transfer_note_data(tigress_transfer *t, const char *data);
 bool tigress__transfer_data_is_last(const tigress_transfer *t, const char *data);
 /* Record a failure reported by a crypto/URL call (thread-local detail) on the client. */
 tigress_status tigress__transfer_fail_from(tigress_client *c, tigress_status rc, const char *what);
+/* Seal this side's message seq (message.c) from t's body, role, mode, type and Secret. */
+tigress_status tigress__transfer_seal(tigress_transfer *t, uint32_t seq, bool with_txinfo,
+                                      bool with_signature, char **data_out);
+
+/* ---- transfer_read.c: the one read path ---- */
+/* A best-effort request made while cleaning up a failed call: its own error does not replace
+ * the one the caller is about to return. */
+void tigress__transfer_best_effort(tigress_client *c, const char *method, const char *url,
+                                   const char *claim);
+/* Keep the response's ETag (for long-polls), if any. */
+void tigress__transfer_adopt_etag(tigress_transfer *t, tigress__response *resp);
+struct tigress__read_result;
+/* One secure read (POST) of the mailbox; body: the Recipient's token, or NULL. On 200 *rr is
+ * filled and *answered set (the device may now be bound); *not_modified on 304. */
+tigress_status tigress__transfer_read(tigress_transfer *t, const char *body, size_t body_len,
+                                      int prefer_wait_s, struct tigress__read_result *rr,
+                                      bool *not_modified, bool *answered);
+/* Decrypt a read's payload with t's Secret: E_KEY when there is none or it does not fit the
+ * payload type, else tigress__msg_open. */
+tigress_status tigress__transfer_open(tigress_transfer *t, const struct tigress__read_result *rr,
+                                      tigress__msg *m);
 
 /* ---- transfer_state.c ---- */
 const char *tigress__op_name(tigress__op op);
@@ -124,39 +146,7 @@ tigress_status tigress__state_on_gone(tigress_transfer *t, bool *expired);
 /* True when the expiration has passed. */
 bool tigress__transfer_expired(const tigress_transfer *t);
 
-/* ---- wire.c: a JSON writer over wiped tigress__malloc memory ---- */
-typedef struct tigress__jw {
-    char *buf;
-    size_t len, cap;
-    bool failed;      /* an allocation failed: the writer is unusable */
-    bool need_comma;
-} tigress__jw;
-
-void tigress__jw_init(tigress__jw *w);
-void tigress__jw_free(tigress__jw *w);           /* wipes */
-/* Takes the text (NUL-terminated, tigress__malloc) out of the writer; NULL if it failed. */
-char *tigress__jw_take(tigress__jw *w, size_t *len);
-void tigress__jw_obj_open(tigress__jw *w, const char *key);   /* key NULL: a value */
-void tigress__jw_obj_close(tigress__jw *w);
-void tigress__jw_str(tigress__jw *w, const char *key, const char *value);
-void tigress__jw_int(tigress__jw *w, const char *key, int64_t value);
-void tigress__jw_bool(tigress__jw *w, const char *key, bool value);
-/* A value already in JSON form (validated by the caller). */
-void tigress__jw_raw(tigress__jw *w, const char *key, const char *json, size_t len);
-/* Bytes as standard Base64 text. */
-void tigress__jw_b64(tigress__jw *w, const char *key, const uint8_t *data, size_t len);
-
-/* cJSON helpers. cJSON's memory does not go through our hooks and is not wiped by cJSON:
- * tigress__json_wipe_delete zeroes every string in the tree before deleting it. */
-struct cJSON;
-void tigress__json_wipe_delete(struct cJSON *item);
-/* Print item unformatted into sodium_malloc memory (*out, *len); TIGRESS_E_NOMEM. */
-tigress_status tigress__json_print_secure(const struct cJSON *item, char **out, size_t *len);
-/* Check that text is one JSON object and nothing else. */
-bool tigress__json_is_object_text(const char *text);
-/* After a cJSON call returned NULL: true when it was (probably) out of memory. */
-bool tigress__json_out_of_memory(void);
-
+/* ---- wire.c: relay request and response bodies ---- */
 /* Relay request bodies (no secrets in them). All return NULL when out of memory. */
 typedef struct tigress__display {
     const char *title, *description, *image_url;
@@ -187,40 +177,6 @@ tigress_status tigress__wire_parse_read(tigress_client *c, const char *body, siz
                                         tigress__read_result *out);
 tigress_status tigress__wire_parse_update(tigress_client *c, const char *body, size_t len,
                                           bool *push, bool *has_push);
-
-/* ---- message.c: the encrypted Provisioning Information ---- */
-typedef struct tigress__msg {
-    char *format;
-    char *content;         /* sodium_malloc, JSON object text */
-    size_t content_len;
-    bool has_tigress;      /* the "tigress" member was present */
-    tigress_role role;     /* 0 when absent */
-    uint32_t seq;
-    bool stateful;
-    bool has_stateful;
-    char *txinfo_type;     /* NULL when absent */
-    uint8_t *txinfo;
-    size_t txinfo_len;
-    char *sig_alg;         /* NULL when absent */
-    uint8_t *sig;
-    size_t sig_len;
-} tigress__msg;
-
-void tigress__msg_clear(tigress__msg *m);
-/* Encrypt this side's next message (seq) from t's format/content plus the optional TxInfo
- * and signature of t into the payload data (Base64 text, tigress__malloc). */
-tigress_status tigress__msg_seal(tigress_transfer *t, uint32_t seq, bool with_txinfo,
-                                 bool with_signature, char **data_out);
-/* Decrypt and parse one payload. E_CRYPTO, E_FORMAT, E_KEY, E_NOMEM; records the error. */
-tigress_status tigress__msg_open(tigress_client *c, tigress_payload_type type,
-                                 const tigress_secret *secret, const char *data,
-                                 tigress__msg *out);
-/* True when m is a new message for t (C24): not our own role, seq newer than anything this
- * side has sent or seen; without "tigress", when the data differs from the last one. */
-bool tigress__msg_is_new(const tigress_transfer *t, const tigress__msg *m, const char *data);
-/* The exact bytes signed: context || mailbox id || TxInfo. tigress__malloc'd. */
-uint8_t *tigress__msg_sig_input(const char *mailbox_id, const uint8_t *txinfo, size_t txinfo_len,
-                                size_t *len);
 
 /* ---- transfer_flow.c ---- */
 /* Read the mailbox once (POST) and process the result. Returns OK (advanced), E_AGAIN,

@@ -1,24 +1,32 @@
 /* The default transport: one libcurl easy handle per client, so connections are kept alive
- * between requests. TLS verification is always on; redirects are never followed. */
+ * between requests. TLS verification is always on; redirects are never followed.
+ *
+ * A reference plug-in: it fills the response through the public setters of
+ * include/tigress/sys/transport.h only (plus the transport-error detail of http_response.h),
+ * takes timeouts and the CA file from the request, and learns of a pending cancel through its
+ * cancel slot and the predicate its constructor was given. */
 #include <curl/curl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
+#include "http_response.h"
+#include "transport_curl.h"
 
 typedef struct curl_tp {
     CURL *easy;
-    tigress_client *client;     /* for tigress__client_cancelled() */
+    tigress__cancel_pending_fn cancel_pending; /* the caller's pending cancel, or NULL */
+    void *cancel_ud;
     atomic_bool cancel;         /* set by the cancel slot */
-    bool allow_http;            /* loopback http allowed by the client options */
+    bool allow_http;            /* loopback http allowed by the caller */
     char errbuf[CURL_ERROR_SIZE];
 } curl_tp;
 
 typedef struct send_ctx {
     curl_tp *tp;
     tigress_http_response *resp;
+    int status;                 /* of the last status line; 0 before one */
 } send_ctx;
 
 
@@ -29,6 +37,11 @@ static int status_code_at(const char *p)
     if (p[0] < '1' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
         return 0;
     return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+}
+
+static bool caller_cancelled(curl_tp *tp)
+{
+    return tp->cancel_pending != NULL && tp->cancel_pending(tp->cancel_ud);
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
@@ -43,14 +56,16 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     memcpy(line, data, len);
     line[len] = '\0';
     if (len >= 5 && memcmp(line, "HTTP/", 5) == 0) {
-        /* A new status line: an earlier 1xx response's headers do not belong to this one. */
+        /* A new status line. */
         const char *sp = strchr(line, ' ');
-        int status = sp != NULL ? status_code_at(sp + 1) : 0;
-        tigress__http_response_reset_headers(sc->resp);
-        if (tigress_http_response_set_status(sc->resp, status) != TIGRESS_OK)
+        sc->status = sp != NULL ? status_code_at(sp + 1) : 0;
+        if (tigress_http_response_set_status(sc->resp, sc->status) != TIGRESS_OK)
             return 0;
         return len;
     }
+    /* An interim 1xx response's headers do not belong to the final response: not recorded. */
+    if (sc->status < 200)
+        return len;
     colon = strchr(line, ':');
     if (colon == NULL)
         return len; /* the blank line ending the headers */
@@ -76,7 +91,7 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
     curl_tp *tp = ud;
 
     (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-    return (atomic_load(&tp->cancel) || tigress__client_cancelled(tp->client)) ? 1 : 0;
+    return (atomic_load(&tp->cancel) || caller_cancelled(tp)) ? 1 : 0;
 }
 
 static int map_curl(CURLcode cc)
@@ -179,6 +194,8 @@ static CURLcode set_options(curl_tp *tp, const tigress_http_request *req, send_c
     if (req->connect_timeout_ms > 0)
         SET(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
     SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    /* A proxy's CONNECT answer is not the relay's response. */
+    SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     SET(CURLOPT_HTTPHEADER, hdrs);
     SET(CURLOPT_HEADERFUNCTION, on_header);
     SET(CURLOPT_HEADERDATA, sc);
@@ -197,7 +214,7 @@ static CURLcode set_options(curl_tp *tp, const tigress_http_request *req, send_c
 static int curl_send(const tigress_http_request *req, tigress_http_response *resp, void *ud)
 {
     curl_tp *tp = ud;
-    send_ctx sc = { tp, resp };
+    send_ctx sc = { tp, resp, 0 };
     struct curl_slist *hdrs;
     CURLcode cc;
     int rc;
@@ -220,7 +237,7 @@ static int curl_send(const tigress_http_request *req, tigress_http_response *res
     if (cc == CURLE_OK) {
         long status = 0;
         curl_easy_getinfo(tp->easy, CURLINFO_RESPONSE_CODE, &status);
-        if (tigress__http_response_status(resp) == 0)
+        if (sc.status == 0)
             tigress_http_response_set_status(resp, (int)status);
         return 0;
     }
@@ -249,19 +266,21 @@ static void curl_free_tp(void *ud)
 }
 
 /* Each request starts with this transport's own abort flag down (a cancel that already ended
- * an earlier request must not end this one); whether a cancel is still pending is the client's
- * to say (tigress__client_cancelled: pending until a call notices it, see client.c). */
+ * an earlier request must not end this one); whether a cancel is still pending is the caller's
+ * to say (the constructor's predicate; for the client: pending until a call notices it). */
 static int curl_send_fresh(const tigress_http_request *req, tigress_http_response *resp, void *ud)
 {
     curl_tp *tp = ud;
 
     atomic_store(&tp->cancel, false);
-    if (tigress__client_cancelled(tp->client))
+    if (caller_cancelled(tp))
         return TIGRESS_E_CANCELLED;
     return curl_send(req, resp, ud);
 }
 
-tigress_status tigress__curl_transport_new(tigress_transport *out, tigress_client *c)
+tigress_status tigress__curl_transport_new(tigress_transport *out, bool allow_http,
+                                           tigress__cancel_pending_fn cancel_pending,
+                                           void *cancel_user_data)
 {
     curl_tp *tp = tigress__calloc(1, sizeof(*tp));
 
@@ -272,9 +291,10 @@ tigress_status tigress__curl_transport_new(tigress_transport *out, tigress_clien
         tigress__free(tp);
         return TIGRESS_E_NOMEM;
     }
-    tp->client = c;
+    tp->cancel_pending = cancel_pending;
+    tp->cancel_ud = cancel_user_data;
     atomic_init(&tp->cancel, false);
-    tp->allow_http = tigress__client_options(c)->allow_insecure_loopback != 0;
+    tp->allow_http = allow_http;
     memset(out, 0, sizeof(*out));
     out->version = TIGRESS_TRANSPORT_VERSION;
     out->send = curl_send_fresh;

@@ -25,7 +25,7 @@ struct tigress_share_url {
     tigress_secret *secret;
 };
 
-/* The pieces of a URL, as offsets into the caller's text; nothing is copied yet. */
+/* The pieces of a Share URL, as offsets into the caller's text; nothing is copied yet. */
 struct url_parts {
     bool https;
     const char *host;     /* without brackets */
@@ -96,26 +96,27 @@ static bool valid_port(const char *p, size_t n)
     return v >= 1 && v <= 65535;
 }
 
-/* Split authority [start, end) into host and port; reject userinfo. */
-static tigress_status parse_authority(struct url_parts *p, const char *start, const char *end)
+/* Split authority [start, end) into host and port (range-checked); reject userinfo. NULL when
+ * well-formed, else what is wrong, to follow "... URL ". */
+static const char *split_authority(tigress__url_split_parts *p, const char *start, const char *end)
 {
     const char *port = NULL;
 
     p->hostport = start;
     p->hostport_len = (size_t)(end - start);
     if (memchr(start, '@', p->hostport_len) != NULL)
-        return tigress__fail(TIGRESS_E_URL, "Share URL must not contain user information");
+        return "must not contain user information";
     if (start < end && *start == '[') {
         const char *close = memchr(start, ']', p->hostport_len);
         if (close == NULL)
-            return tigress__fail(TIGRESS_E_URL, "Share URL has an unterminated IPv6 address");
+            return "has an unterminated IPv6 address";
         p->host = start + 1;
         p->host_len = (size_t)(close - p->host);
         if (!valid_ipv6(p->host, p->host_len))
-            return tigress__fail(TIGRESS_E_URL, "Share URL has a malformed IPv6 address");
+            return "has a malformed IPv6 address";
         if (close + 1 < end) {
             if (close[1] != ':')
-                return tigress__fail(TIGRESS_E_URL, "Share URL has junk after the IPv6 address");
+                return "has junk after the IPv6 address";
             port = close + 2;
         }
     } else {
@@ -123,16 +124,34 @@ static tigress_status parse_authority(struct url_parts *p, const char *start, co
         p->host = start;
         p->host_len = (size_t)((colon != NULL ? colon : end) - start);
         if (!valid_reg_name(p->host, p->host_len))
-            return tigress__fail(TIGRESS_E_URL, "Share URL has a missing or malformed host");
+            return "has a missing or malformed host";
         if (colon != NULL)
             port = colon + 1;
     }
     if (port != NULL && !valid_port(port, (size_t)(end - port)))
-        return tigress__fail(TIGRESS_E_URL, "Share URL has a malformed port");
-    return TIGRESS_OK;
+        return "has a malformed port";
+    return NULL;
 }
 
-static bool is_loopback(const char *h, size_t n)
+const char *tigress__url_split(const char *url, tigress__url_split_parts *p)
+{
+    const char *sep = strstr(url, "://"), *start, *end;
+
+    memset(p, 0, sizeof(*p));
+    if (sep == NULL || sep == url || !is_alpha(url[0]))
+        return "has no scheme://";
+    for (const char *c = url; c < sep; c++)
+        if (!is_alpha(*c) && !is_digit(*c) && *c != '+' && *c != '-' && *c != '.')
+            return "has a malformed scheme";
+    p->scheme = url;
+    p->scheme_len = (size_t)(sep - url);
+    start = sep + 3;
+    end = start + strcspn(start, "/?#");
+    p->rest = end;
+    return split_authority(p, start, end);
+}
+
+bool tigress__url_is_loopback(const char *h, size_t n)
 {
     return (n == 9 && memcmp(h, "127.0.0.1", 9) == 0) || (n == 3 && memcmp(h, "::1", 3) == 0) ||
            (n == 9 && starts_with_ci(h, "localhost"));
@@ -141,9 +160,9 @@ static bool is_loopback(const char *h, size_t n)
 /* Everything up to the fragment; the fragment is only located, never inspected here. */
 static tigress_status split_url(struct url_parts *p, const char *url, unsigned int flags)
 {
-    const char *s, *auth_end, *path_end;
+    const char *auth_end, *path_end, *why;
     size_t len = strlen(url);
-    tigress_status rc;
+    tigress__url_split_parts sp;
 
     memset(p, 0, sizeof(*p));
     if (len > URL_MAX)
@@ -152,21 +171,21 @@ static tigress_status split_url(struct url_parts *p, const char *url, unsigned i
         if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
             return tigress__fail(TIGRESS_E_URL,
                                  "Share URL contains a space, control or non-ASCII character");
-    if (starts_with_ci(url, "https://")) {
+    if (starts_with_ci(url, "https://"))
         p->https = true;
-        s = url + 8;
-    } else if (starts_with_ci(url, "http://")) {
-        s = url + 7;
-    } else {
+    else if (!starts_with_ci(url, "http://"))
         return tigress__fail(TIGRESS_E_URL, "Share URL must start with https://");
-    }
-    auth_end = s + strcspn(s, "/?#");
-    rc = parse_authority(p, s, auth_end);
-    if (rc != TIGRESS_OK)
-        return rc;
+    why = tigress__url_split(url, &sp);
+    if (why != NULL)
+        return tigress__fail(TIGRESS_E_URL, "Share URL %s", why);
+    p->host = sp.host;
+    p->host_len = sp.host_len;
+    p->hostport = sp.hostport;
+    p->hostport_len = sp.hostport_len;
+    auth_end = sp.rest;
     /* C1: plain http only to this machine, and only when the caller opted in. */
     if (!p->https && (!(flags & TIGRESS_URL_ALLOW_INSECURE_LOOPBACK) ||
-                      !is_loopback(p->host, p->host_len)))
+                      !tigress__url_is_loopback(p->host, p->host_len)))
         return tigress__fail(TIGRESS_E_INSECURE, "Share URL is not https");
 
     path_end = auth_end + strcspn(auth_end, "?#");

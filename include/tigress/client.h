@@ -9,7 +9,14 @@
 
 #include "common.h"
 #include "errors.h"
-#include "sys/transport.h"
+
+/* The transport vtable is defined in sys/transport.h (included by tigress.h); this header
+ * needs only its name. The guard lets both headers declare the typedef (C99 forbids a repeated
+ * typedef). */
+#ifndef TIGRESS_TRANSPORT_TYPEDEF_
+#define TIGRESS_TRANSPORT_TYPEDEF_
+typedef struct tigress_transport tigress_transport;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -38,7 +45,8 @@ typedef struct tigress_client_options {
     int allow_insecure_loopback;        /**< Nonzero: allow http:// to 127.0.0.1, ::1 and
                                              localhost. Never any other host. Default 0. */
     const char *const *relay_allow_list; /**< Host names the client may contact; NULL: any.
-                                             Checked before any request (C15). */
+                                             Checked before any request, so that
+                                             nothing is sent to a relay off the list. */
     size_t relay_allow_list_count;      /**< Entries in relay_allow_list. */
     const char *user_agent;             /**< NULL: "libtigress/<version>". */
 } tigress_client_options;

@@ -33,7 +33,14 @@
 #include "common.h"
 #include "crypto.h"
 #include "client.h"
-#include "sys/signer.h"
+
+/* The signer and verifier vtables are defined in sys/signer.h (included by tigress.h); this
+ * header needs only their names. The guard lets both headers declare the typedefs. */
+#ifndef TIGRESS_SIGNER_TYPEDEFS_
+#define TIGRESS_SIGNER_TYPEDEFS_
+typedef struct tigress_signer tigress_signer;
+typedef struct tigress_verifier tigress_verifier;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -76,7 +83,8 @@ TIGRESS_API const char *tigress_state_name(tigress_state state);
 /**
  * @brief What to share and how. Strings are copied by tigress_share_create().
  *
- * Display information is public (shown in link previews): it must not identify anyone (C18).
+ * Display information is public (shown in link previews): it must not identify anyone: the
+ * relay serves it to whoever holds the link, without a claim.
  */
 typedef struct tigress_share_options {
     unsigned int version;          /**< TIGRESS_SHARE_OPTIONS_VERSION */

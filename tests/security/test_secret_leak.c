@@ -31,7 +31,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "client_internal.h" /* tigress__curl_transport_new: the transport being wrapped */
+#include "client_internal.h"
+#include "transport_curl.h" /* tigress__curl_transport_new: the transport being wrapped */
 #include "fixture.h"
 
 /* ------------------------------------------------------------------ a growing byte buffer */
@@ -150,7 +151,11 @@ static int setup(void **state)
         fail_msg("could not start the relay");
     w->carrier = it_client(&w->relay, TIGRESS_RETRIES_NONE);
     assert_non_null(w->carrier);
-    assert_int_equal(tigress__curl_transport_new(&w->cap.inner, w->carrier), TIGRESS_OK);
+    assert_int_equal(tigress__curl_transport_new(&w->cap.inner,
+                                                 tigress__client_options(w->carrier)
+                                                     ->allow_insecure_loopback != 0,
+                                                 NULL, NULL),
+                     TIGRESS_OK);
     w->a = captured_client(w);
     w->b = captured_client(w);
     randombytes_buf(r, sizeof(r));

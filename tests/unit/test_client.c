@@ -10,7 +10,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "client_internal.h"
+#include "http.h"
 #include "helpers/mock_transport.h"
 
 /* Must run first: nothing has called tigress_global_init() in this process yet. */
@@ -372,6 +372,29 @@ static void test_client__check_relay_https_only(void **state)
     mock_transport_free(m);
 }
 
+/* The relay policy splits URLs with the Share URL parser's splitter: the port is range-checked
+ * (1..65535) there as in a Share URL, and an out-of-range one is refused before any request. */
+static void test_client__check_relay_port_range(void **state)
+{
+    mock_transport *m = mock_transport_new();
+    tigress_share_url *u = NULL;
+    (void)state;
+
+    assert_int_equal(check("https://relay.test:99999", 0, NULL, 0, m), TIGRESS_E_URL);
+    assert_int_equal(check("https://relay.test:0/v1/m", 0, NULL, 0, m), TIGRESS_E_URL);
+    assert_int_equal(check("https://relay.test:123456", 0, NULL, 0, m), TIGRESS_E_URL);
+    assert_int_equal(check("https://[::1]:65536", 0, NULL, 0, m), TIGRESS_E_URL);
+    assert_int_equal(check("https://relay.test:65535", 0, NULL, 0, m), TIGRESS_OK);
+    assert_int_equal(check("https://relay.test:1/v1/m", 0, NULL, 0, m), TIGRESS_OK);
+    /* The same URL as a Share URL is refused with the same status. */
+    assert_int_equal(tigress_share_url_parse(&u, "https://relay.test:99999/v1/m/"
+                                             "123e4567-e89b-42d3-a456-426614174000", 0),
+                     TIGRESS_E_URL);
+    assert_null(u);
+    assert_int_equal(mock_request_count(m), 0);
+    mock_transport_free(m);
+}
+
 /* C15: only allow-listed hosts (exact, case-insensitive), checked with no request made. */
 static void test_client__check_relay_allow_list(void **state)
 {
@@ -525,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_client__last_error_slot),
         cmocka_unit_test(test_client__check_relay_https_only),
         cmocka_unit_test(test_client__check_relay_allow_list),
+        cmocka_unit_test(test_client__check_relay_port_range),
         cmocka_unit_test(test_client__not_allowed_host_gets_no_request),
         cmocka_unit_test(test_client__fake_clock_sleep_and_wake),
         cmocka_unit_test(test_client__real_clock_is_monotonic),

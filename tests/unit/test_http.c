@@ -13,7 +13,8 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "client_internal.h"
+#include "http.h"
+#include "http_response.h"
 #include "helpers/mock_transport.h"
 
 #define URL "https://relay.test/v1/m"

@@ -20,7 +20,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
-#include "client_internal.h"
+#include "http.h"
+#include "http_response.h"
 
 /* A tiny HTTP/1.1 server: /echo describes the request; /status/N answers N; /slow sleeps;
  * /redirect answers 302; /big sends 2 MiB. It echoes Mailbox-Request-ID. */

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "transfer_internal.h"
+#include "http_response.h"
 #include "helpers/mock_transport.h"
 
 #define FX_CONTENT "{\"genericSharingData\":{\"keyId\":\"k-1\",\"slot\":3},\"note\":\"hi\"}"

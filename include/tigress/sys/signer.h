@@ -1,6 +1,7 @@
 /**
  * @file tigress/sys/signer.h
- * @brief Signer and verifier vtables for the stateful flow, and the default Ed25519 keys.
+ * @brief Signer and verifier vtables for the stateful flow, and the default Ed25519 ones
+ *        (the keys themselves are in tigress/keys.h).
  * @defgroup tigress_signer Signing and verification
  *
  * In the stateful flow the Initiator approves the Recipient's Transaction Information (TxInfo)
@@ -13,13 +14,22 @@
 #define TIGRESS_SYS_SIGNER_H
 
 #include "../common.h"
+#include "../keys.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Current version of tigress_signer and tigress_verifier. */
+/** Current version of tigress_signer. */
 #define TIGRESS_SIGNER_VERSION 1
+/** Current version of tigress_verifier (the same value as TIGRESS_SIGNER_VERSION today). */
+#define TIGRESS_VERIFIER_VERSION 1
+
+#ifndef TIGRESS_SIGNER_TYPEDEFS_
+#define TIGRESS_SIGNER_TYPEDEFS_
+typedef struct tigress_signer tigress_signer;
+typedef struct tigress_verifier tigress_verifier;
+#endif
 /** Largest signature the library accepts from a signer, in bytes. */
 #define TIGRESS_SIGNATURE_MAX 512
 
@@ -30,13 +40,13 @@ extern "C" {
  * *sig_len, and returns 0, or a negative status (an application code <= TIGRESS_E_USER_MIN is
  * returned unchanged). It runs on the calling thread, during tigress_transfer_approve().
  */
-typedef struct tigress_signer {
+struct tigress_signer {
     unsigned int version;   /**< TIGRESS_SIGNER_VERSION */
     const char *alg;        /**< Algorithm name put on the wire, e.g. "Ed25519" (copied). */
     int (*sign)(const uint8_t *msg, size_t msg_len, uint8_t *sig, size_t *sig_len,
                 void *user_data); /**< Required. */
     void *user_data;        /**< Owned by the application; must outlive its use. */
-} tigress_signer;
+};
 
 /**
  * @brief A verifier. Copied when passed to the library.
@@ -44,57 +54,12 @@ typedef struct tigress_signer {
  * verify() returns 0 when @p sig is a valid signature by the expected key over @p msg under
  * algorithm @p alg, TIGRESS_E_SIGNATURE when it is not, or another negative status.
  */
-typedef struct tigress_verifier {
-    unsigned int version;   /**< TIGRESS_SIGNER_VERSION */
+struct tigress_verifier {
+    unsigned int version;   /**< TIGRESS_VERIFIER_VERSION */
     int (*verify)(const char *alg, const uint8_t *msg, size_t msg_len, const uint8_t *sig,
                   size_t sig_len, void *user_data); /**< Required. */
     void *user_data;        /**< Owned by the application; must outlive its use. */
-} tigress_verifier;
-
-/** @brief An Ed25519 key pair in guarded memory (opaque). */
-typedef struct tigress_ed25519_key tigress_ed25519_key;
-
-/** Size of an Ed25519 public key. */
-#define TIGRESS_ED25519_PUBLIC_BYTES 32
-/** Size of an Ed25519 seed. */
-#define TIGRESS_ED25519_SEED_BYTES 32
-
-/**
- * @brief Generate a fresh Ed25519 key pair.
- * @param[out] out the key; free with tigress_ed25519_key_free().
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_NOMEM.
- * @note Thread-safe. NULL @p out: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_ed25519_key_free()).
- * @since 1.0
- */
-TIGRESS_API tigress_status tigress_ed25519_key_generate(tigress_ed25519_key **out);
-
-/**
- * @brief Derive an Ed25519 key pair from a 32-byte seed (copied; the caller wipes its own).
- * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_KEY (wrong length) or TIGRESS_E_NOMEM.
- * @note Thread-safe. NULL @p out or @p seed: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_ed25519_key_free()).
- * @since 1.0
- */
-TIGRESS_API tigress_status tigress_ed25519_key_from_seed(tigress_ed25519_key **out,
-                                                         const uint8_t *seed, size_t seed_len);
-
-/**
- * @brief Copy the 32-byte public key out.
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_BUFFER (out_len < 32).
- * @note Thread-safe: a key may be read (and sign) on several threads at once, not while it is
- *       freed. NULL @p key or @p out: TIGRESS_E_INVALID.
- * @since 1.0
- */
-TIGRESS_API tigress_status tigress_ed25519_key_public(const tigress_ed25519_key *key,
-                                                      uint8_t *out, size_t out_len);
-
-/**
- * @brief Wipe and free a key. NULL is a no-op.
- * @note Not while another thread, or a signer made from it, uses @p key. NULL is a no-op.
- * @since 1.0
- */
-TIGRESS_API void tigress_ed25519_key_free(tigress_ed25519_key *key);
+};
 
 /**
  * @brief Fill @p out with the default Ed25519 signer using @p key.

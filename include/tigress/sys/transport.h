@@ -19,6 +19,13 @@ extern "C" {
 
 /** Current version of tigress_transport. */
 #define TIGRESS_TRANSPORT_VERSION 1
+/** Current version of tigress_http_request (the library fills it in). */
+#define TIGRESS_HTTP_REQUEST_VERSION 1
+
+#ifndef TIGRESS_TRANSPORT_TYPEDEF_
+#define TIGRESS_TRANSPORT_TYPEDEF_
+typedef struct tigress_transport tigress_transport;
+#endif
 
 /** One request header. Both strings are borrowed for the duration of the send call. */
 typedef struct tigress_http_header {
@@ -32,7 +39,7 @@ typedef struct tigress_http_header {
  * The URL never contains a fragment; the body never contains the Secret.
  */
 typedef struct tigress_http_request {
-    unsigned int version;               /**< 1 */
+    unsigned int version;               /**< TIGRESS_HTTP_REQUEST_VERSION */
     const char *method;                 /**< "POST", "PUT", "DELETE", "PATCH", "GET", "HEAD" */
     const char *url;                    /**< absolute https URL (http only to loopback) */
     const tigress_http_header *headers; /**< header_count entries */
@@ -87,7 +94,7 @@ TIGRESS_API tigress_status tigress_http_response_append_body(tigress_http_respon
  * of the blocking API call; cancel() may be called from any thread while send() runs and must
  * make it return TIGRESS_E_CANCELLED promptly.
  */
-typedef struct tigress_transport {
+struct tigress_transport {
     unsigned int version;  /**< TIGRESS_TRANSPORT_VERSION */
     /** Required. */
     int (*send)(const tigress_http_request *req, tigress_http_response *resp, void *user_data);
@@ -96,7 +103,7 @@ typedef struct tigress_transport {
     /** Optional: called once when the client is freed. */
     void (*free)(void *user_data);
     void *user_data;       /**< Passed to every slot; owned by the application. */
-} tigress_transport;
+};
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
+#include "http.h"
+#include "http_response.h"
 #include "mock_transport.h"
 
 #define RELAY_BODY_MAX (64 * 1024)
