@@ -34,8 +34,11 @@ $(DOCS_RUNNER): tests/docs/run-readme-snippets.sh tests/docs/readme_snippets.py 
 	    "$(CC)" "$(CURDIR)" "$(abspath $(BUILD))" > $@
 	@chmod +x $@
 
-# Every public declaration documents thread-safety, NULL arguments and ownership in a @note.
+# Every public declaration documents thread-safety, NULL arguments and ownership in a @note:
+# its own, or that of the Doxygen group (@name ... @note ... @{ ... @}) it lies in. The checker
+# first checks itself on embedded sample headers.
 .PHONY: header-notes-check
 CHECK_EXTRA += header-notes-check
 header-notes-check:
+	@$(or $(PYTHON3),python3) tests/docs/header_notes.py --self-test
 	@$(or $(PYTHON3),python3) tests/docs/header_notes.py .
