@@ -61,9 +61,8 @@ typedef struct tigress_client_options {
  * @brief Initialise @p opts to defaults; the same bytes as TIGRESS_CLIENT_OPTIONS_INIT.
  * @param[out] opts the struct to fill.
  * @param[in] version TIGRESS_CLIENT_OPTIONS_VERSION.
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_VERSION.
- * @note Thread-safe (writes only @p opts); needs no tigress_global_init(). NULL @p opts:
- *       TIGRESS_E_INVALID.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p opts) or TIGRESS_E_VERSION.
+ * @note Thread-safe (writes only @p opts); needs no tigress_global_init().
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_options_init(tigress_client_options *opts,
@@ -73,11 +72,10 @@ TIGRESS_API tigress_status tigress_client_options_init(tigress_client_options *o
  * @brief Create a client.
  * @param[out] out the client; free with tigress_client_free(). NULL on failure.
  * @param[in] opts options (copied), or NULL for all defaults.
- * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_VERSION, TIGRESS_E_STATE (library not
- *         initialised) or TIGRESS_E_NOMEM; detail in tigress_error_last().
- * @note Thread-safe (each call makes a new client); needs tigress_global_init(). NULL @p out:
- *       TIGRESS_E_INVALID; NULL @p opts: all defaults. The caller owns *out
- *       (tigress_client_free()).
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p out), TIGRESS_E_VERSION, TIGRESS_E_STATE
+ *         (library not initialised) or TIGRESS_E_NOMEM; detail in tigress_error_last().
+ * @note Thread-safe (each call makes a new client); needs tigress_global_init(). NULL @p opts
+ *       is not an error: all defaults. The caller owns *out (tigress_client_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_new(tigress_client **out,
@@ -97,10 +95,18 @@ TIGRESS_API void tigress_client_free(tigress_client *client);
  * @return owned by the client, valid until the next call on it; never NULL (for a NULL client
  *         it is tigress_error_last()).
  * @note Read it from the thread that uses @p client: the next call on the client changes it.
- *       NULL @p client: tigress_error_last(). Owned by the client; never NULL; do not free.
+ *       Do not free it.
  * @since 1.0
  */
 TIGRESS_API const tigress_error *tigress_client_last_error(const tigress_client *client);
+
+/**
+ * @name Cancelling and waking from another thread
+ * @note Thread-safe: may be called from any thread, concurrently with a call on @p client and
+ *       with each other, but not after tigress_client_free(). Not async-signal-safe. NULL
+ *       @p client: TIGRESS_E_INVALID.
+ * @{
+ */
 
 /**
  * @brief Cancel the blocking call running on this client, or the next one to start.
@@ -128,8 +134,6 @@ TIGRESS_API const tigress_error *tigress_client_last_error(const tigress_client 
  * The transport's cancel slot, when set, is called too.
  * @param[in] client the client; NULL returns TIGRESS_E_INVALID.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
- * @note Thread-safe: may be called from any thread, concurrently with a call on @p client and
- *       with other cancels, but not after tigress_client_free(). Not async-signal-safe.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_cancel(tigress_client *client);
@@ -143,8 +147,7 @@ TIGRESS_API tigress_status tigress_client_cancel(tigress_client *client);
  * A call running at the time may or may not have noticed the cancel already.
  * @param[in] client the client; NULL returns TIGRESS_E_INVALID.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
- * @note Thread-safe: may be called from any thread, concurrently with calls and cancels on
- *       @p client (a cancel racing with it may or may not survive). Not async-signal-safe.
+ * @note A tigress_client_cancel() racing with it may or may not survive.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_cancel_clear(tigress_client *client);
@@ -155,11 +158,11 @@ TIGRESS_API tigress_status tigress_client_cancel_clear(tigress_client *client);
  * Call it when a push notification arrives: the wait reads the mailbox at once instead of at
  * the next back-off step. Thread-safe.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
- * @note Thread-safe: may be called from any thread, concurrently with a call on @p client, but
- *       not after tigress_client_free(). NULL @p client: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_client_wake(tigress_client *client);
+
+/** @} */
 
 #ifdef __cplusplus
 }

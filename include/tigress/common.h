@@ -87,12 +87,17 @@ typedef enum tigress_status {
 } tigress_status;
 
 /**
+ * @name Status code messages and names
+ * @note Thread-safe; need no tigress_global_init(). Any integer is accepted. The strings are
+ *       static: never NULL, never freed.
+ * @{
+ */
+
+/**
  * @brief A human-readable English description of a status code.
  * @param[in] status any integer; unknown values give "unknown error" (and user codes
  *            "application callback error").
- * @return a static string; never NULL; never freed. Thread-safe; needs no init.
- * @note Thread-safe; needs no tigress_global_init(). Any value is accepted. The string is
- *       static: never freed.
+ * @return a static string.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_strerror(int status);
@@ -100,12 +105,12 @@ TIGRESS_API const char *tigress_strerror(int status);
 /**
  * @brief The name of a status code as written in C, e.g. "TIGRESS_E_TIMEOUT".
  * @param[in] status any integer; unknown values give "TIGRESS_E_UNKNOWN".
- * @return a static string; never NULL; never freed. Thread-safe; needs no init.
- * @note Thread-safe; needs no tigress_global_init(). Any value is accepted. The string is
- *       static: never freed.
+ * @return a static string.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_status_name(int status);
+
+/** @} */
 
 /** Major version of the release (not of the ABI; see the soname). */
 #define TIGRESS_VERSION_MAJOR 1
@@ -122,22 +127,37 @@ TIGRESS_API const char *tigress_status_name(int status);
     (TIGRESS_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))
 
 /**
+ * @name Version of the loaded library
+ * @note Thread-safe; need no tigress_global_init().
+ * @{
+ */
+
+/**
  * @brief The version of the library actually loaded, as 0xMMmmpp.
  *
  * Bindings compare it with #TIGRESS_VERSION_NUM to detect a header/library mismatch.
- * @return the loaded library's version number. Thread-safe; needs no init.
- * @note Thread-safe; needs no tigress_global_init(). No arguments.
+ * @return the loaded library's version number.
  * @since 1.0
  */
 TIGRESS_API unsigned int tigress_version_num(void);
 
 /**
  * @brief The version of the loaded library as a static string such as "1.0.0".
- * @return a static string; never NULL; never freed. Thread-safe; needs no init.
- * @note Thread-safe; needs no tigress_global_init(). The string is static: never freed.
+ * @return a static string; never NULL; never freed.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_version_string(void);
+
+/** @} */
+
+/**
+ * @name Global initialisation
+ * @note Thread-safe against each other: a reference count pairs each successful
+ *       tigress_global_init() with one tigress_global_cleanup(), and the reference is all
+ *       there is to release. No other libtigress call may run while the last reference is
+ *       dropped.
+ * @{
+ */
 
 /**
  * @brief Initialise the library (libsodium, libcurl). Reference-counted and thread-safe.
@@ -145,8 +165,6 @@ TIGRESS_API const char *tigress_version_string(void);
  * Call once per process (or once per component) before any other call that needs crypto or
  * the network; each successful call must be paired with tigress_global_cleanup().
  * @return TIGRESS_OK, or TIGRESS_E_INTERNAL when libsodium or libcurl cannot initialise.
- * @note Thread-safe (reference-counted). No arguments; nothing to free but the reference,
- *       released by tigress_global_cleanup().
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_global_init(void);
@@ -156,11 +174,11 @@ TIGRESS_API tigress_status tigress_global_init(void);
  *
  * Calling it more often than tigress_global_init() succeeded is a no-op. Thread-safe, but no
  * other libtigress call may be running when the last reference is dropped.
- * @note Thread-safe against other init/cleanup calls, but no other libtigress call may run
- *       while the last reference is dropped. No arguments.
  * @since 1.0
  */
 TIGRESS_API void tigress_global_cleanup(void);
+
+/** @} */
 
 /**
  * @brief A byte buffer filled by the library and released with tigress_buf_dispose().
@@ -175,10 +193,15 @@ typedef struct tigress_buf {
 } tigress_buf;
 
 /**
+ * @name Releasing what the library allocated
+ * @note Thread-safe on distinct buffers and pointers; not while another thread reads the
+ *       memory being released. NULL is a no-op.
+ * @{
+ */
+
+/**
  * @brief Wipe (sodium_memzero) and free the memory of a buffer, and reset it to empty.
  * @param[in,out] buf the buffer; NULL or an empty buffer is a no-op.
- * @note Thread-safe on distinct buffers; not while another thread reads @p buf. NULL @p buf is
- *       a no-op.
  * @since 1.0
  */
 TIGRESS_API void tigress_buf_dispose(tigress_buf *buf);
@@ -186,10 +209,11 @@ TIGRESS_API void tigress_buf_dispose(tigress_buf *buf);
 /**
  * @brief Free memory that the library allocated for the caller and documented as such.
  * @param[in] ptr the pointer, or NULL (no-op).
- * @note Thread-safe. NULL is a no-op. Only for memory the library documents as freed this way.
  * @since 1.0
  */
 TIGRESS_API void tigress_free(void *ptr);
+
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -28,10 +28,15 @@ typedef enum tigress_payload_type {
 } tigress_payload_type;
 
 /**
+ * @name Payload type names and key lengths
+ * @note Thread-safe. tigress_payload_type_name() and tigress_payload_key_bytes() need no
+ *       tigress_global_init() and accept any value; the names are static strings, never freed.
+ * @{
+ */
+
+/**
  * @brief The wire name of a payload type, e.g. "AEAD_AES_128_GCM".
  * @return a static string, or NULL for an unknown value.
- * @note Thread-safe; needs no tigress_global_init(). Any value is accepted. The string is
- *       static: never freed.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_payload_type_name(tigress_payload_type type);
@@ -41,7 +46,6 @@ TIGRESS_API const char *tigress_payload_type_name(tigress_payload_type type);
  * @param[out] out the type.
  * @param[in] name the name (borrowed for the call).
  * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL argument) or TIGRESS_E_UNSUPPORTED.
- * @note Thread-safe. NULL @p out or @p name: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_payload_type_from_name(tigress_payload_type *out,
@@ -49,10 +53,11 @@ TIGRESS_API tigress_status tigress_payload_type_from_name(tigress_payload_type *
 
 /**
  * @brief The Secret length a payload type needs: 32, 16 or 32 bytes; 0 for an unknown type.
- * @note Thread-safe; needs no tigress_global_init(). Any value is accepted.
  * @since 1.0
  */
 TIGRESS_API size_t tigress_payload_key_bytes(tigress_payload_type type);
+
+/** @} */
 
 /**
  * @brief An opaque Secret: the symmetric key of one transfer, held in guarded memory
@@ -61,11 +66,20 @@ TIGRESS_API size_t tigress_payload_key_bytes(tigress_payload_type type);
 typedef struct tigress_secret tigress_secret;
 
 /**
+ * @name Secrets
+ * @note Making a Secret is thread-safe; the caller owns the Secret made and frees it with
+ *       tigress_secret_free(), which wipes it. A Secret may be read by several threads at
+ *       once, but not while it is freed. A NULL pointer argument to a function that returns a
+ *       status is TIGRESS_E_INVALID; for a NULL @p secret the accessors return NULL or 0, and
+ *       tigress_secret_free() does nothing. What the accessors return is borrowed: valid until
+ *       tigress_secret_free(); do not free it.
+ * @{
+ */
+
+/**
  * @brief Generate a fresh random Secret of the length @p type needs (CSPRNG).
  * @param[out] out the new Secret; the caller frees it with tigress_secret_free().
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_UNSUPPORTED or TIGRESS_E_NOMEM.
- * @note Thread-safe. NULL @p out: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_secret_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_secret_generate(tigress_secret **out, tigress_payload_type type);
@@ -77,8 +91,6 @@ TIGRESS_API tigress_status tigress_secret_generate(tigress_secret **out, tigress
  * @param[in] text NUL-terminated text (borrowed; the caller wipes its own copy).
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_KEY (not Base64, or not 16 or 32 bytes)
  *         or TIGRESS_E_NOMEM. The error message never repeats the text.
- * @note Thread-safe. NULL @p out or @p text: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_secret_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_secret_from_text(tigress_secret **out, const char *text);
@@ -86,8 +98,6 @@ TIGRESS_API tigress_status tigress_secret_from_text(tigress_secret **out, const 
 /**
  * @brief Wrap raw key bytes (16 or 32) in a Secret. The bytes are copied.
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_KEY or TIGRESS_E_NOMEM.
- * @note Thread-safe. NULL @p out or @p key: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_secret_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_secret_from_bytes(tigress_secret **out, const uint8_t *key,
@@ -95,16 +105,12 @@ TIGRESS_API tigress_status tigress_secret_from_bytes(tigress_secret **out, const
 
 /**
  * @brief The raw key bytes; borrowed, valid until tigress_secret_free().
- * @note Thread-safe: a Secret may be read by several threads at once, but not while it is
- *       freed. NULL @p secret: NULL. Borrowed: valid until tigress_secret_free(); do not free.
  * @since 1.0
  */
 TIGRESS_API const uint8_t *tigress_secret_bytes(const tigress_secret *secret);
 
 /**
  * @brief The key length in bytes (16 or 32), or 0 for NULL.
- * @note Thread-safe: a Secret may be read by several threads at once, but not while it is
- *       freed. NULL @p secret: 0.
  * @since 1.0
  */
 TIGRESS_API size_t tigress_secret_size(const tigress_secret *secret);
@@ -113,18 +119,25 @@ TIGRESS_API size_t tigress_secret_size(const tigress_secret *secret);
  * @brief The Secret as standard padded Base64, the form put in a Share URL fragment.
  * @return a NUL-terminated string inside the Secret's guarded memory; borrowed, valid until
  *         tigress_secret_free(), wiped with it. NULL for NULL.
- * @note Thread-safe: a Secret may be read by several threads at once, but not while it is
- *       freed. NULL @p secret: NULL. Borrowed; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_secret_text(const tigress_secret *secret);
 
 /**
  * @brief Wipe and free a Secret. NULL is a no-op.
- * @note Not while another thread uses @p secret. NULL is a no-op.
  * @since 1.0
  */
 TIGRESS_API void tigress_secret_free(tigress_secret *secret);
+
+/** @} */
+
+/**
+ * @name Payload encryption
+ * @note Thread-safe; @p secret may be shared read-only between threads. NULL @p out,
+ *       @p secret or @p data: TIGRESS_E_INVALID. The caller owns what @p out receives and
+ *       releases it with tigress_buf_dispose(), which wipes it.
+ * @{
+ */
 
 /**
  * @brief Encrypt a plaintext into the `data` string of a payload envelope.
@@ -139,10 +152,8 @@ TIGRESS_API void tigress_secret_free(tigress_secret *secret);
  * @param[in] plaintext the bytes to seal (borrowed; the caller wipes its copy).
  * @param[in] plaintext_len their length (at most 16 MiB).
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_KEY, TIGRESS_E_UNSUPPORTED or TIGRESS_E_NOMEM.
- * @note Thread-safe; @p secret may be shared read-only between threads. NULL @p out or
- *       @p secret, or NULL @p plaintext with a nonzero length: TIGRESS_E_INVALID (NULL with
- *       length 0 seals an empty plaintext). The caller owns what @p out receives
- *       (tigress_buf_dispose()).
+ * @note NULL @p plaintext with length 0 is not an error: it seals an empty plaintext (with a
+ *       nonzero length it is TIGRESS_E_INVALID).
  * @since 1.0
  */
 TIGRESS_API TIGRESS_WARN_UNUSED tigress_status tigress_payload_seal(tigress_buf *out,
@@ -160,13 +171,12 @@ TIGRESS_API TIGRESS_WARN_UNUSED tigress_status tigress_payload_seal(tigress_buf 
  * @param[in] data the Base64 text (standard alphabet, padded or not).
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_KEY, TIGRESS_E_UNSUPPORTED, TIGRESS_E_FORMAT
  *         (bad Base64, too short) or TIGRESS_E_CRYPTO (authentication failed) or TIGRESS_E_NOMEM.
- * @note Thread-safe; @p secret may be shared read-only between threads. NULL @p out, @p secret
- *       or @p data: TIGRESS_E_INVALID. The caller owns what @p out receives
- *       (tigress_buf_dispose(), which wipes it).
  * @since 1.0
  */
 TIGRESS_API TIGRESS_WARN_UNUSED tigress_status tigress_payload_open(tigress_buf *out,
     tigress_payload_type type, const tigress_secret *secret, const char *data);
+
+/** @} */
 
 /** Flags for tigress_share_url_parse(). */
 enum {
@@ -182,8 +192,9 @@ enum {
  * @param[in] secret the Secret to put in the fragment, or NULL to build the URL without it
  *            (for sending the Secret apart).
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_URL, TIGRESS_E_INSECURE or TIGRESS_E_NOMEM.
- * @note Thread-safe. NULL @p out or @p url_link: TIGRESS_E_INVALID; NULL @p secret: a URL
- *       without the fragment. The caller owns what @p out receives (tigress_buf_dispose()).
+ * @note Thread-safe. NULL @p out or @p url_link: TIGRESS_E_INVALID; NULL @p secret is not an
+ *       error: a URL without the fragment. The caller owns what @p out receives
+ *       (tigress_buf_dispose(), which wipes it).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_share_url_build(tigress_buf *out, const char *url_link,
@@ -191,6 +202,18 @@ TIGRESS_API tigress_status tigress_share_url_build(tigress_buf *out, const char 
 
 /** @brief A parsed Share URL (opaque). Holds the Secret, if any, in guarded memory. */
 typedef struct tigress_share_url tigress_share_url;
+
+/**
+ * @name Parsed Share URLs
+ * @note Parsing is thread-safe; the caller owns the parsed URL and frees it with
+ *       tigress_share_url_free(), which wipes its Secret. A parsed URL may be read by several
+ *       threads at once, but not while it is freed. NULL @p out or @p url to
+ *       tigress_share_url_parse(): TIGRESS_E_INVALID; for a NULL @p url the accessors return
+ *       NULL (tigress_share_url_vertical(): 0) and tigress_share_url_free() does nothing. The
+ *       strings and the Secret the accessors return are borrowed: valid until
+ *       tigress_share_url_free(); do not free them.
+ * @{
+ */
 
 /**
  * @brief Parse a Share URL into its parts.
@@ -202,8 +225,6 @@ typedef struct tigress_share_url tigress_share_url;
  * @param[in] flags 0 or TIGRESS_URL_ALLOW_INSECURE_LOOPBACK.
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_URL, TIGRESS_E_INSECURE, TIGRESS_E_KEY (the
  *         fragment is not a valid Secret) or TIGRESS_E_NOMEM. Messages never quote the fragment.
- * @note Thread-safe. NULL @p out or @p url: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_share_url_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_share_url_parse(tigress_share_url **out, const char *url,
@@ -211,53 +232,42 @@ TIGRESS_API tigress_status tigress_share_url_parse(tigress_share_url **out, cons
 
 /**
  * @brief The URL with query and fragment removed: what is sent to the relay.
- * @note Thread-safe: a parsed URL may be read by several threads at once, but not while it is
- *       freed. NULL @p url: NULL. Borrowed: valid until tigress_share_url_free(); do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_share_url_mailbox_url(const tigress_share_url *url);
 /**
  * @brief The relay base, `scheme://host[:port]`.
- * @note Thread-safe: a parsed URL may be read by several threads at once, but not while it is
- *       freed. NULL @p url: NULL. Borrowed: valid until tigress_share_url_free(); do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_share_url_relay(const tigress_share_url *url);
 /**
  * @brief The host name (no port, no brackets), for allow-list checks.
- * @note Thread-safe: a parsed URL may be read by several threads at once, but not while it is
- *       freed. NULL @p url: NULL. Borrowed: valid until tigress_share_url_free(); do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_share_url_host(const tigress_share_url *url);
 /**
  * @brief The mailbox identifier, lowercase UUID.
- * @note Thread-safe: a parsed URL may be read by several threads at once, but not while it is
- *       freed. NULL @p url: NULL. Borrowed: valid until tigress_share_url_free(); do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_share_url_mailbox_id(const tigress_share_url *url);
 /**
  * @brief The vertical ('a', 'h', 'c'), or 0 when the URL has none.
- * @note Thread-safe: a parsed URL may be read by several threads at once, but not while it is
- *       freed. NULL @p url: 0.
  * @since 1.0
  */
 TIGRESS_API char tigress_share_url_vertical(const tigress_share_url *url);
 /**
  * @brief The Secret from the fragment, or NULL when the URL has none. Borrowed: valid until
  *        tigress_share_url_free(), which wipes it.
- * @note Thread-safe: a parsed URL may be read by several threads at once, but not while it is
- *       freed. NULL @p url: NULL. Borrowed; do not free.
  * @since 1.0
  */
 TIGRESS_API const tigress_secret *tigress_share_url_secret(const tigress_share_url *url);
 /**
  * @brief Free a parsed URL, wiping its Secret. NULL is a no-op.
- * @note Not while another thread uses @p url. NULL is a no-op.
  * @since 1.0
  */
 TIGRESS_API void tigress_share_url_free(tigress_share_url *url);
+
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -32,8 +32,7 @@ typedef struct tigress_error {
  * @brief Detail about the last failure of a call that has no handle (or whose handle could not
  *        be created), on the calling thread.
  * @return a thread-local record; never NULL. Valid until the next libtigress call on this thread.
- * @note Thread-safe: each thread has its own record. Owned by the library; never NULL; do not
- *       free.
+ * @note Thread-safe: each thread has its own record. Owned by the library; do not free.
  * @since 1.0
  */
 TIGRESS_API const tigress_error *tigress_error_last(void);

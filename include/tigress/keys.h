@@ -22,11 +22,18 @@ typedef struct tigress_ed25519_key tigress_ed25519_key;
 #define TIGRESS_ED25519_SEED_BYTES 32
 
 /**
+ * @name Ed25519 key pairs
+ * @note Making a key is thread-safe; the caller owns the key made and frees it with
+ *       tigress_ed25519_key_free(), which wipes it. A key may be read (and sign) on several
+ *       threads at once, but not while it is freed. A NULL pointer argument is
+ *       TIGRESS_E_INVALID, except for tigress_ed25519_key_free(), where NULL is a no-op.
+ * @{
+ */
+
+/**
  * @brief Generate a fresh Ed25519 key pair.
  * @param[out] out the key; free with tigress_ed25519_key_free().
  * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_NOMEM.
- * @note Thread-safe. NULL @p out: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_ed25519_key_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_ed25519_key_generate(tigress_ed25519_key **out);
@@ -34,8 +41,6 @@ TIGRESS_API tigress_status tigress_ed25519_key_generate(tigress_ed25519_key **ou
 /**
  * @brief Derive an Ed25519 key pair from a 32-byte seed (copied; the caller wipes its own).
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_KEY (wrong length) or TIGRESS_E_NOMEM.
- * @note Thread-safe. NULL @p out or @p seed: TIGRESS_E_INVALID. The caller owns *out
- *       (tigress_ed25519_key_free()).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_ed25519_key_from_seed(tigress_ed25519_key **out,
@@ -44,8 +49,6 @@ TIGRESS_API tigress_status tigress_ed25519_key_from_seed(tigress_ed25519_key **o
 /**
  * @brief Copy the 32-byte public key out.
  * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_BUFFER (out_len < 32).
- * @note Thread-safe: a key may be read (and sign) on several threads at once, not while it is
- *       freed. NULL @p key or @p out: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_ed25519_key_public(const tigress_ed25519_key *key,
@@ -53,10 +56,13 @@ TIGRESS_API tigress_status tigress_ed25519_key_public(const tigress_ed25519_key 
 
 /**
  * @brief Wipe and free a key. NULL is a no-op.
- * @note Not while another thread, or a signer made from it, uses @p key. NULL is a no-op.
+ * @note Not while another thread, or a signer made from it (tigress_signer_ed25519() borrows
+ *       @p key), uses @p key.
  * @since 1.0
  */
 TIGRESS_API void tigress_ed25519_key_free(tigress_ed25519_key *key);
+
+/** @} */
 
 #ifdef __cplusplus
 }

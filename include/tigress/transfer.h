@@ -71,8 +71,7 @@ typedef enum tigress_state {
 
 /**
  * @brief Name of a state, e.g. "CREATED"; "UNKNOWN" for other values. Static.
- * @note Thread-safe; needs no tigress_global_init(). Any value is accepted ("UNKNOWN" for
- *       others). The string is static: never freed.
+ * @note Thread-safe; needs no tigress_global_init(). The string is never freed.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_state_name(tigress_state state);
@@ -109,9 +108,8 @@ typedef struct tigress_share_options {
 
 /**
  * @brief Fill @p opts with defaults (same bytes as the macro).
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_VERSION.
- * @note Thread-safe (writes only @p opts); needs no tigress_global_init(). NULL @p opts:
- *       TIGRESS_E_INVALID.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p opts) or TIGRESS_E_VERSION.
+ * @note Thread-safe (writes only @p opts); needs no tigress_global_init().
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_share_options_init(tigress_share_options *opts,
@@ -123,14 +121,15 @@ TIGRESS_API tigress_status tigress_share_options_init(tigress_share_options *opt
  * @param[out] out the transfer in state CREATED; free with tigress_transfer_free().
  * @param[in] client the client (must outlive the transfer).
  * @param[in] opts what to share (copied).
- * @return TIGRESS_OK; TIGRESS_E_INVALID (bad option, detail says which); TIGRESS_E_INSECURE;
- *         TIGRESS_E_NOT_ALLOWED; a network, relay or protocol status; TIGRESS_E_NOMEM.
+ * @return TIGRESS_OK; TIGRESS_E_INVALID (NULL @p out, @p client or @p opts, or a bad option,
+ *         detail says which); TIGRESS_E_INSECURE; TIGRESS_E_NOT_ALLOWED; a network, relay or
+ *         protocol status; TIGRESS_E_NOMEM.
  * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
  *       call on the same client or its transfers may run at the same time
  *       (tigress_client_cancel(), tigress_client_cancel_clear() and tigress_client_wake()
- *       excepted, from any thread). NULL @p out, @p client or @p opts: TIGRESS_E_INVALID (with
- *       no client, the detail is in tigress_error_last()). The caller owns *out
- *       (tigress_transfer_free()); it borrows @p client.
+ *       excepted, from any thread). With a NULL @p client, the detail is in
+ *       tigress_error_last(). The caller owns *out (tigress_transfer_free()); it borrows
+ *       @p client.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_share_create(tigress_transfer **out, tigress_client *client,
@@ -155,9 +154,8 @@ typedef struct tigress_redeem_options {
 
 /**
  * @brief Fill @p opts with defaults.
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_VERSION.
- * @note Thread-safe (writes only @p opts); needs no tigress_global_init(). NULL @p opts:
- *       TIGRESS_E_INVALID.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p opts) or TIGRESS_E_VERSION.
+ * @note Thread-safe (writes only @p opts); needs no tigress_global_init().
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_redeem_options_init(tigress_redeem_options *opts,
@@ -170,25 +168,35 @@ TIGRESS_API tigress_status tigress_redeem_options_init(tigress_redeem_options *o
  * @return TIGRESS_OK; TIGRESS_E_URL; TIGRESS_E_KEY; TIGRESS_E_INSECURE; TIGRESS_E_NOT_ALLOWED;
  *         TIGRESS_E_UNAUTHORIZED (another device redeemed it first); TIGRESS_E_NOT_FOUND;
  *         TIGRESS_E_EXPIRED; TIGRESS_E_CRYPTO (wrong Secret or tampered); TIGRESS_E_FORMAT;
- *         network and relay statuses; TIGRESS_E_NOMEM.
+ *         network and relay statuses; TIGRESS_E_NOMEM; TIGRESS_E_INVALID (NULL @p out,
+ *         @p client or @p opts).
  * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
  *       call on the same client or its transfers may run at the same time
  *       (tigress_client_cancel(), tigress_client_cancel_clear() and tigress_client_wake()
- *       excepted, from any thread). NULL @p out, @p client or @p opts: TIGRESS_E_INVALID (with
- *       no client, the detail is in tigress_error_last()). The caller owns *out
- *       (tigress_transfer_free()); it borrows @p client.
+ *       excepted, from any thread). With a NULL @p client, the detail is in
+ *       tigress_error_last(). The caller owns *out (tigress_transfer_free()); it borrows
+ *       @p client.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_redeem(tigress_transfer **out, tigress_client *client,
                                           const tigress_redeem_options *opts);
 
 /**
- * @brief Set or replace the verifier used for the Initiator's signature (copied).
- *  @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_VERSION.
+ * @name Advancing a transfer
  * @note Not thread-safe: no other call on the transfer, its client or the client's other
- *       transfers may run at the same time (cancel/wake excepted). NULL @p transfer, or NULL
- *       @p verifier (or one without verify()): TIGRESS_E_INVALID. The vtable is copied; its
- *       user_data is borrowed.
+ *       transfers may run at the same time (tigress_client_cancel(),
+ *       tigress_client_cancel_clear() and tigress_client_wake() excepted, from any thread).
+ *       NULL @p transfer: TIGRESS_E_INVALID. All but tigress_transfer_set_verifier() block on
+ *       the network (tigress_transfer_poll(): one request) and are cancellable with
+ *       tigress_client_cancel().
+ * @{
+ */
+
+/**
+ * @brief Set or replace the verifier used for the Initiator's signature (copied).
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p transfer, NULL @p verifier, or one without
+ *         verify()) or TIGRESS_E_VERSION.
+ * @note No network traffic. The vtable is copied; its user_data is borrowed.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_set_verifier(tigress_transfer *transfer,
@@ -199,11 +207,8 @@ TIGRESS_API tigress_status tigress_transfer_set_verifier(tigress_transfer *trans
  *        it to the Initiator (UpdateMailbox). Moves REDEEMED to WAITING_FOR_PEER.
  * @param[in] txinfo_type partner-defined type string (copied).
  * @param[in] txinfo the TxInfo bytes (copied), @p txinfo_len of them (at most 16 KiB).
- * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_STATE, network and relay statuses.
- * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
- *       call on the transfer, its client or the client's other transfers may run at the same
- *       time (cancel/wake excepted). NULL @p transfer, @p txinfo_type or @p txinfo:
- *       TIGRESS_E_INVALID.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p transfer, @p txinfo_type or @p txinfo),
+ *         TIGRESS_E_STATE, network and relay statuses.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_update(tigress_transfer *transfer,
@@ -214,12 +219,9 @@ TIGRESS_API tigress_status tigress_transfer_update(tigress_transfer *transfer,
  * @brief Initiator, stateful: sign the received TxInfo with @p signer and send the signature
  *        (UpdateMailbox). Moves TXINFO_RECEIVED to WAITING_FOR_PEER.
  * @param[in] signer copied for the call; its user_data must stay valid during it.
- * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_STATE, the signer's status, network and
- *         relay statuses.
- * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
- *       call on the transfer, its client or the client's other transfers may run at the same
- *       time (cancel/wake excepted). NULL @p transfer or @p signer: TIGRESS_E_INVALID. The
- *       signer runs on the calling thread.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p transfer or @p signer), TIGRESS_E_STATE, the
+ *         signer's status, network and relay statuses.
+ * @note The signer runs on the calling thread.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_approve(tigress_transfer *transfer,
@@ -231,12 +233,11 @@ TIGRESS_API tigress_status tigress_transfer_approve(tigress_transfer *transfer,
  *         TIGRESS_E_AGAIN when nothing new; TIGRESS_E_REVOKED or TIGRESS_E_EXPIRED when the
  *         transfer ended that way (the state says so too); TIGRESS_E_SIGNATURE (bad signature,
  *         state unchanged); TIGRESS_E_STATE; network and relay statuses.
- * @note Blocking (one request); cancellable with tigress_client_cancel(). Not thread-safe: no
- *       other call on the transfer, its client or the client's other transfers may run at the
- *       same time (cancel/wake excepted). NULL @p transfer: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_poll(tigress_transfer *transfer);
+
+/** @} */
 
 /** Current version of tigress_wait_options. */
 #define TIGRESS_WAIT_OPTIONS_VERSION 1
@@ -257,9 +258,8 @@ typedef struct tigress_wait_options {
 
 /**
  * @brief Fill @p opts with defaults.
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_VERSION.
- * @note Thread-safe (writes only @p opts); needs no tigress_global_init(). NULL @p opts:
- *       TIGRESS_E_INVALID.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p opts) or TIGRESS_E_VERSION.
+ * @note Thread-safe (writes only @p opts); needs no tigress_global_init().
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_wait_options_init(tigress_wait_options *opts,
@@ -285,12 +285,18 @@ TIGRESS_API tigress_status tigress_transfer_wait(tigress_transfer *transfer,
                                                  const tigress_wait_options *opts);
 
 /**
+ * @name Ending a transfer
+ * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
+ *       call on the transfer, its client or the client's other transfers may run at the same
+ *       time (tigress_client_cancel(), tigress_client_cancel_clear() and tigress_client_wake()
+ *       excepted, from any thread). NULL @p transfer: TIGRESS_E_INVALID.
+ * @{
+ */
+
+/**
  * @brief Initiator: delete the mailbox (revoke the share) at any time before completion.
  *        A mailbox already gone counts as done.
  * @return TIGRESS_OK, TIGRESS_E_STATE, network and relay statuses.
- * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
- *       call on the transfer, its client or the client's other transfers may run at the same
- *       time (cancel/wake excepted). NULL @p transfer: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_revoke(tigress_transfer *transfer);
@@ -298,9 +304,6 @@ TIGRESS_API tigress_status tigress_transfer_revoke(tigress_transfer *transfer);
 /**
  * @brief Recipient: give up the binding so another device can redeem (RelinquishMailbox).
  * @return TIGRESS_OK, TIGRESS_E_STATE, network and relay statuses.
- * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
- *       call on the transfer, its client or the client's other transfers may run at the same
- *       time (cancel/wake excepted). NULL @p transfer: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_relinquish(tigress_transfer *transfer);
@@ -309,12 +312,11 @@ TIGRESS_API tigress_status tigress_transfer_relinquish(tigress_transfer *transfe
  * @brief Recipient: the credential is provisioned; delete the mailbox. A mailbox already gone
  *        counts as done.
  * @return TIGRESS_OK, TIGRESS_E_STATE, network and relay statuses.
- * @note Blocking (network); cancellable with tigress_client_cancel(). Not thread-safe: no other
- *       call on the transfer, its client or the client's other transfers may run at the same
- *       time (cancel/wake excepted). NULL @p transfer: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_complete(tigress_transfer *transfer);
+
+/** @} */
 
 /**
  * @brief Wipe and free a transfer (no network traffic). NULL is a no-op.
@@ -325,128 +327,96 @@ TIGRESS_API tigress_status tigress_transfer_complete(tigress_transfer *transfer)
  */
 TIGRESS_API void tigress_transfer_free(tigress_transfer *transfer);
 
-/* ---- Accessors: borrowed pointers, valid until the next call on the transfer or its free. */
+/**
+ * @name Accessors
+ * @note Not thread-safe: read them when no call on the transfer's client runs (from the
+ *       client's thread). For a NULL @p transfer, tigress_transfer_txinfo() and
+ *       tigress_transfer_signature() return TIGRESS_E_INVALID, the others NULL or 0 (no state,
+ *       no role); a NULL output pointer of tigress_transfer_txinfo() or
+ *       tigress_transfer_signature() is skipped. Returned pointers are borrowed: valid until
+ *       the next call on the transfer or its free; do not free them.
+ * @{
+ */
 
 /**
  * @brief The current state.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: 0 (no state).
  * @since 1.0
  */
 TIGRESS_API tigress_state tigress_transfer_state(const tigress_transfer *transfer);
 /**
  * @brief The side this device plays.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: 0 (no role).
  * @since 1.0
  */
 TIGRESS_API tigress_role tigress_transfer_role(const tigress_transfer *transfer);
 /**
  * @brief Nonzero for a stateful (TxInfo/signature) transfer.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: 0.
  * @since 1.0
  */
 TIGRESS_API int tigress_transfer_is_stateful(const tigress_transfer *transfer);
 /**
  * @brief The payload type of the transfer's messages.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: 0.
  * @since 1.0
  */
 TIGRESS_API tigress_payload_type tigress_transfer_payload_type(const tigress_transfer *transfer);
 /**
  * @brief The mailbox identifier (lowercase UUID).
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_mailbox_id(const tigress_transfer *transfer);
 /**
  * @brief The Share URL with the Secret in its fragment; NULL when the transfer does not hold
  *  the Secret. Treat it as secret.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_share_url(const tigress_transfer *transfer);
 /**
  * @brief The Share URL without the Secret (for sending the Secret apart).
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_url(const tigress_transfer *transfer);
 /**
  * @brief The Secret; NULL when not held (imported without it). Borrowed.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const tigress_secret *tigress_transfer_secret(const tigress_transfer *transfer);
 /**
  * @brief The vertical ('a', 'h', 'c') or 0.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: 0.
  * @since 1.0
  */
 TIGRESS_API char tigress_transfer_vertical(const tigress_transfer *transfer);
 /**
  * @brief Provisioning Information format.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_format(const tigress_transfer *transfer);
 /**
  * @brief Provisioning Information content, JSON text. Secret: held in guarded memory and
  *  wiped on free.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_content(const tigress_transfer *transfer);
 /**
  * @brief Display title.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_title(const tigress_transfer *transfer);
 /**
  * @brief Display description.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_description(const tigress_transfer *transfer);
 /**
  * @brief Display image URL.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: NULL. Borrowed: valid until the next call on the transfer or
- *       its free; do not free.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_image_url(const tigress_transfer *transfer);
 /**
  * @brief Expiration, Unix seconds.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: 0.
  * @since 1.0
  */
 TIGRESS_API int64_t tigress_transfer_expires_at(const tigress_transfer *transfer);
 /**
  * @brief Nonzero when the relay said it will push to this device.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: 0.
  * @since 1.0
  */
 TIGRESS_API int tigress_transfer_push_supported(const tigress_transfer *transfer);
@@ -457,9 +427,6 @@ TIGRESS_API int tigress_transfer_push_supported(const tigress_transfer *transfer
  * @param[out] data_out borrowed bytes; may be NULL.
  * @param[out] len_out their length; may be NULL.
  * @return TIGRESS_OK, TIGRESS_E_INVALID, or TIGRESS_E_STATE when there is no TxInfo yet.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: TIGRESS_E_INVALID; a NULL output pointer is skipped.
- *       Borrowed: valid until the next call on the transfer or its free; do not free.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_txinfo(const tigress_transfer *transfer,
@@ -468,13 +435,12 @@ TIGRESS_API tigress_status tigress_transfer_txinfo(const tigress_transfer *trans
 /**
  * @brief The signature sent (Initiator) or received and verified (Recipient).
  * @return TIGRESS_OK, TIGRESS_E_INVALID, or TIGRESS_E_STATE when there is none yet.
- * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer: TIGRESS_E_INVALID; a NULL output pointer is skipped.
- *       Borrowed: valid until the next call on the transfer or its free; do not free.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_signature(const tigress_transfer *transfer,
     const char **alg_out, const uint8_t **sig_out, size_t *len_out);
+
+/** @} */
 
 /** Flags for tigress_transfer_export(). */
 enum {
@@ -488,10 +454,9 @@ enum {
  * The blob holds the Device Claim and, unless TIGRESS_EXPORT_WITHOUT_SECRET is given, the
  * Secret and the decrypted content: store it in the Keychain or the Android Keystore.
  * @param[out] out the blob (JSON text); release with tigress_buf_dispose(), which wipes it.
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_NOMEM.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p transfer or @p out) or TIGRESS_E_NOMEM.
  * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
- *       thread). NULL @p transfer or @p out: TIGRESS_E_INVALID. The caller owns what @p out
- *       receives (tigress_buf_dispose(), which wipes it).
+ *       thread). The caller owns what @p out receives (tigress_buf_dispose(), which wipes it).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_export(const tigress_transfer *transfer,
@@ -502,13 +467,13 @@ TIGRESS_API tigress_status tigress_transfer_export(const tigress_transfer *trans
  * @param[in] blob the bytes from tigress_transfer_export() (borrowed).
  * @param[in] secret the Secret as text, required when the blob was exported without it,
  *            else NULL (or equal to the one inside).
- * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_FORMAT (not a blob), TIGRESS_E_UNSUPPORTED
- *         (a newer blob version), TIGRESS_E_KEY or TIGRESS_E_NOMEM.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p out, @p client or @p blob), TIGRESS_E_FORMAT
+ *         (not a blob), TIGRESS_E_UNSUPPORTED (a newer blob version), TIGRESS_E_KEY or
+ *         TIGRESS_E_NOMEM.
  * @note Not thread-safe: no other call on the same client or its transfers may run at the same
  *       time (tigress_client_cancel(), tigress_client_cancel_clear() and tigress_client_wake()
- *       excepted, from any thread). No network traffic. NULL @p out, @p client or @p blob:
- *       TIGRESS_E_INVALID; NULL @p secret: the one in the blob. The caller owns *out
- *       (tigress_transfer_free()); it borrows @p client.
+ *       excepted, from any thread). NULL @p secret is not an error: the one in the blob. The
+ *       caller owns *out (tigress_transfer_free()); it borrows @p client.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_import(tigress_transfer **out, tigress_client *client,

@@ -1,4 +1,5 @@
-/* The NULL-argument behaviour each public declaration documents in its @note (include/tigress):
+/* The NULL-argument behaviour each public declaration documents (include/tigress; in its @note,
+ * its group's @note or its @return):
  * NULL handles and out-pointers are TIGRESS_E_INVALID (never a crash), accessors of a NULL
  * handle return NULL or 0, free/dispose functions accept NULL, static strings are never NULL. */
 #include "transfer_fixture.h"

@@ -62,12 +62,17 @@ struct tigress_verifier {
 };
 
 /**
+ * @name Default Ed25519 signer and verifier
+ * @note Thread-safe (each writes only @p out). A NULL argument is TIGRESS_E_INVALID. The
+ *       vtable filled in borrows the key it is given, which must outlive every use of it.
+ * @{
+ */
+
+/**
  * @brief Fill @p out with the default Ed25519 signer using @p key.
  * @param[out] out the vtable to fill (alg "Ed25519").
  * @param[in] key borrowed: it must outlive every use of the signer.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
- * @note Thread-safe (writes only @p out). NULL @p out or @p key: TIGRESS_E_INVALID. The vtable
- *       borrows @p key.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_signer_ed25519(tigress_signer *out,
@@ -79,12 +84,12 @@ TIGRESS_API tigress_status tigress_signer_ed25519(tigress_signer *out,
  * @param[in] public_key borrowed: TIGRESS_ED25519_PUBLIC_BYTES bytes that must outlive every
  *            use of the verifier.
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
- * @note Thread-safe (writes only @p out). NULL @p out or @p public_key: TIGRESS_E_INVALID. The
- *       vtable borrows @p public_key.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_verifier_ed25519(tigress_verifier *out,
                                                     const uint8_t *public_key);
+
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -55,20 +55,23 @@ typedef struct tigress_http_request {
 typedef struct tigress_http_response tigress_http_response;
 
 /**
+ * @name Filling in a response
+ * @note Call them only from the transport's send(), on that thread, with the response send()
+ *       was given; the response is owned by the library. NULL @p resp: TIGRESS_E_INVALID.
+ *       What they are given is copied.
+ * @{
+ */
+
+/**
  * @brief Set the HTTP status code (100..599).
  * @return TIGRESS_OK or TIGRESS_E_INVALID.
- * @note Call it only from the transport's send(), on that thread, with the response send() was
- *       given; the response is owned by the library. NULL @p resp: TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_http_response_set_status(tigress_http_response *resp, int status);
 
 /**
  * @brief Record one response header (copied). Names compare case-insensitively.
- * @return TIGRESS_OK, TIGRESS_E_INVALID or TIGRESS_E_NOMEM.
- * @note Call it only from the transport's send(), on that thread, with the response send() was
- *       given; the response is owned by the library. NULL @p resp, @p name or @p value:
- *       TIGRESS_E_INVALID. Both strings are copied.
+ * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p resp, @p name or @p value) or TIGRESS_E_NOMEM.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_http_response_add_header(tigress_http_response *resp,
@@ -77,13 +80,14 @@ TIGRESS_API tigress_status tigress_http_response_add_header(tigress_http_respons
 /**
  * @brief Append body bytes (copied). Bodies over the library's limit (1 MiB) fail.
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_TOO_LARGE or TIGRESS_E_NOMEM.
- * @note Call it only from the transport's send(), on that thread, with the response send() was
- *       given; the response is owned by the library. NULL @p resp, or NULL @p data with a
- *       nonzero @p len: TIGRESS_E_INVALID. The bytes are copied.
+ * @note NULL @p data with @p len 0 is not an error; with a nonzero @p len it is
+ *       TIGRESS_E_INVALID.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_http_response_append_body(tigress_http_response *resp,
                                                              const uint8_t *data, size_t len);
+
+/** @} */
 
 /**
  * @brief The transport vtable. Copied when given to tigress_client_new().
