@@ -439,7 +439,7 @@ static void *sweeper_main(void *p)
         if (g_sweep_stop)
             break;
         pthread_mutex_unlock(&g_sweep_lock);
-        long n = a->st->ops->sweep(a->st, (int64_t)time(NULL));
+        long n = store_sweep(a->st, (int64_t)time(NULL));
         if (n > 0) {
             metrics_add(M_SWEPT, n);
             relay_log(LOG_DEBUG, "event=sweep removed=%ld", n);

@@ -66,7 +66,7 @@ static char *render(size_t *len)
         n += (size_t)snprintf(out + n, cap - n, "# HELP %s %s\n# TYPE %s counter\n%s %ld\n",
                               g_names[i].name, g_names[i].help, g_names[i].name,
                               g_names[i].name, atomic_load(&g_counters[i]));
-    long live = g_store != NULL ? g_store->ops->count(g_store) : -1;
+    long live = store_count(g_store);
     n += (size_t)snprintf(out + n, cap - n,
                           "# HELP tigress_relay_mailboxes_live mailboxes in the store\n"
                           "# TYPE tigress_relay_mailboxes_live gauge\n"
@@ -101,7 +101,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         body = render(&len);
     } else if (strcmp(url, "/healthz") == 0) {
         /* Healthy when the store answers. */
-        long live = g_store != NULL ? g_store->ops->count(g_store) : -1;
+        long live = store_count(g_store);
         status = live >= 0 ? 200 : 503;
         body = malloc(16);
         if (body != NULL)

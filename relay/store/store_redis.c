@@ -23,7 +23,7 @@
  */
 #ifdef TIGRESS_HAVE_HIREDIS
 
-#include "store.h"
+#include "store_backend.h"
 
 #include <hiredis.h>
 #include <pthread.h>
@@ -508,16 +508,11 @@ static store_rc take_dup(const redisReply *r, store_reply *dup)
     return STORE_DUPLICATE;
 }
 
-/* ---- the vtable ------------------------------------------------------------------------ */
+/* ---- the vtable (the front, store.c, has checked the arguments and cleared the outputs) -- */
 
 static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *request_id,
                           const char *response_body, store_reply *dup)
 {
-    if (dup != NULL)
-        dup->body = NULL;
-    if (mb == NULL || mb->id == NULL || mb->initiator_claim == NULL || mb->rights == NULL ||
-        mb->payload_json == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", mb->id);
     argkey(&a, "rq:", mb->initiator_claim);
@@ -551,10 +546,6 @@ static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *re
 static store_rc rs_read(store *st, const char *id, const char *claim,
                         const char *recipient_token_json, int64_t now, store_mailbox *out)
 {
-    if (out != NULL)
-        memset(out, 0, sizeof(*out));
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     arg(&a, claim);
@@ -599,11 +590,6 @@ static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char
 
 static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *out)
 {
-    if (out == NULL)
-        return STORE_ERROR;
-    memset(out, 0, sizeof(*out));
-    if (id == NULL)
-        return STORE_ERROR;
     store_rc src = STORE_OK;
     redisReply *r = hmget((rs_store *)st, id, "exp", "display", &src);
     if (r == NULL)
@@ -627,12 +613,6 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
                           const char *response_body, int64_t now, store_reply *dup,
                           store_mailbox *out)
 {
-    if (out != NULL)
-        memset(out, 0, sizeof(*out));
-    if (dup != NULL)
-        dup->body = NULL;
-    if (id == NULL || claim == NULL || payload_json == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", claim);
@@ -660,8 +640,6 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
 
 static store_rc rs_remove(store *st, const char *id, const char *claim, int64_t now)
 {
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     arg(&a, id);
@@ -681,10 +659,6 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
                               const char *request_id, const char *response_body, int64_t now,
                               store_reply *dup)
 {
-    if (dup != NULL)
-        dup->body = NULL;
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", claim);
@@ -708,12 +682,10 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
 
 static uint64_t rs_version(store *st, const char *id, int64_t now)
 {
-    if (id == NULL)
-        return 0;
     store_rc src = STORE_OK;
     redisReply *r = hmget((rs_store *)st, id, "exp", "ver", &src);
     if (r == NULL)
-        return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: version() */
+        return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: store_version() */
     uint64_t v = 0;
     if (r->element[0]->type == REDIS_REPLY_STRING && el_num(r, 0) > now)
         v = (uint64_t)el_num(r, 1);

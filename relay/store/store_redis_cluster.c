@@ -241,7 +241,7 @@ void rs_publish(store *st, const char *id)
 {
     rs_store *s = (rs_store *)st;
     rs_cluster *cl = s->cluster;
-    if (cl == NULL || id == NULL)
+    if (cl == NULL)
         return;
     pthread_mutex_lock(&cl->mu);
     if (!cl->prunning && !cl->stopping &&
@@ -333,7 +333,7 @@ int rs_subscribe(store *st, void (*changed)(const char *id, void *arg), void *ar
 {
     rs_store *s = (rs_store *)st;
     rs_cluster *cl = s->cluster;
-    if (cl == NULL || cl->running || changed == NULL)
+    if (cl == NULL || cl->running)
         return -1;
     cl->changed = changed;
     cl->arg = arg;
@@ -391,8 +391,6 @@ long rs_rate_take(store *st, const unsigned char *key, size_t key_len, double ra
 {
     rs_store *s = (rs_store *)st;
     rs_cluster *cl = s->cluster;
-    if (key_len == 0 || key_len > 32 || rate <= 0.0)
-        return -1;
     char hexkey[65], name[16 + 65];
     hex(key, key_len, hexkey);
     snprintf(name, sizeof(name), "tigress:rl:%s", hexkey);

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "redis_tls.h"
-#include "store.h"
+#include "store_backend.h"
 
 #define RS_SCRIPTS_MAX 8
 
