@@ -34,7 +34,7 @@ typedef struct main_config {
     relay_config r;
     char *redis_password_file;
     unsigned redis_timeout_ms;
-    char *redis_ca, *redis_cert, *redis_key;    /* rediss:// (relay/redis_tls.h) */
+    char *redis_ca, *redis_cert, *redis_key;    /* rediss:// (relay/store/redis_tls.h) */
 } main_config;
 
 #define OFF(f) offsetof(main_config, r.f)

@@ -283,7 +283,7 @@ static bool listen_once(rs_shared *sh)
     freeReplyObject(r);
     struct timeval forever = {0, 0};
     /* Over rediss:// c is the AF_UNIX end of the TLS tunnel, where TCP options fail; the
-     * tunnel's own TCP socket has keep-alive already (relay/redis_tls.c). */
+     * tunnel's own TCP socket has keep-alive already (relay/store/redis_tls.c). */
     ok = ok && redisSetTimeout(c, forever) == REDIS_OK &&
          (sh->pool->url.tls || redisEnableKeepAlive(c) == REDIS_OK);
     pthread_mutex_lock(&sh->mu);
@@ -320,7 +320,8 @@ static void *sub_main(void *arg)
         pthread_mutex_unlock(&sh->mu);
         bool was_up = listen_once(sh);
         pthread_mutex_lock(&sh->mu);
-        backoff = was_up ? 50 : (backoff * 2 > RSH_BACKOFF_MAX_MS ? RSH_BACKOFF_MAX_MS : backoff * 2);
+        backoff = was_up ? 50
+                         : (backoff * 2 > RSH_BACKOFF_MAX_MS ? RSH_BACKOFF_MAX_MS : backoff * 2);
         nap(sh, backoff);
     }
     pthread_mutex_unlock(&sh->mu);
