@@ -1,5 +1,6 @@
 /*
- * relay/longpoll.c: held secure reads (DESIGN 3.10 and 7).
+ * relay/longpoll.c: held secure reads (docs/protocol.md D10), each a suspended connection
+ * rather than a waiting worker thread.
  *
  * A read with If-None-Match equal to the current version and "Prefer: wait=N" is parked here:
  * its connection is suspended (MHD_suspend_connection), so no worker thread is held. An Update

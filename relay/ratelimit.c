@@ -1,6 +1,7 @@
 /*
- * relay/ratelimit.c: per-client token buckets (DESIGN 3.12): in memory, or in the shared store
- * when several relay processes use one (ratelimit_share; Redis: store/store_redis_shared.c).
+ * relay/ratelimit.c: per-client token buckets (docs/protocol.md D12): in memory, or in the
+ * shared store when several relay processes use one (ratelimit_share; Redis:
+ * store/store_redis_shared.c).
  *
  * The client address is never stored as such: the table keys on a keyed BLAKE2b hash of it with a
  * random per-process key, so even a memory dump does not list addresses in the clear. The table

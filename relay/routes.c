@@ -1,6 +1,6 @@
 /*
  * relay/routes.c: request dispatch and the six mailbox endpoints
- * (draft-vinokurov-tigress-http-00 §6 with the decisions of DESIGN §3).
+ * (draft-vinokurov-tigress-http-00 §6 with the decisions D1-D14 of docs/protocol.md).
  *
  * Handlers are plain functions from a parsed request to a response; server.c owns everything
  * libmicrohttpd-specific (body collection, rate limiting, body-size limit, headers, echoing

@@ -4,7 +4,8 @@
  *
  * The relay binds the socket itself (so "port in use" is told apart from a TLS failure and port 0
  * can be reported) and hands it to MHD. MHD runs its own polling threads (a thread pool); a
- * long-poll read suspends its connection so no worker thread waits (DESIGN 7).
+ * long-poll read suspends its connection so no worker thread waits (a held read must not cost a
+ * thread; relay/README.md, "Long-poll extension").
  *
  * Durable writes are not waited for either. The handler queues the store job and suspends
  * the connection; the store's writer thread, once the job's batch has committed, resumes it
@@ -14,7 +15,8 @@
  * still follows the commit. The connection may be torn down while its job runs (daemon
  * shutdown), so the job's outcome lives in a `deferred` shared by the connection and the
  * store, freed by whichever lets go of it last.
- * MHD's own error log is not enabled: its messages can carry client addresses (DESIGN 3.12).
+ * MHD's own error log is not enabled: its messages can carry client addresses
+ * (docs/protocol.md D12).
  */
 #include <arpa/inet.h>
 #include <errno.h>

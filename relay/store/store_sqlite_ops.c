@@ -321,7 +321,7 @@ static store_rc job_read(sq_conn *c, sq_job *j)
     if (src != STORE_OK)
         return src;
     if (!has_right(a.rights, 'R'))
-        return STORE_UNAUTHORIZED; /* DESIGN 3.6: rights bind both parties; never bind */
+        return STORE_UNAUTHORIZED; /* docs/protocol.md D6: rights bind both parties; never bind */
     if (a.party == STORE_PARTY_NONE) {
         if (a.bound)
             return STORE_UNAUTHORIZED;

@@ -1,4 +1,4 @@
-# Several tigress-relay processes over one Redis store (issue 9): tests/cluster/test_cluster
+# Several tigress-relay processes over one Redis store: tests/cluster/test_cluster
 # (a private redis-server on loopback; skipped with a message when redis-server is missing),
 # the conformance suite of tests/relay run again against the Redis backend
 # (tests/cluster/conformance-redis.sh), `make demo-cluster` and the bench script.

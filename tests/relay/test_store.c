@@ -189,7 +189,7 @@ static void test_store__initiator_read_never_binds(void **state)
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
 }
 
-/* DESIGN 3.4: a token sent with the secure read is stored for the (new) Recipient. */
+/* docs/protocol.md D4: a token sent with the secure read is stored for the (new) Recipient. */
 static void test_store__read_stores_recipient_token(void **state)
 {
     store *s = ST(state);
@@ -214,7 +214,7 @@ static void test_store__read_stores_recipient_token(void **state)
     store_mailbox_clear(&mb);
 }
 
-/* R29, DESIGN 3.9: the preview shows display data and expiry, and never binds. */
+/* R29, docs/protocol.md D9: the preview shows display data and expiry, and never binds. */
 static void test_store__peek_shows_display_and_never_binds(void **state)
 {
     store *s = ST(state);
@@ -238,7 +238,7 @@ static void test_store__peek_shows_display_and_never_binds(void **state)
     store_mailbox_clear(&mb);
 }
 
-/* R16, DESIGN 3.6: without R nobody reads, and a refused read does not bind. */
+/* R16, docs/protocol.md D6: without R nobody reads, and a refused read does not bind. */
 static void test_store__rights_without_read_refuse_and_do_not_bind(void **state)
 {
     store *s = ST(state);
@@ -254,7 +254,7 @@ static void test_store__rights_without_read_refuse_and_do_not_bind(void **state)
     assert_int_equal(upd(s, id, SF_CLAIM_A, NULL, PAYLOAD2), STORE_OK);
 }
 
-/* R16, DESIGN 3.6: rights RD refuse Update to both parties; the payload is unchanged. */
+/* R16, docs/protocol.md D6: rights RD refuse Update to both parties; the payload is unchanged. */
 static void test_store__rights_rd_refuse_update_for_both_parties(void **state)
 {
     store *s = ST(state);
@@ -641,8 +641,9 @@ static void test_store__open_dispatch_and_errors(void **state)
     assert_null(store_open(&cfg, err, sizeof(err)));
     assert_non_null(strstr(err, "redis backend not built"));
 #else
-    /* Unreachable is an outage, not a configuration error (issue 9): the store opens with a
-     * warning in err, and its calls answer STORE_UNAVAILABLE (at once: circuit breaker). */
+    /* Unreachable is an outage, not a configuration error (the relay must start during an
+     * outage and recover by itself): the store opens with a warning in err, and its calls answer
+     * STORE_UNAVAILABLE (at once: circuit breaker). */
     store *down = store_open(&cfg, err, sizeof(err));
     assert_non_null(down);
     assert_non_null(strstr(err, "cannot reach 127.0.0.1:1"));

@@ -2,7 +2,8 @@
  * tests/relay/test_store_stress.c: the store under concurrency and crashes.
  *   - racing binders: exactly one wins (R20, R21)
  *   - concurrent creates: every acknowledged one is there after a reopen
- *   - kill -9 in the middle of a stream of creates: every acknowledged one survives (DESIGN 7)
+ *   - kill -9 in the middle of a stream of creates: every acknowledged one survives (no answer
+ *     before its commit)
  *   - one failing job does not undo the other jobs of its group-commit batch
  *   - SQLite specifics: schema audit (R35), busy database -> UNAVAILABLE, sweep cascades
  *   - throughput of creates with 1 and 16 threads (printed, never asserted)
@@ -154,7 +155,7 @@ static void assert_readable(store *s, uint32_t tag, int n, int64_t now, uint32_t
     }
 }
 
-/* DESIGN 7: creates from 8 threads at once all succeed, and all are still there after the
+/* Group commit: creates from 8 threads at once all succeed, and all are still there after the
  * store is closed and opened again. */
 static void test_store__concurrent_creates_are_all_durable(void **state)
 {
@@ -251,8 +252,9 @@ static void kill_child(const char *location, int fd, int64_t expires_at)
     _exit(0); /* not reached in practice: the parent kills us first */
 }
 
-/* DESIGN 7: a child creates mailboxes from 4 threads and reports each acknowledged id; it
- * is killed with SIGKILL mid-stream; every acknowledged id is in the reopened store. */
+/* No answer before its commit: a child creates mailboxes from 4 threads and reports each
+ * acknowledged id; it is killed with SIGKILL mid-stream; every acknowledged id is in the
+ * reopened store. */
 static void test_store__acknowledged_creates_survive_sigkill(void **state)
 {
     sf_fixture *f = FX(state);
@@ -347,7 +349,7 @@ static void assert_raw(sqlite3 *db, const char *sql, const char *expect)
     free(got);
 }
 
-/* R35, DESIGN 3.12: the database holds exactly the protocol's state: no IP addresses, no
+/* R35, docs/protocol.md D12: the database holds exactly the protocol's state: no IP addresses, no
  * read timestamps, no table that could link mailboxes. WAL and a schema version are set. */
 static void test_store__schema_holds_only_protocol_state(void **state)
 {
@@ -412,7 +414,7 @@ static void test_store__busy_database_is_unavailable(void **state)
     assert_int_equal(sf_create(f->s, id2, SF_CLAIM_A, "RWD", SF_LATER, NULL), STORE_OK);
 }
 
-/* Redis, DESIGN 7: with appendonly yes and appendfsync always, writes the store has
+/* Redis durability: with appendonly yes and appendfsync always, writes the store has
  * acknowledged survive a SIGKILL of the Redis server itself. */
 static void test_store__redis_acknowledged_writes_survive_server_kill(void **state)
 {
@@ -450,8 +452,8 @@ static void *create_in_thread(void *arg)
     return NULL;
 }
 
-/* DESIGN 7: reads run on their own connections and never queue behind the writer: while
- * the writer is stuck waiting for a lock held elsewhere (30 s busy timeout), reads, peeks and
+/* No read waits for the writer: reads run on their own connections and never queue behind
+ * it: while the writer is stuck waiting for a lock held elsewhere (30 s busy timeout), reads, peeks and
  * version lookups still answer; the create completes once the lock is released. */
 static void test_store__reads_do_not_wait_behind_a_blocked_writer(void **state)
 {
@@ -532,7 +534,7 @@ static double bench_creates(store *s, int threads, uint32_t tag_base, double sec
     return (double)total / dt;
 }
 
-/* DESIGN 7: durable creates per second with 1 and with 16 concurrent callers. Group commit
+/* Group commit: durable creates per second with 1 and with 16 concurrent callers. Group commit
  * lets 16 callers share each fsync. Printed for the report; timing is never asserted. */
 static void test_store__throughput_of_durable_creates(void **state)
 {
