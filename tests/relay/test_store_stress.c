@@ -453,8 +453,8 @@ static void *create_in_thread(void *arg)
 }
 
 /* No read waits for the writer: reads run on their own connections and never queue behind
- * it: while the writer is stuck waiting for a lock held elsewhere (30 s busy timeout), reads, peeks and
- * version lookups still answer; the create completes once the lock is released. */
+ * it: while the writer is stuck waiting for a lock held elsewhere (30 s busy timeout), reads,
+ * peeks and version lookups still answer; the create completes once the lock is released. */
 static void test_store__reads_do_not_wait_behind_a_blocked_writer(void **state)
 {
     sf_fixture *f = FX(state);
