@@ -10,7 +10,8 @@ BENCH_SCALE ?= 1000000
 
 BENCH_DIR   := $(BUILD)/bench
 BENCH_BINS  := $(BENCH_DIR)/ceiling_server $(BENCH_DIR)/store_scale $(BENCH_DIR)/sdk_bench
-BENCH_STORE_SRCS := relay/store.c relay/store_sqlite.c relay/store_sqlite_ops.c
+BENCH_STORE_SRCS := $(filter-out relay/store/store_redis%.c relay/store/redis_tls.c,\
+                                $(sort $(wildcard relay/store/*.c)))
 
 .PHONY: bench bench-bins bench-run
 bench-bins: $(BENCH_BINS)
@@ -20,9 +21,9 @@ $(BENCH_DIR)/ceiling_server: bench/ceiling_server.c
 	$(CC) $(BASE_CFLAGS) $(shell pkg-config --cflags libmicrohttpd) -o $@ $< $(BASE_LDFLAGS) \
 	    $(shell pkg-config --libs libmicrohttpd)
 
-$(BENCH_DIR)/store_scale: bench/store_scale.c $(BENCH_STORE_SRCS) relay/store.h relay/store_sqlite_internal.h
+$(BENCH_DIR)/store_scale: bench/store_scale.c $(BENCH_STORE_SRCS) $(wildcard relay/store/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Irelay $(shell pkg-config --cflags sqlite3) -o $@ bench/store_scale.c \
+	$(CC) $(BASE_CFLAGS) -Irelay/store $(shell pkg-config --cflags sqlite3) -o $@ bench/store_scale.c \
 	    $(BENCH_STORE_SRCS) $(BASE_LDFLAGS) $(shell pkg-config --libs sqlite3) -lpthread
 
 $(BENCH_DIR)/sdk_bench: bench/sdk_bench.c bench/sdk_bench_crypto.c bench/sdk_bench.h $(PUBLIC_HDRS) $(LIB_SO)

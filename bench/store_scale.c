@@ -1,6 +1,6 @@
 /*
  * bench/store_scale.c: fills, reads and sweeps the relay's SQLite store through the store API
- * (relay/store.h) directly, without HTTP, so that a million mailboxes take seconds.
+ * (relay/store/store.h) directly, without HTTP, so that a million mailboxes take seconds.
  *
  *   store_scale fill  DB N [expired]   create N mailboxes (live, or already expired) from
  *                                     BENCH_FILL_THREADS (default 64) threads: many writers
@@ -46,7 +46,7 @@ static store *open_store(const char *path)
 {
     char err[256] = "";
     store_config cfg = {.location = path, .busy_timeout_ms = 10000};
-    store *st = store_sqlite_open(&cfg, err, sizeof err);
+    store *st = store_open(&cfg, err, sizeof err);
     if (st == NULL)
         fprintf(stderr, "store_scale: %s\n", err);
     return st;
@@ -73,7 +73,7 @@ static void *fill_worker(void *arg)
                                 .display_json = disp, .rights = "RD",
                                 .expires_at = f->expired ? t - 10 : t + 7 * 86400};
         store_reply dup = {0};
-        if (f->st->ops->create(f->st, &mb, rid, body, &dup) != STORE_OK)
+        if (store_create(f->st, &mb, rid, body, &dup) != STORE_OK)
             atomic_fetch_add(&f->failed, 1);
         store_reply_clear(&dup);
     }
@@ -152,7 +152,7 @@ static int cmd_read(const char *path, long n, long count)
         snprintf(claim, sizeof claim, CLAIM_FMT, i);
         store_mailbox mb;
         double t0 = now_s();
-        store_rc rc = st->ops->read(st, id, claim, NULL, (int64_t)time(NULL), &mb);
+        store_rc rc = store_read(st, id, claim, NULL, (int64_t)time(NULL), &mb);
         double dt = now_s() - t0;
         if (rc != STORE_OK)
             bad++;
@@ -174,9 +174,9 @@ static int cmd_sweep(const char *path)
     if (st == NULL)
         return 1;
     double t0 = now_s();
-    long removed = st->ops->sweep(st, (int64_t)time(NULL));
+    long removed = store_sweep(st, (int64_t)time(NULL));
     double dt = now_s() - t0;
-    long live = st->ops->count(st);
+    long live = store_count(st);
     store_close(st);
     printf("{\"removed\":%ld,\"seconds\":%.3f,\"live_after\":%ld}\n", removed, dt, live);
     return removed >= 0 ? 0 : 1;

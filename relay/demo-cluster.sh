@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo-cluster: three tigress-relay processes over one Redis store, and transfers whose
-# steps hop between them (issue 9). Starts a private redis-server on loopback (temp dir,
+# steps hop between them. Starts a private redis-server on loopback (temp dir,
 # appendonly yes + appendfsync always), relays A, B and C on three ports, all with the same
 # --public-url (as behind one load balancer), then runs the tigress CLI:
 #   1. stateless: share on A, redeem on B, complete on C, Alice sees it on A;

@@ -1,7 +1,8 @@
 /*
  * relay/log.c: structured logs on stderr, one line per event ("key=value" pairs).
  *
- * Privacy (DESIGN 3.12): callers never pass IP addresses, claims, tokens, Request-IDs or payloads.
+ * Privacy (docs/protocol.md D12): callers never pass IP addresses, claims, tokens, Request-IDs or
+ * payloads.
  * Mailbox IDs appear only as a keyed BLAKE2b hash whose key is derived from a random per-process
  * secret and the UTC day, so log lines of different days (or of another relay run) cannot be
  * joined on the mailbox, and nobody holding the log can recover or confirm an ID.

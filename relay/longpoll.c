@@ -1,5 +1,6 @@
 /*
- * relay/longpoll.c: held secure reads (DESIGN 3.10 and 7).
+ * relay/longpoll.c: held secure reads (docs/protocol.md D10), each a suspended connection
+ * rather than a waiting worker thread.
  *
  * A read with If-None-Match equal to the current version and "Prefer: wait=N" is parked here:
  * its connection is suspended (MHD_suspend_connection), so no worker thread is held. An Update
@@ -11,11 +12,11 @@
  *
  * Several relay processes may share one store (Redis backend), and an Update handled by another
  * process cannot call longpoll_wake() here. So longpoll_wake() also publishes the change
- * through the store (store_ops.publish) and the store's subscriber thread calls back here
+ * through the store (store_publish) and the store's subscriber thread calls back here
  * (remote_change) in the other processes. Notices are best effort, so the timer thread also
  * compares each waiter's version with the store's once a second (and at once after the
  * subscriber reconnected) and resumes the ones whose mailbox changed. When the store cannot
- * answer (version() == UINT64_MAX) the recheck stops at once and resumes every waiter, whose
+ * answer (store_version() == UINT64_MAX) the recheck stops at once and resumes every waiter, whose
  * handler then answers 503: a waiter is never held for its whole wait by an outage.
  */
 #include <pthread.h>
@@ -106,7 +107,7 @@ static void recheck_versions(void)
     int64_t now_s = (int64_t)time(NULL);
     size_t done = 0;
     for (; done < n; done++) {
-        uint64_t v = g_store->ops->version(g_store, ids[done], now_s);
+        uint64_t v = store_version(g_store, ids[done], now_s);
         if (v == UINT64_MAX) {
             /* The store cannot answer: asking again for each waiter would cost every one of
              * them the store's timeout, in series. Resume them all now; their handlers run
@@ -173,7 +174,7 @@ int longpoll_start(store *st)
     g_running = true;
     /* Shared store: other processes' updates wake our readers at once (pub/sub). Without it
      * the once-a-second version recheck above still finds them. */
-    if (st != NULL && st->ops->subscribe != NULL && st->ops->subscribe(st, remote_change, NULL) != 0)
+    if (store_subscribe(st, remote_change, NULL) < 0)
         relay_log(LOG_WARN, "event=start warning=\"no change notices; long-poll falls back to "
                             "the once-a-second recheck\"");
     return 0;
@@ -213,8 +214,7 @@ void longpoll_wake(const char *id)
 {
     wake_local(id);
     /* Readers of this mailbox may be waiting on other relay processes (shared store). */
-    if (g_store != NULL && g_store->ops->publish != NULL)
-        g_store->ops->publish(g_store, id);
+    store_publish(g_store, id);
 }
 
 /* Another process changed a mailbox (id), or notices may have been lost (id == NULL: run the

@@ -34,7 +34,7 @@ typedef struct main_config {
     relay_config r;
     char *redis_password_file;
     unsigned redis_timeout_ms;
-    char *redis_ca, *redis_cert, *redis_key;    /* rediss:// (relay/redis_tls.h) */
+    char *redis_ca, *redis_cert, *redis_key;    /* rediss:// (relay/store/redis_tls.h) */
 } main_config;
 
 #define OFF(f) offsetof(main_config, r.f)
@@ -439,7 +439,7 @@ static void *sweeper_main(void *p)
         if (g_sweep_stop)
             break;
         pthread_mutex_unlock(&g_sweep_lock);
-        long n = a->st->ops->sweep(a->st, (int64_t)time(NULL));
+        long n = store_sweep(a->st, (int64_t)time(NULL));
         if (n > 0) {
             metrics_add(M_SWEPT, n);
             relay_log(LOG_DEBUG, "event=sweep removed=%ld", n);

@@ -1,5 +1,6 @@
 /*
- * relay/preview.c: the public preview page (ReadDisplayInformationFromMailbox, DESIGN 3.9).
+ * relay/preview.c: the public preview page (ReadDisplayInformationFromMailbox,
+ * docs/protocol.md D9).
  *
  * Messaging apps' link previewers fetch this page; people who open the link in a browser see it.
  * Everything that came from a client is HTML-escaped; the page contains no script, and server.c

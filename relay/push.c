@@ -1,5 +1,6 @@
 /*
- * relay/push.c: content-free push to the other party after an Update (DESIGN 3.11, R37-R39).
+ * relay/push.c: content-free push to the other party after an Update (docs/protocol.md D11,
+ * R37-R39).
  *
  * push_enqueue() only appends to a queue; one worker thread sends, so a push never delays or
  * fails the HTTP request. Backends by notificationToken.type:

@@ -1,6 +1,7 @@
 /*
- * relay/ratelimit.c: per-client token buckets (DESIGN 3.12): in memory, or in the shared store
- * when several relay processes use one (ratelimit_share; Redis: store_redis_cluster.c).
+ * relay/ratelimit.c: per-client token buckets (docs/protocol.md D12): in memory, or in the
+ * shared store when several relay processes use one (ratelimit_share; Redis:
+ * store/store_redis_shared.c).
  *
  * The client address is never stored as such: the table keys on a keyed BLAKE2b hash of it with a
  * random per-process key, so even a memory dump does not list addresses in the clear. The table
@@ -67,8 +68,7 @@ static store *g_shared;
 
 void ratelimit_share(store *st)
 {
-    g_shared = st != NULL && st->ops->rate_take != NULL && st->ops->shared_key != NULL ? st
-                                                                                      : NULL;
+    g_shared = store_is_shared(st) ? st : NULL;
 }
 
 /* The shared bucket's verdict, or -1 when the store cannot answer (then the in-memory one
@@ -76,11 +76,11 @@ void ratelimit_share(store *st)
 static long shared_take(const ratelimit *rl, const void *addr, size_t addr_len)
 {
     unsigned char skey[32], name[16];
-    if (g_shared->ops->shared_key(g_shared, skey) != 0)
+    if (store_shared_key(g_shared, skey) != 0)
         return -1;
     crypto_generichash(name, sizeof name, addr, addr_len, skey, sizeof skey);
     sodium_memzero(skey, sizeof skey);
-    long wait = g_shared->ops->rate_take(g_shared, name, sizeof name, rl->rate, rl->burst);
+    long wait = store_rate_take(g_shared, name, sizeof name, rl->rate, rl->burst);
     sodium_memzero(name, sizeof name);
     return wait;
 }

@@ -2,9 +2,10 @@
  * relay/relay.h: what the modules of tigress-relay share. Nothing here is public API; the relay
  * links no libtigress code (it speaks the wire protocol only).
  *
- * Modules: main.c (options, exit codes), server.c (libmicrohttpd daemons), routes.c (the six
- * endpoints), validate.c (request JSON), preview.c (HTML page), ratelimit.c, log.c, metrics.c,
- * longpoll.c, push.c.
+ * Modules: main.c (options, exit codes), server.c (the API daemon), routes.c (the six
+ * endpoints), validate.c (request JSON), preview.c (HTML page), ratelimit.c, log.c, metrics.c
+ * (counters), metrics_server.c (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c,
+ * push.c; the store in store/ (store.h).
  */
 #ifndef TIGRESS_RELAY_H
 #define TIGRESS_RELAY_H
@@ -127,6 +128,11 @@ enum relay_counter {
 void metrics_inc(enum relay_counter c);
 void metrics_add(enum relay_counter c, long n);
 void metrics_waiting(int delta);
+/* The counters, the held long-polls and `live` (mailboxes in the store, -1: unknown) in the
+ * Prometheus text format; malloc'd, length in *len; NULL when out of memory. */
+char *metrics_render(long live, size_t *len);
+
+/* ---- metrics_server.c ---- */
 /* Starts the loopback metrics listener; 0 on success, an exit code otherwise. */
 int metrics_start(const char *listen, store *st);
 void metrics_stop(void);
@@ -208,6 +214,8 @@ typedef struct relay_server relay_server;
 relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
                            unsigned *bound_port);
 void server_stop(relay_server *srv);
+
+/* ---- listen.c ---- */
 /* Parses "ADDR:PORT" ("[v6]:port" too) into a sockaddr; false when malformed. */
 bool relay_parse_listen(const char *s, void *ss, unsigned *len, bool *loopback);
 

@@ -1,6 +1,6 @@
 /*
  * relay/routes.c: request dispatch and the six mailbox endpoints
- * (draft-vinokurov-tigress-http-00 §6 with the decisions of DESIGN §3).
+ * (draft-vinokurov-tigress-http-00 §6 with the decisions D1-D14 of docs/protocol.md).
  *
  * Handlers are plain functions from a parsed request to a response; server.c owns everything
  * libmicrohttpd-specific (body collection, rate limiting, body-size limit, headers, echoing
@@ -376,7 +376,7 @@ static void finish_read(relay_pending *p, const relay_request *rq, relay_respons
             longpoll_wait(rq->conn, id, mb.version, relay_now_ms() + (int64_t)wait * 1000,
                           rq->owner);
             /* Close the race with an update that landed between the read and the wait. */
-            if (g_store->ops->version(g_store, id, now_s()) != mb.version)
+            if (store_version(g_store, id, now_s()) != mb.version)
                 longpoll_wake(id);
             rs->suspended = true;
             store_mailbox_clear(&mb);
@@ -531,7 +531,7 @@ static void handle_preview(const relay_request *rq, relay_response *rs, const ch
     (void)rq;
     store_mailbox mb;
     memset(&mb, 0, sizeof mb);
-    store_rc rc = g_store->ops->peek(g_store, id, now_s(), &mb);
+    store_rc rc = store_peek(g_store, id, now_s(), &mb);
     size_t len = 0;
     char *page = NULL;
     rs->html_headers = true;
@@ -568,7 +568,7 @@ static void handle_health(const relay_request *rq, relay_response *rs)
     }
     char probe[37];
     new_mailbox_id(probe);
-    bool up = g_store->ops->version(g_store, probe, now_s()) != UINT64_MAX;
+    bool up = store_version(g_store, probe, now_s()) != UINT64_MAX;
     if (!up)
         rs->retry_after = 1;
     set_body(rs, up ? 200 : 503, "text/plain; charset=utf-8", dup_str(up ? "ok\n" : "unavailable\n"));

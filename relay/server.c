@@ -4,7 +4,8 @@
  *
  * The relay binds the socket itself (so "port in use" is told apart from a TLS failure and port 0
  * can be reported) and hands it to MHD. MHD runs its own polling threads (a thread pool); a
- * long-poll read suspends its connection so no worker thread waits (DESIGN 7).
+ * long-poll read suspends its connection so no worker thread waits (a held read must not cost a
+ * thread; relay/README.md, "Long-poll extension").
  *
  * Durable writes are not waited for either. The handler queues the store job and suspends
  * the connection; the store's writer thread, once the job's batch has committed, resumes it
@@ -14,7 +15,8 @@
  * still follows the commit. The connection may be torn down while its job runs (daemon
  * shutdown), so the job's outcome lives in a `deferred` shared by the connection and the
  * store, freed by whichever lets go of it last.
- * MHD's own error log is not enabled: its messages can carry client addresses (DESIGN 3.12).
+ * MHD's own error log is not enabled: its messages can carry client addresses
+ * (docs/protocol.md D12).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -81,47 +83,6 @@ static double now_ms_f(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-bool relay_parse_listen(const char *s, void *ssp, unsigned *len, bool *loopback)
-{
-    struct sockaddr_storage *ss = ssp;
-    char host[256];
-    const char *colon = strrchr(s, ':');
-    if (colon == NULL || colon == s || colon[1] == '\0')
-        return false;
-    size_t hl = (size_t)(colon - s);
-    if (s[0] == '[') {              /* [v6]:port */
-        if (hl < 3 || s[hl - 1] != ']')
-            return false;
-        memcpy(host, s + 1, hl - 2);
-        host[hl - 2] = '\0';
-    } else {
-        if (hl >= sizeof host)
-            return false;
-        memcpy(host, s, hl);
-        host[hl] = '\0';
-    }
-    char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end != '\0' || port < 0 || port > 65535)
-        return false;
-    struct addrinfo hints = {.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
-                             .ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
-    struct addrinfo *ai = NULL;
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
-        return false;
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    *len = (unsigned)ai->ai_addrlen;
-    freeaddrinfo(ai);
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
-        *loopback = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-    } else {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
-        *loopback = memcmp(&in6->sin6_addr, &in6addr_loopback, sizeof in6addr_loopback) == 0;
-    }
-    return true;
 }
 
 /* Reads a PEM file into memory; NULL when unreadable or not PEM. */

@@ -2,8 +2,9 @@
  * relay/validate.c: syntax checks on request bodies before anything reaches the store.
  *
  * The relay stores the JSON members it was given (compact form), so what a reader gets back is
- * what the writer sent (R19). Limits (DESIGN 3.8): display strings at most 256 bytes, URL-shaped
- * fields https only, expiration RFC 3339 UTC, not in the past and at most max_expiry ahead.
+ * what the writer sent (R19). Limits (docs/protocol.md D8): display strings at most 256 bytes,
+ * URL-shaped fields https only, expiration RFC 3339 UTC, not in the past and at most max_expiry
+ * ahead.
  * Decision: an empty imageURL is allowed and means "no image" (the preview then omits og:image);
  * any non-empty imageURL must be an https:// URL.
  */

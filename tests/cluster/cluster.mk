@@ -1,5 +1,4 @@
-# Several tigress-relay processes over one Redis store, the horizontal scaling of the relay:
-# tests/cluster/test_cluster
+# Several tigress-relay processes over one Redis store: tests/cluster/test_cluster
 # (a private redis-server on loopback; skipped with a message when redis-server is missing),
 # the conformance suite of tests/relay run again against the Redis backend
 # (tests/cluster/conformance-redis.sh), `make demo-cluster` and the bench script.
@@ -48,7 +47,7 @@ $(CLUSTER_CONF_BIN): tests/cluster/conformance-redis.sh
 	printf '#!/bin/sh\nexec "%s" "%s"\n' "$(abspath $<)" "$(abspath $(BUILD))" >$@
 	chmod +x $@
 
-# The API conformance suite once more with the relays on rediss:// (relay/redis_tls.c).
+# The API conformance suite once more with the relays on rediss:// (relay/store/redis_tls.c).
 CLUSTER_CONF_TLS_BIN := $(BUILD)/tests/cluster/conformance_rediss
 CHECK_BUILD  += $(CLUSTER_CONF_TLS_BIN)
 CHECK_SUITES += $(CLUSTER_CONF_TLS_BIN)
@@ -65,18 +64,18 @@ bench-cluster:
 	    $(BENCH_BUILD)/tigress-relay
 	@BUILD=$(BENCH_BUILD) bench/cluster.sh
 
-# relay/redis_tls.c (the rediss:// tunnel: GnuTLS behind a socket pair for hiredis) against a
+# relay/store/redis_tls.c (the rediss:// tunnel: GnuTLS behind a socket pair for hiredis) against a
 # private redis-server --tls-port; needs hiredis for redisConnectFd, like the Redis backend.
 ifeq ($(RELAY_HAVE_HIREDIS),1)
 RTLS_T_BIN    := $(BUILD)/tests/cluster/test_redis_tls
-RTLS_T_SRCS   := tests/cluster/test_redis_tls.c relay/redis_tls.c
-RTLS_T_CFLAGS  = $(BASE_CFLAGS) -Irelay $(shell pkg-config --cflags gnutls hiredis cmocka)
+RTLS_T_SRCS   := tests/cluster/test_redis_tls.c relay/store/redis_tls.c
+RTLS_T_CFLAGS  = $(BASE_CFLAGS) -Irelay/store $(shell pkg-config --cflags gnutls hiredis cmocka)
 RTLS_T_LIBS    = $(shell pkg-config --libs gnutls hiredis cmocka) -lpthread
 
 CHECK_BUILD  += $(RTLS_T_BIN)
 CHECK_SUITES += $(RTLS_T_BIN)
 
-$(RTLS_T_BIN): $(RTLS_T_SRCS) relay/redis_tls.h
+$(RTLS_T_BIN): $(RTLS_T_SRCS) relay/store/redis_tls.h
 	@mkdir -p $(@D)
 	$(CC) $(RTLS_T_CFLAGS) -o $@ $(RTLS_T_SRCS) $(BASE_LDFLAGS) $(RTLS_T_LIBS)
 endif

@@ -4,7 +4,7 @@
 # tests/relay/relay_harness.c) instead of a SQLite file. With `tls`, Redis listens only on a
 # TLS port with a certificate from a CA made by tests/lib/relay-fixture.sh (certificates and
 # the free port come from there), and the relays use rediss:// with --redis-ca
-# (TIGRESS_TEST_REDIS_CA): the API suite runs through relay/redis_tls.c. A private redis-server
+# (TIGRESS_TEST_REDIS_CA): the API suite runs through relay/store/redis_tls.c. A private redis-server
 # on a free loopback port, appendonly yes + appendfsync always (the durability test kills
 # relays with SIGKILL), data in a temp dir removed at the end.
 # Output: each suite's cmocka report (tests/run-suites.sh counts them), then a summary.

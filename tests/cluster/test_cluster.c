@@ -1,8 +1,9 @@
 /*
- * tests/cluster/test_cluster.c: three tigress-relay processes over one Redis store (issue 9,
- * DESIGN 7). A private redis-server on a free loopback port with appendonly yes and
- * appendfsync always (so an acknowledged write survives SIGKILL), three relays A, B, C on it,
- * and a local HTTPS push receiver. Covers: a transfer whose steps hop between the processes,
+ * tests/cluster/test_cluster.c: three tigress-relay processes over one Redis store (any
+ * request may reach any process: relay/README.md, "Operating at scale"). A private
+ * redis-server on a free loopback port with appendonly yes and appendfsync always (so an
+ * acknowledged write survives SIGKILL), three relays A, B, C on it, and a local HTTPS push
+ * receiver. Covers: a transfer whose steps hop between the processes,
  * 50 racing recipients over three processes (exactly one binds, R13), long-poll woken across
  * processes through the change channel, exactly one push per update, the shared rate limit
  * (hashed names only, expiring keys), and Redis stopped mid-test (503 + Retry-After, no crash)

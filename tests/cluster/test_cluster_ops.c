@@ -1,5 +1,5 @@
 /*
- * tests/cluster/test_cluster_ops.c: operating tigress-relay on Redis (issue 9): the relay
+ * tests/cluster/test_cluster_ops.c: operating tigress-relay on Redis: the relay
  * starts while Redis is down and recovers by itself; ACL users and --redis-password-file;
  * credentials refused by a reachable server are a clear start-up failure; a hung server
  * (SIGSTOP) gets every request, held long-polls included, a 503 + Retry-After and the
@@ -156,7 +156,7 @@ static void full_cycle(const relay_proc *r)
     assert_int_equal(th_read(r, id, claim, NULL), 404);
 }
 
-/* Issue 9: Redis down when the relay starts is an outage like any other: the relay starts
+/* Redis down when the relay starts is an outage like any other: the relay starts
  * (it used to exit 70), answers 503 + Retry-After, /healthz says 503, and once redis-server
  * comes up on that port it serves a full create/read/delete by itself. */
 static void test_cluster_ops__start_with_redis_down_then_recovers(void **state)

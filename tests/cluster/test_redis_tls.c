@@ -1,5 +1,5 @@
 /*
- * tests/cluster/test_redis_tls.c: relay/redis_tls.c, the TLS tunnel that lets hiredis (plain
+ * tests/cluster/test_redis_tls.c: relay/store/redis_tls.c, the TLS tunnel that lets hiredis (plain
  * TCP only) reach a rediss:// server. A private redis-server with --tls-port on 127.0.0.1,
  * certificates made at test time with openssl (a test CA, a server certificate for
  * IP:127.0.0.1 and DNS:redis.test, a client certificate, and a second, unrelated CA).

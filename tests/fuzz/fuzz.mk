@@ -76,7 +76,7 @@ $(BUILD)/tests/fuzz/replay_relay_request: tests/fuzz/fuzz_relay_request.c tests/
 	    $(FUZZ_RELAY_OBJS) $(BASE_LDFLAGS) $(RELAY_LIBS)
 
 $(BUILD)/fuzz/fuzz_relay_request: tests/fuzz/fuzz_relay_request.c tests/fuzz/fuzz.h \
-        $(FUZZ_RELAY_SRCS) $(wildcard relay/*.h)
+        $(FUZZ_RELAY_SRCS) $(RELAY_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -fno-omit-frame-pointer \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

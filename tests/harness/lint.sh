@@ -24,7 +24,7 @@ for p in libcurl libsodium libcjson uuid libcrypto libmicrohttpd sqlite3 libqren
     pkg-config --exists "$p" 2>/dev/null && pkgs+=("$p")
 done
 dep_cflags=$(pkg-config --cflags "${pkgs[@]}" 2>/dev/null)
-base_flags="-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib -Irelay $dep_cflags"
+base_flags="-std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -Ilib -Irelay -Irelay/store $dep_cflags"
 # The Redis store backend is compiled (relay/relay.mk) only with hiredis: analyse it the same way.
 relay_defs=
 pkg-config --exists hiredis 2>/dev/null && relay_defs="-DTIGRESS_HAVE_HIREDIS"
@@ -65,7 +65,7 @@ echo "lint: cppcheck over ${#srcs[@]} files"
 if ! cppcheck --enable=warning,performance,portability --error-exitcode=1 --inline-suppr \
         --std=c11 --platform=unix64 --language=c -D_POSIX_C_SOURCE=200809L -D__GNUC__=12 \
         $relay_defs \
-        -Iinclude -Ilib -Irelay \
+        -Iinclude -Ilib -Irelay -Irelay/store \
         --suppress=missingIncludeSystem \
         --suppressions-list=tests/harness/cppcheck.supp \
         --cppcheck-build-dir="$out/cppcheck-cache" \

@@ -23,8 +23,8 @@ RELAY_V_BIN := $(BUILD)/tests/relay/test_validate
 CHECK_BUILD  += $(RELAY_V_BIN)
 CHECK_SUITES += $(RELAY_V_BIN)
 
-$(RELAY_V_BIN): tests/relay/test_validate.c relay/validate.c relay/relay.h relay/store.h
+$(RELAY_V_BIN): tests/relay/test_validate.c relay/validate.c relay/relay.h relay/store/store.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Irelay $(shell pkg-config --cflags libcjson cmocka) -o $@ \
+	$(CC) $(BASE_CFLAGS) -Irelay -Irelay/store $(shell pkg-config --cflags libcjson cmocka) -o $@ \
 	    tests/relay/test_validate.c relay/validate.c $(BASE_LDFLAGS) \
 	    $(shell pkg-config --libs libcjson cmocka)

@@ -87,7 +87,7 @@ store_rc sf_create(store *s, const char *id, const char *claim, const char *righ
         .expires_at = expires_at,
     };
     store_reply dup = {0};
-    store_rc rc = s->ops->create(s, &mb, request_id, body, &dup);
+    store_rc rc = store_create(s, &mb, request_id, body, &dup);
     store_reply_clear(&dup);
     return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * tests/relay/test_relay_push.c: conformance of tigress-relay, part 3: push (R37-R39) to a
- * local HTTPS receiver that records what it gets, the SSRF guard, long-poll (DESIGN 3.10), and
- * durability across kill -9.
+ * local HTTPS receiver that records what it gets, the SSRF guard, long-poll (docs/protocol.md
+ * D10), and durability across kill -9.
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -193,7 +193,7 @@ static char *create_with_token(const char *type, const char *data, const char *t
     return th_create_body(type, data, "Secret Title", "RWD", exp, ttype, tdata);
 }
 
-/* Recipient read carrying its token in the body (DESIGN 3.4). */
+/* Recipient read carrying its token in the body (docs/protocol.md D4). */
 static long read_with_token(const char *id, const char *claim, const char *ttype,
                             const char *tdata)
 {

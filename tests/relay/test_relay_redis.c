@@ -1,6 +1,7 @@
 /*
  * tests/relay/test_relay_redis.c: two tigress-relay processes sharing one Redis store
- * (DESIGN 7: nothing in the HTTP layer may assume a single process). Skipped when the relay was
+ * (several processes share the store, so nothing in the HTTP layer may assume a single
+ * process). Skipped when the relay was
  * built without hiredis or redis-server is not installed. The Redis server is a private one on a
  * free loopback port, without persistence, stopped at the end.
  */

@@ -1,5 +1,5 @@
 /*
- * tests/relay/test_store.c: the semantics of relay/store.h, run against every backend
+ * tests/relay/test_store.c: the semantics of relay/store/store.h, run against every backend
  * (SQLite in memory, SQLite on a file, and Redis when it is available).
  * Requirement numbers (R..) are those of the protocol reference, section 10.1.
  */
@@ -41,7 +41,7 @@ static void make_rwd(store *s, char id[STORE_UUID_LEN + 1])
 static store_rc rd(store *s, const char *id, const char *claim)
 {
     store_mailbox mb;
-    store_rc rc = s->ops->read(s, id, claim, NULL, SF_NOW, &mb);
+    store_rc rc = store_read(s, id, claim, NULL, SF_NOW, &mb);
     store_mailbox_clear(&mb);
     return rc;
 }
@@ -51,7 +51,7 @@ static store_rc upd(store *s, const char *id, const char *claim, const char *rid
 {
     store_reply dup;
     store_mailbox out;
-    store_rc rc = s->ops->update(s, id, claim, rid, payload, NULL, "{\"ok\":1}", SF_NOW, &dup,
+    store_rc rc = store_update(s, id, claim, rid, payload, NULL, "{\"ok\":1}", SF_NOW, &dup,
                                  &out);
     store_reply_clear(&dup);
     store_mailbox_clear(&out);
@@ -61,7 +61,7 @@ static store_rc upd(store *s, const char *id, const char *claim, const char *rid
 static char *payload_of(store *s, const char *id, const char *claim)
 {
     store_mailbox mb;
-    if (s->ops->read(s, id, claim, NULL, SF_NOW, &mb) != STORE_OK)
+    if (store_read(s, id, claim, NULL, SF_NOW, &mb) != STORE_OK)
         return NULL;
     char *p = strdup(mb.payload_json);
     store_mailbox_clear(&mb);
@@ -80,10 +80,10 @@ static void test_store__create_then_read_by_initiator(void **state)
                             .initiator_token_json = TOKEN_I, .rights = "RWD",
                             .expires_at = SF_LATER};
     store_reply dup;
-    assert_int_equal(s->ops->create(s, &nm, "r-1", "{\"urlLink\":\"u\"}", &dup), STORE_OK);
+    assert_int_equal(store_create(s, &nm, "r-1", "{\"urlLink\":\"u\"}", &dup), STORE_OK);
     assert_null(dup.body);
     store_mailbox mb;
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
     assert_string_equal(mb.id, id);
     assert_string_equal(mb.rights, "RWD");
     assert_int_equal(mb.expires_at, SF_LATER);
@@ -108,9 +108,9 @@ static void test_store__create_duplicate_returns_original_body(void **state)
     store_new_mailbox nm = {.id = id1, .initiator_claim = SF_CLAIM_A, .payload_json = PAYLOAD2,
                             .display_json = "{}", .rights = "RD", .expires_at = SF_LATER};
     store_reply dup;
-    assert_int_equal(s->ops->create(s, &nm, "req-1", "{\"urlLink\":\"first\"}", &dup), STORE_OK);
+    assert_int_equal(store_create(s, &nm, "req-1", "{\"urlLink\":\"first\"}", &dup), STORE_OK);
     nm.id = id2;
-    assert_int_equal(s->ops->create(s, &nm, "req-1", "{\"urlLink\":\"second\"}", &dup),
+    assert_int_equal(store_create(s, &nm, "req-1", "{\"urlLink\":\"second\"}", &dup),
                      STORE_DUPLICATE);
     assert_non_null(dup.body);
     assert_string_equal(dup.body, "{\"urlLink\":\"first\"}");
@@ -119,7 +119,7 @@ static void test_store__create_duplicate_returns_original_body(void **state)
     assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_NOT_FOUND);
     assert_int_equal(rd(s, id1, SF_CLAIM_A), STORE_OK);
     /* A new Request-ID from the same claim is processed. */
-    assert_int_equal(s->ops->create(s, &nm, "req-2", "{}", &dup), STORE_OK);
+    assert_int_equal(store_create(s, &nm, "req-2", "{}", &dup), STORE_OK);
     assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_OK);
 }
 
@@ -144,12 +144,12 @@ static void test_store__unknown_mailbox_is_not_found(void **state)
     store_mailbox mb;
     store_reply dup;
     assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_NOT_FOUND);
+    assert_int_equal(store_peek(s, id, SF_NOW, &mb), STORE_NOT_FOUND);
     assert_int_equal(upd(s, id, SF_CLAIM_A, "r", PAYLOAD2), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "r", "{}", SF_NOW, &dup),
+    assert_int_equal(store_remove(s, id, SF_CLAIM_A, SF_NOW), STORE_NOT_FOUND);
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "r", "{}", SF_NOW, &dup),
                      STORE_NOT_FOUND);
-    assert_int_equal(s->ops->version(s, id, SF_NOW), 0);
+    assert_int_equal(store_version(s, id, SF_NOW), 0);
 }
 
 /* R20, R21: the first other claim to read binds as Recipient; any third claim is refused. */
@@ -159,17 +159,17 @@ static void test_store__first_reader_binds_recipient(void **state)
     char id[STORE_UUID_LEN + 1];
     make_rwd(s, id);
     store_mailbox mb;
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
     assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
     assert_true(mb.recipient_bound);
     assert_non_null(mb.payload_json);
     store_mailbox_clear(&mb);
     assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
     assert_int_equal(upd(s, id, SF_CLAIM_C, "r1", PAYLOAD2), STORE_UNAUTHORIZED);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_C, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_C, SF_NOW), STORE_UNAUTHORIZED);
     /* The bound Recipient keeps reading; so does the Initiator (R22). */
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
     assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
     assert_true(mb.recipient_bound);
     store_mailbox_clear(&mb);
@@ -182,46 +182,46 @@ static void test_store__initiator_read_never_binds(void **state)
     char id[STORE_UUID_LEN + 1];
     make_rwd(s, id);
     store_mailbox mb;
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, TOKEN_R, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, TOKEN_R, SF_NOW, &mb), STORE_OK);
     assert_false(mb.recipient_bound);
     assert_null(mb.recipient_token_json); /* the Initiator's body token is not a Recipient's */
     store_mailbox_clear(&mb);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
 }
 
-/* DESIGN 3.4: a token sent with the secure read is stored for the (new) Recipient. */
+/* docs/protocol.md D4: a token sent with the secure read is stored for the (new) Recipient. */
 static void test_store__read_stores_recipient_token(void **state)
 {
     store *s = ST(state);
     char id[STORE_UUID_LEN + 1];
     make_rwd(s, id);
     store_mailbox mb;
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, TOKEN_R, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_B, TOKEN_R, SF_NOW, &mb), STORE_OK);
     assert_string_equal(mb.recipient_token_json, TOKEN_R);
     store_mailbox_clear(&mb);
     /* A later read by the bound Recipient replaces it. */
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, TOKEN_R2, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_B, TOKEN_R2, SF_NOW, &mb), STORE_OK);
     assert_string_equal(mb.recipient_token_json, TOKEN_R2);
     store_mailbox_clear(&mb);
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
     assert_string_equal(mb.recipient_token_json, TOKEN_R2);
     assert_null(mb.initiator_token_json);
     store_mailbox_clear(&mb);
     /* A refused claim stores nothing. */
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, TOKEN_R, SF_NOW, &mb), STORE_UNAUTHORIZED);
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_C, TOKEN_R, SF_NOW, &mb), STORE_UNAUTHORIZED);
+    assert_int_equal(store_read(s, id, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
     assert_string_equal(mb.recipient_token_json, TOKEN_R2);
     store_mailbox_clear(&mb);
 }
 
-/* R29, DESIGN 3.9: the preview shows display data and expiry, and never binds. */
+/* R29, docs/protocol.md D9: the preview shows display data and expiry, and never binds. */
 static void test_store__peek_shows_display_and_never_binds(void **state)
 {
     store *s = ST(state);
     char id[STORE_UUID_LEN + 1];
     make_rwd(s, id);
     store_mailbox mb;
-    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_peek(s, id, SF_NOW, &mb), STORE_OK);
     assert_string_equal(mb.id, id);
     assert_int_equal(mb.expires_at, SF_LATER);
     assert_non_null(mb.display_json);
@@ -230,15 +230,15 @@ static void test_store__peek_shows_display_and_never_binds(void **state)
     assert_null(mb.initiator_token_json);
     assert_int_equal(mb.caller, STORE_PARTY_NONE);
     store_mailbox_clear(&mb);
-    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_peek(s, id, SF_NOW, &mb), STORE_OK);
     store_mailbox_clear(&mb);
     /* Still unbound: the first secure reader becomes the Recipient. */
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_C, NULL, SF_NOW, &mb), STORE_OK);
     assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
     store_mailbox_clear(&mb);
 }
 
-/* R16, DESIGN 3.6: without R nobody reads, and a refused read does not bind. */
+/* R16, docs/protocol.md D6: without R nobody reads, and a refused read does not bind. */
 static void test_store__rights_without_read_refuse_and_do_not_bind(void **state)
 {
     store *s = ST(state);
@@ -249,12 +249,12 @@ static void test_store__rights_without_read_refuse_and_do_not_bind(void **state)
     assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_UNAUTHORIZED);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_UNAUTHORIZED);
     /* B was not bound: relinquishing finds no Recipient. */
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "r", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "r", "{}", SF_NOW, &dup),
                      STORE_CONFLICT);
     assert_int_equal(upd(s, id, SF_CLAIM_A, NULL, PAYLOAD2), STORE_OK);
 }
 
-/* R16, DESIGN 3.6: rights RD refuse Update to both parties; the payload is unchanged. */
+/* R16, docs/protocol.md D6: rights RD refuse Update to both parties; the payload is unchanged. */
 static void test_store__rights_rd_refuse_update_for_both_parties(void **state)
 {
     store *s = ST(state);
@@ -267,11 +267,11 @@ static void test_store__rights_rd_refuse_update_for_both_parties(void **state)
     assert_int_equal(upd(s, id, SF_CLAIM_B, "u2", PAYLOAD2), STORE_UNAUTHORIZED);
     char *after = payload_of(s, id, SF_CLAIM_A);
     assert_string_equal(before, after);
-    assert_int_equal(s->ops->version(s, id, SF_NOW), 1);
+    assert_int_equal(store_version(s, id, SF_NOW), 1);
     free(before);
     free(after);
     /* D is there: the Recipient completes. */
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_OK);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_B, SF_NOW), STORE_OK);
 }
 
 /* R16: rights RW refuse Delete to both parties; the mailbox survives. */
@@ -282,8 +282,8 @@ static void test_store__rights_rw_refuse_delete(void **state)
     new_id(id);
     assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RW", SF_LATER, NULL), STORE_OK);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_UNAUTHORIZED);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_A, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_B, SF_NOW), STORE_UNAUTHORIZED);
     assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_OK);
 }
 
@@ -302,7 +302,7 @@ static void test_store__updates_replace_payload_and_bump_version(void **state)
         snprintf(payload, sizeof(payload), "{\"type\":\"X\",\"data\":\"%u\"}", i);
         store_reply dup;
         store_mailbox out;
-        assert_int_equal(s->ops->update(s, id, who[i], rid, payload, NULL, "{}", SF_NOW, &dup,
+        assert_int_equal(store_update(s, id, who[i], rid, payload, NULL, "{}", SF_NOW, &dup,
                                         &out),
                          STORE_OK);
         assert_null(dup.body);
@@ -311,7 +311,7 @@ static void test_store__updates_replace_payload_and_bump_version(void **state)
         assert_int_equal(out.caller, strcmp(who[i], SF_CLAIM_A) == 0 ? STORE_PARTY_INITIATOR
                                                                      : STORE_PARTY_RECIPIENT);
         store_mailbox_clear(&out);
-        assert_int_equal(s->ops->version(s, id, SF_NOW), i + 2);
+        assert_int_equal(store_version(s, id, SF_NOW), i + 2);
         char *p = payload_of(s, id, i % 2 ? SF_CLAIM_A : SF_CLAIM_B);
         assert_string_equal(p, payload);
         free(p);
@@ -328,7 +328,7 @@ static void test_store__update_by_stranger_is_unauthorized(void **state)
     /* An Update never binds: B can still bind by reading, and C is then a stranger. */
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
     assert_int_equal(upd(s, id, SF_CLAIM_C, "x", PAYLOAD2), STORE_UNAUTHORIZED);
-    assert_int_equal(s->ops->version(s, id, SF_NOW), 1);
+    assert_int_equal(store_version(s, id, SF_NOW), 1);
 }
 
 /* R12: a repeated Update (same claim, same Request-ID) is a duplicate and changes nothing. */
@@ -339,11 +339,11 @@ static void test_store__update_duplicate_keeps_first_payload(void **state)
     make_rwd(s, id);
     store_reply dup;
     store_mailbox out;
-    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "u-1", PAYLOAD2, NULL, "{\"n\":1}", SF_NOW,
+    assert_int_equal(store_update(s, id, SF_CLAIM_A, "u-1", PAYLOAD2, NULL, "{\"n\":1}", SF_NOW,
                                     &dup, &out),
                      STORE_OK);
     store_mailbox_clear(&out);
-    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "u-1", PAYLOAD3, TOKEN_I, "{\"n\":2}",
+    assert_int_equal(store_update(s, id, SF_CLAIM_A, "u-1", PAYLOAD3, TOKEN_I, "{\"n\":2}",
                                     SF_NOW, &dup, &out),
                      STORE_DUPLICATE);
     assert_string_equal(dup.body, "{\"n\":1}");
@@ -352,11 +352,11 @@ static void test_store__update_duplicate_keeps_first_payload(void **state)
     char *p = payload_of(s, id, SF_CLAIM_A);
     assert_string_equal(p, PAYLOAD2);
     free(p);
-    assert_int_equal(s->ops->version(s, id, SF_NOW), 2);
+    assert_int_equal(store_version(s, id, SF_NOW), 2);
     /* Only the last Request-ID is remembered (protocol 2.8.3). */
     assert_int_equal(upd(s, id, SF_CLAIM_A, "u-2", PAYLOAD3), STORE_OK);
     assert_int_equal(upd(s, id, SF_CLAIM_A, "u-1", PAYLOAD2), STORE_OK);
-    assert_int_equal(s->ops->version(s, id, SF_NOW), 4);
+    assert_int_equal(store_version(s, id, SF_NOW), 4);
 }
 
 /* R14: the same Request-ID from the other party is a different request. */
@@ -381,7 +381,7 @@ static void test_store__update_without_request_id_always_applies(void **state)
     make_rwd(s, id);
     assert_int_equal(upd(s, id, SF_CLAIM_A, NULL, PAYLOAD2), STORE_OK);
     assert_int_equal(upd(s, id, SF_CLAIM_A, NULL, PAYLOAD2), STORE_OK);
-    assert_int_equal(s->ops->version(s, id, SF_NOW), 3);
+    assert_int_equal(store_version(s, id, SF_NOW), 3);
 }
 
 /* Protocol 3.1: an Update stores the caller's token, for its own side only. */
@@ -393,20 +393,20 @@ static void test_store__update_stores_callers_token(void **state)
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
     store_reply dup;
     store_mailbox out;
-    assert_int_equal(s->ops->update(s, id, SF_CLAIM_B, "1", PAYLOAD2, TOKEN_R, "{}", SF_NOW, &dup,
+    assert_int_equal(store_update(s, id, SF_CLAIM_B, "1", PAYLOAD2, TOKEN_R, "{}", SF_NOW, &dup,
                                     &out),
                      STORE_OK);
     assert_string_equal(out.recipient_token_json, TOKEN_R);
     assert_null(out.initiator_token_json);
     store_mailbox_clear(&out);
-    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "2", PAYLOAD3, TOKEN_I, "{}", SF_NOW, &dup,
+    assert_int_equal(store_update(s, id, SF_CLAIM_A, "2", PAYLOAD3, TOKEN_I, "{}", SF_NOW, &dup,
                                     &out),
                      STORE_OK);
     assert_string_equal(out.initiator_token_json, TOKEN_I);
     assert_string_equal(out.recipient_token_json, TOKEN_R);
     store_mailbox_clear(&out);
     /* No token in the Update: the stored one stays. */
-    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "3", PAYLOAD2, NULL, "{}", SF_NOW, &dup,
+    assert_int_equal(store_update(s, id, SF_CLAIM_A, "3", PAYLOAD2, NULL, "{}", SF_NOW, &dup,
                                     &out),
                      STORE_OK);
     assert_string_equal(out.initiator_token_json, TOKEN_I);
@@ -419,12 +419,12 @@ static void assert_all_not_found(store *s, const char *id)
     store_reply dup;
     assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_NOT_FOUND);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->peek(s, id, SF_NOW, &mb), STORE_NOT_FOUND);
+    assert_int_equal(store_peek(s, id, SF_NOW, &mb), STORE_NOT_FOUND);
     assert_int_equal(upd(s, id, SF_CLAIM_A, "z", PAYLOAD2), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "z", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "z", "{}", SF_NOW, &dup),
                      STORE_NOT_FOUND);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->version(s, id, SF_NOW), 0);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_A, SF_NOW), STORE_NOT_FOUND);
+    assert_int_equal(store_version(s, id, SF_NOW), 0);
 }
 
 /* R27: Delete by the Initiator; afterwards every operation is NOT_FOUND, a second Delete too. */
@@ -434,7 +434,7 @@ static void test_store__remove_by_initiator_then_everything_not_found(void **sta
     char id[STORE_UUID_LEN + 1];
     make_rwd(s, id);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, SF_NOW), STORE_OK);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_A, SF_NOW), STORE_OK);
     assert_all_not_found(s, id);
 }
 
@@ -446,7 +446,7 @@ static void test_store__remove_by_recipient(void **state)
     new_id(id);
     assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RD", SF_LATER, "c1"), STORE_OK);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_OK);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_B, SF_NOW), STORE_OK);
     assert_all_not_found(s, id);
     /* Its duplicate-detection row went with it: the Create's Request-ID is free again. */
     char id2[STORE_UUID_LEN + 1];
@@ -460,9 +460,9 @@ static void test_store__remove_by_stranger_is_refused_and_mailbox_survives(void 
     store *s = ST(state);
     char id[STORE_UUID_LEN + 1];
     make_rwd(s, id);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_B, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_B, SF_NOW), STORE_UNAUTHORIZED);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_C, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_C, SF_NOW), STORE_UNAUTHORIZED);
     assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_OK);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
 }
@@ -475,19 +475,19 @@ static void test_store__relinquish_lets_a_new_recipient_bind(void **state)
     make_rwd(s, id);
     store_mailbox mb;
     store_reply dup;
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, TOKEN_R, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_B, TOKEN_R, SF_NOW, &mb), STORE_OK);
     store_mailbox_clear(&mb);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel-1", "{\"r\":1}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "rel-1", "{\"r\":1}", SF_NOW, &dup),
                      STORE_OK);
     assert_null(dup.body);
     /* The binding and the Recipient's token are gone; payload and expiry stay (2.7). */
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
     assert_false(mb.recipient_bound);
     assert_null(mb.recipient_token_json);
     assert_int_equal(mb.expires_at, SF_LATER);
     assert_int_equal(mb.version, 1);
     store_mailbox_clear(&mb);
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_C, NULL, SF_NOW, &mb), STORE_OK);
     assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
     store_mailbox_clear(&mb);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_UNAUTHORIZED);
@@ -502,14 +502,14 @@ static void test_store__relinquish_refusals(void **state)
     char id[STORE_UUID_LEN + 1];
     store_reply dup;
     make_rwd(s, id);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "1", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "1", "{}", SF_NOW, &dup),
                      STORE_CONFLICT);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_A, "2", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_A, "2", "{}", SF_NOW, &dup),
                      STORE_UNAUTHORIZED);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_A, "3", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_A, "3", "{}", SF_NOW, &dup),
                      STORE_UNAUTHORIZED);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_C, "4", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_C, "4", "{}", SF_NOW, &dup),
                      STORE_UNAUTHORIZED);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
     assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
@@ -524,15 +524,15 @@ static void test_store__relinquish_duplicate(void **state)
     store_reply dup;
     make_rwd(s, id);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel", "{\"done\":1}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "rel", "{\"done\":1}", SF_NOW, &dup),
                      STORE_OK);
     assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_OK); /* C binds in between */
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel", "{\"x\":2}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "rel", "{\"x\":2}", SF_NOW, &dup),
                      STORE_DUPLICATE);
     assert_string_equal(dup.body, "{\"done\":1}");
     store_reply_clear(&dup);
     assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_OK); /* C is still bound */
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "rel2", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "rel2", "{}", SF_NOW, &dup),
                      STORE_UNAUTHORIZED);
 }
 
@@ -547,22 +547,22 @@ static void test_store__expired_is_not_found_before_sweep(void **state)
     new_id(id);
     assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RWD", exp, NULL), STORE_OK);
     store_mailbox mb;
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_B, NULL, t0, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_B, NULL, t0, &mb), STORE_OK);
     store_mailbox_clear(&mb);
     /* expires_at == now is already expired. */
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, exp, &mb), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_C, NULL, exp + 1, &mb), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->peek(s, id, exp, &mb), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->version(s, id, exp), 0);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, NULL, exp, &mb), STORE_NOT_FOUND);
+    assert_int_equal(store_read(s, id, SF_CLAIM_C, NULL, exp + 1, &mb), STORE_NOT_FOUND);
+    assert_int_equal(store_peek(s, id, exp, &mb), STORE_NOT_FOUND);
+    assert_int_equal(store_version(s, id, exp), 0);
     store_reply dup;
-    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "u", PAYLOAD2, NULL, "{}", exp,
+    assert_int_equal(store_update(s, id, SF_CLAIM_A, "u", PAYLOAD2, NULL, "{}", exp,
                                     &dup, &mb),
                      STORE_NOT_FOUND);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "r", "{}", exp, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "r", "{}", exp, &dup),
                      STORE_NOT_FOUND);
-    assert_int_equal(s->ops->remove(s, id, SF_CLAIM_A, exp), STORE_NOT_FOUND);
+    assert_int_equal(store_remove(s, id, SF_CLAIM_A, exp), STORE_NOT_FOUND);
     /* Nothing was changed by the refused calls: one second earlier it is intact. */
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, exp - 1, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, NULL, exp - 1, &mb), STORE_OK);
     assert_int_equal(mb.version, 1);
     assert_true(mb.recipient_bound);
     store_mailbox_clear(&mb);
@@ -582,17 +582,17 @@ static void test_store__sweep_removes_expired_and_counts(void **state)
                                    NULL),
                          STORE_OK);
     }
-    assert_int_equal(s->ops->count(s), LIVE);
-    assert_int_equal(s->ops->sweep(s, now), EXPIRED);
-    assert_int_equal(s->ops->sweep(s, now), 0);
-    assert_int_equal(s->ops->count(s), LIVE);
+    assert_int_equal(store_count(s), LIVE);
+    assert_int_equal(store_sweep(s, now), EXPIRED);
+    assert_int_equal(store_sweep(s, now), 0);
+    assert_int_equal(store_count(s), LIVE);
     sf_uuid(id, 0x5ee90000u, EXPIRED);
     store_mailbox mb;
-    assert_int_equal(s->ops->read(s, id, SF_CLAIM_A, NULL, now, &mb), STORE_OK);
+    assert_int_equal(store_read(s, id, SF_CLAIM_A, NULL, now, &mb), STORE_OK);
     store_mailbox_clear(&mb);
     /* Later, everything is expired. */
-    assert_int_equal(s->ops->sweep(s, now + 3600), LIVE);
-    assert_int_equal(s->ops->count(s), 0);
+    assert_int_equal(store_sweep(s, now + 3600), LIVE);
+    assert_int_equal(store_count(s), 0);
 }
 
 /* Every store_rc the contract names, each produced by a real call. */
@@ -604,13 +604,13 @@ static void test_store__every_rc_is_reachable(void **state)
     store_mailbox mb;
     make_rwd(s, id);
     assert_int_equal(upd(s, id, SF_CLAIM_A, "a", PAYLOAD2), STORE_OK);
-    assert_int_equal(s->ops->update(s, id, SF_CLAIM_A, "a", PAYLOAD2, NULL, "{}", SF_NOW, &dup,
+    assert_int_equal(store_update(s, id, SF_CLAIM_A, "a", PAYLOAD2, NULL, "{}", SF_NOW, &dup,
                                     &mb),
                      STORE_DUPLICATE);
     store_reply_clear(&dup);
     store_mailbox_clear(&mb);
     assert_int_equal(rd(s, "00000000-0000-4000-8000-000000000000", SF_CLAIM_A), STORE_NOT_FOUND);
-    assert_int_equal(s->ops->relinquish(s, id, SF_CLAIM_B, "b", "{}", SF_NOW, &dup),
+    assert_int_equal(store_relinquish(s, id, SF_CLAIM_B, "b", "{}", SF_NOW, &dup),
                      STORE_CONFLICT);
     assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
     assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
@@ -641,16 +641,17 @@ static void test_store__open_dispatch_and_errors(void **state)
     assert_null(store_open(&cfg, err, sizeof(err)));
     assert_non_null(strstr(err, "redis backend not built"));
 #else
-    /* Unreachable is an outage, not a configuration error (issue 9): the store opens with a
-     * warning in err, and its calls answer STORE_UNAVAILABLE (at once: circuit breaker). */
+    /* Unreachable is an outage, not a configuration error (the relay must start during an
+     * outage and recover by itself): the store opens with a warning in err, and its calls answer
+     * STORE_UNAVAILABLE (at once: circuit breaker). */
     store *down = store_open(&cfg, err, sizeof(err));
     assert_non_null(down);
     assert_non_null(strstr(err, "cannot reach 127.0.0.1:1"));
     store_mailbox mb;
-    assert_int_equal(down->ops->read(down, "00000000-0000-4000-8000-000000000000", SF_CLAIM_D,
+    assert_int_equal(store_read(down, "00000000-0000-4000-8000-000000000000", SF_CLAIM_D,
                                      NULL, 0, &mb),
                      STORE_UNAVAILABLE);
-    assert_int_equal(down->ops->count(down), -1);
+    assert_int_equal(store_count(down), -1);
     store_close(down);
     cfg.location = "REDIS://:s3cret-pw@";
     err[0] = '\0';

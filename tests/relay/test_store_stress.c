@@ -2,7 +2,8 @@
  * tests/relay/test_store_stress.c: the store under concurrency and crashes.
  *   - racing binders: exactly one wins (R20, R21)
  *   - concurrent creates: every acknowledged one is there after a reopen
- *   - kill -9 in the middle of a stream of creates: every acknowledged one survives (DESIGN 7)
+ *   - kill -9 in the middle of a stream of creates: every acknowledged one survives (no answer
+ *     before its commit)
  *   - one failing job does not undo the other jobs of its group-commit batch
  *   - SQLite specifics: schema audit (R35), busy database -> UNAVAILABLE, sweep cascades
  *   - throughput of creates with 1 and 16 threads (printed, never asserted)
@@ -48,7 +49,7 @@ static void *race_read(void *arg)
     racer *r = arg;
     store_mailbox mb;
     pthread_barrier_wait(r->start);
-    r->rc = r->s->ops->read(r->s, r->id, r->claim, NULL, SF_NOW, &mb);
+    r->rc = store_read(r->s, r->id, r->claim, NULL, SF_NOW, &mb);
     r->party = mb.caller;
     store_mailbox_clear(&mb);
     return NULL;
@@ -88,7 +89,7 @@ static void test_store__racing_readers_bind_exactly_one(void **state)
         assert_int_equal(refused, RACERS - 1);
         store_mailbox mb;
         for (int i = 0; i < RACERS; i++) {
-            store_rc rc = s->ops->read(s, id, r[i].claim, NULL, SF_NOW, &mb);
+            store_rc rc = store_read(s, id, r[i].claim, NULL, SF_NOW, &mb);
             store_mailbox_clear(&mb);
             assert_int_equal(rc, i == winner ? STORE_OK : STORE_UNAUTHORIZED);
         }
@@ -148,13 +149,13 @@ static void assert_readable(store *s, uint32_t tag, int n, int64_t now, uint32_t
             continue;
         sf_uuid(id, tag, (uint32_t)i);
         sf_uuid(claim, tag ^ 0xffff0000u, (uint32_t)i);
-        assert_int_equal(s->ops->read(s, id, claim, NULL, now, &mb), STORE_OK);
+        assert_int_equal(store_read(s, id, claim, NULL, now, &mb), STORE_OK);
         assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
         store_mailbox_clear(&mb);
     }
 }
 
-/* DESIGN 7: creates from 8 threads at once all succeed, and all are still there after the
+/* Group commit: creates from 8 threads at once all succeed, and all are still there after the
  * store is closed and opened again. */
 static void test_store__concurrent_creates_are_all_durable(void **state)
 {
@@ -174,7 +175,7 @@ static void test_store__concurrent_creates_are_all_durable(void **state)
         f->s = sf_reopen(f);
         assert_non_null(f->s);
     }
-    assert_int_equal(f->s->ops->count(f->s), CREATORS * CREATES_EACH);
+    assert_int_equal(store_count(f->s), CREATORS * CREATES_EACH);
     for (int i = 0; i < CREATORS; i++)
         assert_readable(f->s, c[i].tag, CREATES_EACH, now, 0);
 }
@@ -251,8 +252,9 @@ static void kill_child(const char *location, int fd, int64_t expires_at)
     _exit(0); /* not reached in practice: the parent kills us first */
 }
 
-/* DESIGN 7: a child creates mailboxes from 4 threads and reports each acknowledged id; it
- * is killed with SIGKILL mid-stream; every acknowledged id is in the reopened store. */
+/* No answer before its commit: a child creates mailboxes from 4 threads and reports each
+ * acknowledged id; it is killed with SIGKILL mid-stream; every acknowledged id is in the
+ * reopened store. */
 static void test_store__acknowledged_creates_survive_sigkill(void **state)
 {
     sf_fixture *f = FX(state);
@@ -302,10 +304,10 @@ static void test_store__acknowledged_creates_survive_sigkill(void **state)
     assert_non_null(f->s);
     store_mailbox mb;
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(f->s->ops->read(f->s, ids[i], SF_CLAIM_A, NULL, now, &mb), STORE_OK);
+        assert_int_equal(store_read(f->s, ids[i], SF_CLAIM_A, NULL, now, &mb), STORE_OK);
         store_mailbox_clear(&mb);
     }
-    assert_true(f->s->ops->count(f->s) >= (long)n);
+    assert_true(store_count(f->s) >= (long)n);
     printf("    kill -9 after %zu acknowledged creates: all %zu read back\n", n, n);
     free(ids);
 }
@@ -347,7 +349,7 @@ static void assert_raw(sqlite3 *db, const char *sql, const char *expect)
     free(got);
 }
 
-/* R35, DESIGN 3.12: the database holds exactly the protocol's state: no IP addresses, no
+/* R35, docs/protocol.md D12: the database holds exactly the protocol's state: no IP addresses, no
  * read timestamps, no table that could link mailboxes. WAL and a schema version are set. */
 static void test_store__schema_holds_only_protocol_state(void **state)
 {
@@ -379,7 +381,7 @@ static void test_store__sweep_removes_request_rows(void **state)
     }
     sqlite3 *db = raw_open(f->location);
     assert_raw(db, "SELECT count(*) FROM requests", "20,");
-    assert_int_equal(s->ops->sweep(s, SF_NOW + 5), 10);
+    assert_int_equal(store_sweep(s, SF_NOW + 5), 10);
     assert_raw(db, "SELECT count(*) FROM requests", "10,");
     assert_raw(db, "SELECT count(*) FROM requests WHERE mailbox_id NOT IN"
                    " (SELECT id FROM mailboxes)", "0,");
@@ -404,15 +406,15 @@ static void test_store__busy_database_is_unavailable(void **state)
     assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sf_create(f->s, id2, SF_CLAIM_A, "RWD", SF_LATER, NULL), STORE_UNAVAILABLE);
     store_mailbox mb;
-    assert_int_equal(f->s->ops->read(f->s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(f->s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
     store_mailbox_clear(&mb);
-    assert_int_equal(f->s->ops->read(f->s, id2, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_NOT_FOUND);
+    assert_int_equal(store_read(f->s, id2, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_NOT_FOUND);
     assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(sf_create(f->s, id2, SF_CLAIM_A, "RWD", SF_LATER, NULL), STORE_OK);
 }
 
-/* Redis, DESIGN 7: with appendonly yes and appendfsync always, writes the store has
+/* Redis durability: with appendonly yes and appendfsync always, writes the store has
  * acknowledged survive a SIGKILL of the Redis server itself. */
 static void test_store__redis_acknowledged_writes_survive_server_kill(void **state)
 {
@@ -432,7 +434,7 @@ static void test_store__redis_acknowledged_writes_survive_server_kill(void **sta
         assert_int_equal(c[i].ok, 50);
         assert_readable(f->s, c[i].tag, 50, now, 0);
     }
-    assert_int_equal(f->s->ops->count(f->s), CREATORS * 50);
+    assert_int_equal(store_count(f->s), CREATORS * 50);
 }
 
 typedef struct blocked_create {
@@ -450,9 +452,9 @@ static void *create_in_thread(void *arg)
     return NULL;
 }
 
-/* DESIGN 7: reads run on their own connections and never queue behind the writer: while
- * the writer is stuck waiting for a lock held elsewhere (30 s busy timeout), reads, peeks and
- * version lookups still answer; the create completes once the lock is released. */
+/* No read waits for the writer: reads run on their own connections and never queue behind
+ * it: while the writer is stuck waiting for a lock held elsewhere (30 s busy timeout), reads,
+ * peeks and version lookups still answer; the create completes once the lock is released. */
 static void test_store__reads_do_not_wait_behind_a_blocked_writer(void **state)
 {
     sf_fixture *f = FX(state);
@@ -473,11 +475,11 @@ static void test_store__reads_do_not_wait_behind_a_blocked_writer(void **state)
     nanosleep(&(struct timespec){0, 100000000}, NULL); /* let it reach the lock (best effort) */
     store_mailbox mb;
     for (int i = 0; i < 20; i++) {
-        assert_int_equal(f->s->ops->read(f->s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+        assert_int_equal(store_read(f->s, id, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
         store_mailbox_clear(&mb);
-        assert_int_equal(f->s->ops->peek(f->s, id, SF_NOW, &mb), STORE_OK);
+        assert_int_equal(store_peek(f->s, id, SF_NOW, &mb), STORE_OK);
         store_mailbox_clear(&mb);
-        assert_int_equal(f->s->ops->version(f->s, id, SF_NOW), 1);
+        assert_int_equal(store_version(f->s, id, SF_NOW), 1);
     }
     /* The create cannot have finished: the lock it needs is still held. */
     assert_int_equal(__atomic_load_n(&b.finished, __ATOMIC_SEQ_CST), 0);
@@ -485,7 +487,7 @@ static void test_store__reads_do_not_wait_behind_a_blocked_writer(void **state)
     pthread_join(th, NULL);
     sqlite3_close(db);
     assert_int_equal(b.rc, STORE_OK);
-    assert_int_equal(f->s->ops->read(f->s, id2, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(store_read(f->s, id2, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
     store_mailbox_clear(&mb);
 }
 
@@ -532,7 +534,7 @@ static double bench_creates(store *s, int threads, uint32_t tag_base, double sec
     return (double)total / dt;
 }
 
-/* DESIGN 7: durable creates per second with 1 and with 16 concurrent callers. Group commit
+/* Group commit: durable creates per second with 1 and with 16 concurrent callers. Group commit
  * lets 16 callers share each fsync. Printed for the report; timing is never asserted. */
 static void test_store__throughput_of_durable_creates(void **state)
 {
@@ -543,7 +545,7 @@ static void test_store__throughput_of_durable_creates(void **state)
     double sixteen = bench_creates(f->s, 16, 0xbf000000u, seconds);
     printf("    %s: durable creates/s: 1 thread %.0f, 16 threads %.0f\n",
            f->backend == SF_REDIS ? "redis" : "sqlite file (WAL, synchronous=FULL)", one, sixteen);
-    assert_true(f->s->ops->count(f->s) > 0);
+    assert_true(store_count(f->s) > 0);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, sf_setup, sf_teardown)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Constant-time comparisons where secrets are compared (STYLE.md lesson 9, DESIGN §4).
-# Scans lib/ and relay/ for memcmp/strcmp/strncmp/strcasecmp/strncasecmp/bcmp on source lines
+# Scans lib/ and relay/ (with relay/store/) for memcmp/strcmp/strncmp/strcasecmp/strncasecmp/bcmp on source lines
 # that name a claim, tag, token, key, secret, MAC, signature, hash, nonce or seed, and for SQL
 # or Lua text comparing claims; each must be reviewed in tests/security/ct-compare.list. The
 # list's `require` entries are constant-time comparisons that must remain. Prints
@@ -23,9 +23,9 @@ reviewed() {   # $1 file, $2 trimmed text -> prints the verdict or nothing
 }
 
 mapfile -t hits < <(grep -nE '\b(memcmp|strcmp|strncmp|strcasecmp|strncasecmp|bcmp)[[:space:]]*\(' \
-                        lib/*.c relay/*.c 2>/dev/null | grep -iE "$sensitive")
+                        lib/*.c relay/*.c relay/store/*.c 2>/dev/null | grep -iE "$sensitive")
 # Claims compared in SQL or Lua text (a store backend).
-mapfile -t -O "${#hits[@]}" hits < <(grep -nE 'claim[^"]*(<>|!=|==|~=| = \?)' relay/*.c relay/*.h 2>/dev/null |
+mapfile -t -O "${#hits[@]}" hits < <(grep -nE 'claim[^"]*(<>|!=|==|~=| = \?)' relay/*.c relay/*.h relay/store/*.c relay/store/*.h 2>/dev/null |
                                      grep -E '"' )
 for h in "${hits[@]}"; do
     file=${h%%:*}; rest=${h#*:}; line=${rest%%:*}; text=$(printf '%s' "${rest#*:}" | trim)

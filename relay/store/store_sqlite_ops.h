@@ -1,14 +1,14 @@
 /*
- * relay/store_sqlite_internal.h: what the two halves of the SQLite backend share.
+ * relay/store/store_sqlite_ops.h: what the two halves of the SQLite backend share.
  *
  * store_sqlite.c owns the connections, the schema and the group-commit writer thread;
  * store_sqlite_ops.c holds the SQL logic of each operation, written against one connection
  * so that the writer (inside its batch transaction) and the readers run the same code.
  */
-#ifndef TIGRESS_RELAY_STORE_SQLITE_INTERNAL_H
-#define TIGRESS_RELAY_STORE_SQLITE_INTERNAL_H
+#ifndef TIGRESS_RELAY_STORE_SQLITE_OPS_H
+#define TIGRESS_RELAY_STORE_SQLITE_OPS_H
 
-#include "store.h"
+#include "store_backend.h"
 
 #include <sqlite3.h>
 
@@ -87,4 +87,4 @@ store_rc sq_peek(sq_conn *c, const char *id, int64_t now, store_mailbox *out);
 uint64_t sq_version(sq_conn *c, const char *id, int64_t now);
 long sq_count(sq_conn *c, int64_t now);
 
-#endif /* TIGRESS_RELAY_STORE_SQLITE_INTERNAL_H */
+#endif /* TIGRESS_RELAY_STORE_SQLITE_OPS_H */

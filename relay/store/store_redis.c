@@ -1,6 +1,8 @@
 /*
- * relay/store_redis.c: the Redis store backend, so that several relay processes can share
- * one store (DESIGN 7). Built only when hiredis is found (-DTIGRESS_HAVE_HIREDIS).
+ * relay/store/store_redis.c: the Redis store backend, so that several relay processes can
+ * share one store (relay/README.md, "Operating at scale"). Built only when hiredis is found
+ * (-DTIGRESS_HAVE_HIREDIS). Its connections, with the circuit breaker and the URL, are
+ * store_redis_pool.c's; change notices and the shared rate limit, store_redis_shared.c's.
  *
  * Atomicity: every operation that reads and then writes (create with its duplicate check,
  * read with first-claim binding, update, delete, relinquish, sweep) is one Lua script, and
@@ -23,25 +25,21 @@
  */
 #ifdef TIGRESS_HAVE_HIREDIS
 
-#include "store.h"
+#include "store_backend.h"
 
 #include <hiredis.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
-#define RS_MAX_IDLE 16
+#include "store_redis_lua.h"
+#include "store_redis_pool.h"
+#include "store_redis_shared.h"
+
 #define RS_SWEEP_BATCH 500
 #define RS_DEFAULT_TIMEOUT_MS 2000
-#define RS_BREAKER_MS 1000      /* after a failure, calls fail fast this long before a retry */
-
-#include "store_redis_internal.h"
-#include "store_redis_lua.h"
 
 typedef enum rs_script { RS_CREATE, RS_READ, RS_UPDATE, RS_REMOVE, RS_RELINQUISH, RS_SWEEP,
                          RS_SCRIPT_COUNT } rs_script;
@@ -50,8 +48,13 @@ static const char *const rs_lua[RS_SCRIPT_COUNT] = {
     rs_create_lua, rs_read_lua, rs_update_lua, rs_remove_lua, rs_relinquish_lua, rs_sweep_lua,
 };
 
-/* rs_conn and rs_store live in store_redis_internal.h (shared with store_redis_cluster.c). */
-_Static_assert(RS_SCRIPT_COUNT <= RS_SCRIPTS_MAX, "rs_store.sha is too small");
+typedef struct rs_store {
+    store base;
+    rs_pool pool;               /* connections, circuit breaker, URL */
+    pthread_mutex_t sha_mu;
+    char sha[RS_SCRIPT_COUNT][41];  /* each script's SHA1 once loaded, else "" */
+    rs_shared *shared;          /* change notices and the shared rate limit */
+} rs_store;
 
 static const char rs_prefix[] = "tigress:";
 
@@ -59,213 +62,6 @@ static void set_err(char *err, size_t err_len, const char *msg)
 {
     if (err != NULL && err_len > 0)
         snprintf(err, err_len, "redis store: %s", msg);
-}
-
-/* ---- connections ------------------------------------------------------------------------ */
-
-static bool reply_ok(redisReply *r)
-{
-    return r != NULL && r->type != REDIS_REPLY_ERROR;
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The circuit breaker. A hung or unreachable server costs every call the full command timeout;
- * with dozens of requests (and the long-poll recheck, and the shared rate limiter) each
- * waiting it out, answers take many seconds. So after one failure every call fails at once
- * (STORE_UNAVAILABLE: 503 + Retry-After) for RS_BREAKER_MS; then exactly one call probes
- * the server (the others keep failing fast) and its outcome closes or re-opens the breaker.
- * s->down_until is 0 while closed, else the monotonic ms until which calls fail fast. */
-static bool breaker_admit(rs_store *s)
-{
-    int64_t until = atomic_load(&s->down_until);
-    if (until == 0)
-        return true;
-    int64_t now = mono_ms();
-    if (now < until)
-        return false;
-    /* The window is over: the caller that moves it on first is the probe. Its deadline
-     * covers a probe that hangs for the whole timeout. */
-    return atomic_compare_exchange_strong(&s->down_until, &until,
-                                          now + s->timeout_ms + RS_BREAKER_MS);
-}
-
-/* Opens the breaker and drops the idle connections: when one failed, the others lead to the
- * same dead or hung server, and probing through each in turn would stretch the outage by
- * one breaker window per pooled connection after the server came back. */
-static void breaker_trip(rs_store *s)
-{
-    atomic_store(&s->down_until, mono_ms() + RS_BREAKER_MS);
-    pthread_mutex_lock(&s->mu);
-    rs_conn *k = s->idle;
-    s->idle = NULL;
-    s->n_idle = 0;
-    pthread_mutex_unlock(&s->mu);
-    while (k != NULL) {
-        rs_conn *next = k->next;
-        redisFree(k->c);
-        free(k);
-        k = next;
-    }
-}
-
-static void breaker_reset(rs_store *s)
-{
-    atomic_store(&s->down_until, 0);
-}
-
-/* Why a connection could not be made: the server is unreachable (or hung), or it answered
- * and refused our credentials or database (a configuration error, not an outage). */
-typedef enum rs_conn_rc { RS_CONN_OK, RS_CONN_UNREACHABLE, RS_CONN_AUTH, RS_CONN_SELECT,
-                          RS_CONN_TLS } rs_conn_rc;
-
-/* AUTH [user] password, then SELECT db. A refusal is reported in why; an I/O failure
- * (NULL reply) is UNREACHABLE. */
-static rs_conn_rc rs_login(const rs_store *s, redisContext *c, char *why, size_t why_len)
-{
-    redisReply *r = NULL;
-    rs_conn_rc rc = RS_CONN_OK;
-    if (s->password != NULL) {
-        /* Redis 6 ACL users: AUTH user password; the default user: AUTH password. */
-        if (s->user != NULL)
-            r = redisCommand(c, "AUTH %s %s", s->user, s->password);
-        else
-            r = redisCommand(c, "AUTH %s", s->password);
-        rc = r == NULL ? RS_CONN_UNREACHABLE : reply_ok(r) ? RS_CONN_OK : RS_CONN_AUTH;
-    } else {
-        /* No credentials: find out now whether the server wants some (NOAUTH). */
-        r = redisCommand(c, "PING");
-        rc = r == NULL ? RS_CONN_UNREACHABLE
-             : r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOAUTH", 6) == 0 ? RS_CONN_AUTH
-                                                                                 : RS_CONN_OK;
-    }
-    if (rc == RS_CONN_AUTH && why != NULL && r != NULL && r->type == REDIS_REPLY_ERROR)
-        snprintf(why, why_len, "%.120s", r->str);   /* the server's words; no secret in them */
-    freeReplyObject(r);
-    if (rc == RS_CONN_OK && s->db != 0) {
-        r = redisCommand(c, "SELECT %d", s->db);
-        rc = r == NULL ? RS_CONN_UNREACHABLE : reply_ok(r) ? RS_CONN_OK : RS_CONN_SELECT;
-        if (rc == RS_CONN_SELECT && why != NULL)
-            snprintf(why, why_len, "%.120s", r->str);
-        freeReplyObject(r);
-    }
-    return rc;
-}
-
-/* rediss://: hiredis 0.14 has no TLS, so it talks through the tunnel of redis_tls.c. A
- * server certificate that fails verification (or TLS files that cannot be read) is
- * RS_CONN_TLS, a configuration error like a refused AUTH; anything else is an outage. */
-static redisContext *rs_connect_tls(const rs_store *s, rs_conn_rc *rc, char *why,
-                                    size_t why_len)
-{
-    char msg[256] = "";
-    int fd = redis_tls_connect(s->host, s->port, &s->tls_opts, s->timeout_ms, msg, sizeof msg);
-    if (fd < 0) {
-        *rc = fd == REDIS_TLS_E_CONFIG ? RS_CONN_TLS : RS_CONN_UNREACHABLE;
-        if (why != NULL)
-            snprintf(why, why_len, "%s", msg);   /* no secret in it; cut to fit */
-        return NULL;
-    }
-    redisContext *c = redisConnectFd(fd);
-    if (c == NULL)
-        close(fd);  /* out of memory: redisConnectFd() did not take it */
-    return c;
-}
-
-static redisContext *rs_connect_why(const rs_store *s, rs_conn_rc *why_rc, char *why,
-                                    size_t why_len)
-{
-    struct timeval tv = {s->timeout_ms / 1000, (s->timeout_ms % 1000) * 1000};
-    rs_conn_rc rc = RS_CONN_UNREACHABLE;
-    redisContext *c = s->tls ? rs_connect_tls(s, &rc, why, why_len)
-                             : redisConnectWithTimeout(s->host, s->port, tv);
-    if (c != NULL && c->err == 0 && redisSetTimeout(c, tv) == REDIS_OK)
-        rc = rs_login(s, c, why, why_len);
-    if (rc != RS_CONN_OK && c != NULL) {
-        if (rc == RS_CONN_UNREACHABLE && why != NULL && c->err != 0)
-            snprintf(why, why_len, "%.120s", c->errstr);
-        redisFree(c);
-        c = NULL;
-    }
-    if (why_rc != NULL)
-        *why_rc = rc;
-    return c;
-}
-
-static redisContext *rs_connect(const rs_store *s)
-{
-    return rs_connect_why(s, NULL, NULL, 0);
-}
-
-/* A pooled connection, or NULL when Redis is unreachable or the breaker is open. */
-static rs_conn *conn_get(rs_store *s)
-{
-    if (!breaker_admit(s))
-        return NULL;
-    pthread_mutex_lock(&s->mu);
-    rs_conn *k = s->idle;
-    if (k != NULL) {
-        s->idle = k->next;
-        s->n_idle--;
-    }
-    pthread_mutex_unlock(&s->mu);
-    if (k != NULL)
-        return k;
-    k = calloc(1, sizeof(*k));
-    if (k == NULL)
-        return NULL;
-    k->c = rs_connect(s);
-    if (k->c == NULL) {
-        free(k);
-        breaker_trip(s);
-        return NULL;
-    }
-    return k;
-}
-
-/* Returns a connection to the pool; a broken one (I/O error, timeout) is dropped and opens
- * the breaker, a working one closes it. */
-static void conn_put(rs_store *s, rs_conn *k)
-{
-    if (k == NULL)
-        return;
-    if (k->c->err == 0) {
-        breaker_reset(s);
-        pthread_mutex_lock(&s->mu);
-        if (s->n_idle < RS_MAX_IDLE) {
-            k->next = s->idle;
-            s->idle = k;
-            s->n_idle++;
-            k = NULL;
-        }
-        pthread_mutex_unlock(&s->mu);
-    } else {
-        breaker_trip(s);
-    }
-    if (k != NULL) {
-        redisFree(k->c);
-        free(k);
-    }
-}
-
-rs_conn *rs_pool_get(rs_store *s)
-{
-    return conn_get(s);
-}
-
-void rs_pool_put(rs_store *s, rs_conn *k)
-{
-    conn_put(s, k);
-}
-
-redisContext *rs_new_context(const rs_store *s)
-{
-    return rs_connect(s);
 }
 
 /* ---- running scripts ------------------------------------------------------------------- */
@@ -356,17 +152,17 @@ static void arg_opt(rs_args *a, const char *v)
  * answers NOSCRIPT and run_script sends the script itself. */
 static void script_sha(rs_store *s, redisContext *c, rs_script which, char sha[41])
 {
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->sha_mu);
     memcpy(sha, s->sha[which], 41);
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(&s->sha_mu);
     if (sha[0] != '\0')
         return;
     redisReply *r = redisCommand(c, "SCRIPT LOAD %s", rs_lua[which]);
     if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40) {
         memcpy(sha, r->str, 41);
-        pthread_mutex_lock(&s->mu);
+        pthread_mutex_lock(&s->sha_mu);
         memcpy(s->sha[which], sha, 41);
-        pthread_mutex_unlock(&s->mu);
+        pthread_mutex_unlock(&s->sha_mu);
     } else {
         snprintf(sha, 41, "%040d", 0);
     }
@@ -382,7 +178,7 @@ static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_
         *src = STORE_ERROR;
         return NULL;
     }
-    rs_conn *k = conn_get(s);
+    rs_conn *k = rs_pool_get(&s->pool);
     if (k == NULL) {
         *src = STORE_UNAVAILABLE;
         return NULL;
@@ -421,7 +217,7 @@ static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_
         freeReplyObject(r);
         r = NULL;
     }
-    conn_put(s, k);
+    rs_pool_put(&s->pool, k);
     return r;
 }
 
@@ -508,16 +304,11 @@ static store_rc take_dup(const redisReply *r, store_reply *dup)
     return STORE_DUPLICATE;
 }
 
-/* ---- the vtable ------------------------------------------------------------------------ */
+/* ---- the vtable (the front, store.c, has checked the arguments and cleared the outputs) -- */
 
 static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *request_id,
                           const char *response_body, store_reply *dup)
 {
-    if (dup != NULL)
-        dup->body = NULL;
-    if (mb == NULL || mb->id == NULL || mb->initiator_claim == NULL || mb->rights == NULL ||
-        mb->payload_json == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", mb->id);
     argkey(&a, "rq:", mb->initiator_claim);
@@ -551,10 +342,6 @@ static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *re
 static store_rc rs_read(store *st, const char *id, const char *claim,
                         const char *recipient_token_json, int64_t now, store_mailbox *out)
 {
-    if (out != NULL)
-        memset(out, 0, sizeof(*out));
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     arg(&a, claim);
@@ -582,13 +369,13 @@ static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char
         *src = STORE_ERROR;
         return NULL;
     }
-    rs_conn *k = conn_get(s);
+    rs_conn *k = rs_pool_get(&s->pool);
     if (k == NULL) {
         *src = STORE_UNAVAILABLE;
         return NULL;
     }
     redisReply *r = redisCommand(k->c, "HMGET %s %s %s", key, f1, f2);
-    conn_put(s, k);
+    rs_pool_put(&s->pool, k);
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
         *src = r == NULL ? STORE_UNAVAILABLE : STORE_ERROR;
         freeReplyObject(r);
@@ -599,11 +386,6 @@ static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char
 
 static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *out)
 {
-    if (out == NULL)
-        return STORE_ERROR;
-    memset(out, 0, sizeof(*out));
-    if (id == NULL)
-        return STORE_ERROR;
     store_rc src = STORE_OK;
     redisReply *r = hmget((rs_store *)st, id, "exp", "display", &src);
     if (r == NULL)
@@ -627,12 +409,6 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
                           const char *response_body, int64_t now, store_reply *dup,
                           store_mailbox *out)
 {
-    if (out != NULL)
-        memset(out, 0, sizeof(*out));
-    if (dup != NULL)
-        dup->body = NULL;
-    if (id == NULL || claim == NULL || payload_json == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", claim);
@@ -660,8 +436,6 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
 
 static store_rc rs_remove(store *st, const char *id, const char *claim, int64_t now)
 {
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     arg(&a, id);
@@ -681,10 +455,6 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
                               const char *request_id, const char *response_body, int64_t now,
                               store_reply *dup)
 {
-    if (dup != NULL)
-        dup->body = NULL;
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", claim);
@@ -708,12 +478,10 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
 
 static uint64_t rs_version(store *st, const char *id, int64_t now)
 {
-    if (id == NULL)
-        return 0;
     store_rc src = STORE_OK;
     redisReply *r = hmget((rs_store *)st, id, "exp", "ver", &src);
     if (r == NULL)
-        return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: version() */
+        return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: store_version() */
     uint64_t v = 0;
     if (r->element[0]->type == REDIS_REPLY_STRING && el_num(r, 0) > now)
         v = (uint64_t)el_num(r, 1);
@@ -748,12 +516,12 @@ static long rs_sweep(store *st, int64_t now)
 static long rs_count(store *st)
 {
     rs_store *s = (rs_store *)st;
-    rs_conn *k = conn_get(s);
+    rs_conn *k = rs_pool_get(&s->pool);
     if (k == NULL)
         return -1;
     redisReply *r = redisCommand(k->c, "ZCOUNT %sexp (%lld +inf", rs_prefix,
                                  (long long)time(NULL));
-    conn_put(s, k);
+    rs_pool_put(&s->pool, k);
     long n = r != NULL && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
     freeReplyObject(r);
     return n;
@@ -761,35 +529,37 @@ static long rs_count(store *st)
 
 static void rs_free(rs_store *s)
 {
-    rs_cluster_free(s);
-    while (s->idle != NULL) {
-        rs_conn *k = s->idle;
-        s->idle = k->next;
-        redisFree(k->c);
-        free(k);
-    }
-    if (s->password != NULL) {
-        /* A volatile walk, so the wipe is not optimised away before free(). */
-        volatile char *p = s->password;
-        while (*p != '\0')
-            *p++ = '\0';
-        free(s->password);
-    }
-    free(s->user);
-    free(s->tls_ca);
-    free(s->tls_cert);
-    free(s->tls_key);
-    /* The tunnels' pump threads end once their descriptors are closed (above); let them
-     * finish, so that nothing of the store is still running after close. */
-    if (s->tls)
-        (void)redis_tls_wait_idle(s->timeout_ms);
-    pthread_mutex_destroy(&s->mu);
+    rs_shared_free(s->shared);      /* first: its threads use the pool */
+    rs_pool_free(&s->pool);
+    pthread_mutex_destroy(&s->sha_mu);
     free(s);
 }
 
 static void rs_close(store *st)
 {
     rs_free((rs_store *)st);
+}
+
+/* The optional operations: what the processes on this server share (store_redis_shared.c). */
+static void rs_publish(store *st, const char *id)
+{
+    rs_shared_publish(((rs_store *)st)->shared, id);
+}
+
+static int rs_subscribe(store *st, void (*changed)(const char *id, void *arg), void *arg)
+{
+    return rs_shared_subscribe(((rs_store *)st)->shared, changed, arg);
+}
+
+static int rs_shared_key_op(store *st, unsigned char out[32])
+{
+    return rs_shared_key(((rs_store *)st)->shared, out);
+}
+
+static long rs_rate_take(store *st, const unsigned char *key, size_t key_len, double rate,
+                         double burst)
+{
+    return rs_shared_rate_take(((rs_store *)st)->shared, key, key_len, rate, burst);
 }
 
 static const store_ops rs_ops = {
@@ -805,88 +575,9 @@ static const store_ops rs_ops = {
     .close = rs_close,
     .publish = rs_publish,
     .subscribe = rs_subscribe,
-    .shared_key = rs_shared_key,
+    .shared_key = rs_shared_key_op,
     .rate_take = rs_rate_take,
 };
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* A percent-decoded copy of n bytes at p (as redis-cli decodes URL credentials), or NULL
- * (out of memory, or a bad escape). */
-static char *pct_decode(const char *p, size_t n)
-{
-    char *out = malloc(n + 1), *o = out;
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != '%') {
-            *o++ = p[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hexval(p[i + 1]) : -1;
-        int lo = hi >= 0 ? hexval(p[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(out);
-            return NULL;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    *o = '\0';
-    return out;
-}
-
-/* redis[s]://[[user]:password@]host[:port][/db]. Credentials may be percent-encoded. Without
- * a ':' the user information is the password (the default user), as redis-cli reads it. */
-static bool parse_url(rs_store *s, const char *url)
-{
-    const char *p = url + (s->tls ? 9 : 8); /* after the scheme (checked by the caller) */
-    const char *at = strrchr(p, '@');
-    if (at != NULL) {
-        const char *colon = memchr(p, ':', (size_t)(at - p));
-        const char *pw = colon != NULL ? colon + 1 : p;
-        if (colon != NULL && colon > p && (s->user = pct_decode(p, (size_t)(colon - p))) == NULL)
-            return false;
-        s->password = pct_decode(pw, (size_t)(at - pw));
-        if (s->password == NULL)
-            return false;
-        p = at + 1;
-    }
-    size_t hl = strcspn(p, ":/");
-    if (hl == 0 || hl >= sizeof(s->host))
-        return false;
-    memcpy(s->host, p, hl);
-    s->host[hl] = '\0';
-    p += hl;
-    s->port = 6379;
-    if (*p == ':') {
-        char *end;
-        long port = strtol(p + 1, &end, 10);
-        if (end == p + 1 || port <= 0 || port > 65535)
-            return false;
-        s->port = (int)port;
-        p = end;
-    }
-    if (*p == '/' && p[1] != '\0') {
-        char *end;
-        long db = strtol(p + 1, &end, 10);
-        if (end == p + 1 || *end != '\0' || db < 0 || db > 1000000)
-            return false;
-        s->db = (int)db;
-    } else if (*p != '\0' && strcmp(p, "/") != 0) {
-        return false;
-    }
-    return true;
-}
 
 /* Loads every script so that calls can use EVALSHA (those that fail load on first use). */
 static void load_scripts(rs_store *s, redisContext *c)
@@ -909,40 +600,20 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
         set_err(err, err_len, "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&s->mu, NULL);
-    atomic_init(&s->down_until, 0);
+    pthread_mutex_init(&s->sha_mu, NULL);
     s->base.ops = &rs_ops;
-    s->timeout_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : RS_DEFAULT_TIMEOUT_MS;
-    s->tls = strncasecmp(cfg->location, "rediss://", 9) == 0;
-    if ((!s->tls && strncasecmp(cfg->location, "redis://", 8) != 0) ||
-        !parse_url(s, cfg->location)) {
-        set_err(err, err_len,
-                "cannot parse the URL (redis[s]://[[user]:password@]host[:port][/db])");
+    const char *bad = rs_pool_setup(&s->pool, cfg, RS_DEFAULT_TIMEOUT_MS);
+    if (bad == NULL && (s->shared = rs_shared_new(&s->pool)) == NULL)
+        bad = "out of memory";
+    if (bad != NULL) {
+        set_err(err, err_len, bad);
         rs_free(s);
         return NULL;
     }
-    if (!s->tls && (cfg->redis_ca != NULL || cfg->redis_cert != NULL || cfg->redis_key != NULL)) {
-        set_err(err, err_len, "TLS files given for a redis:// URL (use rediss://)");
-        rs_free(s);
-        return NULL;
-    }
-    if ((cfg->redis_ca != NULL && (s->tls_ca = strdup(cfg->redis_ca)) == NULL) ||
-        (cfg->redis_cert != NULL && (s->tls_cert = strdup(cfg->redis_cert)) == NULL) ||
-        (cfg->redis_key != NULL && (s->tls_key = strdup(cfg->redis_key)) == NULL)) {
-        set_err(err, err_len, "out of memory");
-        rs_free(s);
-        return NULL;
-    }
-    s->tls_opts = (redis_tls_opts){.ca_file = s->tls_ca, .cert_file = s->tls_cert,
-                                   .key_file = s->tls_key};
-    if (rs_cluster_init(s) != 0) {
-        set_err(err, err_len, "out of memory");
-        rs_free(s);
-        return NULL;
-    }
+    const rs_url *u = &s->pool.url;
     rs_conn_rc why_rc = RS_CONN_OK;
     char why[160] = "", msg[480];
-    redisContext *c = rs_connect_why(s, &why_rc, why, sizeof(why));
+    redisContext *c = rs_pool_connect(&s->pool, &why_rc, why, sizeof(why));
     if (c != NULL) {
         load_scripts(s, c);
         redisFree(c);
@@ -951,21 +622,21 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
     /* Host and user are cut so each message fits msg (hosts are short in practice). */
     switch (why_rc) {
     case RS_CONN_AUTH:
-        snprintf(msg, sizeof(msg), "%.200s:%d refused the credentials%.64s%.64s (%s)", s->host, s->port,
-                 s->user != NULL ? " of user " : "", s->user != NULL ? s->user : "", why);
+        snprintf(msg, sizeof(msg), "%.200s:%d refused the credentials%.64s%.64s (%s)", u->host, u->port,
+                 u->user != NULL ? " of user " : "", u->user != NULL ? u->user : "", why);
         break;
     case RS_CONN_SELECT:
-        snprintf(msg, sizeof(msg), "%.200s:%d refused SELECT %d (%s)", s->host, s->port, s->db, why);
+        snprintf(msg, sizeof(msg), "%.200s:%d refused SELECT %d (%s)", u->host, u->port, u->db, why);
         break;
     case RS_CONN_TLS:
-        snprintf(msg, sizeof(msg), "TLS to %.200s:%d: %s", s->host, s->port, why);
+        snprintf(msg, sizeof(msg), "TLS to %.200s:%d: %s", u->host, u->port, why);
         break;
     default:
         /* Unreachable now: start anyway; calls answer STORE_UNAVAILABLE until it is back. */
         snprintf(msg, sizeof(msg), "cannot reach %.200s:%d yet (%s); starting anyway, requests "
-                 "get 503 until it answers", s->host, s->port, why[0] ? why : "no answer");
+                 "get 503 until it answers", u->host, u->port, why[0] ? why : "no answer");
         set_err(err, err_len, msg);
-        breaker_trip(s);
+        rs_pool_trip(&s->pool);
         return &s->base;
     }
     set_err(err, err_len, msg);

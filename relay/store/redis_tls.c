@@ -1,5 +1,5 @@
 /*
- * relay/redis_tls.c: the TLS tunnel behind rediss:// (see redis_tls.h for the contract).
+ * relay/store/redis_tls.c: the TLS tunnel behind rediss:// (see redis_tls.h for the contract).
  *
  * redis_tls_connect() does everything that can fail in a way the operator must hear about
  * (name lookup, TCP connect, loading the CA and the client certificate, the handshake with

@@ -1,5 +1,5 @@
 /*
- * relay/store_sqlite_ops.c: the SQL logic of each store operation on one connection.
+ * relay/store/store_sqlite_ops.c: the SQL logic of each store operation on one connection.
  *
  * Write operations run inside the writer thread's batch transaction (store_sqlite.c wraps
  * each in its own savepoint), so every check-then-write below is atomic: no other writer,
@@ -11,7 +11,7 @@
  * Every statement is reset as soon as its rows are consumed: a statement left mid-step keeps
  * a read transaction open, which would pin an old WAL snapshot on a reader connection.
  */
-#include "store_sqlite_internal.h"
+#include "store_sqlite_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -321,7 +321,7 @@ static store_rc job_read(sq_conn *c, sq_job *j)
     if (src != STORE_OK)
         return src;
     if (!has_right(a.rights, 'R'))
-        return STORE_UNAUTHORIZED; /* DESIGN 3.6: rights bind both parties; never bind */
+        return STORE_UNAUTHORIZED; /* docs/protocol.md D6: rights bind both parties; never bind */
     if (a.party == STORE_PARTY_NONE) {
         if (a.bound)
             return STORE_UNAUTHORIZED;

@@ -1,5 +1,5 @@
 /*
- * relay/store_redis_lua.h: the Lua scripts of the Redis store backend (store_redis.c, the
+ * relay/store/store_redis_lua.h: the Lua scripts of the Redis store backend (store_redis.c, the
  * only file that includes this). Each script is one atomic step on the Redis server.
  */
 #ifndef TIGRESS_RELAY_STORE_REDIS_LUA_H

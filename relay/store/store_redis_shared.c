@@ -1,6 +1,7 @@
 /*
- * relay/store_redis_cluster.c: what several relay processes on one Redis share besides the
- * mailboxes (DESIGN 7, issue 9):
+ * relay/store/store_redis_shared.c: what several relay processes on one Redis share besides
+ * the mailboxes (so that any request may reach any process, see relay/README.md, "Operating
+ * at scale"):
  *
  * - Change notices. A process that updated or deleted a mailbox PUBLISHes "<node> <id>" on
  *   the channel tigress:chg:<db> (queued, and sent pipelined by one publisher thread on its
@@ -24,7 +25,9 @@
  */
 #ifdef TIGRESS_HAVE_HIREDIS
 
-#include "store_redis_internal.h"
+#include "store_redis_shared.h"
+
+#include "store_redis_pool.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,13 +37,14 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#define RC_KEY_TTL_S 86400        /* the shared hashing key lives one day */
-#define RC_KEY_CACHE_MS 60000     /* a process re-reads it once a minute */
-#define RC_BACKOFF_MAX_MS 2000    /* subscriber reconnect backoff */
-#define RC_QUEUE 4096             /* change notices waiting to be published */
-#define RC_BATCH 256              /* notices pipelined in one write */
+#define RSH_KEY_TTL_S 86400        /* the shared hashing key lives one day */
+#define RSH_KEY_CACHE_MS 60000     /* a process re-reads it once a minute */
+#define RSH_BACKOFF_MAX_MS 2000    /* subscriber reconnect backoff */
+#define RSH_QUEUE 4096             /* change notices waiting to be published */
+#define RSH_BATCH 256              /* notices pipelined in one write */
 
-typedef struct rs_cluster {
+struct rs_shared {
+    rs_pool *pool;                /* the backend's connections (borrowed) */
     char node[17];                /* random per process: our own notices are skipped */
     char channel[48];
     pthread_mutex_t mu;
@@ -60,11 +64,11 @@ typedef struct rs_cluster {
     pthread_t pthread;
     bool prunning;
     size_t qhead, qlen;
-    char queue[RC_QUEUE][37];
-} rs_cluster;
+    char queue[RSH_QUEUE][37];
+};
 
 /* KEYS[1] bucket; ARGV rate, burst. Returns the seconds to wait (0 = allowed). */
-static const char rc_rate_lua[] =
+static const char rsh_rate_lua[] =
     "local rate = tonumber(ARGV[1]) local burst = tonumber(ARGV[2])\n"
     "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1000000\n"
     "local v = redis.call('HMGET', KEYS[1], 'tk', 'ts')\n"
@@ -108,58 +112,56 @@ static int random_bytes(unsigned char *out, size_t n)
     return 0;
 }
 
-int rs_cluster_init(rs_store *s)
+rs_shared *rs_shared_new(rs_pool *pool)
 {
-    rs_cluster *cl = calloc(1, sizeof(*cl));
+    rs_shared *sh = calloc(1, sizeof(*sh));
     unsigned char node[8];
-    if (cl == NULL || random_bytes(node, sizeof(node)) != 0) {
-        free(cl);
-        return -1;
+    if (sh == NULL || random_bytes(node, sizeof(node)) != 0) {
+        free(sh);
+        return NULL;
     }
-    hex(node, sizeof(node), cl->node);
-    snprintf(cl->channel, sizeof(cl->channel), "tigress:chg:%d", s->db);
-    pthread_mutex_init(&cl->mu, NULL);
+    sh->pool = pool;
+    hex(node, sizeof(node), sh->node);
+    snprintf(sh->channel, sizeof(sh->channel), "tigress:chg:%d", pool->url.db);
+    pthread_mutex_init(&sh->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&cl->cond, &ca);
-    pthread_cond_init(&cl->pcond, &ca);
+    pthread_cond_init(&sh->cond, &ca);
+    pthread_cond_init(&sh->pcond, &ca);
     pthread_condattr_destroy(&ca);
-    s->cluster = cl;
-    return 0;
+    return sh;
 }
 
-void rs_cluster_free(rs_store *s)
+void rs_shared_free(rs_shared *sh)
 {
-    rs_cluster *cl = s->cluster;
-    if (cl == NULL)
+    if (sh == NULL)
         return;
-    pthread_mutex_lock(&cl->mu);
-    cl->stopping = true;
-    if (cl->subc != NULL)
-        shutdown(cl->subc->fd, SHUT_RDWR);   /* unblocks redisGetReply in the thread */
-    pthread_cond_signal(&cl->cond);
-    pthread_cond_signal(&cl->pcond);
-    pthread_mutex_unlock(&cl->mu);
-    if (cl->running)
-        pthread_join(cl->thread, NULL);
-    if (cl->prunning)
-        pthread_join(cl->pthread, NULL);
-    pthread_cond_destroy(&cl->pcond);
-    pthread_cond_destroy(&cl->cond);
-    pthread_mutex_destroy(&cl->mu);
-    volatile unsigned char *p = cl->key;     /* wipe the hashing key */
-    for (size_t i = 0; i < sizeof(cl->key); i++)
+    pthread_mutex_lock(&sh->mu);
+    sh->stopping = true;
+    if (sh->subc != NULL)
+        shutdown(sh->subc->fd, SHUT_RDWR);   /* unblocks redisGetReply in the thread */
+    pthread_cond_signal(&sh->cond);
+    pthread_cond_signal(&sh->pcond);
+    pthread_mutex_unlock(&sh->mu);
+    if (sh->running)
+        pthread_join(sh->thread, NULL);
+    if (sh->prunning)
+        pthread_join(sh->pthread, NULL);
+    pthread_cond_destroy(&sh->pcond);
+    pthread_cond_destroy(&sh->cond);
+    pthread_mutex_destroy(&sh->mu);
+    volatile unsigned char *p = sh->key;     /* wipe the hashing key */
+    for (size_t i = 0; i < sizeof(sh->key); i++)
         p[i] = 0;
-    free(cl);
-    s->cluster = NULL;
+    free(sh);
 }
 
 /* ---- change notices ------------------------------------------------------------------- */
 
-/* Sleeps up to ms on cv unless the store is closing; false when it is. Called with cl->mu
+/* Sleeps up to ms on cv unless the store is closing; false when it is. Called with sh->mu
  * held. */
-static bool nap_on(rs_cluster *cl, pthread_cond_t *cv, int ms)
+static bool nap_on(rs_shared *sh, pthread_cond_t *cv, int ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -169,24 +171,24 @@ static bool nap_on(rs_cluster *cl, pthread_cond_t *cv, int ms)
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
     }
-    if (!cl->stopping)
-        pthread_cond_timedwait(cv, &cl->mu, &ts);
-    return !cl->stopping;
+    if (!sh->stopping)
+        pthread_cond_timedwait(cv, &sh->mu, &ts);
+    return !sh->stopping;
 }
 
-static bool nap(rs_cluster *cl, int ms)
+static bool nap(rs_shared *sh, int ms)
 {
-    return nap_on(cl, &cl->cond, ms);
+    return nap_on(sh, &sh->cond, ms);
 }
 
 /* Sends n notices on c, pipelined; false when the connection failed. */
-static bool publish_batch(rs_cluster *cl, redisContext *c, char (*ids)[37], size_t n)
+static bool publish_batch(rs_shared *sh, redisContext *c, char (*ids)[37], size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         char msg[64];
-        snprintf(msg, sizeof(msg), "%.16s %.36s", cl->node, ids[i]);
+        snprintf(msg, sizeof(msg), "%.16s %.36s", sh->node, ids[i]);
         /* One argument each (hiredis does not split a %s substitution at spaces). */
-        if (redisAppendCommand(c, "PUBLISH %s %s", cl->channel, msg) != REDIS_OK)
+        if (redisAppendCommand(c, "PUBLISH %s %s", sh->channel, msg) != REDIS_OK)
             return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -200,183 +202,176 @@ static bool publish_batch(rs_cluster *cl, redisContext *c, char (*ids)[37], size
 
 static void *pub_main(void *arg)
 {
-    rs_store *s = arg;
-    rs_cluster *cl = s->cluster;
-    char (*batch)[37] = malloc(RC_BATCH * sizeof(*batch));
+    rs_shared *sh = arg;
+    char (*batch)[37] = malloc(RSH_BATCH * sizeof(*batch));
     if (batch == NULL)
         return NULL;    /* out of memory: notices queue up and are dropped; recheck covers */
     redisContext *c = NULL;
-    pthread_mutex_lock(&cl->mu);
+    pthread_mutex_lock(&sh->mu);
     for (;;) {
-        while (cl->qlen == 0 && !cl->stopping)
-            pthread_cond_wait(&cl->pcond, &cl->mu);
-        if (cl->stopping)
+        while (sh->qlen == 0 && !sh->stopping)
+            pthread_cond_wait(&sh->pcond, &sh->mu);
+        if (sh->stopping)
             break;
         size_t n = 0;
-        while (cl->qlen > 0 && n < RC_BATCH) {
-            memcpy(batch[n++], cl->queue[cl->qhead], 37);
-            cl->qhead = (cl->qhead + 1) % RC_QUEUE;
-            cl->qlen--;
+        while (sh->qlen > 0 && n < RSH_BATCH) {
+            memcpy(batch[n++], sh->queue[sh->qhead], 37);
+            sh->qhead = (sh->qhead + 1) % RSH_QUEUE;
+            sh->qlen--;
         }
-        pthread_mutex_unlock(&cl->mu);
+        pthread_mutex_unlock(&sh->mu);
         if (c == NULL)
-            c = rs_new_context(s);
-        bool ok = c != NULL && publish_batch(cl, c, batch, n);
+            c = rs_pool_connect(sh->pool, NULL, NULL, 0);
+        bool ok = c != NULL && publish_batch(sh, c, batch, n);
         if (!ok && c != NULL) {
             redisFree(c);
             c = NULL;
         }
-        pthread_mutex_lock(&cl->mu);
+        pthread_mutex_lock(&sh->mu);
         if (!ok)                        /* Redis is down: these notices are lost; pause */
-            nap_on(cl, &cl->pcond, 200);
+            nap_on(sh, &sh->pcond, 200);
     }
-    pthread_mutex_unlock(&cl->mu);
+    pthread_mutex_unlock(&sh->mu);
     if (c != NULL)
         redisFree(c);
     free(batch);
     return NULL;
 }
 
-void rs_publish(store *st, const char *id)
+void rs_shared_publish(rs_shared *sh, const char *id)
 {
-    rs_store *s = (rs_store *)st;
-    rs_cluster *cl = s->cluster;
-    if (cl == NULL || id == NULL)
+    if (sh == NULL)
         return;
-    pthread_mutex_lock(&cl->mu);
-    if (!cl->prunning && !cl->stopping &&
-        pthread_create(&cl->pthread, NULL, pub_main, s) == 0)
-        cl->prunning = true;            /* started on first use: store tests never need it */
-    if (cl->prunning && cl->qlen < RC_QUEUE) {
-        snprintf(cl->queue[(cl->qhead + cl->qlen) % RC_QUEUE], 37, "%s", id);
-        cl->qlen++;
-        pthread_cond_signal(&cl->pcond);
+    pthread_mutex_lock(&sh->mu);
+    if (!sh->prunning && !sh->stopping &&
+        pthread_create(&sh->pthread, NULL, pub_main, sh) == 0)
+        sh->prunning = true;            /* started on first use: store tests never need it */
+    if (sh->prunning && sh->qlen < RSH_QUEUE) {
+        snprintf(sh->queue[(sh->qhead + sh->qlen) % RSH_QUEUE], 37, "%s", id);
+        sh->qlen++;
+        pthread_cond_signal(&sh->pcond);
     }
-    pthread_mutex_unlock(&cl->mu);
+    pthread_mutex_unlock(&sh->mu);
 }
 
 /* One notice: ["message", channel, "<node> <id>"]. */
-static void deliver(rs_cluster *cl, const redisReply *r)
+static void deliver(rs_shared *sh, const redisReply *r)
 {
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
         r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "message") != 0 ||
         r->element[2]->type != REDIS_REPLY_STRING)
         return;
     const char *msg = r->element[2]->str;
-    size_t nl = strlen(cl->node);
-    if (r->element[2]->len < nl + 2 || msg[nl] != ' ' || strncmp(msg, cl->node, nl) == 0)
+    size_t nl = strlen(sh->node);
+    if (r->element[2]->len < nl + 2 || msg[nl] != ' ' || strncmp(msg, sh->node, nl) == 0)
         return;                 /* malformed, or our own notice (already handled locally) */
     char id[40];
     snprintf(id, sizeof(id), "%s", msg + nl + 1);
-    cl->changed(id, cl->arg);
+    sh->changed(id, sh->arg);
 }
 
 /* Subscribes on a fresh connection; true while it reads notices until the connection ends. */
-static bool listen_once(rs_store *s, rs_cluster *cl)
+static bool listen_once(rs_shared *sh)
 {
-    redisContext *c = rs_new_context(s);
+    redisContext *c = rs_pool_connect(sh->pool, NULL, NULL, 0);
     if (c == NULL)
         return false;
     /* SUBSCRIBE under the normal timeout; then block for notices without one. Keepalive
      * probes find a connection a middlebox dropped silently (notices would stop unseen). */
-    redisReply *r = redisCommand(c, "SUBSCRIBE %s", cl->channel);
+    redisReply *r = redisCommand(c, "SUBSCRIBE %s", sh->channel);
     bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY;
     freeReplyObject(r);
     struct timeval forever = {0, 0};
     /* Over rediss:// c is the AF_UNIX end of the TLS tunnel, where TCP options fail; the
-     * tunnel's own TCP socket has keep-alive already (relay/redis_tls.c). */
+     * tunnel's own TCP socket has keep-alive already (relay/store/redis_tls.c). */
     ok = ok && redisSetTimeout(c, forever) == REDIS_OK &&
-         (s->tls || redisEnableKeepAlive(c) == REDIS_OK);
-    pthread_mutex_lock(&cl->mu);
-    if (ok && !cl->stopping)
-        cl->subc = c;
+         (sh->pool->url.tls || redisEnableKeepAlive(c) == REDIS_OK);
+    pthread_mutex_lock(&sh->mu);
+    if (ok && !sh->stopping)
+        sh->subc = c;
     else
         ok = false;
-    pthread_mutex_unlock(&cl->mu);
+    pthread_mutex_unlock(&sh->mu);
     if (!ok) {
         redisFree(c);
         return false;
     }
     /* Notices sent before this subscription may be lost: let the waiters recheck. */
-    cl->changed(NULL, cl->arg);
+    sh->changed(NULL, sh->arg);
     void *reply = NULL;
     while (redisGetReply(c, &reply) == REDIS_OK && reply != NULL) {
-        deliver(cl, reply);
+        deliver(sh, reply);
         freeReplyObject(reply);
         reply = NULL;
     }
-    pthread_mutex_lock(&cl->mu);
-    cl->subc = NULL;
-    pthread_mutex_unlock(&cl->mu);
+    pthread_mutex_lock(&sh->mu);
+    sh->subc = NULL;
+    pthread_mutex_unlock(&sh->mu);
     redisFree(c);
     return true;
 }
 
 static void *sub_main(void *arg)
 {
-    rs_store *s = arg;
-    rs_cluster *cl = s->cluster;
+    rs_shared *sh = arg;
     int backoff = 50;
-    pthread_mutex_lock(&cl->mu);
-    while (!cl->stopping) {
-        pthread_mutex_unlock(&cl->mu);
-        bool was_up = listen_once(s, cl);
-        pthread_mutex_lock(&cl->mu);
-        backoff = was_up ? 50 : (backoff * 2 > RC_BACKOFF_MAX_MS ? RC_BACKOFF_MAX_MS : backoff * 2);
-        nap(cl, backoff);
+    pthread_mutex_lock(&sh->mu);
+    while (!sh->stopping) {
+        pthread_mutex_unlock(&sh->mu);
+        bool was_up = listen_once(sh);
+        pthread_mutex_lock(&sh->mu);
+        backoff = was_up ? 50
+                         : (backoff * 2 > RSH_BACKOFF_MAX_MS ? RSH_BACKOFF_MAX_MS : backoff * 2);
+        nap(sh, backoff);
     }
-    pthread_mutex_unlock(&cl->mu);
+    pthread_mutex_unlock(&sh->mu);
     return NULL;
 }
 
-int rs_subscribe(store *st, void (*changed)(const char *id, void *arg), void *arg)
+int rs_shared_subscribe(rs_shared *sh, void (*changed)(const char *id, void *arg), void *arg)
 {
-    rs_store *s = (rs_store *)st;
-    rs_cluster *cl = s->cluster;
-    if (cl == NULL || cl->running || changed == NULL)
+    if (sh == NULL || sh->running)
         return -1;
-    cl->changed = changed;
-    cl->arg = arg;
-    if (pthread_create(&cl->thread, NULL, sub_main, s) != 0)
+    sh->changed = changed;
+    sh->arg = arg;
+    if (pthread_create(&sh->thread, NULL, sub_main, sh) != 0)
         return -1;
-    cl->running = true;
+    sh->running = true;
     return 0;
 }
 
 /* ---- shared rate limiter ---------------------------------------------------------------- */
 
-int rs_shared_key(store *st, unsigned char out[32])
+int rs_shared_key(rs_shared *sh, unsigned char out[32])
 {
-    rs_store *s = (rs_store *)st;
-    rs_cluster *cl = s->cluster;
     int64_t now = mono_ms();
-    pthread_mutex_lock(&cl->mu);
-    bool fresh = cl->key_at_ms != 0 && now - cl->key_at_ms < RC_KEY_CACHE_MS;
+    pthread_mutex_lock(&sh->mu);
+    bool fresh = sh->key_at_ms != 0 && now - sh->key_at_ms < RSH_KEY_CACHE_MS;
     if (fresh)
-        memcpy(out, cl->key, 32);
-    pthread_mutex_unlock(&cl->mu);
+        memcpy(out, sh->key, 32);
+    pthread_mutex_unlock(&sh->mu);
     if (fresh)
         return 0;
 
     unsigned char mine[32];
     if (random_bytes(mine, sizeof(mine)) != 0)
         return -1;
-    rs_conn *k = rs_pool_get(s);
+    rs_conn *k = rs_pool_get(sh->pool);
     if (k == NULL)
         return -1;
     /* Whoever comes first after the old key expired sets the new one; everyone reads it. */
     redisReply *r = redisCommand(k->c, "SET tigress:rlkey %b NX EX %d", mine, sizeof(mine),
-                                 RC_KEY_TTL_S);
+                                 RSH_KEY_TTL_S);
     freeReplyObject(r);
     r = redisCommand(k->c, "GET tigress:rlkey");
-    rs_pool_put(s, k);
+    rs_pool_put(sh->pool, k);
     int rc = -1;
     if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 32) {
         memcpy(out, r->str, 32);
-        pthread_mutex_lock(&cl->mu);
-        memcpy(cl->key, r->str, 32);
-        cl->key_at_ms = now;
-        pthread_mutex_unlock(&cl->mu);
+        pthread_mutex_lock(&sh->mu);
+        memcpy(sh->key, r->str, 32);
+        sh->key_at_ms = now;
+        pthread_mutex_unlock(&sh->mu);
         rc = 0;
     }
     if (r != NULL && r->type == REDIS_REPLY_STRING)
@@ -386,24 +381,20 @@ int rs_shared_key(store *st, unsigned char out[32])
     return rc;
 }
 
-long rs_rate_take(store *st, const unsigned char *key, size_t key_len, double rate,
-                  double burst)
+long rs_shared_rate_take(rs_shared *sh, const unsigned char *key, size_t key_len, double rate,
+                         double burst)
 {
-    rs_store *s = (rs_store *)st;
-    rs_cluster *cl = s->cluster;
-    if (key_len == 0 || key_len > 32 || rate <= 0.0)
-        return -1;
     char hexkey[65], name[16 + 65];
     hex(key, key_len, hexkey);
     snprintf(name, sizeof(name), "tigress:rl:%s", hexkey);
     char rate_s[32], burst_s[32], sha[41];
     snprintf(rate_s, sizeof(rate_s), "%.6f", rate);
     snprintf(burst_s, sizeof(burst_s), "%.6f", burst < 1.0 ? 1.0 : burst);
-    pthread_mutex_lock(&cl->mu);
-    memcpy(sha, cl->rl_sha, sizeof(sha));
-    pthread_mutex_unlock(&cl->mu);
+    pthread_mutex_lock(&sh->mu);
+    memcpy(sha, sh->rl_sha, sizeof(sha));
+    pthread_mutex_unlock(&sh->mu);
 
-    rs_conn *k = rs_pool_get(s);
+    rs_conn *k = rs_pool_get(sh->pool);
     if (k == NULL)
         return -1;
     redisReply *r = NULL;
@@ -414,18 +405,18 @@ long rs_rate_take(store *st, const unsigned char *key, size_t key_len, double ra
         freeReplyObject(r);
         r = NULL;
         if (k->c->err == 0) {
-            redisReply *l = redisCommand(k->c, "SCRIPT LOAD %s", rc_rate_lua);
+            redisReply *l = redisCommand(k->c, "SCRIPT LOAD %s", rsh_rate_lua);
             if (l != NULL && l->type == REDIS_REPLY_STRING && l->len == 40) {
-                pthread_mutex_lock(&cl->mu);
-                memcpy(cl->rl_sha, l->str, 41);
+                pthread_mutex_lock(&sh->mu);
+                memcpy(sh->rl_sha, l->str, 41);
                 memcpy(sha, l->str, 41);
-                pthread_mutex_unlock(&cl->mu);
+                pthread_mutex_unlock(&sh->mu);
                 r = redisCommand(k->c, "EVALSHA %s 1 %s %s %s", sha, name, rate_s, burst_s);
             }
             freeReplyObject(l);
         }
     }
-    rs_pool_put(s, k);
+    rs_pool_put(sh->pool, k);
     long wait = r != NULL && r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
     freeReplyObject(r);
     return wait;
@@ -433,6 +424,6 @@ long rs_rate_take(store *st, const unsigned char *key, size_t key_len, double ra
 
 #else /* !TIGRESS_HAVE_HIREDIS */
 
-typedef int store_redis_cluster_not_built;
+typedef int store_redis_shared_not_built;
 
 #endif /* TIGRESS_HAVE_HIREDIS */

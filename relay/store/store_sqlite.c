@@ -1,10 +1,10 @@
 /*
- * relay/store_sqlite.c: the SQLite store backend (the relay's default).
+ * relay/store/store_sqlite.c: the SQLite store backend (the relay's default).
  *
  * Durability: WAL with synchronous=FULL, so a COMMIT returns only once the WAL is on disk and
  * an acknowledged write survives kill -9 or a power cut.
  *
- * Group commit (DESIGN 7): an fsync per request would cap the relay at a few thousand
+ * Group commit: an fsync per request would cap the relay at a few thousand
  * writes per second. One writer thread owns the write connection. A caller queues its write
  * job and sleeps on its own condition variable; the writer takes every queued job, runs them
  * all in ONE transaction (each inside a savepoint, so one job's failure rolls back only that
@@ -25,7 +25,7 @@
  * thread keeps reusing the same connection and its prepared statements. A ":memory:" store
  * has a single connection, which the writer and the readers share under a mutex.
  */
-#include "store_sqlite_internal.h"
+#include "store_sqlite_ops.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -478,28 +478,21 @@ static bool enqueue_async(sq_store *s, const sq_job *job, store_async *a)
 static store_rc sq_read(store *st, const char *id, const char *claim,
                         const char *recipient_token_json, int64_t now, store_mailbox *out);
 
-/* store_ops.submit: the jobs' pointers refer into *a, which lives until done() has run. */
+/* store_ops.submit (arguments checked by the front): the jobs' pointers refer into *a, which
+ * lives until done() has run. */
 static bool sq_submit(store *st, store_async *a)
 {
     sq_store *s = (sq_store *)st;
-    memset(&a->dup, 0, sizeof a->dup);
-    memset(&a->out, 0, sizeof a->out);
     sq_job j = {.id = a->id, .claim = a->claim, .request_id = a->request_id,
                 .response_body = a->response_body, .payload_json = a->payload_json,
                 .token_json = a->token_json, .now = a->now};
-    a->rc = STORE_ERROR;
     switch (a->op) {
     case STORE_OP_CREATE:
-        if (a->mb.id == NULL || a->mb.initiator_claim == NULL || a->mb.rights == NULL ||
-            a->mb.payload_json == NULL)
-            return false;
         j.kind = SQ_JOB_CREATE;
         j.mb = &a->mb;
         j.dup = &a->dup;
         break;
     case STORE_OP_READ: {
-        if (a->id == NULL || a->claim == NULL)
-            return false;
         /* Most reads need no write: answered here, from a read connection. */
         bool need_writer = false;
         sq_conn *c = reader_get(s, &a->rc);
@@ -514,20 +507,14 @@ static bool sq_submit(store *st, store_async *a)
         break;
     }
     case STORE_OP_UPDATE:
-        if (a->id == NULL || a->claim == NULL || a->payload_json == NULL)
-            return false;
         j.kind = SQ_JOB_UPDATE;
         j.dup = &a->dup;
         j.out = &a->out;
         break;
     case STORE_OP_REMOVE:
-        if (a->id == NULL || a->claim == NULL)
-            return false;
         j.kind = SQ_JOB_REMOVE;
         break;
     case STORE_OP_RELINQUISH:
-        if (a->id == NULL || a->claim == NULL)
-            return false;
         j.kind = SQ_JOB_RELINQUISH;
         j.dup = &a->dup;
         break;
@@ -537,16 +524,11 @@ static bool sq_submit(store *st, store_async *a)
     return enqueue_async(s, &j, a);
 }
 
-/* ---- the vtable ------------------------------------------------------------------------ */
+/* ---- the vtable (the front, store.c, has checked the arguments and cleared the outputs) -- */
 
 static store_rc sq_create(store *st, const store_new_mailbox *mb, const char *request_id,
                           const char *response_body, store_reply *dup)
 {
-    if (dup != NULL)
-        dup->body = NULL;
-    if (mb == NULL || mb->id == NULL || mb->initiator_claim == NULL || mb->rights == NULL ||
-        mb->payload_json == NULL)
-        return STORE_ERROR;
     sq_job j = {.kind = SQ_JOB_CREATE, .mb = mb, .request_id = request_id,
                 .response_body = response_body, .dup = dup};
     return submit((sq_store *)st, &j);
@@ -556,10 +538,6 @@ static store_rc sq_read(store *st, const char *id, const char *claim,
                         const char *recipient_token_json, int64_t now, store_mailbox *out)
 {
     sq_store *s = (sq_store *)st;
-    if (out != NULL)
-        memset(out, 0, sizeof(*out));
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     store_rc src = STORE_OK;
     bool need_writer = false;
     sq_conn *c = reader_get(s, &src);
@@ -578,11 +556,6 @@ static store_rc sq_read(store *st, const char *id, const char *claim,
 static store_rc sq_peek_op(store *st, const char *id, int64_t now, store_mailbox *out)
 {
     sq_store *s = (sq_store *)st;
-    if (out == NULL)
-        return STORE_ERROR;
-    memset(out, 0, sizeof(*out));
-    if (id == NULL)
-        return STORE_ERROR;
     store_rc src = STORE_OK;
     sq_conn *c = reader_get(s, &src);
     if (c == NULL)
@@ -597,12 +570,6 @@ static store_rc sq_update(store *st, const char *id, const char *claim, const ch
                           const char *response_body, int64_t now, store_reply *dup,
                           store_mailbox *out)
 {
-    if (out != NULL)
-        memset(out, 0, sizeof(*out));
-    if (dup != NULL)
-        dup->body = NULL;
-    if (id == NULL || claim == NULL || payload_json == NULL)
-        return STORE_ERROR;
     sq_job j = {.kind = SQ_JOB_UPDATE, .id = id, .claim = claim, .request_id = request_id,
                 .payload_json = payload_json, .token_json = token_json,
                 .response_body = response_body, .now = now, .dup = dup, .out = out};
@@ -611,8 +578,6 @@ static store_rc sq_update(store *st, const char *id, const char *claim, const ch
 
 static store_rc sq_remove(store *st, const char *id, const char *claim, int64_t now)
 {
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     sq_job j = {.kind = SQ_JOB_REMOVE, .id = id, .claim = claim, .now = now};
     return submit((sq_store *)st, &j);
 }
@@ -621,10 +586,6 @@ static store_rc sq_relinquish(store *st, const char *id, const char *claim,
                               const char *request_id, const char *response_body, int64_t now,
                               store_reply *dup)
 {
-    if (dup != NULL)
-        dup->body = NULL;
-    if (id == NULL || claim == NULL)
-        return STORE_ERROR;
     sq_job j = {.kind = SQ_JOB_RELINQUISH, .id = id, .claim = claim, .request_id = request_id,
                 .response_body = response_body, .now = now, .dup = dup};
     return submit((sq_store *)st, &j);
@@ -634,8 +595,6 @@ static uint64_t sq_version_op(store *st, const char *id, int64_t now)
 {
     sq_store *s = (sq_store *)st;
     store_rc src = STORE_OK;
-    if (id == NULL)
-        return 0;
     sq_conn *c = reader_get(s, &src);
     if (c == NULL)
         return 0;
@@ -734,10 +693,6 @@ static void sq_global_init(void)
 
 store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
 {
-    if (cfg == NULL || cfg->location == NULL || cfg->location[0] == '\0') {
-        set_err(err, err_len, "no database path", 0);
-        return NULL;
-    }
     sq_global_init();
     sq_store *s = calloc(1, sizeof(*s));
     if (s == NULL || (s->path = strdup(cfg->location)) == NULL) {

@@ -1,6 +1,6 @@
 /*
- * relay/redis_tls.h: a TLS tunnel for the Redis backend. hiredis 0.14 (Debian 12) speaks plain
- * TCP only, so a rediss:// store is reached through a local socket pair: the caller hands one
+ * relay/store/redis_tls.h: a TLS tunnel for the Redis backend. hiredis 0.14 (Debian 12)
+ * speaks plain TCP only, so a rediss:// store is reached through a local socket pair: the caller hands one
  * end to redisConnectFd(), and a pump thread carries the bytes over a GnuTLS session
  * to the server (Redis 6+ --tls-port).
  *
