@@ -1,4 +1,5 @@
-# Reliability and security harness (issue 7): static analysis, valgrind, sanitizers, ABI guard.
+# Reliability and security harness (no crash, leak, undefined behaviour or ABI break):
+# static analysis, valgrind, sanitizers, ABI guard.
 #
 #   make lint           cppcheck + clang-tidy over lib/ relay/ examples/ (tests/harness/lint.sh)
 #   make valgrind       every unit test, and every other suite that is an ELF program, under

@@ -6,7 +6,7 @@
 # A PROGRAM argument may carry its own arguments, separated by spaces ("replay_x corpus/x").
 # --skip names a program that is not run, with the reason printed (see harness.mk for the list).
 #
-# Flags (issue 7): --leak-check=full --errors-for-leak-kinds=all, so a definite, indirect,
+# Flags: --leak-check=full --errors-for-leak-kinds=all, so a definite, indirect,
 # possible or still-reachable leak is an error, like any invalid access or uninitialised use.
 # The error exit code is 99 rather than 1 so that a valgrind finding can be told apart from the
 # program's own failure in the report; either fails the run.
