@@ -42,3 +42,17 @@ CHECK_EXTRA += header-notes-check
 header-notes-check:
 	@$(or $(PYTHON3),python3) tests/docs/header_notes.py --self-test
 	@$(or $(PYTHON3),python3) tests/docs/header_notes.py .
+
+# Citations resolve inside the repository (tests/docs/check-citations.sh): requirement tags the
+# tests cite have a row in docs/requirements.md, no code cites a document the repository does not
+# contain, and "docs/protocol.md §N / DN" citations name existing headings.
+# Suite: $(BUILD)/tests/docs/check-citations (prints "N passed, N failed").
+CITATIONS_RUNNER := $(BUILD)/tests/docs/check-citations
+
+CHECK_BUILD  += $(CITATIONS_RUNNER)
+CHECK_SUITES += $(CITATIONS_RUNNER)
+
+$(CITATIONS_RUNNER): tests/docs/check-citations.sh tests/docs/docs.mk
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec "%s/tests/docs/check-citations.sh" "%s"\n' "$(CURDIR)" "$(CURDIR)" > $@
+	@chmod +x $@

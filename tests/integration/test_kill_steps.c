@@ -1,5 +1,5 @@
 /*
- * Integration (issue 7, fault injection): the real relay over HTTPS on loopback is killed with
+ * Integration (fault injection): the real relay over HTTPS on loopback is killed with
  * SIGKILL before every step of each flow - so between every pair of consecutive steps, and
  * before the first. No shutdown code runs; only what the SQLite store committed survives.
  *

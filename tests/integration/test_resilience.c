@@ -121,8 +121,8 @@ static tigress_transfer *reload(tigress_transfer *t, tigress_client *c, const ti
     return t;
 }
 
-/* R36, DESIGN 7 (durable store): SIGTERM and restart the relay on the same store and port
- * between every step; both apps also restart (export/import). The transfer completes. */
+/* R36 (the store is durable: an acknowledged write survives a relay restart): SIGTERM and
+ * restart the relay on the same store and port between every step; both apps also restart (export/import). The transfer completes. */
 static void test_R36_relay_restarted_between_steps(void **s)
 {
     (void)s;

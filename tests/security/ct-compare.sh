@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Constant-time comparisons where secrets are compared (STYLE.md lesson 9, DESIGN §4).
+# Constant-time comparisons where secrets are compared (docs/protocol.md §4):
+# memcmp and friends stop at the first differing byte, so their timing tells an attacker how
+# much of a guessed secret is right.
 # Scans lib/ and relay/ (with relay/store/) for memcmp/strcmp/strncmp/strcasecmp/strncasecmp/bcmp on source lines
 # that name a claim, tag, token, key, secret, MAC, signature, hash, nonce or seed, and for SQL
 # or Lua text comparing claims; each must be reviewed in tests/security/ct-compare.list. The

@@ -2,7 +2,7 @@
 # R31: the preview page (GET/HEAD /v1/m/{id}) never executes script and escapes every field.
 # Starts the real relay over HTTPS on 127.0.0.1 (tests/lib/relay-fixture.sh), creates mailboxes
 # whose title, description and imageURL carry markup, quotes and ampersands, and checks the HTML
-# and the security headers (DESIGN §3 item 9). Prints "N passed, N failed".
+# and the security headers (docs/protocol.md D9). Prints "N passed, N failed".
 #   tests/security/preview-escaping.sh BUILD_DIR
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)

@@ -1,6 +1,7 @@
-# Security tests (the reliability and security harness): programs in tests/security/test_*.c,
-# cmocka, against the real relay over HTTPS on 127.0.0.1 (tests/integration/fixture.c starts it
-# through the fixture library, tests/lib/fixture.mk). They link the static library
+# Security tests (Secrets never leak, hostile input is refused): programs in
+# tests/security/test_*.c, cmocka, against the real relay over HTTPS on 127.0.0.1
+# (tests/integration/fixture.c starts it through the fixture library, tests/lib/fixture.mk).
+# They link the static library
 # so that the capturing transport can wrap the library's own libcurl transport
 # (tigress__curl_transport_new). Plus two script checks: the preview page (R31) and the
 # constant-time comparison review (tests/security/ct-compare.sh).

@@ -1,6 +1,7 @@
 /*
- * Fault injection over both transfer flows (issue 7). A transport that WRAPS another one (the
- * mock transport's in-process relay) breaks the exchange of one step in one way, every time
+ * Fault injection over both transfer flows (a failure at any step must end in a typed error and
+ * a transfer that can carry on: no crash, no leak, no lost or doubled write). A transport that
+ * WRAPS another one (the mock transport's in-process relay) breaks the exchange of one step in one way, every time
  * that step's requests go out, until the fault is cleared:
  *
  *   drop the request, lose the response after the relay applied the request, truncate the

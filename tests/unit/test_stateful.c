@@ -513,7 +513,7 @@ static void test_stateful__wait_cancel_from_thread(void **state)
     tigress_transfer_free(t);
 }
 
-/* DESIGN §3 item 4: the Recipient's token rides on its first read and on its first Update. */
+/* docs/protocol.md D4: the Recipient's token rides on its first read and on its first Update. */
 static void test_stateful__recipient_token_on_update(void **state)
 {
     fx *f = *state;

@@ -111,7 +111,7 @@ static void test_transfer__create_body_shape(void **state)
     tigress_transfer_free(t);
 }
 
-/* The Recipient's token goes in the body of its first read (DESIGN §3 item 4). */
+/* The Recipient's token goes in the body of its first read (docs/protocol.md D4). */
 static void test_transfer__recipient_token_on_first_read(void **state)
 {
     fx *f = *state;

@@ -1,5 +1,5 @@
 """The Share URL as wipeable bytes: share_url_bytes(), url + secret_text() apart, and the str
-accessor kept for compatibility (issue 6: Secrets as buffers the caller can wipe)."""
+accessor kept for compatibility (Secrets as buffers the caller can wipe: a str cannot be wiped)."""
 import json
 
 import tigress

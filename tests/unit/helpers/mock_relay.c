@@ -1,5 +1,5 @@
 /* The fake relay of mock_transport: the six mailbox endpoints of draft-vinokurov-tigress-http-00
- * in memory, with the relay semantics of DESIGN §3 and fault injection. */
+ * in memory, with the relay semantics of docs/protocol.md §2-§3 and fault injection. */
 #define _DEFAULT_SOURCE /* strdup */
 #include <stdio.h>
 #include <strings.h>

@@ -17,7 +17,8 @@
  * Scripted responses echo the request's Mailbox-Request-ID by default (MOCK_ECHO_CORRECT).
  *
  * The fake relay implements the six mailbox endpoints of draft-vinokurov-tigress-http-00 under
- * "<base>/v1/m" (base default "https://relay.test"), with the relay behaviour of DESIGN §3:
+ * "<base>/v1/m" (base default "https://relay.test"), with the relay behaviour of
+ * docs/protocol.md §2-§3:
  * relay-generated UUIDs, first-claim binding of the Recipient, access rights (R, W, D; default
  * "RD"), a duplicate (same Device Claim and same Request-ID as the last request processed for
  * that claim) answered 201 with the original body (Create, Update, Relinquish), Relinquish,

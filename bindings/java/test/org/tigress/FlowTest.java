@@ -72,7 +72,8 @@ class FlowTest extends RelayTestBase {
         assertEquals(TransferState.COMPLETED, resumed.state());
     }
 
-    /** The Share URL as wipeable bytes, and the byte[] content constructor (issue 6). */
+    /** The Share URL as wipeable bytes, and the byte[] content constructor
+     *  (a String holding the Secret cannot be wiped; a byte[] can). */
     @Test
     void shareUrlBytesRedeemAndWipe() throws Exception {
         byte[] body = content().getBytes(StandardCharsets.UTF_8);

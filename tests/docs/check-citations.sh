@@ -1,0 +1,143 @@
+#!/bin/sh
+# Citations in the repository resolve inside the repository.
+#
+#   (a) every requirement tag a test cites (R1, C14, S11, ranges like R29-R36; in test names,
+#       where tags sit between underscores, and in comments) has a row in docs/requirements.md;
+#   (b) no source, test, binding, example or benchmark cites documents the repository does not
+#       contain (a design document by section number, a path into a directory outside the
+#       repository, or an issue number in place of the reason); one check per area, so a failure
+#       names the area and its owner can fix it;
+#   (c) every "docs/protocol.md §N" / "docs/protocol.md DN" citation, every bare DN and §N inside
+#       docs/, and every in-page link (#anchor) and relative .md link of docs/*.md names a heading
+#       or file that exists.
+#
+# Usage: tests/docs/check-citations.sh [REPO_ROOT]   (default: the checkout holding this script)
+# Prints one "ok"/"FAIL" line per check and, last, "N passed, N failed". Exit 1 on any failure.
+# Needs only POSIX sh, grep -E, sed, awk and sort.
+set -u
+
+root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
+cd "$root" || exit 2
+pass=0 fail=0
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+ok()  { pass=$((pass + 1)); echo "ok   - $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL - $1"; }
+
+req=docs/requirements.md
+proto=docs/protocol.md
+for f in "$req" "$proto"; do
+    if [ -f "$f" ]; then ok "$f exists"; else bad "$f is missing"; fi
+done
+
+# ---------------------------------------------------------------- (a) requirement tags
+# Tags defined: the first cell of a table row, "| R17 |".
+sed -n 's/^| *\([RCS][0-9][0-9]*\) *|.*/\1/p' "$req" 2>/dev/null | sort -u > "$tmp/defined"
+
+# Tags cited by tests: R/C/S + 1-2 digits with no letter or digit on either side (an underscore
+# counts as a separator, so test_relay__R17_x cites R17). "X1-X9" and "X1-9" are ranges.
+# C89, C90 and C99 are editions of the C standard; no client requirement is numbered that high.
+find tests -path tests/fuzz/corpus -prune -o -type f \
+     \( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' -o -name '*.mk' \
+        -o -name '*.java' -o -name '*.md' \) -print | sort > "$tmp/files"
+tr '\n' '\0' < "$tmp/files" | xargs -0 cat 2>/dev/null | tr '_' ' ' |
+    awk '
+    {
+        line = $0
+        # ranges first: R29-R36, C7-C10, R29-36
+        while (match(line, /(^|[^A-Za-z0-9])[RCS][0-9][0-9]?[-–][RCS]?[0-9][0-9]?([^A-Za-z0-9]|$)/)) {
+            seg = substr(line, RSTART, RLENGTH)
+            line = substr(line, RSTART + RLENGTH - 1)
+            gsub(/^[^RCS]*/, "", seg); letter = substr(seg, 1, 1)
+            split(seg, ends, /[-–]/)
+            lo = ends[1]; hi = ends[2]
+            gsub(/[^0-9]/, "", lo); gsub(/[^0-9]/, "", hi)
+            e2 = ends[2]; gsub(/[^A-Za-z]/, "", e2)
+            if (e2 != "" && e2 != letter) continue
+            for (k = lo + 0; k <= hi + 0 && k - lo < 50; k++) print letter k
+        }
+        line = $0
+        while (match(line, /(^|[^A-Za-z0-9])[RCS][0-9][0-9]?([^A-Za-z0-9]|$)/)) {
+            seg = substr(line, RSTART, RLENGTH)
+            line = substr(line, RSTART + RLENGTH - 1)
+            gsub(/[^RCS0-9]/, "", seg)
+            print seg
+        }
+    }' | grep -vxE 'C89|C90|C99' | sort -u > "$tmp/cited"
+undefined=$(comm -23 "$tmp/cited" "$tmp/defined")
+ncited=$(wc -l < "$tmp/cited" | tr -d ' ')
+if [ -z "$undefined" ]; then
+    ok "(a) all $ncited requirement tags cited under tests/ are defined in $req"
+else
+    for t in $undefined; do
+        where=$(tr '\n' '\0' < "$tmp/files" | xargs -0 grep -lE "(^|[^A-Za-z0-9])$t([^A-Za-z0-9]|\$)" 2>/dev/null |
+                head -n 3 | tr '\n' ' ')
+        bad "(a) tag $t is cited under tests/ but has no row in $req (${where% })"
+    done
+fi
+
+# ---------------------------------------------------------------- (b) outside documents
+# One check per area. A hit is printed as file:line so its owner finds it.
+# (Spelled in pieces so that this script does not match itself.)
+d=DESIGN i=issue
+pattern="$d §|$d [0-9]|\\.\\./shared|$i [0-9]"
+areas="lib relay include examples bindings bench"
+for d in tests/*/; do areas="$areas ${d%/}"; done
+for area in $areas; do
+    [ -e "$area" ] || continue
+    hits=$(grep -rnE "$pattern" "$area" --exclude-dir=corpus 2>/dev/null)
+    if [ -z "$hits" ]; then
+        ok "(b) $area cites no outside document"
+    else
+        n=$(printf '%s\n' "$hits" | wc -l | tr -d ' ')
+        bad "(b) $area cites outside documents ($n line(s)):"
+        printf '%s\n' "$hits" | cut -c1-160 | sed 's/^/       /'
+    fi
+done
+
+# ---------------------------------------------------------------- (c) protocol.md citations
+# Headings "## §4 ...", "### §2.1 ...", "### D7 ...": record "§4", "§2.1", "D7".
+sed -n 's/^#\{1,6\} *\(§[0-9][0-9.]*\)\( .*\)\{0,1\}$/\1/p;
+        s/^#\{1,6\} *\(D[0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p' "$proto" 2>/dev/null | sed 's/\.$//' | sort -u > "$tmp/heads"
+
+# Citations: "protocol.md" followed by §N / DN tokens (joined by "/", ",", "and", "-"), anywhere;
+# inside docs/ also bare DN and §N (protocol.md's own section references included).
+{
+    grep -rhoE 'protocol\.md(#[^ )]*)?( |\))*((§[0-9]+(\.[0-9]+)*|D[0-9]+)([ ]*(/|,|and|-|–)[ ]*)?)+' \
+        lib relay include examples tests bindings bench docs README.md --exclude-dir=corpus 2>/dev/null |
+        sed 's/^protocol\.md//'
+    grep -hoE '(^|[^A-Za-z0-9_])(§[0-9]+(\.[0-9]+)*|D[0-9]+)' docs/*.md 2>/dev/null
+} | grep -oE '§[0-9]+(\.[0-9]+)*|D[0-9]+' | sort -u > "$tmp/refs"
+missing=$(comm -23 "$tmp/refs" "$tmp/heads")
+nrefs=$(wc -l < "$tmp/refs" | tr -d ' ')
+if [ -z "$missing" ]; then
+    ok "(c) all $nrefs distinct §N / DN citations of $proto name an existing heading"
+else
+    for r in $missing; do
+        where=$( { grep -rlE "protocol\.md.*$r([^0-9.]|\$)" lib relay include examples tests bindings \
+                   bench README.md --exclude-dir=corpus; grep -lE "$r([^0-9.]|\$)" docs/*.md; } 2>/dev/null |
+                 sort -u | head -n 3 | tr '\n' ' ')
+        bad "(c) $r is cited but $proto has no heading for it (${where% })"
+    done
+fi
+
+# In-page anchors and relative links between the pages of docs/.
+for page in docs/*.md; do
+    [ -f "$page" ] || continue
+    # GitHub heading slugs: lowercase, drop what is not a letter, digit, space or hyphen,
+    # spaces become hyphens.
+    sed -n 's/^#\{1,6\} *//p' "$page" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9 -]//g; s/ /-/g' |
+        sort -u > "$tmp/slugs"
+    broken=""
+    for a in $(grep -oE '\]\(#[^)]+\)' "$page" | sed 's/^](#//; s/)$//' | sort -u); do
+        grep -qx -- "$a" "$tmp/slugs" || broken="$broken #$a"
+    done
+    for l in $(grep -oE '\]\([^)#:]+(#[^)]*)?\)' "$page" | sed 's/^](//; s/)$//; s/#.*//' | sort -u); do
+        [ -e "$(dirname "$page")/$l" ] || broken="$broken $l"
+    done
+    if [ -z "$broken" ]; then ok "(c) links in $page resolve"; else bad "(c) broken links in $page:$broken"; fi
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
