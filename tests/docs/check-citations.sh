@@ -37,7 +37,8 @@ sed -n 's/^| *\([RCS][0-9][0-9]*\) *|.*/\1/p' "$req" 2>/dev/null | sort -u > "$t
 
 # Tags cited by tests: R/C/S + 1-2 digits with no letter or digit on either side (an underscore
 # counts as a separator, so test_relay__R17_x cites R17). "X1-X9" and "X1-9" are ranges.
-# C89, C90 and C99 are editions of the C standard; no client requirement is numbered that high.
+# C89, C90 and C99 are editions of the C standard and C0 is the set of ASCII control characters;
+# no client requirement is numbered 0 or that high.
 find tests -path tests/fuzz/corpus -prune -o -type f \
      \( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' -o -name '*.mk' \
         -o -name '*.java' -o -name '*.md' \) -print | sort > "$tmp/files"
@@ -64,7 +65,7 @@ tr '\n' '\0' < "$tmp/files" | xargs -0 cat 2>/dev/null | tr '_' ' ' |
             gsub(/[^RCS0-9]/, "", seg)
             print seg
         }
-    }' | grep -vxE 'C89|C90|C99' | sort -u > "$tmp/cited"
+    }' | grep -vxE 'C0|C89|C90|C99' | sort -u > "$tmp/cited"
 undefined=$(comm -23 "$tmp/cited" "$tmp/defined")
 ncited=$(wc -l < "$tmp/cited" | tr -d ' ')
 if [ -z "$undefined" ]; then
@@ -80,9 +81,9 @@ fi
 # ---------------------------------------------------------------- (b) outside documents
 # One check per area. A hit is printed as file:line so its owner finds it.
 # (Spelled in pieces so that this script does not match itself.)
-d=DESIGN i=issue
-pattern="$d §|$d [0-9]|\\.\\./shared|$i [0-9]"
-areas="lib relay include examples bindings bench"
+d=DESIGN i=issue p=protocol-ref
+pattern="$d §|$d [0-9]|\\.\\./shared|$i [0-9]|${p}erence"
+areas="lib relay include examples bindings bench .ci"
 for d in tests/*/; do areas="$areas ${d%/}"; done
 for area in $areas; do
     [ -e "$area" ] || continue

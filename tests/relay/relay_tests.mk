@@ -1,4 +1,4 @@
-# Conformance suites of tigress-relay (protocol-reference §10.1, R1-R42): each starts the real
+# Conformance suites of tigress-relay (docs/requirements.md, R1-R42): each starts the real
 # $(BUILD)/tigress-relay over HTTPS on 127.0.0.1 (certificates made with openssl at test time)
 # and talks to it with libcurl. relay_harness.c holds the suites' HTTP helpers; the relay process
 # and its certificates come from the fixture library (tests/lib/fixture.mk).

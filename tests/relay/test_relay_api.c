@@ -1,5 +1,5 @@
 /*
- * tests/relay/test_relay_api.c: conformance of tigress-relay, part 1 (protocol-reference §10.1
+ * tests/relay/test_relay_api.c: conformance of tigress-relay, part 1 (docs/requirements.md
  * R1-R28): the real relay over HTTPS on 127.0.0.1 with a certificate made at test time.
  * One named test per requirement; a test fails when the relay misbehaves.
  */

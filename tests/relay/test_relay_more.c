@@ -1,5 +1,5 @@
 /*
- * tests/relay/test_relay_more.c: conformance of tigress-relay, part 2 (protocol-reference §10.1
+ * tests/relay/test_relay_more.c: conformance of tigress-relay, part 2 (docs/requirements.md
  * R29-R36, R40-R42) plus the issue's extra cases: racing first-claim binding, malformed input of
  * every kind (mailbox untouched), preview never binds, 405/415, start-up exit codes, --config and
  * --help. R35 (the log audit) runs last, over everything this suite made the relay do.
