@@ -37,6 +37,26 @@ if ! relay_fixture_start --rate-limit 0; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+# On Linux, URLSession (FoundationNetworking) cannot be told to trust the test CA (it never asks
+# a delegate about server trust, and only Android builds read a CA file from the environment;
+# bindings/README.md), so URLSessionTransport runs its flows against a second relay that serves
+# plain HTTP on loopback (--insecure-loopback, with allowInsecureLoopback in the client).
+plain_out=$TIGRESS_RELAY_DIR/plain.out
+"$TIGRESS_RELAY_BIN" --listen 127.0.0.1:0 --insecure-loopback --rate-limit 0 \
+    --store "$TIGRESS_RELAY_DIR/plain.db" >"$plain_out" 2>"$TIGRESS_RELAY_DIR/plain.log" &
+plain_pid=$!
+trap 'kill "$plain_pid" 2>/dev/null; wait "$plain_pid" 2>/dev/null; rm -f "$log"; relay_fixture_cleanup' EXIT
+for ((i = 0; i < 200; i++)); do
+    TIGRESS_RELAY_HTTP_URL=$(grep -m1 -o 'listening on http://[^ ]*' "$plain_out" 2>/dev/null | sed 's/^listening on //')
+    [[ -n "$TIGRESS_RELAY_HTTP_URL" ]] && break
+    sleep 0.05
+done
+if [[ -z "$TIGRESS_RELAY_HTTP_URL" ]]; then
+    echo "swift bindings: the plain-HTTP loopback relay did not start"; cat "$TIGRESS_RELAY_DIR/plain.log"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+export TIGRESS_RELAY_HTTP_URL
 "$SWIFT" test --skip-build "${SWIFT_ARGS[@]}" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # XCTest's last summary: "Executed 31 tests, with 0 failures (0 unexpected) in 12.3 (12.3) seconds"

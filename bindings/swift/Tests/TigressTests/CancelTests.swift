@@ -8,7 +8,9 @@ final class CancelTests: RelayTestCase {
 
     func cancelDuringWait(_ kind: TransportKind) async throws {
         let alice = try client(kind), bob = try client(kind)
-        let sent = try await share(alice, content())
+        let sent = try await share(alice, content(), via: kind)
+        // Read before the wait: accessors wait for a call running on the same client.
+        let url = try XCTUnwrap(sent.shareURLData)
         let waiter = Task { try await sent.wait(timeoutMs: 60_000) }  // nobody redeems
         try await Task.sleep(nanoseconds: 500_000_000)                // the wait is running
         let start = Date()
@@ -19,7 +21,7 @@ final class CancelTests: RelayTestCase {
         XCTAssertLessThan(took, 5, "\(kind): the cancelled wait took \(took) s")
         XCTAssertEqual(sent.state, .created)
         // Unchanged and still usable; the cancel was spent (or cleared): the next calls work.
-        let got = try await bob.redeem(shareURLData: XCTUnwrap(sent.shareURLData))
+        let got = try await bob.redeem(shareURLData: url)
         try await got.complete()
         try await sent.wait(timeoutMs: 20_000)
         XCTAssertEqual(sent.state, .completed)
@@ -32,10 +34,10 @@ final class CancelTests: RelayTestCase {
     /// keeps no pending cancel for the next call.
     func testCancelBeforeTheCallStartsIsNotLost() async throws {
         let transport = URLSessionTransport(caFile: ca)
-        var o = options()
+        var o = options(.urlSession)
         o.transport = transport
         let alice = try TigressClient(options: o)
-        let relay = relayURL, body = content()
+        let relay = relayFor[.urlSession] ?? relayURL, body = content()
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }       // cancelled before the call
             return try await alice.share(relayURL: relay, format: "f", content: body, title: "t")
@@ -43,7 +45,8 @@ final class CancelTests: RelayTestCase {
         let e = await tigressError { _ = try await task.value }
         XCTAssertTrue(isCancelled(e), "\(String(describing: e))")
         XCTAssertEqual(transport.requestCount, 0, "a cancelled call sent a request")
-        let sent = try await share(alice, content())      // not cancelled: nothing left pending
+        let sent = try await share(alice, content(), via: .urlSession)
+        XCTAssertGreaterThan(transport.requestCount, 0)      // not cancelled: nothing left pending
         XCTAssertEqual(sent.state, .created)
         // Cancelled before it starts, again, on a transfer call: the transfer is unchanged.
         let revoker = Task {
@@ -63,13 +66,14 @@ final class CancelTests: RelayTestCase {
         let alice = try client(), bob = try client()
         let sent = try await share(alice, content())
         let other = try await share(alice, content())
+        let url = try XCTUnwrap(sent.shareURLData)  // before the wait occupies alice's queue
         let waiter = Task { try await sent.wait(timeoutMs: 60_000) }
         try await Task.sleep(nanoseconds: 300_000_000)
         let queued = Task { try await other.revoke() }      // waits for the client's queue
         try await Task.sleep(nanoseconds: 200_000_000)
         queued.cancel()
         // The running wait goes on: the Recipient redeems and completes, the wait sees it.
-        let got = try await bob.redeem(shareURLData: XCTUnwrap(sent.shareURLData))
+        let got = try await bob.redeem(shareURLData: url)
         try await got.complete()
         try await waiter.value
         XCTAssertEqual(sent.state, .completed)

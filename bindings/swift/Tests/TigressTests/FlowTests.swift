@@ -9,7 +9,7 @@ final class FlowTests: RelayTestCase {
     func stateless(_ kind: TransportKind, _ type: TigressPayloadType) async throws {
         let alice = try client(kind), bob = try client(kind)
         let credential = content()
-        let sent = try await share(alice, credential, type: type)
+        let sent = try await share(alice, credential, type: type, via: kind)
         XCTAssertEqual(sent.state, .created)
         XCTAssertEqual(sent.role, .initiator)
         XCTAssertEqual(sent.payloadType, type)
@@ -41,7 +41,7 @@ final class FlowTests: RelayTestCase {
         let alice = try client(kind), bob = try client(kind)
         let key = try Ed25519Key()
         let credential = content()
-        let sent = try await share(alice, credential, type: type, stateful: true)
+        let sent = try await share(alice, credential, type: type, stateful: true, via: kind)
         XCTAssertTrue(sent.isStateful)
         let got = try await bob.redeem(shareURLData: XCTUnwrap(sent.shareURLData),
                                        verifier: Ed25519Verifier(publicKey: key.publicKey))

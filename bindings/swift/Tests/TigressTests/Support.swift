@@ -28,18 +28,43 @@ enum TransportKind: CaseIterable, CustomStringConvertible {
     var description: String { self == .libcurl ? "libcurl" : "URLSession" }
 }
 
+/// Where URLSessionTransport talks to. On Apple platforms: the HTTPS relay, its CA trusted
+/// through `TigressCATrust`. On Linux, FoundationNetworking cannot trust a private CA per
+/// session (bindings/README.md): the same flows go to a plain-HTTP relay on loopback
+/// (TIGRESS_RELAY_HTTP_URL, started by run-tests.sh), with allowInsecureLoopback.
+#if canImport(FoundationNetworking)
+let urlSessionOverHTTPS = false
+#else
+let urlSessionOverHTTPS = true
+#endif
+
 class RelayTestCase: XCTestCase {
     var relayURL = ""
     var ca = ""
+    /// The relay the current test's clients use (the plain one for URLSession on Linux).
+    var relayFor: [TransportKind: String] = [:]
 
     override func setUpWithError() throws {
         (relayURL, ca) = try Env.relay()
+        relayFor[.libcurl] = relayURL
+        if urlSessionOverHTTPS {
+            relayFor[.urlSession] = relayURL
+        } else {
+            guard let plain = ProcessInfo.processInfo.environment["TIGRESS_RELAY_HTTP_URL"],
+                  plain.hasPrefix("http://127.0.0.1:") else {
+                throw SetupError(description: "TIGRESS_RELAY_HTTP_URL must be set (run-tests.sh)")
+            }
+            relayFor[.urlSession] = plain
+        }
     }
 
     func options(_ kind: TransportKind = .libcurl) -> TigressClient.Options {
         var o = TigressClient.Options()
         o.caFile = ca
-        if kind == .urlSession { o.transport = URLSessionTransport(caFile: ca) }
+        if kind == .urlSession {
+            o.transport = URLSessionTransport(caFile: ca)
+            o.allowInsecureLoopback = !urlSessionOverHTTPS
+        }
         return o
     }
 
@@ -52,8 +77,8 @@ class RelayTestCase: XCTestCase {
     }
 
     func share(_ c: TigressClient, _ content: Data, type: TigressPayloadType = .xsalsa20Poly1305,
-               stateful: Bool = false) async throws -> Transfer {
-        try await c.share(relayURL: relayURL, format: "com.example.carkey", content: content,
+               stateful: Bool = false, via kind: TransportKind = .libcurl) async throws -> Transfer {
+        try await c.share(relayURL: relayFor[kind] ?? relayURL, format: "com.example.carkey", content: content,
                           title: "Car key", vertical: "c", payloadType: type, stateful: stateful)
     }
 }
