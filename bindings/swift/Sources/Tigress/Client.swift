@@ -87,7 +87,10 @@ public final class TigressClient: @unchecked Sendable {
     public func cancel() { _ = tigress_client_cancel(handle) }
 
     /// Drops a cancel that no call has noticed yet (tigress_client_cancel_clear).
-    public func cancelClear() { _ = tigress_client_cancel_clear(handle) }
+    public func cancelClear() {
+        _ = tigress_client_cancel_clear(handle)
+        transportBox?.transport.resetCancel()
+    }
 
     /// Makes a sleeping `wait` read the mailbox now (call it when a push arrives).
     public func wake() { _ = tigress_client_wake(handle) }
@@ -98,6 +101,7 @@ public final class TigressClient: @unchecked Sendable {
     func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         let gate = CallGate()
         let h = CHandle(handle)
+        let transport = transportBox?.transport
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
                 queue.async {
@@ -107,6 +111,7 @@ public final class TigressClient: @unchecked Sendable {
                     }
                     let result = Result { try body() }
                     gate.finish(h)
+                    transport?.resetCancel()   // no cancel is pending for the next call
                     cont.resume(with: result)
                 }
             }

@@ -42,10 +42,16 @@ public struct TigressHTTPResponse: Sendable {
 public protocol TigressTransport: AnyObject, Sendable {
     func send(_ request: TigressHTTPRequest) throws -> TigressHTTPResponse
     func cancel()
+    /// Called on the client's queue when no cancel is pending any more: after each blocking
+    /// call and from `TigressClient.cancelClear()`. A transport that keeps a cancel that
+    /// arrived between two requests (so that the next `send` of the same call fails at once)
+    /// forgets it here.
+    func resetCancel()
 }
 
 public extension TigressTransport {
     func cancel() {}
+    func resetCancel() {}
 }
 
 /// A transport over URLSession.
@@ -60,6 +66,10 @@ public final class URLSessionTransport: TigressTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var task: URLSessionDataTask?
     private var requests = 0
+    /// A cancel arrived and no call has ended since: a `send` that starts now fails at once.
+    /// (The library checks its own cancel before each request, but one that lands between
+    /// that check and the task's start would otherwise be missed for a whole long-poll.)
+    private var cancelRequested = false
 
     public init(session: URLSession) { self.session = session }
 
@@ -110,7 +120,14 @@ public final class URLSessionTransport: TigressTransport, @unchecked Sendable {
             }
             done.signal()
         }
-        lock.lock(); task = t; requests += 1; lock.unlock()
+        lock.lock()
+        if cancelRequested {
+            lock.unlock()
+            throw URLError(.cancelled)
+        }
+        task = t
+        requests += 1
+        lock.unlock()
         t.resume()
         done.wait()
         lock.lock(); task = nil; lock.unlock()
@@ -118,8 +135,12 @@ public final class URLSessionTransport: TigressTransport, @unchecked Sendable {
     }
 
     public func cancel() {
-        lock.lock(); let t = task; lock.unlock()
+        lock.lock(); cancelRequested = true; let t = task; lock.unlock()
         t?.cancel()
+    }
+
+    public func resetCancel() {
+        lock.lock(); cancelRequested = false; lock.unlock()
     }
 }
 
