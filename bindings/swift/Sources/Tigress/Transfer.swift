@@ -15,18 +15,48 @@ public enum TransferRole: UInt32, Sendable {
 
 /// A transfer. It belongs to its client (whose queue runs its calls) and keeps it alive.
 ///
-/// Accessors read the C handle on the client's queue, so they wait for a call that runs on
-/// the same client (e.g. a `wait`); do not read them from a signer or verifier callback.
+/// What never changes and is not secret (`mailboxID`, `url`, `role`, `format`, `title`, ...)
+/// is read once when the transfer is made and never waits. The other accessors (`state`, the
+/// secrets, TxInfo, signature) read the C handle on the client's queue, so they wait for a
+/// call that runs on the same client (e.g. a `wait`); never read those from a signer or
+/// verifier callback.
 public final class Transfer: @unchecked Sendable {
     let client: TigressClient
     let handle: OpaquePointer
     /// The Swift verifier the C library calls back (kept alive as long as the transfer).
     let box: CallbackBox
 
-    init(client: TigressClient, handle: OpaquePointer, box: CallbackBox? = nil) {
+    public let mailboxID: String
+    /// The Share URL without the Secret (not secret); send `secretText` apart.
+    public let url: String?
+    public let role: TransferRole?
+    public let isStateful: Bool
+    public let payloadType: TigressPayloadType?
+    public let format: String?
+    public let title: String?
+    public let transferDescription: String?
+    public let imageURL: String?
+    public let vertical: Character?
+    /// Expiration, Unix seconds.
+    public let expiresAt: Int64
+
+    /// Made on the client's queue, right after the C call that created the handle.
+    init(client: TigressClient, handle h: OpaquePointer, box: CallbackBox? = nil) {
         self.client = client
-        self.handle = handle
+        self.handle = h
         self.box = box ?? CallbackBox()
+        mailboxID = stringFromC(tigress_transfer_mailbox_id(h)) ?? ""
+        url = stringFromC(tigress_transfer_url(h))
+        role = TransferRole(rawValue: tigress_transfer_role(h).rawValue)
+        isStateful = tigress_transfer_is_stateful(h) != 0
+        payloadType = TigressPayloadType(rawValue: Int32(bitPattern: tigress_transfer_payload_type(h).rawValue))
+        format = stringFromC(tigress_transfer_format(h))
+        title = stringFromC(tigress_transfer_title(h))
+        transferDescription = stringFromC(tigress_transfer_description(h))
+        imageURL = stringFromC(tigress_transfer_image_url(h))
+        let v = tigress_transfer_vertical(h)
+        vertical = v == 0 ? nil : Character(UnicodeScalar(UInt8(truncatingIfNeeded: v)))
+        expiresAt = tigress_transfer_expires_at(h)
     }
 
     deinit {
@@ -49,22 +79,12 @@ public final class Transfer: @unchecked Sendable {
     public var state: TransferState {
         read { TransferState(rawValue: tigress_transfer_state($0).rawValue) ?? .failed }
     }
-    public var role: TransferRole? {
-        read { TransferRole(rawValue: tigress_transfer_role($0).rawValue) }
-    }
-    public var isStateful: Bool { read { tigress_transfer_is_stateful($0) != 0 } }
-    public var payloadType: TigressPayloadType? {
-        read { TigressPayloadType(rawValue: Int32(bitPattern: tigress_transfer_payload_type($0).rawValue)) }
-    }
-    public var mailboxID: String { string(tigress_transfer_mailbox_id) ?? "" }
     /// The Share URL with the Secret in its fragment: send it to the Recipient only.
     /// A String cannot be wiped; prefer `shareURLData`.
     public var shareURL: String? { string(tigress_transfer_share_url) }
     /// The Share URL with the Secret (UTF-8), a copy: wipe it with `tigressWipe` when done;
     /// `redeem(shareURLData:)` takes it as is. nil when the Secret is not held.
     public var shareURLData: Data? { read { dataFromCString(tigress_transfer_share_url($0)) } }
-    /// The Share URL without the Secret (not secret); send `secretText` apart.
-    public var url: String? { string(tigress_transfer_url) }
     /// The Secret as Base64 text (ASCII), a copy for sending apart from `url`: wipe it.
     public var secretText: Data? {
         read {
@@ -79,18 +99,6 @@ public final class Transfer: @unchecked Sendable {
             return Data(bytes: tigress_secret_bytes(s), count: tigress_secret_size(s))
         }
     }
-    public var format: String? { string(tigress_transfer_format) }
-    public var title: String? { string(tigress_transfer_title) }
-    public var transferDescription: String? { string(tigress_transfer_description) }
-    public var imageURL: String? { string(tigress_transfer_image_url) }
-    public var vertical: Character? {
-        read {
-            let v = tigress_transfer_vertical($0)
-            return v == 0 ? nil : Character(UnicodeScalar(UInt8(truncatingIfNeeded: v)))
-        }
-    }
-    /// Expiration, Unix seconds.
-    public var expiresAt: Int64 { read { tigress_transfer_expires_at($0) } }
 
     /// The Provisioning Information (UTF-8 JSON), a copy: secret, wipe it when done.
     public var content: Data? { read { dataFromCString(tigress_transfer_content($0)) } }

@@ -13,6 +13,12 @@ final class CancelTests: RelayTestCase {
         let url = try XCTUnwrap(sent.shareURLData)
         let waiter = Task { try await sent.wait(timeoutMs: 60_000) }  // nobody redeems
         try await Task.sleep(nanoseconds: 500_000_000)                // the wait is running
+        // What never changes is read without waiting for the running wait.
+        let t0 = Date()
+        XCTAssertEqual(sent.mailboxID.count, 36)
+        XCTAssertEqual(sent.role, .initiator)
+        XCTAssertNotNil(sent.url)
+        XCTAssertLessThan(Date().timeIntervalSince(t0), 1)
         let start = Date()
         waiter.cancel()
         let e = await tigressError { try await waiter.value }
