@@ -12,7 +12,7 @@ final class CancelTests: RelayTestCase {
         // Read before the wait: accessors wait for a call running on the same client.
         let url = try XCTUnwrap(sent.shareURLData)
         let waiter = Task { try await sent.wait(timeoutMs: 60_000) }  // nobody redeems
-        try await Task.sleep(nanoseconds: 500_000_000)                // the wait is running
+        try await untilBusy(alice)                                    // the wait is running
         // What never changes is read without waiting for the running wait.
         let t0 = Date()
         XCTAssertEqual(sent.mailboxID.count, 36)
@@ -23,6 +23,7 @@ final class CancelTests: RelayTestCase {
         waiter.cancel()
         let e = await tigressError { try await waiter.value }
         let took = Date().timeIntervalSince(start)
+        print("\(kind): the cancelled wait ended \(Int(took * 1000)) ms after Task.cancel()")
         XCTAssertTrue(isCancelled(e), "\(kind): \(String(describing: e))")
         XCTAssertLessThan(took, 5, "\(kind): the cancelled wait took \(took) s")
         XCTAssertEqual(sent.state, .created)
@@ -74,7 +75,7 @@ final class CancelTests: RelayTestCase {
         let other = try await share(alice, content())
         let url = try XCTUnwrap(sent.shareURLData)  // before the wait occupies alice's queue
         let waiter = Task { try await sent.wait(timeoutMs: 60_000) }
-        try await Task.sleep(nanoseconds: 300_000_000)
+        try await untilBusy(alice)
         let queued = Task { try await other.revoke() }      // waits for the client's queue
         try await Task.sleep(nanoseconds: 200_000_000)
         queued.cancel()
@@ -101,5 +102,17 @@ final class CancelTests: RelayTestCase {
         alice.cancelClear()
         let sent = try await share(alice, content())
         try await sent.revoke()
+    }
+
+    /// Returns once a call occupies the client's queue (a block sent to it does not run
+    /// within 100 ms), so that a cancel is known to arrive during that call.
+    func untilBusy(_ c: TigressClient, file: StaticString = #filePath, line: UInt = #line) async throws {
+        for _ in 0..<100 {
+            let probe = Messages()
+            c.queue.async { probe.add(Data()) }
+            try await Task.sleep(nanoseconds: 100_000_000)
+            if probe.all.isEmpty { return }
+        }
+        XCTFail("the call never started", file: file, line: line)
     }
 }
