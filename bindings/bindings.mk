@@ -6,9 +6,9 @@
 #   swift-build                swift build of bindings/swift against build/ and include/ (no install)
 #   swift-test                 swift-build + the XCTest suite against a local relay
 #   suites                     $(BUILD)/bindings/run-python-tests, $(BUILD)/bindings/run-java-tests,
-#                              $(BUILD)/bindings/run-swift-tests (bindings/swift/run-tests.sh: it
-#                              finds the toolchain itself - PATH, /opt/swift, /opt/swift* - and
-#                              says so and reports nothing when there is none)
+#                              $(BUILD)/bindings/run-swift-tests (bindings/swift/run-tests.sh, with
+#                              SWIFT_BIN: swift on PATH, else /opt/swift, else /opt/swift*; left
+#                              out, saying so, when there is no toolchain at all)
 # Java needs javac/jar (Debian default-jdk-headless) and JUnit 5 (Debian junit5); both are in
 # .ci/packages.txt, so the Java part is skipped only on a machine where they are still missing.
 
@@ -39,12 +39,20 @@ CHECK_EXTRA  += bindings-status-check swift-check
 CHECK_BUILD  += $(PY_RUNNER)
 CHECK_SUITES += $(PY_RUNNER)
 
+# The Swift toolchain, as bindings/swift/swift-env.sh finds it (PATH, /opt/swift, /opt/swift*);
+# called by absolute path, never put on PATH. Without one the suite is left out, saying so.
+SWIFT_BIN    ?= $(shell bash -c '. bindings/swift/swift-env.sh && swift_find' 2>/dev/null)
+
 # The Swift suite links the test process (swift-corelibs Foundation, XCTest) to libtigress: an
 # ASan-instrumented library cannot load into it, so make sanitize (SAN=1) leaves it out and
 # says so; the C code it drives runs instrumented in the other suites.
 ifneq ($(SAN),1)
+ifneq ($(SWIFT_BIN),)
 CHECK_BUILD  += $(SWIFT_RUNNER)
 CHECK_SUITES += $(SWIFT_RUNNER)
+else ifneq ($(MAKELEVEL),0)
+$(info bindings: no Swift toolchain (swift not on PATH, none in /opt/swift*): the Swift binding tests are skipped)
+endif
 else
 CHECK_EXTRA  += swift-san-skip
 .PHONY: swift-san-skip
@@ -100,13 +108,14 @@ $(JAVA_RUNNER): bindings/java/run_tests.sh bindings/bindings.mk
 
 $(SWIFT_RUNNER): bindings/swift/run-tests.sh bindings/bindings.mk
 	@mkdir -p $(@D)
-	@printf '#!/bin/sh\nexec "%s/bindings/swift/run-tests.sh" "%s"\n' "$(CURDIR)" "$(abspath $(BUILD))" > $@
+	@printf '#!/bin/sh\nSWIFT="%s" exec "%s/bindings/swift/run-tests.sh" "%s"\n' \
+	    "$(SWIFT_BIN)" "$(CURDIR)" "$(abspath $(BUILD))" > $@
 	@chmod +x $@
 
 # swift build (Swift 6 mode, warnings as errors) of the library, the example and the tests,
 # against $(BUILD)/libtigress.so and include/; its .build directory is $(BUILD)/bindings/swift.
 swift-build: $(LIB_SO)
-	@bindings/swift/build.sh "$(abspath $(BUILD))"
+	@SWIFT="$(SWIFT_BIN)" bindings/swift/build.sh "$(abspath $(BUILD))"
 
 swift-test: all $(SWIFT_RUNNER)
 	@$(SWIFT_RUNNER)
