@@ -3,8 +3,13 @@
 #   bindings-status-check      each binding's status table equals TIGRESS_STATUS_MAP (CHECK_EXTRA)
 #   swift-check                the CTigress module map imports with clang -fmodules; the Swift
 #                              sources call only functions the headers declare (CHECK_EXTRA)
-#   suites                     $(BUILD)/bindings/run-python-tests, $(BUILD)/bindings/run-java-tests
-#                              (under SAN=1: run-python-tests-san, run-java-tests-san, below)
+#   swift-build                swift build of bindings/swift against build/ and include/ (no install)
+#   swift-test                 swift-build + the XCTest suite against a local relay
+#   suites                     $(BUILD)/bindings/run-python-tests, $(BUILD)/bindings/run-java-tests,
+#                              $(BUILD)/bindings/run-swift-tests (bindings/swift/run-tests.sh, with
+#                              SWIFT_BIN: swift on PATH, else /opt/swift, else /opt/swift*; left
+#                              out, saying so, when there is no toolchain at all); under SAN=1 the
+#                              Python and Java suites run through run-*-tests-san (below)
 # Java needs javac/jar (Debian default-jdk-headless) and JUnit 5 (Debian junit5); both are in
 # .ci/packages.txt, so the Java part is skipped only on a machine where they are still missing.
 
@@ -28,12 +33,13 @@ JNI_CFLAGS    = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -isystem $(JDK_HOME)/in
 
 PY_RUNNER    := $(BIND_DIR)/run-python-tests
 JAVA_RUNNER  := $(BIND_DIR)/run-java-tests
+SWIFT_RUNNER := $(BIND_DIR)/run-swift-tests
 
 # make sanitize (SAN=1) runs the two suites through the wrappers at the end of this file.
 PY_SAN_RUNNER   := $(BIND_DIR)/run-python-tests-san
 JAVA_SAN_RUNNER := $(BIND_DIR)/run-java-tests-san
 
-.PHONY: bindings bindings-status-check swift-check
+.PHONY: bindings bindings-status-check swift-check swift-build swift-test
 CHECK_EXTRA  += bindings-status-check swift-check
 CHECK_BUILD  += $(PY_RUNNER)
 ifeq ($(SAN),1)
@@ -41,6 +47,28 @@ CHECK_BUILD  += $(PY_SAN_RUNNER)
 CHECK_SUITES += $(PY_SAN_RUNNER)
 else
 CHECK_SUITES += $(PY_RUNNER)
+endif
+
+# The Swift toolchain, as bindings/swift/swift-env.sh finds it (PATH, /opt/swift, /opt/swift*);
+# called by absolute path, never put on PATH. Without one the suite is left out, saying so.
+SWIFT_BIN    ?= $(shell bash -c '. bindings/swift/swift-env.sh && swift_find' 2>/dev/null)
+
+# The Swift suite links the test process (swift-corelibs Foundation, XCTest) to libtigress: an
+# ASan-instrumented library cannot load into it, so make sanitize (SAN=1) leaves it out and
+# says so; the C code it drives runs instrumented in the other suites.
+ifneq ($(SAN),1)
+ifneq ($(SWIFT_BIN),)
+CHECK_BUILD  += $(SWIFT_RUNNER)
+CHECK_SUITES += $(SWIFT_RUNNER)
+else ifneq ($(MAKELEVEL),0)
+$(info bindings: no Swift toolchain (swift not on PATH, none in /opt/swift*): the Swift binding tests are skipped)
+endif
+else
+CHECK_EXTRA  += swift-san-skip
+.PHONY: swift-san-skip
+swift-san-skip:
+	@echo "sanitize: skipped $(SWIFT_RUNNER): the Swift test process (not built with ASan) cannot" \
+	    "load the ASan library; its C code runs under ASan in the other suites"
 endif
 
 ifneq ($(JAVAC),)
@@ -92,6 +120,20 @@ $(JAVA_RUNNER): bindings/java/run_tests.sh bindings/bindings.mk
 	@mkdir -p $(@D)
 	@printf '#!/bin/sh\nexec "%s/bindings/java/run_tests.sh" "%s"\n' "$(CURDIR)" "$(abspath $(BUILD))" > $@
 	@chmod +x $@
+
+$(SWIFT_RUNNER): bindings/swift/run-tests.sh bindings/bindings.mk
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nSWIFT="%s" exec "%s/bindings/swift/run-tests.sh" "%s"\n' \
+	    "$(SWIFT_BIN)" "$(CURDIR)" "$(abspath $(BUILD))" > $@
+	@chmod +x $@
+
+# swift build (Swift 6 mode, warnings as errors) of the library, the example and the tests,
+# against $(BUILD)/libtigress.so and include/; its .build directory is $(BUILD)/bindings/swift.
+swift-build: $(LIB_SO)
+	@SWIFT="$(SWIFT_BIN)" bindings/swift/build.sh "$(abspath $(BUILD))"
+
+swift-test: all $(SWIFT_RUNNER)
+	@$(SWIFT_RUNNER)
 
 bindings-status-check:
 	@$(PYTHON3) bindings/gen_status.py --check

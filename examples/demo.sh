@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # make demo: a local relay and two CLI "devices" (Alice and Bob, each with its own state file),
 # end to end: a stateless transfer, the preview page, a stateful transfer (TxInfo + signature),
-# and a revocation. Everything lives in a temp directory that is removed at the end, and the
-# relay is stopped even when a step fails. Exits non-zero if any step does not do what it should.
+# a revocation, then the Swift binding's example when a Swift toolchain is installed. Everything
+# lives in a temp directory that is removed at the end, and the relay is stopped even when a
+# step fails. Exits non-zero if any step does not do what it should.
 #
 # Environment: BUILD (default build) selects the build directory with tigress and tigress-relay.
 set -euo pipefail
@@ -117,7 +118,28 @@ show "$TIGRESS" revoke --state alice3.state
 step "Bob tries the revoked link: it fails with a clear message (exit code 6: gone)"
 fails 6 "$TIGRESS" redeem --state bob3.state --ca-file ca.pem "$URL3"
 
+# 4. The Swift binding, when a Swift toolchain is installed (bindings/swift/swift-env.sh finds
+# it on PATH or in /opt/swift*): Sources/Example does a transfer with async/await.
+# shellcheck source=../bindings/swift/swift-env.sh
+source "$src/bindings/swift/swift-env.sh"
+swift_done=""
+if swift_env_init "$src" "$BUILD"; then
+    swift_done=" and the Swift example"
+    step "4. Swift: the same transfer from the Swift binding (bindings/swift, TigressExample)"
+    swift_log=$work/swift-build.log
+    if ! "$SWIFT" build "${SWIFT_ARGS[@]}" --product TigressExample >"$swift_log" 2>&1; then
+        cat "$swift_log" >&2
+        echo "demo: the Swift example did not build" >&2
+        exit 1
+    fi
+    swift_bin=$("$SWIFT" build "${SWIFT_ARGS[@]}" --show-bin-path)
+    printf '%s$ TigressExample %s ca.pem%s\n' "$G" "$RELAY" "$N" >&2
+    "$swift_bin/TigressExample" "$RELAY" ca.pem
+else
+    step "4. Swift: skipped (no Swift toolchain on PATH or in /opt/swift*)"
+fi
+
 step "Stopping the relay"
 relay_fixture_stop
-printf '\n%sDemo finished in %d s: stateless, preview, stateful and revocation all worked.%s\n' \
-    "$B" $((SECONDS - start)) "$N"
+printf '\n%sDemo finished in %d s: stateless, preview, stateful, revocation%s all worked.%s\n' \
+    "$B" $((SECONDS - start)) "$swift_done" "$N"

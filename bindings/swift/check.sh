@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# What can be verified of the Swift binding on a machine without a Swift compiler:
+# Static checks of the Swift binding that need no Swift compiler (the compiler and the XCTest
+# suite run in bindings/swift/run-tests.sh, the run-swift-tests suite of make check):
 #  1. the CTigress module map imports with clang -fmodules (Objective-C `@import CTigress;` and C
 #     through the module), and what Swift relies on is visible through it (the *_init functions,
 #     the vtables, the status enum);
@@ -75,4 +76,4 @@ done
 # shellcheck disable=SC2086
 n=$(grep -ohE '\b(tigress_[a-z0-9_]+|TIGRESS_[A-Z0-9_]+)\b' $swift_files | sort -u | wc -l)
 echo "swift-check: CTigress module map imports with clang -fmodules; TigressError.swift is current;" \
-     "${n} C identifiers used by the Swift sources are declared (Swift itself is not compiled here)"
+     "${n} C identifiers used by the Swift sources are declared (swift build + XCTest: run-swift-tests)"

@@ -3,7 +3,9 @@
 #   -pedantic against include/ and the library, then run against a local relay;
 #   the ```python block runs against that relay (after py_compile);
 #   the ```java blocks compile against tigress.jar (javac present), and the one that opens
-#   clients runs against the relay through the JNI shim.
+#   clients runs against the relay through the JNI shim;
+#   the ```swift blocks are built with swift build (Swift 6, warnings as errors) against
+#   bindings/swift when a Swift toolchain is found, and the one that opens clients runs.
 # Suite: $(BUILD)/tests/docs/run-readme-snippets (prints "N passed, N failed").
 
 DOCS_RUNNER := $(BUILD)/tests/docs/run-readme-snippets

@@ -3,11 +3,12 @@ import CTigress
 import Foundation
 
 /// A libtigress client. Blocking C calls run on the client's own serial queue and are exposed
-/// as `async` functions; cancelling the Swift task calls tigress_client_cancel(), so the call
-/// ends promptly with `TigressError.cancelled` and leaves its transfer as it was.
+/// as `async` functions; cancelling the Swift task ends its call promptly with
+/// `TigressError.cancelled` and leaves its transfer as it was (see `run`).
 public final class TigressClient: @unchecked Sendable {
     /// Options for a client; nil or zero means the library default.
-    public struct Options {
+    public struct Options: Sendable {
+        /// PEM CA bundle for a private relay (the default transport); nil: the system's.
         public var caFile: String?
         public var connectTimeoutMs = 0
         public var requestTimeoutMs = 0
@@ -18,7 +19,7 @@ public final class TigressClient: @unchecked Sendable {
         public var relayAllowList: [String]?
         public var userAgent: String?
         /// Sends requests through this transport (e.g. `URLSessionTransport`) instead of libcurl.
-        public var transport: TigressTransport?
+        public var transport: (any TigressTransport)?
         public init() {}
     }
 
@@ -28,8 +29,9 @@ public final class TigressClient: @unchecked Sendable {
     /// The Swift transport, if any (the C vtable holds its own retain until the client is freed).
     private let transportBox: TransportBox?
 
-    /// The last error a custom transport threw (the call itself failed with `.network`).
-    public var lastTransportError: Error? { transportBox?.lastError }
+    /// The last error a custom transport threw (the call itself failed with `.network`,
+    /// `.tls`, `.timeout` or `.cancelled`).
+    public var lastTransportError: (any Error)? { transportBox?.lastError }
 
     public init(options: Options = Options()) throws {
         try Library.acquire()
@@ -66,7 +68,8 @@ public final class TigressClient: @unchecked Sendable {
                 }
             }
             try check(rc)
-            handle = out!
+            guard let h = out else { throw tigressError(TIGRESS_E_INTERNAL.rawValue) }
+            handle = h
         } catch {
             Library.release()
             throw error
@@ -79,24 +82,41 @@ public final class TigressClient: @unchecked Sendable {
     }
 
     /// Cancels the blocking call running on this client, or the next one to start, from any
-    /// thread. Never lost: a task cancelled while its call still waits on the client's queue
-    /// gets `TigressError.cancelled` without any request. One cancel ends one call.
+    /// thread (tigress_client_cancel: never lost; one cancel ends one call). Cancelling the
+    /// Swift task of a call is usually what you want instead: it targets that call only.
     public func cancel() { _ = tigress_client_cancel(handle) }
 
     /// Drops a cancel that no call has noticed yet (tigress_client_cancel_clear).
-    public func cancelClear() { _ = tigress_client_cancel_clear(handle) }
+    public func cancelClear() {
+        _ = tigress_client_cancel_clear(handle)
+        transportBox?.transport.resetCancel()
+    }
 
     /// Makes a sleeping `wait` read the mailbox now (call it when a push arrives).
     public func wake() { _ = tigress_client_wake(handle) }
 
-    /// Runs body on the client's queue; Swift task cancellation becomes tigress_client_cancel.
-    func run<T>(_ body: @escaping () throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
-                queue.async { cont.resume(with: Result { try body() }) }
+    /// Runs body on the client's queue. Cancelling the Swift task cancels this call only: if
+    /// it has not started it never starts (`.cancelled`, nothing sent); if it runs,
+    /// tigress_client_cancel() ends it; a cancel it did not notice is cleared afterwards.
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let gate = CallGate()
+        let h = CHandle(handle)
+        let transport = transportBox?.transport
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
+                queue.async {
+                    guard gate.start() else {
+                        cont.resume(throwing: cancelledBeforeStart())
+                        return
+                    }
+                    let result = Result { try body() }
+                    gate.finish(h)
+                    transport?.resetCancel()   // no cancel is pending for the next call
+                    cont.resume(with: result)
+                }
             }
         } onCancel: {
-            self.cancel()
+            gate.cancel(h)
         }
     }
 
@@ -104,6 +124,7 @@ public final class TigressClient: @unchecked Sendable {
     public func share(relayURL: String, format: String, content: Data, title: String,
                       description: String? = nil, imageURL: String? = nil,
                       expiresAt: Int64 = 0, vertical: Character? = nil,
+                      payloadType: TigressPayloadType = .xsalsa20Poly1305,
                       stateful: Bool = false) async throws -> Transfer {
         try await run {
             var o = tigress_share_options()
@@ -116,26 +137,31 @@ public final class TigressClient: @unchecked Sendable {
             o.description = s.add(description)
             o.image_url = s.add(imageURL)
             o.expires_at = expiresAt
-            o.vertical = CChar(vertical?.asciiValue ?? 0)
+            o.vertical = CChar(truncatingIfNeeded: vertical?.asciiValue ?? 0)
+            o.payload_type = payloadType.c
             o.stateful = stateful ? 1 : 0
             var out: OpaquePointer?
             let rc = withExtendedLifetime(s) { tigress_share_create(&out, self.handle, &o) }
             try check(rc, client: self.handle)
-            return Transfer(client: self, handle: out!, box: nil)
+            guard let t = out else { throw tigressError(TIGRESS_E_INTERNAL.rawValue) }
+            return Transfer(client: self, handle: t)
         }
     }
 
     /// Recipient: reads, binds and decrypts the mailbox of a Share URL (a String cannot be
     /// wiped; `redeem(shareURLData:)` takes the URL as wipeable `Data`).
     public func redeem(shareURL: String, secret: Data? = nil,
-                       verifier: TigressVerifier? = nil) async throws -> Transfer {
-        try await redeem(shareURLData: Data(shareURL.utf8), secret: secret, verifier: verifier)
+                       verifier: (any TigressVerifier)? = nil) async throws -> Transfer {
+        var url = Data(shareURL.utf8)
+        defer { tigressWipe(&url) }
+        return try await redeem(shareURLData: url, secret: secret, verifier: verifier)
     }
 
-    /// Recipient: as `redeem(shareURL:)` with the URL as UTF-8 `Data` (copied for the call;
-    /// the caller wipes its own copy with `tigressWipe`).
+    /// Recipient: as `redeem(shareURL:)` with the URL as UTF-8 `Data` (copied for the call and
+    /// the copy wiped; the caller wipes its own with `tigressWipe`). `secret`: the Secret's
+    /// text when it was sent apart from the URL.
     public func redeem(shareURLData: Data, secret: Data? = nil,
-                       verifier: TigressVerifier? = nil) async throws -> Transfer {
+                       verifier: (any TigressVerifier)? = nil) async throws -> Transfer {
         try await run {
             var o = tigress_redeem_options()
             let s = CStrings()
@@ -155,7 +181,38 @@ public final class TigressClient: @unchecked Sendable {
                 return withExtendedLifetime(s) { tigress_redeem(&out, self.handle, &o) }
             }
             try check(rc, client: self.handle)
-            return Transfer(client: self, handle: out!, box: box)
+            guard let t = out else { throw tigressError(TIGRESS_E_INTERNAL.rawValue) }
+            return Transfer(client: self, handle: t, box: box)
+        }
+    }
+
+    /// Recreates a transfer from `Transfer.export()` (no network traffic), e.g. after the app
+    /// was killed. `secret`: the Secret's text when the blob was exported without it.
+    /// `verifier`: the Recipient's verifier of a stateful transfer (not part of the blob).
+    public func importTransfer(_ blob: Data, secret: Data? = nil,
+                               verifier: (any TigressVerifier)? = nil) async throws -> Transfer {
+        try await run {
+            let s = CStrings()
+            let sec = s.add(secret)
+            var out: OpaquePointer?
+            let rc = withExtendedLifetime(s) {
+                blob.withUnsafeBytes { b in
+                    tigress_transfer_import(&out, self.handle,
+                                            b.bindMemory(to: UInt8.self).baseAddress, blob.count, sec)
+                }
+            }
+            try check(rc, client: self.handle)
+            guard let t = out else { throw tigressError(TIGRESS_E_INTERNAL.rawValue) }
+            let box = verifier.map { CallbackBox(verifier: $0) }
+            let transfer = Transfer(client: self, handle: t, box: box)
+            if let box = box {
+                var v = tigress_verifier()
+                v.version = UInt32(TIGRESS_SIGNER_VERSION)
+                v.verify = verifyTrampoline
+                v.user_data = Unmanaged.passUnretained(box).toOpaque()
+                try check(tigress_transfer_set_verifier(t, &v), client: self.handle)
+            }
+            return transfer
         }
     }
 }

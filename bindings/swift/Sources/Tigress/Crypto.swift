@@ -1,10 +1,9 @@
 // Low level (tigress/crypto.h): Secrets, payload seal/open and Share URLs.
-// NOTE: written from Swift's C-import rules; not compiled on the Linux CI (see bindings/README.md).
 import CTigress
 import Foundation
 
 /// Payload encryption types; raw values are the C tigress_payload_type values.
-public enum TigressPayloadType: Int32 {
+public enum TigressPayloadType: Int32, Sendable, CaseIterable {
     case xsalsa20Poly1305 = 0
     case aes128GCM = 1
     case aes256GCM = 2
@@ -13,7 +12,7 @@ public enum TigressPayloadType: Int32 {
 }
 
 /// The key of one transfer, in the library's guarded memory; wiped and freed on deinit.
-public final class TigressSecret {
+public final class TigressSecret: @unchecked Sendable {
     let handle: OpaquePointer
 
     private init(_ make: (inout OpaquePointer?) -> tigress_status) throws {
@@ -21,8 +20,9 @@ public final class TigressSecret {
         var out: OpaquePointer?
         let rc = make(&out)
         guard rc == TIGRESS_OK, let h = out else {
+            let e = tigressError(rc.rawValue)
             Library.release()
-            throw tigressError(rc.rawValue)
+            throw e
         }
         handle = h
     }
@@ -50,6 +50,9 @@ public final class TigressSecret {
     public var bytes: Data {
         Data(bytes: tigress_secret_bytes(handle), count: tigress_secret_size(handle))
     }
+
+    /// A copy of the key as Base64 text (what `redeem(shareURL:secret:)` takes): wipe it.
+    public var textData: Data { dataFromCString(tigress_secret_text(handle)) ?? Data() }
 
     deinit {
         tigress_secret_free(handle)
@@ -87,7 +90,7 @@ public enum TigressPayload {
 }
 
 /// A Share URL: build one, or parse one into its parts (the Secret is copied out).
-public struct TigressShareURL {
+public struct TigressShareURL: Sendable {
     public let mailboxURL: String
     public let relay: String
     public let host: String
@@ -99,7 +102,7 @@ public struct TigressShareURL {
     public static func build(urlLink: String, vertical: Character? = nil,
                              secret: TigressSecret?) throws -> String {
         var buf = tigress_buf()
-        try check(tigress_share_url_build(&buf, urlLink, CChar(vertical?.asciiValue ?? 0),
+        try check(tigress_share_url_build(&buf, urlLink, CChar(truncatingIfNeeded: vertical?.asciiValue ?? 0),
                                           secret?.handle))
         return String(decoding: take(&buf), as: UTF8.self)
     }
@@ -121,7 +124,7 @@ public struct TigressShareURL {
                                relay: String(cString: tigress_share_url_relay(u)),
                                host: String(cString: tigress_share_url_host(u)),
                                mailboxID: String(cString: tigress_share_url_mailbox_id(u)),
-                               vertical: v == 0 ? nil : Character(UnicodeScalar(UInt8(v))),
+                               vertical: v == 0 ? nil : Character(UnicodeScalar(UInt8(truncatingIfNeeded: v))),
                                secret: secret)
     }
 }

@@ -2,9 +2,9 @@
 // Do not edit: run `bindings/gen_status.py` after changing the C list.
 
 /// A failed libtigress call: one case per C status code, each with the call's detail.
-public enum TigressError: Error, Equatable, CustomStringConvertible {
+public enum TigressError: Error, Equatable, Sendable, CustomStringConvertible {
     /// What the library reported with the failure.
-    public struct Detail: Equatable {
+    public struct Detail: Equatable, Sendable {
         /// The library's message; never contains the Secret or decrypted content.
         public let message: String
         /// The relay's HTTP status, or 0 when no response was received.
