@@ -11,7 +11,7 @@ endif
 
 LIB_PKGS    := libcurl libsodium libcjson uuid libcrypto
 LIB_CFLAGS   = $(shell pkg-config --cflags $(LIB_PKGS))
-LIB_LIBS     = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread
+LIB_LIBS     = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread -lm
 
 LIB_SRCS    := $(sort $(wildcard lib/*.c))
 LIB_PIC     := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
