@@ -1,6 +1,7 @@
 # make check-cross: the unit tests on x86_64 with gcc and with clang (the whole default tree,
 # -Werror), on i386 (gcc -m32) and on aarch64 (clang --target=aarch64-linux-gnu, run under
-# qemu-user), and the 16 KB alignment Android needs (tests/cross/run.sh; tests/harness/README.md).
+# qemu-user), and the 16 KB alignment Android needs (tests/cross/run.sh;
+# tests/harness/README.md).
 # Packages: .ci/packages-cross.txt (the :i386/:arm64 ones add their dpkg architecture first).
 # Not part of make check: .ci/run runs it as a step of its own.
 #

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make check-cross: the unit tests on more than one compiler and CPU (tests/harness/README.md, "Other compilers and CPUs").
+# make check-cross: the unit tests on more than one compiler and CPU
+# (tests/harness/README.md, "Other compilers and CPUs").
 #
 #   tests/cross/run.sh [ARCH...]     default: x86_64-gcc x86_64-clang i386 aarch64
 #
@@ -74,7 +75,8 @@ count() { # LOG
 report() { # NAME LOG SECONDS
     local name=$1 log=$2 secs=$3
     if [[ $fail -gt 0 ]]; then
-        grep -E '^\[  FAILED  \]|^\[  ERROR   \]|error:|^failed suites:|\*\*\*' "$log" | head -n 40 \
+        grep -E '^\[  FAILED  \]|^\[  ERROR   \]|error:|^failed suites:|\*\*\*' "$log" \
+            | head -n 40 \
             | sed "s|^|  $name: |"
     fi
     total_pass=$((total_pass + pass)); total_fail=$((total_fail + fail))
@@ -110,7 +112,8 @@ cross() { # NAME CC PKG_CONFIG_LIBDIR EXEC
     $name here). Once it exists this step runs: make $CROSS_TARGET $(quote "${vars[@]}")"
         return
     fi
-    say "$name: make -j$JOBS $CROSS_TARGET $(quote "${vars[@]}")${exec:+ (TIGRESS_TEST_EXEC='$exec')}"
+    say "$name: make -j$JOBS $CROSS_TARGET $(quote "${vars[@]}")" \
+        "${exec:+(TIGRESS_TEST_EXEC='$exec')}"
     TIGRESS_TEST_EXEC=$exec TIGRESS_TEST_TIME_SCALE=${TIGRESS_TEST_TIME_SCALE:-${exec:+3}} \
         make -j"$JOBS" --no-print-directory "${vars[@]}" "$CROSS_TARGET" >"$log" 2>&1
     count "$log"; report "$name" "$log" $((SECONDS - t0))
