@@ -15,7 +15,7 @@ endif
 
 LIB_PKGS    := libcurl libsodium libcjson uuid libcrypto
 LIB_CFLAGS   = $(shell pkg-config --cflags $(LIB_PKGS))
-LIB_LIBS     = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread -lm
+LIB_LIBS     = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread
 
 LIB_SRCS    := $(sort $(wildcard lib/*.c))
 LIB_PIC     := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
@@ -25,6 +25,8 @@ LIB_A       := $(BUILD)/libtigress.a
 LIB_PC      := $(BUILD)/libtigress.pc
 PUBLIC_HDRS := $(shell find include -name '*.h')
 LIB_HDRS    := $(wildcard lib/*.h)
+# floor() (message.c, transfer_export.c) is in libm: gcc inlines it, clang calls it.
+LIB_LIBS    += -lm
 
 # Programs in this tree link the shared library through this (rpath to build/).
 TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress
