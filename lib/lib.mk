@@ -2,11 +2,15 @@
 ABI_MAJOR   := 1
 LIB_VERSION := 1.0.0
 SONAME      ?= libtigress.so.$(ABI_MAJOR)
-# Android (SONAME=libtigress.so) gets an unversioned file; everyone else the full chain.
+# Android (SONAME=libtigress.so) gets an unversioned file, and LOAD segments aligned to 16 KB
+# (Android 15+ devices with 16 KB pages refuse 4 KB-aligned libraries); everyone else the full
+# chain and the linker's default page size. After LDFLAGS: the 16 KB wins over a 4 KB default.
 ifeq ($(SONAME),libtigress.so)
 LIB_REAL    := libtigress.so
+LIB_SO_LDFLAGS := -Wl,-z,max-page-size=16384
 else
 LIB_REAL    := libtigress.so.$(LIB_VERSION)
+LIB_SO_LDFLAGS :=
 endif
 
 LIB_PKGS    := libcurl libsodium libcjson uuid libcrypto
@@ -21,6 +25,8 @@ LIB_A       := $(BUILD)/libtigress.a
 LIB_PC      := $(BUILD)/libtigress.pc
 PUBLIC_HDRS := $(shell find include -name '*.h')
 LIB_HDRS    := $(wildcard lib/*.h)
+# floor() (message.c, transfer_export.c) is in libm: gcc inlines it, clang calls it.
+LIB_LIBS    += -lm
 
 # Programs in this tree link the shared library through this (rpath to build/).
 TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress
@@ -42,7 +48,7 @@ $(BUILD)/obj/lib/%.o: lib/%.c $(LIB_HDRS) $(PUBLIC_HDRS)
 
 $(LIB_SO): $(LIB_PIC) lib/libtigress.map
 	$(CC) -shared -o $@ $(LIB_PIC) -Wl,-soname,$(SONAME) -Wl,--version-script,lib/libtigress.map \
-	    -Wl,--no-undefined $(BASE_LDFLAGS) $(LIB_LIBS)
+	    -Wl,--no-undefined $(BASE_LDFLAGS) $(LIB_SO_LDFLAGS) $(LIB_LIBS)
 ifneq ($(LIB_REAL),libtigress.so)
 	ln -sf $(LIB_REAL) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libtigress.so

@@ -4,12 +4,18 @@
 # "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"; other suites print "N passed, N failed"
 # as their last summary line. A suite that exits non-zero without reporting a failure counts as
 # one failed test.
+# TIGRESS_TEST_EXEC (optional): a command that starts each ELF suite, e.g. "qemu-aarch64 -L /"
+# for programs cross-built for another CPU (tests/cross/run.sh); scripts are run as they are.
 set -uo pipefail
 total_pass=0 total_fail=0 failed_suites=()
+read -ra test_exec <<<"${TIGRESS_TEST_EXEC:-}"
+is_elf() { [[ "$(head -c 4 "$1" 2>/dev/null | od -An -tx1 | tr -d ' \n')" == 7f454c46 ]]; }
 for suite in "$@"; do
     echo "=== ${suite}"
     log=$(mktemp)
-    "$suite" 2>&1 | tee "$log"
+    runner=()
+    if [[ ${#test_exec[@]} -gt 0 ]] && is_elf "$suite"; then runner=("${test_exec[@]}"); fi
+    "${runner[@]}" "$suite" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     pass=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     fail=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')

@@ -381,7 +381,7 @@ static tigress_status c_url_build(obj *o)
     static void test(void **state)                       \
     {                                                    \
         (void)state;                                     \
-        assert_true(exercise(#call + 2, setup, call) > 0); \
+        assert_true(exercise(&(#call)[2], setup, call) > 0); \
     }
 
 LOOP(test_alloc_fail__share_create, s_none, c_share)

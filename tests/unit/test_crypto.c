@@ -562,7 +562,7 @@ static void test_crypto__secret_from_text_rejects_without_quoting(void **state)
         "hXlr6aRC7KgJpOLTNZaLsw%3",        /* truncated escape */
         "hXlr6aRC7KgJpOLTNZaLsw%zz",       /* bad escape */
         "hXlr6aRC7KgJpOLT%00NZaLsw==",     /* NUL escape */
-        "hXlr6aRC7K\xff" "JpOLTNZaLsw==",   /* a byte >= 0x80 (libsodium alone accepts it) */
+        "hXlr6aRC7K\377JpOLTNZaLsw==",     /* \377: a byte >= 0x80 (libsodium alone accepts it) */
         "hXlr6aRC7K%C3JpOLTNZaLsw==",      /* the same, percent-escaped */
         "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* 48 bytes */
     };
