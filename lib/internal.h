@@ -52,7 +52,7 @@ void tigress__error_clear(tigress__error_slot *slot);
 tigress_status tigress__error_set(tigress__error_slot *slot, tigress_status code,
                                   const char *fmt, ...) TIGRESS__PRINTF(3, 4);
 tigress_status tigress__error_setv(tigress__error_slot *slot, tigress_status code,
-                                   const char *fmt, va_list ap);
+                                   const char *fmt, va_list ap) TIGRESS__PRINTF(3, 0);
 /* The calling thread's slot behind tigress_error_last(). */
 tigress__error_slot *tigress__error_tls(void);
 /* Record code in slot as "what: <detail>", the detail being what a lower layer recorded in the
