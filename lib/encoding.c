@@ -1,14 +1,12 @@
 /*
  * Base64 (through libsodium for anything that may be secret; a fast path for public payload
- * ciphertext), UUIDs (through libuuid) and RFC 3339 timestamps.
+ * ciphertext) and UUIDs (through libuuid). RFC 3339 timestamps are in timestamp.c.
  */
-#define _DEFAULT_SOURCE /* timegm, gmtime_r */
 #include <ctype.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <uuid/uuid.h>
 
 #include "crypto_internal.h"
@@ -226,58 +224,4 @@ bool tigress__is_uuid(const char *s)
         }
     }
     return true;
-}
-
-tigress_status tigress__time_format(int64_t t, char out[21])
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-
-    if (t < 0 || gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999)
-        return TIGRESS_E_INVALID;
-    if (strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-        return TIGRESS_E_INVALID;
-    return TIGRESS_OK;
-}
-
-/* Exactly `n` ASCII digits at `s` as a number, or -1 (sscanf would accept signs and spaces). */
-static int fixed_digits(const char *s, int n)
-{
-    int v = 0;
-
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-tigress_status tigress__time_parse(const char *s, int64_t *out)
-{
-    struct tm tm;
-    time_t t;
-
-    /* Only the one shape we emit: YYYY-MM-DDTHH:MM:SSZ (20 characters). */
-    if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-        return TIGRESS_E_FORMAT;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = fixed_digits(s, 4);
-    tm.tm_mon = fixed_digits(s + 5, 2);
-    tm.tm_mday = fixed_digits(s + 8, 2);
-    tm.tm_hour = fixed_digits(s + 11, 2);
-    tm.tm_min = fixed_digits(s + 14, 2);
-    tm.tm_sec = fixed_digits(s + 17, 2);
-    if (tm.tm_year < 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-        tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
-        return TIGRESS_E_FORMAT;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    t = timegm(&tm);
-    if (t == (time_t)-1)
-        return TIGRESS_E_FORMAT;
-    *out = (int64_t)t;
-    return TIGRESS_OK;
 }
