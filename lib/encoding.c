@@ -1,13 +1,13 @@
 /*
  * Base64 (through libsodium for anything that may be secret; a fast path for public payload
- * ciphertext) and UUIDs (through libuuid). RFC 3339 timestamps are in timestamp.c.
+ * ciphertext). UUIDs are in uuid.c, RFC 3339 timestamps in timestamp.c.
  */
-#include <ctype.h>
+#ifdef TIGRESS_HAVE_OPENSSL
 #include <openssl/evp.h>
+#endif
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <uuid/uuid.h>
 
 #include "crypto_internal.h"
 
@@ -95,14 +95,21 @@ void tigress__b64_public_encode_in_place(uint8_t *buf, size_t raw_len)
     /*
      * The raw bytes sit at offset off = text_len + 1 - raw_len >= groups + 1. After m groups the
      * text occupies [0, 4m] (NUL included) and the unread input starts at off + 3m > 4m, so the
-     * output never reaches input not yet copied to the bounce buffer. EVP_EncodeBlock itself
-     * never sees overlapping buffers.
+     * output never reaches input not yet copied to the bounce buffer. The encoder (OpenSSL's
+     * EVP_EncodeBlock, or libsodium's in the portable build) never sees overlapping buffers.
      */
     while (done < raw_len) {
         size_t n = raw_len - done < B64_CHUNK ? raw_len - done : B64_CHUNK;
 
         memcpy(bounce, src + done, n);
+#ifdef TIGRESS_HAVE_OPENSSL
         EVP_EncodeBlock(buf + done / 3 * 4, bounce, (int)n);
+#else
+        /* Writes (n + 2) / 3 * 4 characters and a NUL: the NUL lands where the next chunk's
+         * text starts, never on input not yet copied (see above). */
+        sodium_bin2base64((char *)buf + done / 3 * 4, (n + 2) / 3 * 4 + 1, bounce, n,
+                          sodium_base64_VARIANT_ORIGINAL);
+#endif
         done += n;
     }
     buf[text_len] = 0;
@@ -200,28 +207,4 @@ tigress_status tigress__b64_public_decode(uint8_t *head, size_t head_len, uint8_
         return TIGRESS_E_FORMAT;
     *raw_len = quads * 3 + (rem > 0 ? rem - 1 : 0);
     return TIGRESS_OK;
-}
-
-void tigress__uuid_v4(char out[37])
-{
-    uuid_t u;
-
-    uuid_generate_random(u);
-    uuid_unparse_lower(u, out);
-    sodium_memzero(u, sizeof(u));
-}
-
-bool tigress__is_uuid(const char *s)
-{
-    if (s == NULL || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
 }

@@ -9,11 +9,26 @@ else
 LIB_REAL    := libtigress.so.$(LIB_VERSION)
 endif
 
+# Two builds from the same sources, headers and exported symbols (PORTABLE is fixed on the
+# command line, before any fragment is read; `make portable` sets it):
+#  - default: libcurl transport, libuuid, OpenSSL AES-GCM (aead_openssl.c);
+#  - PORTABLE=1: libsodium, cJSON and libc only, for apps that bring their own HTTP transport
+#    (tigress/sys/transport.h) and, for AES-128-GCM, an AEAD provider (tigress/sys/aead.h):
+#    UUIDs and Base64 from libsodium, AES-256-GCM from libsodium (aead_sodium.c).
+# Each optional dependency is one TIGRESS_HAVE_* macro that lib/ tests with #ifdef.
+ifeq ($(PORTABLE),1)
+LIB_PKGS    := libsodium libcjson
+LIB_FEATURES := -DTIGRESS_PORTABLE
+LIB_EXCLUDE := lib/transport_curl.c lib/aead_openssl.c
+else
 LIB_PKGS    := libcurl libsodium libcjson uuid libcrypto
-LIB_CFLAGS   = $(shell pkg-config --cflags $(LIB_PKGS))
+LIB_FEATURES := -DTIGRESS_HAVE_CURL -DTIGRESS_HAVE_OPENSSL -DTIGRESS_HAVE_LIBUUID
+LIB_EXCLUDE := lib/aead_sodium.c
+endif
+LIB_CFLAGS   = $(shell pkg-config --cflags $(LIB_PKGS)) $(LIB_FEATURES)
 LIB_LIBS     = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread
 
-LIB_SRCS    := $(sort $(wildcard lib/*.c))
+LIB_SRCS    := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c)))
 LIB_PIC     := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 LIB_STATIC  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_SO      := $(BUILD)/$(LIB_REAL)
