@@ -100,7 +100,7 @@ static tigress_status provider_status(int r, tigress_payload_type type, const ch
     if (r <= TIGRESS_E_USER_MIN)
         return tigress__fail((tigress_status)r, "the AEAD provider's %s of %s failed with "
                              "application code %d", op, name, r);
-    if (r < 0 && tigress_status_name((tigress_status)r) != NULL)
+    if (r < 0 && r >= TIGRESS_STATUS_LAST_) /* a status this library defines */
         return tigress__fail((tigress_status)r, "the AEAD provider's %s of %s failed: %s", op,
                              name, tigress_strerror((tigress_status)r));
     return tigress__fail(TIGRESS_E_INTERNAL, "the AEAD provider's %s of %s returned %d", op,

@@ -43,7 +43,15 @@ TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress
 ALL_TARGETS += lib
 CHECK_EXTRA += exports-check header-check
 
-.PHONY: lib exports-check header-check FORCE
+# `make portable`: the PORTABLE=1 library in a directory of its own, PORTABLE_BUILD: BUILD
+# itself when its name says portable (BUILD=build-portable-i386), else BUILD-portable
+# (build-portable, build-san-portable), so it never mixes objects with the default build.
+PORTABLE_BUILD = $(if $(findstring portable,$(BUILD)),$(BUILD),$(BUILD)-portable)
+CLEAN_FILES += $(PORTABLE_BUILD)
+
+.PHONY: lib portable exports-check header-check FORCE
+portable:
+	@$(MAKE) --no-print-directory PORTABLE=1 BUILD=$(PORTABLE_BUILD) lib exports-check
 FORCE:
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 

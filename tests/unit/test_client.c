@@ -66,6 +66,11 @@ static void test_client__out_of_memory_paths(void **state)
     (void)state;
 
     assert_int_equal(tigress_global_init_mem(&a), TIGRESS_OK);
+#ifndef TIGRESS_HAVE_CURL
+    /* No built-in transport in this build: the allocations of the client itself. */
+    mock_transport_vtable(m, &t);
+    o.transport = &t;
+#endif
     o.ca_file = "/tmp/ca.pem";
     o.user_agent = "ua/1";
     o.relay_allow_list = list;
@@ -203,8 +208,24 @@ static void test_client__defaults_applied(void **state)
     const tigress_client_options *o;
     (void)state;
 
+#ifdef TIGRESS_HAVE_CURL
     /* NULL options: every default, and the built-in libcurl transport. */
     assert_int_equal(tigress_client_new(&c, NULL), TIGRESS_OK);
+#else
+    /* The portable build has no built-in transport: a clear refusal, then the defaults of a
+     * client given one. */
+    tigress_client_options with = TIGRESS_CLIENT_OPTIONS_INIT;
+    mock_transport *m = mock_transport_new();
+    tigress_transport t;
+
+    c = (tigress_client *)&c;
+    assert_int_equal(tigress_client_new(&c, NULL), TIGRESS_E_UNSUPPORTED);
+    assert_null(c);
+    assert_non_null(strstr(tigress_error_last()->message, "transport"));
+    mock_transport_vtable(m, &t);
+    with.transport = &t;
+    assert_int_equal(tigress_client_new(&c, &with), TIGRESS_OK);
+#endif
     o = tigress__client_options(c);
     assert_int_equal(o->version, TIGRESS_CLIENT_OPTIONS_VERSION);
     assert_int_equal(o->connect_timeout_ms, 10000);
@@ -217,7 +238,12 @@ static void test_client__defaults_applied(void **state)
     assert_non_null(o->transport);
     assert_non_null(o->transport->send);
     assert_ptr_equal(o->transport, tigress__client_transport(c));
+    assert_null(o->aead_provider);
+    assert_null(tigress__client_aead(c));
     tigress_client_free(c);
+#ifndef TIGRESS_HAVE_CURL
+    mock_transport_free(m);
+#endif
 }
 
 static void test_client__options_deep_copied(void **state)
