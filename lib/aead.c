@@ -125,10 +125,15 @@ tigress_status tigress__aead_seal(const tigress_aead_provider *client, tigress_p
     const tigress_aead_provider *p = resolve(client, &copy);
     const char *why;
 
-    if (p != NULL)
+    if (p != NULL) {
+        /* The output starts zeroed: a provider that reports success without writing it all
+         * must not put leftover heap bytes into an envelope that goes to the relay. */
+        memset(ct, 0, len);
+        memset(tag, 0, TIGRESS__TAG_BYTES);
         return provider_status(p->seal(type, key, key_len, iv, TIGRESS__GCM_IV_BYTES, pt, len,
                                        ct, tag, TIGRESS__TAG_BYTES, p->user_data),
                                type, "seal");
+    }
     why = tigress__aead_builtin_why_not(type);
     if (why != NULL)
         return unsupported(type, why);
