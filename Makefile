@@ -6,6 +6,8 @@
 #   make check      install missing Debian packages, build, run every test
 #   make demo       install missing Debian packages, build, run a local two-device demo
 #   make install    PREFIX=/usr/local DESTDIR=
+#   make portable   the library with libsodium, cJSON and libc only (build-portable/)
+#   make portable-check   the unit suites against it (also part of make check)
 #
 # The contract between fragments:
 #  - A fragment owns its rules and variables. It may append its own entries to the shared lists
@@ -37,6 +39,9 @@ LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 BINDIR  ?= $(PREFIX)/bin
 BUILD   ?= build
+# PORTABLE=1: the library without libcurl, libuuid and OpenSSL (lib/lib.mk); `make portable`
+# and `make portable-check` set it, with a BUILD directory of its own.
+PORTABLE ?= 0
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g

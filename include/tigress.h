@@ -20,5 +20,6 @@
 #include "tigress/sys/alloc.h"
 #include "tigress/sys/transport.h"
 #include "tigress/sys/signer.h"
+#include "tigress/sys/aead.h"
 
 #endif /* TIGRESS_H */

@@ -3,14 +3,18 @@
 #define _DEFAULT_SOURCE /* strncasecmp */
 #include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "aead_internal.h"
 #include "client_internal.h"
+#ifdef TIGRESS_HAVE_CURL
 #include "transport_curl.h"
+#endif
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000L
@@ -20,6 +24,8 @@ struct tigress_client {
     tigress_client_options opts;  /* defaults applied; pointers below own the strings */
     tigress_transport inner;      /* copied vtable (or the libcurl one) */
     tigress_transport transport;  /* what http.c calls: inner's send, via client_send() */
+    tigress_aead_provider aead;   /* copied AEAD provider; has_aead false: none given */
+    bool has_aead;
     char *ca_file;
     char *user_agent;
     char **allow_list;
@@ -99,6 +105,12 @@ static tigress_status check_options(const tigress_client_options *o)
     for (size_t i = 0; i < o->relay_allow_list_count; i++)
         if (o->relay_allow_list[i] == NULL || o->relay_allow_list[i][0] == '\0')
             return tigress__fail(TIGRESS_E_INVALID, "relay_allow_list[%zu] is NULL or empty", i);
+    if (o->version >= 2 && o->aead_provider != NULL) {
+        tigress_status rc = tigress__aead_provider_check(o->aead_provider);
+
+        if (rc != TIGRESS_OK)
+            return rc;
+    }
     if (o->transport != NULL) {
         if (o->transport->version < 1 || o->transport->version > TIGRESS_TRANSPORT_VERSION)
             return tigress__fail(TIGRESS_E_VERSION, "unsupported tigress_transport version %u",
@@ -112,8 +124,19 @@ static tigress_status check_options(const tigress_client_options *o)
 /* Deep-copies the strings and the allow-list, and applies the defaults. */
 static tigress_status copy_options(tigress_client *c, const tigress_client_options *o)
 {
-    c->opts = *o;
+    /* Only the fields the caller's version has: a version-1 struct ends before aead_provider. */
+    memcpy(&c->opts, o, o->version >= 2 ? sizeof(*o)
+                                        : offsetof(tigress_client_options, aead_provider));
     c->opts.version = TIGRESS_CLIENT_OPTIONS_VERSION;
+    if (o->version >= 2 && o->aead_provider != NULL) {
+        /* check_options() accepted it; version 1 is the whole vtable. */
+        c->aead.version = TIGRESS_AEAD_PROVIDER_VERSION;
+        c->aead.seal = o->aead_provider->seal;
+        c->aead.open = o->aead_provider->open;
+        c->aead.user_data = o->aead_provider->user_data;
+        c->has_aead = true;
+    }
+    c->opts.aead_provider = c->has_aead ? &c->aead : NULL;
     c->ca_file = tigress__strdup(o->ca_file);
     c->user_agent = tigress__strdup(o->user_agent != NULL ? o->user_agent
                                                           : "libtigress/" TIGRESS_VERSION_STRING);
@@ -200,11 +223,13 @@ static void client_transport_cancel(void *ud)
         c->inner.cancel(c->inner.user_data);
 }
 
+#ifdef TIGRESS_HAVE_CURL
 /* The built-in transport's view of this client's pending cancel. */
 static bool cancel_pending(void *ud)
 {
     return tigress__client_cancelled(ud);
 }
+#endif
 
 /* The vtable the HTTP layer uses: the inner one behind client_send(). No free slot: the
  * client frees the inner transport itself. */
@@ -254,6 +279,7 @@ tigress_status tigress_client_new(tigress_client **out, const tigress_client_opt
     if (opts->transport != NULL) {
         c->inner = *opts->transport;
     } else {
+#ifdef TIGRESS_HAVE_CURL
         rc = tigress__curl_transport_new(&c->inner, c->opts.allow_insecure_loopback != 0,
                                          cancel_pending, c);
         if (rc != TIGRESS_OK) {
@@ -261,6 +287,14 @@ tigress_status tigress_client_new(tigress_client **out, const tigress_client_opt
             tigress_client_free(c);
             return tigress__fail(rc, "cannot create the libcurl transport");
         }
+#else
+        /* The portable build has no HTTP code of its own: the app brings it. */
+        c->inner.free = NULL;
+        tigress_client_free(c);
+        return tigress__fail(TIGRESS_E_UNSUPPORTED,
+                             "this build of libtigress has no built-in HTTP transport: set "
+                             "tigress_client_options.transport (tigress/sys/transport.h)");
+#endif
     }
     wrap_transport(c);
     c->opts.transport = &c->transport;
@@ -331,6 +365,11 @@ tigress_status tigress_client_wake(tigress_client *c)
 }
 
 /* ---- internal accessors ---- */
+
+const tigress_aead_provider *tigress__client_aead(const tigress_client *c)
+{
+    return c->has_aead ? &c->aead : NULL;
+}
 
 const tigress_client_options *tigress__client_options(const tigress_client *c)
 {

@@ -12,6 +12,8 @@
 
 /* Accessors for the copied options (defaults applied). */
 const tigress_client_options *tigress__client_options(const tigress_client *c);
+/* The client's AEAD provider (a copy), or NULL when it was created without one. */
+const tigress_aead_provider *tigress__client_aead(const tigress_client *c);
 /* The client's error slot: transfer functions record their failures here. */
 tigress__error_slot *tigress__client_error(tigress_client *c);
 /* Record an error on the client and return code (printf-style message, no secrets). */

@@ -3,17 +3,18 @@
  * key sizes) is in payload_type.c, below this file and secret.c.
  *
  *   XSALSA20_POLY1305: Base64(nonce(24) || MAC(16) || ciphertext)  libsodium secretbox "easy"
- *   AEAD_AES_*_GCM:    Base64(IV(12) || ciphertext || tag(16))     OpenSSL EVP, no AAD
+ *   AEAD_AES_*_GCM:    Base64(IV(12) || ciphertext || tag(16))     aead.c, no AAD
+ *
+ * AES-GCM itself is computed by aead.c: the client's or the process's AEAD provider, else the
+ * built-in backend of this build (OpenSSL, or libsodium in the portable build).
  *
  * Every buffer that holds plaintext or raw decoded bytes is wiped before it is freed, on every
  * path. A failed tag check returns TIGRESS_E_CRYPTO and never any plaintext.
  */
-#include <openssl/evp.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
-#include "crypto_internal.h"
+#include "aead_internal.h"
 
 static bool is_gcm(tigress_payload_type type)
 {
@@ -23,50 +24,6 @@ static bool is_gcm(tigress_payload_type type)
 static size_t nonce_bytes(tigress_payload_type type)
 {
     return is_gcm(type) ? TIGRESS__GCM_IV_BYTES : TIGRESS__SECRETBOX_NONCE_BYTES;
-}
-
-/*
- * The AES-GCM ciphers, fetched from the default provider once per process. Passing
- * EVP_aes_*_gcm() instead makes OpenSSL 3 repeat that fetch (a locked method-store lookup) at
- * every init. Held for the life of the process; if the fetch fails we fall back to the
- * implicit-fetch objects, which are slower but equivalent.
- */
-static pthread_once_t g_gcm_once = PTHREAD_ONCE_INIT;
-static EVP_CIPHER *g_gcm128;
-static EVP_CIPHER *g_gcm256;
-
-static void gcm_fetch(void)
-{
-    g_gcm128 = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
-    g_gcm256 = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-}
-
-/* The last tigress_global_cleanup() (no other call running, as documented) gives the fetched
- * ciphers back, so that a program pairing init and cleanup ends with nothing of ours still
- * allocated (valgrind's "still reachable" included). The once cannot run again: a later use
- * gets the implicit-fetch objects below, which are slower but equivalent. */
-static void gcm_fetch_none(void)
-{
-}
-
-void tigress__crypto_global_cleanup(void)
-{
-    pthread_once(&g_gcm_once, gcm_fetch_none); /* never used: nothing fetched, nor later */
-    EVP_CIPHER_free(g_gcm128);
-    EVP_CIPHER_free(g_gcm256);
-    g_gcm128 = NULL;
-    g_gcm256 = NULL;
-}
-
-static const EVP_CIPHER *gcm_cipher(tigress_payload_type type)
-{
-    const EVP_CIPHER *c;
-
-    pthread_once(&g_gcm_once, gcm_fetch);
-    c = type == TIGRESS_PAYLOAD_AES_128_GCM ? g_gcm128 : g_gcm256;
-    if (c == NULL)
-        c = type == TIGRESS_PAYLOAD_AES_128_GCM ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
-    return c;
 }
 
 /* Wipe and free a tigress__malloc buffer of len bytes; NULL is a no-op. */
@@ -92,69 +49,11 @@ static tigress_status check_type_and_key(tigress_payload_type type, const tigres
     return TIGRESS_OK;
 }
 
-/* AES-GCM encrypt: writes ct(len) then tag(16) at dst. */
-static tigress_status gcm_seal(uint8_t *dst, tigress_payload_type type, const uint8_t *key,
-                               const uint8_t *iv, const uint8_t *pt, size_t len)
-{
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    int n = 0;
-    tigress_status rc = TIGRESS_E_INTERNAL;
-
-    if (ctx == NULL)
-        return tigress__fail(TIGRESS_E_NOMEM, "out of memory for the AES-GCM context");
-    /* One init: 12 bytes is GCM's documented default IV length, so no SET_IVLEN round (and
-     * no get_iv_length check: that is a provider parameter query per call). */
-    if (EVP_EncryptInit_ex(ctx, gcm_cipher(type), NULL, key, iv) != 1)
-        goto out;
-    if (len > 0 && (EVP_EncryptUpdate(ctx, dst, &n, pt, (int)len) != 1 || (size_t)n != len))
-        goto out;
-    if (EVP_EncryptFinal_ex(ctx, dst + len, &n) != 1 || n != 0 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TIGRESS__TAG_BYTES, dst + len) != 1)
-        goto out;
-    rc = TIGRESS_OK;
-out:
-    /* EVP_CIPHER_CTX_free cleanses the expanded key schedule. */
-    EVP_CIPHER_CTX_free(ctx);
-    if (rc != TIGRESS_OK)
-        tigress__fail(rc, "AES-GCM encryption failed inside OpenSSL");
-    return rc;
-}
-
-/* AES-GCM decrypt ct(ct_len) with tag into pt; E_CRYPTO when the tag does not verify. */
-static tigress_status gcm_open(uint8_t *pt, tigress_payload_type type, const uint8_t *key,
-                               const uint8_t *iv, const uint8_t *ct, size_t ct_len,
-                               const uint8_t *tag)
-{
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    uint8_t tag_copy[TIGRESS__TAG_BYTES];
-    int n = 0;
-    tigress_status rc = TIGRESS_E_INTERNAL;
-
-    if (ctx == NULL)
-        return tigress__fail(TIGRESS_E_NOMEM, "out of memory for the AES-GCM context");
-    /* SET_TAG takes a non-const pointer. */
-    memcpy(tag_copy, tag, sizeof(tag_copy));
-    if (EVP_DecryptInit_ex(ctx, gcm_cipher(type), NULL, key, iv) != 1)
-        goto out;
-    if (ct_len > 0 && (EVP_DecryptUpdate(ctx, pt, &n, ct, (int)ct_len) != 1 ||
-                       (size_t)n != ct_len))
-        goto out;
-    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TIGRESS__TAG_BYTES, tag_copy) != 1)
-        goto out;
-    rc = EVP_DecryptFinal_ex(ctx, pt + ct_len, &n) == 1 ? TIGRESS_OK : TIGRESS_E_CRYPTO;
-out:
-    EVP_CIPHER_CTX_free(ctx);
-    if (rc == TIGRESS_E_CRYPTO)
-        tigress__fail(rc, "payload authentication failed: wrong Secret or tampered data");
-    else if (rc != TIGRESS_OK)
-        tigress__fail(rc, "AES-GCM decryption failed inside OpenSSL");
-    return rc;
-}
-
-tigress_status tigress__payload_seal_with_nonce(tigress_buf *out, tigress_payload_type type,
-                                                const tigress_secret *secret,
-                                                const uint8_t *nonce, size_t nonce_len,
-                                                const uint8_t *plaintext, size_t plaintext_len)
+/* seal_with_nonce with the client's AEAD provider (NULL: the default, else built-in). */
+static tigress_status seal_with_nonce(tigress_buf *out, tigress_payload_type type,
+                                      const tigress_secret *secret, const uint8_t *nonce,
+                                      size_t nonce_len, const uint8_t *plaintext,
+                                      size_t plaintext_len, const tigress_aead_provider *aead)
 {
     uint8_t *text, *raw;
     size_t raw_len, text_len;
@@ -188,8 +87,9 @@ tigress_status tigress__payload_seal_with_nonce(tigress_buf *out, tigress_payloa
     raw = text + text_len + 1 - raw_len;
     memcpy(raw, nonce, nonce_len);
     if (is_gcm(type)) {
-        rc = gcm_seal(raw + nonce_len, type, tigress_secret_bytes(secret), nonce, plaintext,
-                      plaintext_len);
+        rc = tigress__aead_seal(aead, type, tigress_secret_bytes(secret),
+                                tigress_secret_size(secret), nonce, plaintext, plaintext_len,
+                                raw + nonce_len, raw + nonce_len + plaintext_len);
         if (rc != TIGRESS_OK)
             goto fail;
     } else if (crypto_secretbox_easy(raw + nonce_len, plaintext_len > 0 ? plaintext : raw,
@@ -207,9 +107,17 @@ fail:
     return rc;
 }
 
-tigress_status tigress_payload_seal(tigress_buf *out, tigress_payload_type type,
-                                    const tigress_secret *secret, const uint8_t *plaintext,
-                                    size_t plaintext_len)
+tigress_status tigress__payload_seal_with_nonce(tigress_buf *out, tigress_payload_type type,
+                                                const tigress_secret *secret,
+                                                const uint8_t *nonce, size_t nonce_len,
+                                                const uint8_t *plaintext, size_t plaintext_len)
+{
+    return seal_with_nonce(out, type, secret, nonce, nonce_len, plaintext, plaintext_len, NULL);
+}
+
+tigress_status tigress__payload_seal(tigress_buf *out, tigress_payload_type type,
+                                     const tigress_secret *secret, const uint8_t *plaintext,
+                                     size_t plaintext_len, const tigress_aead_provider *aead)
 {
     uint8_t nonce[TIGRESS__SECRETBOX_NONCE_BYTES];
     size_t n = nonce_bytes(type);
@@ -223,9 +131,16 @@ tigress_status tigress_payload_seal(tigress_buf *out, tigress_payload_type type,
         return tigress__fail(TIGRESS_E_INTERNAL, "libsodium failed to initialise");
     /* A fresh random nonce for every message (C8): 96 random bits for GCM, 192 for XSalsa20. */
     randombytes_buf(nonce, n);
-    rc = tigress__payload_seal_with_nonce(out, type, secret, nonce, n, plaintext, plaintext_len);
+    rc = seal_with_nonce(out, type, secret, nonce, n, plaintext, plaintext_len, aead);
     sodium_memzero(nonce, sizeof(nonce));
     return rc;
+}
+
+tigress_status tigress_payload_seal(tigress_buf *out, tigress_payload_type type,
+                                    const tigress_secret *secret, const uint8_t *plaintext,
+                                    size_t plaintext_len)
+{
+    return tigress__payload_seal(out, type, secret, plaintext, plaintext_len, NULL);
 }
 
 /* Longest `data` text whose decoded form could hold a maximal plaintext. */
@@ -238,12 +153,14 @@ static size_t max_data_chars(void)
 
 /* Decrypt buf = ct||tag (GCM) or MAC||ct (secretbox) so the plaintext starts at buf. */
 static tigress_status open_in_place(uint8_t *buf, size_t pt_len, tigress_payload_type type,
-                                    const tigress_secret *secret, const uint8_t *nonce)
+                                    const tigress_secret *secret, const uint8_t *nonce,
+                                    const tigress_aead_provider *aead)
 {
     if (is_gcm(type))
-        /* Exactly in place (in == out), which EVP supports; the tag is copied inside. */
-        return gcm_open(buf, type, tigress_secret_bytes(secret), nonce, buf, pt_len,
-                        buf + pt_len);
+        /* Exactly in place (in == out), which every backend and provider must support. */
+        return tigress__aead_open(aead, type, tigress_secret_bytes(secret),
+                                  tigress_secret_size(secret), nonce, buf, pt_len,
+                                  buf + pt_len, buf);
     uint8_t mac[TIGRESS__TAG_BYTES];
     int r;
 
@@ -258,8 +175,9 @@ static tigress_status open_in_place(uint8_t *buf, size_t pt_len, tigress_payload
     return TIGRESS_OK;
 }
 
-tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
-                                    const tigress_secret *secret, const char *data)
+tigress_status tigress__payload_open(tigress_buf *out, tigress_payload_type type,
+                                     const tigress_secret *secret, const char *data,
+                                     const tigress_aead_provider *aead)
 {
     uint8_t nonce[TIGRESS__SECRETBOX_NONCE_BYTES];
     uint8_t *buf = NULL;
@@ -307,7 +225,7 @@ tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
         rc = tigress__fail(TIGRESS_E_FORMAT, "payload exceeds the 16 MiB limit");
         goto out;
     }
-    rc = open_in_place(buf, pt_len, type, secret, nonce);
+    rc = open_in_place(buf, pt_len, type, secret, nonce, aead);
     if (rc != TIGRESS_OK)
         goto out;
     /* The NUL the public buffer contract promises, and no leftover bytes past it (dispose
@@ -321,4 +239,10 @@ out:
     wipe_free(buf, cap);
     sodium_memzero(nonce, sizeof(nonce));
     return rc;
+}
+
+tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
+                                    const tigress_secret *secret, const char *data)
+{
+    return tigress__payload_open(out, type, secret, data, NULL);
 }

@@ -11,12 +11,23 @@
 #define TIGRESS__SECRETBOX_NONCE_BYTES 24
 #define TIGRESS__GCM_IV_BYTES 12
 #define TIGRESS__TAG_BYTES 16
-/* Called by the last tigress_global_cleanup() (global.c): releases what crypto.c holds per
- * process. */
+/* Called by the last tigress_global_cleanup() (global.c): releases what the built-in AES-GCM
+ * backend (aead_openssl.c / aead_sodium.c) holds per process. */
 void tigress__crypto_global_cleanup(void);
 
 /* Largest plaintext tigress_payload_seal() accepts and tigress_payload_open() returns. */
 #define TIGRESS__PAYLOAD_MAX ((size_t)16 * 1024 * 1024)
+
+/*
+ * tigress_payload_seal() and tigress_payload_open() with the AEAD provider of a client (NULL:
+ * the process default, else the built-in AES-GCM). message.c uses these.
+ */
+tigress_status tigress__payload_seal(tigress_buf *out, tigress_payload_type type,
+                                     const tigress_secret *secret, const uint8_t *plaintext,
+                                     size_t plaintext_len, const tigress_aead_provider *aead);
+tigress_status tigress__payload_open(tigress_buf *out, tigress_payload_type type,
+                                     const tigress_secret *secret, const char *data,
+                                     const tigress_aead_provider *aead);
 
 /*
  * tigress_payload_seal() with a caller-chosen nonce of nonce_len bytes (which must be the size

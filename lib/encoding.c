@@ -1,15 +1,13 @@
 /*
  * Base64 (through libsodium for anything that may be secret; a fast path for public payload
- * ciphertext), UUIDs (through libuuid) and RFC 3339 timestamps.
+ * ciphertext). UUIDs are in uuid.c, RFC 3339 timestamps in timestamp.c.
  */
-#define _DEFAULT_SOURCE /* timegm, gmtime_r */
-#include <ctype.h>
+#ifdef TIGRESS_HAVE_OPENSSL
 #include <openssl/evp.h>
+#endif
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <uuid/uuid.h>
 
 #include "crypto_internal.h"
 
@@ -97,14 +95,21 @@ void tigress__b64_public_encode_in_place(uint8_t *buf, size_t raw_len)
     /*
      * The raw bytes sit at offset off = text_len + 1 - raw_len >= groups + 1. After m groups the
      * text occupies [0, 4m] (NUL included) and the unread input starts at off + 3m > 4m, so the
-     * output never reaches input not yet copied to the bounce buffer. EVP_EncodeBlock itself
-     * never sees overlapping buffers.
+     * output never reaches input not yet copied to the bounce buffer. The encoder (OpenSSL's
+     * EVP_EncodeBlock, or libsodium's in the portable build) never sees overlapping buffers.
      */
     while (done < raw_len) {
         size_t n = raw_len - done < B64_CHUNK ? raw_len - done : B64_CHUNK;
 
         memcpy(bounce, src + done, n);
+#ifdef TIGRESS_HAVE_OPENSSL
         EVP_EncodeBlock(buf + done / 3 * 4, bounce, (int)n);
+#else
+        /* Writes (n + 2) / 3 * 4 characters and a NUL: the NUL lands where the next chunk's
+         * text starts, never on input not yet copied (see above). */
+        sodium_bin2base64((char *)buf + done / 3 * 4, (n + 2) / 3 * 4 + 1, bounce, n,
+                          sodium_base64_VARIANT_ORIGINAL);
+#endif
         done += n;
     }
     buf[text_len] = 0;
@@ -201,83 +206,5 @@ tigress_status tigress__b64_public_decode(uint8_t *head, size_t head_len, uint8_
     if ((seen & B64_BAD) != 0 || (seen & (B64_STD | B64_URL)) == (B64_STD | B64_URL))
         return TIGRESS_E_FORMAT;
     *raw_len = quads * 3 + (rem > 0 ? rem - 1 : 0);
-    return TIGRESS_OK;
-}
-
-void tigress__uuid_v4(char out[37])
-{
-    uuid_t u;
-
-    uuid_generate_random(u);
-    uuid_unparse_lower(u, out);
-    sodium_memzero(u, sizeof(u));
-}
-
-bool tigress__is_uuid(const char *s)
-{
-    if (s == NULL || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return false;
-        } else if (!isxdigit((unsigned char)s[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-tigress_status tigress__time_format(int64_t t, char out[21])
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-
-    if (t < 0 || gmtime_r(&tt, &tm) == NULL || tm.tm_year + 1900 > 9999)
-        return TIGRESS_E_INVALID;
-    if (strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
-        return TIGRESS_E_INVALID;
-    return TIGRESS_OK;
-}
-
-/* Exactly `n` ASCII digits at `s` as a number, or -1 (sscanf would accept signs and spaces). */
-static int fixed_digits(const char *s, int n)
-{
-    int v = 0;
-
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-tigress_status tigress__time_parse(const char *s, int64_t *out)
-{
-    struct tm tm;
-    time_t t;
-
-    /* Only the one shape we emit: YYYY-MM-DDTHH:MM:SSZ (20 characters). */
-    if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-        s[13] != ':' || s[16] != ':' || s[19] != 'Z')
-        return TIGRESS_E_FORMAT;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = fixed_digits(s, 4);
-    tm.tm_mon = fixed_digits(s + 5, 2);
-    tm.tm_mday = fixed_digits(s + 8, 2);
-    tm.tm_hour = fixed_digits(s + 11, 2);
-    tm.tm_min = fixed_digits(s + 14, 2);
-    tm.tm_sec = fixed_digits(s + 17, 2);
-    if (tm.tm_year < 0 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
-        tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
-        return TIGRESS_E_FORMAT;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    t = timegm(&tm);
-    if (t == (time_t)-1)
-        return TIGRESS_E_FORMAT;
-    *out = (int64_t)t;
     return TIGRESS_OK;
 }

@@ -1,7 +1,9 @@
 /* Reference-counted global initialisation: the top of the library's base. It sets up what the
- * layers below need once per process (libsodium, libcurl, the allocator hooks) and gives back
+ * layers below need once per process (libsodium, libcurl when built with it, the allocator hooks) and gives back
  * what they hold (crypto.c's ciphers) at the last cleanup. */
+#ifdef TIGRESS_HAVE_CURL
 #include <curl/curl.h>
+#endif
 #include <pthread.h>
 #include <sodium.h>
 
@@ -30,8 +32,10 @@ static tigress_status init_locked(void)
     /* sodium_init() returns 1 when already initialised by someone else: success. */
     if (sodium_init() < 0)
         return tigress__fail(TIGRESS_E_INTERNAL, "libsodium failed to initialise");
+#ifdef TIGRESS_HAVE_CURL
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return tigress__fail(TIGRESS_E_INTERNAL, "libcurl failed to initialise");
+#endif
     g_init_count = 1;
     return TIGRESS_OK;
 }
@@ -73,7 +77,9 @@ void tigress_global_cleanup(void)
 {
     pthread_mutex_lock(&g_init_lock);
     if (g_init_count > 0 && --g_init_count == 0) {
+#ifdef TIGRESS_HAVE_CURL
         curl_global_cleanup();
+#endif
         tigress__crypto_global_cleanup();
     }
     pthread_mutex_unlock(&g_init_lock);

@@ -13,11 +13,26 @@ LIB_REAL    := libtigress.so.$(LIB_VERSION)
 LIB_SO_LDFLAGS :=
 endif
 
+# Two builds from the same sources, headers and exported symbols (PORTABLE is fixed on the
+# command line, before any fragment is read; `make portable` sets it):
+#  - default: libcurl transport, libuuid, OpenSSL AES-GCM (aead_openssl.c);
+#  - PORTABLE=1: libsodium, cJSON and libc only, for apps that bring their own HTTP transport
+#    (tigress/sys/transport.h) and, for AES-128-GCM, an AEAD provider (tigress/sys/aead.h):
+#    UUIDs and Base64 from libsodium, AES-256-GCM from libsodium (aead_sodium.c).
+# Each optional dependency is one TIGRESS_HAVE_* macro that lib/ tests with #ifdef.
+ifeq ($(PORTABLE),1)
+LIB_PKGS    := libsodium libcjson
+LIB_FEATURES := -DTIGRESS_PORTABLE
+LIB_EXCLUDE := lib/transport_curl.c lib/aead_openssl.c
+else
 LIB_PKGS    := libcurl libsodium libcjson uuid libcrypto
-LIB_CFLAGS   = $(shell pkg-config --cflags $(LIB_PKGS))
+LIB_FEATURES := -DTIGRESS_HAVE_CURL -DTIGRESS_HAVE_OPENSSL -DTIGRESS_HAVE_LIBUUID
+LIB_EXCLUDE := lib/aead_sodium.c
+endif
+LIB_CFLAGS   = $(shell pkg-config --cflags $(LIB_PKGS)) $(LIB_FEATURES)
 LIB_LIBS     = $(shell pkg-config --libs $(LIB_PKGS)) -lpthread
 
-LIB_SRCS    := $(sort $(wildcard lib/*.c))
+LIB_SRCS    := $(filter-out $(LIB_EXCLUDE),$(sort $(wildcard lib/*.c)))
 LIB_PIC     := $(LIB_SRCS:%.c=$(BUILD)/pic/%.o)
 LIB_STATIC  := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_SO      := $(BUILD)/$(LIB_REAL)
@@ -34,7 +49,15 @@ TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress
 ALL_TARGETS += lib
 CHECK_EXTRA += exports-check header-check
 
-.PHONY: lib exports-check header-check FORCE
+# `make portable`: the PORTABLE=1 library in a directory of its own, PORTABLE_BUILD: BUILD
+# itself when its name says portable (BUILD=build-portable-i386), else BUILD-portable
+# (build-portable, build-san-portable), so it never mixes objects with the default build.
+PORTABLE_BUILD = $(if $(findstring portable,$(BUILD)),$(BUILD),$(BUILD)-portable)
+CLEAN_FILES += $(PORTABLE_BUILD)
+
+.PHONY: lib portable exports-check header-check FORCE
+portable:
+	@$(MAKE) --no-print-directory PORTABLE=1 BUILD=$(PORTABLE_BUILD) lib exports-check
 FORCE:
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 

@@ -6,10 +6,10 @@
  * Plaintext is built and parsed in memory that is wiped; content is kept in guarded memory.
  */
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <sodium.h>
 #include <string.h>
 
+#include "crypto_internal.h"
 #include "json.h"
 #include "message.h"
 
@@ -45,7 +45,8 @@ static const char *role_name(tigress_role r)
 tigress_status tigress__msg_seal(tigress__error_slot *err, const tigress__msg_body *t,
                                  const tigress__msg_head *head, tigress_payload_type type,
                                  const tigress_secret *secret, bool with_txinfo,
-                                 bool with_signature, char **data_out)
+                                 bool with_signature, const tigress_aead_provider *aead,
+                                 char **data_out)
 {
     tigress__jw w;
     tigress_buf sealed = {0};
@@ -86,7 +87,7 @@ tigress_status tigress__msg_seal(tigress__error_slot *err, const tigress__msg_bo
     pt = tigress__jw_take(&w, &pt_len);
     if (pt == NULL)
         return tigress__error_set(err, TIGRESS_E_NOMEM, "out of memory");
-    rc = tigress_payload_seal(&sealed, type, secret, (const uint8_t *)pt, pt_len);
+    rc = tigress__payload_seal(&sealed, type, secret, (const uint8_t *)pt, pt_len, aead);
     sodium_memzero(pt, pt_len);
     tigress__free(pt);
     if (rc != TIGRESS_OK)
@@ -145,8 +146,10 @@ static tigress_status parse_tigress(const cJSON *root, tigress__msg *m)
         m->role = TIGRESS_ROLE_RECIPIENT;
     else
         return TIGRESS_E_FORMAT;
+    /* Whole numbers only; the cast is defined because the range is checked first (and
+     * needs no libm, unlike floor(), which clang does not inline). */
     if (!(seq->valuedouble >= 1 && seq->valuedouble <= 4294967295.0) ||
-        floor(seq->valuedouble) != seq->valuedouble)
+        (double)(int64_t)seq->valuedouble != seq->valuedouble)
         return TIGRESS_E_FORMAT;
     m->seq = (uint32_t)seq->valuedouble;
     st = cJSON_GetObjectItemCaseSensitive(tg, "stateful");
@@ -223,13 +226,13 @@ out:
 
 tigress_status tigress__msg_open(tigress__error_slot *err, tigress_payload_type type,
                                  const tigress_secret *secret, const char *data,
-                                 tigress__msg *out)
+                                 const tigress_aead_provider *aead, tigress__msg *out)
 {
     tigress_buf pt = {0};
     tigress_status rc;
 
     memset(out, 0, sizeof(*out));
-    rc = tigress_payload_open(&pt, type, secret, data);
+    rc = tigress__payload_open(&pt, type, secret, data, aead);
     if (rc == TIGRESS_E_CRYPTO)
         return tigress__error_set(err, rc, "the payload failed authentication: wrong Secret or "
                                           "tampered payload");

@@ -52,11 +52,13 @@ void tigress__msg_clear(tigress__msg *m);
 tigress_status tigress__msg_seal(tigress__error_slot *err, const tigress__msg_body *body,
                                  const tigress__msg_head *head, tigress_payload_type type,
                                  const tigress_secret *secret, bool with_txinfo,
-                                 bool with_signature, char **data_out);
-/* Decrypt and parse one payload. E_CRYPTO, E_FORMAT, E_KEY, E_NOMEM; records the error in err. */
+                                 bool with_signature, const tigress_aead_provider *aead,
+                                 char **data_out);
+/* Decrypt and parse one payload. E_CRYPTO, E_FORMAT, E_KEY, E_NOMEM; records the error in err.
+ * aead (both functions): the client's AEAD provider, or NULL (tigress/sys/aead.h). */
 tigress_status tigress__msg_open(tigress__error_slot *err, tigress_payload_type type,
                                  const tigress_secret *secret, const char *data,
-                                 tigress__msg *out);
+                                 const tigress_aead_provider *aead, tigress__msg *out);
 /* True when m is a new message for a side playing own_role that has sent or seen up to
  * last_seq (C24): not its own role, a newer seq; without "tigress", when the payload data
  * differs from the last one (same_data false). */

@@ -67,7 +67,8 @@ tigress_status tigress__transfer_seal(tigress_transfer *t, uint32_t seq, bool wi
                                      t->txinfo, t->txinfo_len, t->sig_alg, t->sig, t->sig_len };
 
     return tigress__msg_seal(tigress__client_error(t->client), &body, &head, t->payload_type,
-                             t->secret, with_txinfo, with_signature, data_out);
+                             t->secret, with_txinfo, with_signature,
+                             tigress__client_aead(t->client), data_out);
 }
 
 tigress_status tigress__transfer_set_content(tigress_transfer *t, const char *text, size_t len)

@@ -10,7 +10,6 @@
  *  "lastDataHash"?}
  */
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <sodium.h>
 #include <string.h>
 #include <strings.h>
@@ -149,8 +148,10 @@ static bool num(import_ctx *x, const char *key, double lo, double hi, int64_t *o
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->root, key);
 
+    /* Whole numbers only: every caller's range fits int64_t, so the cast is defined once the
+     * range check passed (no floor(): that would need libm with clang). */
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
-        floor(v->valuedouble) != v->valuedouble)
+        (double)(int64_t)v->valuedouble != v->valuedouble)
         return bad(x, TIGRESS_E_FORMAT, key);
     *out = (int64_t)v->valuedouble;
     return true;

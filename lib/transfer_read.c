@@ -87,5 +87,6 @@ tigress_status tigress__transfer_open(tigress_transfer *t, const tigress__read_r
         return tigress__client_fail(t->client, TIGRESS_E_KEY,
                                     "the Secret's length does not fit the payload type %s",
                                     tigress_payload_type_name(rr->payload_type));
-    return tigress__msg_open(tigress__client_error(t->client), rr->payload_type, t->secret, rr->data, m);
+    return tigress__msg_open(tigress__client_error(t->client), rr->payload_type, t->secret, rr->data,
+                             tigress__client_aead(t->client), m);
 }

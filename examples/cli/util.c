@@ -134,12 +134,36 @@ int cli_parse_duration_ms(const char *text, long *out_ms)
     return 0;
 }
 
+/* The inverse of days_from_civil: y-m-d of a day count since 1970-01-01. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* RFC 3339 UTC by calendar arithmetic on int64_t: no time_t (32 bits on some targets). */
 void cli_format_time(int64_t unix_s, char *buf, size_t size)
 {
-    time_t t = (time_t)unix_s;
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    int64_t days = unix_s / 86400, secs = unix_s % 86400, y;
+    unsigned m, d;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
         snprintf(buf, size, "%lld", (long long)unix_s);
+        return;
+    }
+    snprintf(buf, size, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d, (int)(secs / 3600),
+             (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
 void cli_hex_encode(const uint8_t *in, size_t len, char *out)

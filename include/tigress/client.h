@@ -17,6 +17,10 @@
 #define TIGRESS_TRANSPORT_TYPEDEF_
 typedef struct tigress_transport tigress_transport;
 #endif
+#ifndef TIGRESS_AEAD_PROVIDER_TYPEDEF_
+#define TIGRESS_AEAD_PROVIDER_TYPEDEF_
+typedef struct tigress_aead_provider tigress_aead_provider;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,7 +30,7 @@ extern "C" {
 typedef struct tigress_client tigress_client;
 
 /** Current version of tigress_client_options. */
-#define TIGRESS_CLIENT_OPTIONS_VERSION 1
+#define TIGRESS_CLIENT_OPTIONS_VERSION 2
 
 /**
  * @brief Options for tigress_client_new(). Zero or NULL fields mean the default.
@@ -35,7 +39,10 @@ typedef struct tigress_client tigress_client;
  */
 typedef struct tigress_client_options {
     unsigned int version;               /**< TIGRESS_CLIENT_OPTIONS_VERSION */
-    const tigress_transport *transport; /**< NULL: the built-in libcurl transport. */
+    const tigress_transport *transport; /**< NULL: the built-in libcurl transport. The portable
+                                             build has none: there a client needs one
+                                             (else tigress_client_new() fails with
+                                             TIGRESS_E_UNSUPPORTED). */
     const char *ca_file;                /**< PEM CA bundle for private relays; NULL: system. */
     long connect_timeout_ms;            /**< Default 10000. */
     long request_timeout_ms;            /**< Per request; default 30000. */
@@ -49,13 +56,19 @@ typedef struct tigress_client_options {
                                              nothing is sent to a relay off the list. */
     size_t relay_allow_list_count;      /**< Entries in relay_allow_list. */
     const char *user_agent;             /**< NULL: "libtigress/<version>". */
+    /* ---- version 2 (1.1) ---- */
+    /** AES-GCM for this client's transfers (tigress/sys/aead.h; the vtable is copied, its
+        user_data must outlive the client). NULL: the process default
+        (tigress_aead_provider_set_default()), else the built-in one. Read only when
+        version >= 2. @since 1.1 */
+    const tigress_aead_provider *aead_provider;
 } tigress_client_options;
 
 /** Value of tigress_client_options.max_retries that disables retries. */
 #define TIGRESS_RETRIES_NONE 0xFFFFFFFFu
 
 /** Static initialiser for tigress_client_options. */
-#define TIGRESS_CLIENT_OPTIONS_INIT { TIGRESS_CLIENT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, 0, NULL }
+#define TIGRESS_CLIENT_OPTIONS_INIT { TIGRESS_CLIENT_OPTIONS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, 0, NULL, NULL }
 
 /**
  * @brief Initialise @p opts to defaults; the same bytes as TIGRESS_CLIENT_OPTIONS_INIT.

@@ -66,6 +66,11 @@ static void test_client__out_of_memory_paths(void **state)
     (void)state;
 
     assert_int_equal(tigress_global_init_mem(&a), TIGRESS_OK);
+#ifndef TIGRESS_HAVE_CURL
+    /* No built-in transport in this build: the allocations of the client itself. */
+    mock_transport_vtable(m, &t);
+    o.transport = &t;
+#endif
     o.ca_file = "/tmp/ca.pem";
     o.user_agent = "ua/1";
     o.relay_allow_list = list;
@@ -203,8 +208,24 @@ static void test_client__defaults_applied(void **state)
     const tigress_client_options *o;
     (void)state;
 
+#ifdef TIGRESS_HAVE_CURL
     /* NULL options: every default, and the built-in libcurl transport. */
     assert_int_equal(tigress_client_new(&c, NULL), TIGRESS_OK);
+#else
+    /* The portable build has no built-in transport: a clear refusal, then the defaults of a
+     * client given one. */
+    tigress_client_options with = TIGRESS_CLIENT_OPTIONS_INIT;
+    mock_transport *m = mock_transport_new();
+    tigress_transport t;
+
+    c = (tigress_client *)&c;
+    assert_int_equal(tigress_client_new(&c, NULL), TIGRESS_E_UNSUPPORTED);
+    assert_null(c);
+    assert_non_null(strstr(tigress_error_last()->message, "transport"));
+    mock_transport_vtable(m, &t);
+    with.transport = &t;
+    assert_int_equal(tigress_client_new(&c, &with), TIGRESS_OK);
+#endif
     o = tigress__client_options(c);
     assert_int_equal(o->version, TIGRESS_CLIENT_OPTIONS_VERSION);
     assert_int_equal(o->connect_timeout_ms, 10000);
@@ -217,7 +238,47 @@ static void test_client__defaults_applied(void **state)
     assert_non_null(o->transport);
     assert_non_null(o->transport->send);
     assert_ptr_equal(o->transport, tigress__client_transport(c));
+    assert_null(o->aead_provider);
+    assert_null(tigress__client_aead(c));
     tigress_client_free(c);
+#ifndef TIGRESS_HAVE_CURL
+    mock_transport_free(m);
+#endif
+}
+
+/* A caller built against version 1 of the options passes a shorter struct: only its fields
+ * are read (under ASan, a read past it would fail), and a bad provider is refused. */
+static void test_client__options_version_1_and_provider_checks(void **state)
+{
+    size_t v1 = offsetof(tigress_client_options, aead_provider);
+    tigress_client_options *o1 = malloc(v1), o = TIGRESS_CLIENT_OPTIONS_INIT;
+    mock_transport *m = mock_transport_new();
+    tigress_aead_provider bad;
+    tigress_transport t;
+    tigress_client *c = NULL;
+    (void)state;
+
+    mock_transport_vtable(m, &t);
+    assert_non_null(o1);
+    o.version = 1;
+    o.transport = &t;
+    memcpy(o1, &o, v1);
+    o.version = TIGRESS_CLIENT_OPTIONS_VERSION;
+    assert_int_equal(tigress_client_new(&c, o1), TIGRESS_OK);
+    assert_null(tigress__client_aead(c));
+    assert_int_equal(tigress__client_options(c)->version, TIGRESS_CLIENT_OPTIONS_VERSION);
+    tigress_client_free(c);
+    /* A provider without its slots, or of an unknown version. */
+    o.transport = &t;
+    assert_int_equal(tigress_aead_provider_init(&bad, TIGRESS_AEAD_PROVIDER_VERSION), TIGRESS_OK);
+    o.aead_provider = &bad;
+    assert_int_equal(tigress_client_new(&c, &o), TIGRESS_E_INVALID);
+    assert_null(c);
+    bad.version = 99;
+    assert_int_equal(tigress_client_new(&c, &o), TIGRESS_E_VERSION);
+    assert_null(c);
+    free(o1);
+    mock_transport_free(m);
 }
 
 static void test_client__options_deep_copied(void **state)
@@ -543,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_client__new_rejects_bad_options),
         cmocka_unit_test(test_client__defaults_applied),
         cmocka_unit_test(test_client__options_deep_copied),
+        cmocka_unit_test(test_client__options_version_1_and_provider_checks),
         cmocka_unit_test(test_client__free_calls_transport_free_once),
         cmocka_unit_test(test_client__null_handles),
         cmocka_unit_test(test_client__last_error_slot),

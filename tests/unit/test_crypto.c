@@ -1,6 +1,10 @@
 /*
  * Secrets and payload encryption: C7 (both AES-GCM sizes), C8 (fresh IV, IV||ct||tag layout),
  * C9 (CSPRNG Secret of the right length), C10 (tag checked, no plaintext on failure).
+ * The known-answer and negative vectors run twice: against the built-in AES-GCM of this build
+ * (OpenSSL, or libsodium in the portable build) and against a test AEAD provider installed as
+ * the process default (aead_test_provider.h), which counts its calls. A type an implementation
+ * cannot serve (AES-128-GCM in the portable build) must be TIGRESS_E_UNSUPPORTED naming it.
  * Known answers come from tests/unit/vectors/gen_vectors.py (pure-Python XSalsa20-Poly1305
  * cross-checked with PyNaCl; pyca/cryptography AES-GCM checked against NIST cases), and so
  * do the committed negative vectors (payload_kat_negative.json: inputs to reject, C7-C10).
@@ -14,7 +18,9 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "aead_test_provider.h"
 #include "crypto_internal.h"
+#include "helpers/ref_aead.h"
 #include "vectors/payload_kat.h"
 #include "vectors/payload_kat_negative.h"
 
@@ -26,6 +32,54 @@ static int setup(void **state)
 {
     (void)state;
     return tigress_global_init() == TIGRESS_OK ? 0 : -1;
+}
+
+/* The implementation under test: the built-in one, or the test provider (g_use_provider). */
+static int g_use_provider;
+static test_aead g_aead;
+
+static bool served(tigress_payload_type type)
+{
+    if (type == TIGRESS_PAYLOAD_XSALSA20_POLY1305)
+        return true;
+    if (g_use_provider == 2)
+        return true; /* the reference AES-GCM serves both sizes everywhere */
+    return g_use_provider ? test_aead_serves(type) != 0 : tigress_payload_type_builtin(type) != 0;
+}
+
+/* A type the implementation cannot serve: the call failed with TIGRESS_E_UNSUPPORTED, and the
+ * message names the type. */
+static void assert_unsupported(tigress_status rc, tigress_payload_type type)
+{
+    assert_int_equal(rc, TIGRESS_E_UNSUPPORTED);
+    assert_int_equal(tigress_error_last()->code, TIGRESS_E_UNSUPPORTED);
+    assert_non_null(strstr(tigress_error_last()->message, tigress_payload_type_name(type)));
+}
+
+static int provider_group_setup(void **state)
+{
+    tigress_aead_provider p = test_aead_vtable(&g_aead);
+    (void)state;
+
+    g_use_provider = 1;
+    return tigress_aead_provider_set_default(&p) == TIGRESS_OK ? 0 : -1;
+}
+
+static int ref_group_setup(void **state)
+{
+    tigress_aead_provider p;
+    (void)state;
+
+    ref_aead_provider(&p);
+    g_use_provider = 2;
+    return tigress_aead_provider_set_default(&p) == TIGRESS_OK ? 0 : -1;
+}
+
+static int provider_group_teardown(void **state)
+{
+    (void)state;
+    g_use_provider = 0;
+    return tigress_aead_provider_set_default(NULL) == TIGRESS_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
@@ -110,6 +164,13 @@ static void test_crypto__kat_open_every_vector(void **state)
         size_t pt_len;
         uint8_t *pt = unhex(v->plaintext, &pt_len);
 
+        if (!served(kat_type(v))) {
+            assert_unsupported(tigress_payload_open(&out, kat_type(v), s, v->data), kat_type(v));
+            assert_empty(&out);
+            tigress_secret_free(s);
+            free(pt);
+            continue;
+        }
         assert_int_equal(tigress_payload_open(&out, kat_type(v), s, v->data), TIGRESS_OK);
         assert_int_equal(out.size, pt_len);
         if (pt_len > 0)
@@ -131,6 +192,15 @@ static void test_crypto__kat_seal_with_fixed_nonce_matches(void **state)
         size_t pt_len, n_len;
         uint8_t *pt = unhex(v->plaintext, &pt_len), *nonce = unhex(v->nonce, &n_len);
 
+        if (!served(kat_type(v))) {
+            assert_unsupported(tigress__payload_seal_with_nonce(&out, kat_type(v), s, nonce, n_len,
+                                                                pt, pt_len), kat_type(v));
+            assert_empty(&out);
+            tigress_secret_free(s);
+            free(pt);
+            free(nonce);
+            continue;
+        }
         assert_int_equal(tigress__payload_seal_with_nonce(&out, kat_type(v), s, nonce, n_len,
                                                           pt, pt_len), TIGRESS_OK);
         assert_string_equal((const char *)out.ptr, v->data);
@@ -169,9 +239,13 @@ static void test_crypto__tampered_data_is_rejected(void **state)
             tigress_buf out = {0};
             raw[positions[p]] ^= 0x01;
             b64 = tigress__b64_encode(raw, raw_len);
-            assert_int_equal(tigress_payload_open(&out, kat_type(v), s, b64), TIGRESS_E_CRYPTO);
+            if (served(kat_type(v))) {
+                assert_int_equal(tigress_payload_open(&out, kat_type(v), s, b64), TIGRESS_E_CRYPTO);
+                assert_int_equal(tigress_error_last()->code, TIGRESS_E_CRYPTO);
+            } else {
+                assert_unsupported(tigress_payload_open(&out, kat_type(v), s, b64), kat_type(v));
+            }
             assert_empty(&out);
-            assert_int_equal(tigress_error_last()->code, TIGRESS_E_CRYPTO);
             tigress__free(b64);
             raw[positions[p]] ^= 0x01;
         }
@@ -202,8 +276,11 @@ static void test_C7_C10_negative_vectors_are_rejected(void **state)
         tigress_status st = tigress_secret_from_bytes(&s, key, key_len);
         if (st == TIGRESS_OK)
             st = tigress_payload_open(&out, type, s, v->data);
-        if (strcmp(tigress_status_name(st), v->expect) != 0) {
-            print_error("%s: %s, expected %s\n", v->name, tigress_status_name(st), v->expect);
+        /* Authentication is the AEAD's: a type it cannot serve stops there, unsupported. */
+        const char *expect = !served(type) && strcmp(v->expect, "TIGRESS_E_CRYPTO") == 0
+                                 ? "TIGRESS_E_UNSUPPORTED" : v->expect;
+        if (strcmp(tigress_status_name(st), expect) != 0) {
+            print_error("%s: %s, expected %s\n", v->name, tigress_status_name(st), expect);
             bad++;
         }
         assert_empty(&out);
@@ -224,8 +301,12 @@ static void test_crypto__wrong_key_is_rejected(void **state)
         tigress_buf out = {0};
 
         assert_int_equal(tigress_secret_generate(&other, kat_type(v)), TIGRESS_OK);
-        assert_int_equal(tigress_payload_open(&out, kat_type(v), other, v->data),
-                         TIGRESS_E_CRYPTO);
+        if (served(kat_type(v)))
+            assert_int_equal(tigress_payload_open(&out, kat_type(v), other, v->data),
+                             TIGRESS_E_CRYPTO);
+        else
+            assert_unsupported(tigress_payload_open(&out, kat_type(v), other, v->data),
+                               kat_type(v));
         assert_empty(&out);
         tigress_secret_free(other);
     }
@@ -309,6 +390,8 @@ static void test_crypto__mixed_alphabet_is_e_format(void **state)
     (void)state;
 
     memset(pt, 0xfb, sizeof(pt)); /* 0xfb... encodes to '+' and '/' heavy Base64 */
+    if (!served(TIGRESS_PAYLOAD_AES_256_GCM))
+        skip();
     assert_int_equal(tigress_secret_generate(&s, TIGRESS_PAYLOAD_AES_256_GCM), TIGRESS_OK);
     assert_int_equal(tigress_payload_seal(&sealed, TIGRESS_PAYLOAD_AES_256_GCM, s, pt, sizeof(pt)),
                      TIGRESS_OK);
@@ -353,6 +436,12 @@ static void round_trip(tigress_payload_type type, const uint8_t *pt, size_t len)
     size_t raw_len = (type == TIGRESS_PAYLOAD_XSALSA20_POLY1305 ? 24 : 12) + 16 + len;
 
     assert_int_equal(tigress_secret_generate(&s, type), TIGRESS_OK);
+    if (!served(type)) {
+        assert_unsupported(tigress_payload_seal(&sealed, type, s, pt, len), type);
+        assert_empty(&sealed);
+        tigress_secret_free(s);
+        return;
+    }
     assert_int_equal(tigress_payload_seal(&sealed, type, s, pt, len), TIGRESS_OK);
     assert_int_equal(sealed.size, (raw_len + 2) / 3 * 4); /* padded standard Base64 */
     assert_int_equal(strlen((const char *)sealed.ptr), sealed.size);
@@ -422,6 +511,8 @@ static void test_crypto__fresh_nonce_on_every_seal(void **state)
         tigress_secret *s = NULL;
         size_t nlen = all[t] == TIGRESS_PAYLOAD_XSALSA20_POLY1305 ? 24 : 12;
 
+        if (!served(all[t]))
+            continue;
         assert_int_equal(tigress_secret_generate(&s, all[t]), TIGRESS_OK);
         memset(nonces, 0, (size_t)N * 24);
         for (size_t i = 0; i < N; i++) {
@@ -615,6 +706,8 @@ static void test_crypto__allocation_failures_are_clean(void **state)
         tigress_status rc;
         int seen_nomem = 0, seen_seal;
 
+        if (!served(all[t]))
+            continue;
         assert_int_equal(tigress_secret_generate(&s, all[t]), TIGRESS_OK);
         for (g_fail_at = 0;; g_fail_at++) {
             g_count = 0;
@@ -660,6 +753,168 @@ static void test_crypto__allocation_failures_are_clean(void **state)
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+/* ---- the AEAD provider extension point (tigress/sys/aead.h) ---- */
+
+/* Run last in the provider group: the provider really did the AES-GCM work, with the sizes
+ * the header promises, and XSALSA20_POLY1305 never reached it. */
+static void test_aead__provider_was_used(void **state)
+{
+    size_t gcm = 0;
+    (void)state;
+
+    for (size_t i = 0; i < KAT_COUNT; i++)
+        gcm += kat_type(&payload_kats[i]) != TIGRESS_PAYLOAD_XSALSA20_POLY1305;
+    assert_true(gcm > 0);
+    assert_true(g_aead.opens >= gcm);  /* every GCM vector opened at least once */
+    assert_true(g_aead.seals >= gcm);
+    assert_int_equal(g_aead.bad_args, 0);
+    /* A seal now goes through it too, and is counted. */
+    {
+        unsigned before = g_aead.seals;
+        tigress_secret *s = NULL;
+        tigress_buf out = {0};
+        tigress_status rc;
+
+        assert_int_equal(tigress_secret_generate(&s, TIGRESS_PAYLOAD_AES_256_GCM), TIGRESS_OK);
+        rc = tigress_payload_seal(&out, TIGRESS_PAYLOAD_AES_256_GCM, s, (const uint8_t *)"x", 1);
+        assert_int_equal(g_aead.seals, before + 1);
+        if (served(TIGRESS_PAYLOAD_AES_256_GCM))
+            assert_int_equal(rc, TIGRESS_OK);
+        else
+            assert_unsupported(rc, TIGRESS_PAYLOAD_AES_256_GCM);
+        tigress_buf_dispose(&out);
+        tigress_secret_free(s);
+    }
+}
+
+static int dummy_seal(tigress_payload_type type, const uint8_t *key, size_t key_len,
+                      const uint8_t *nonce, size_t nonce_len, const uint8_t *pt, size_t pt_len,
+                      uint8_t *ct, uint8_t *tag, size_t tag_len, void *ud)
+{
+    (void)type; (void)key; (void)key_len; (void)nonce; (void)nonce_len; (void)pt;
+    (void)pt_len; (void)ct; (void)tag; (void)tag_len;
+    return *(const int *)ud;
+}
+
+static int dummy_open(tigress_payload_type type, const uint8_t *key, size_t key_len,
+                      const uint8_t *nonce, size_t nonce_len, const uint8_t *ct, size_t ct_len,
+                      const uint8_t *tag, size_t tag_len, uint8_t *pt, void *ud)
+{
+    (void)type; (void)key; (void)key_len; (void)nonce; (void)nonce_len; (void)ct;
+    (void)ct_len; (void)tag; (void)tag_len; (void)pt;
+    return *(const int *)ud;
+}
+
+static void test_aead__provider_init_and_checks(void **state)
+{
+    tigress_aead_provider p;
+    (void)state;
+
+    memset(&p, 0xab, sizeof(p));
+    assert_int_equal(tigress_aead_provider_init(&p, TIGRESS_AEAD_PROVIDER_VERSION), TIGRESS_OK);
+    assert_int_equal(p.version, TIGRESS_AEAD_PROVIDER_VERSION);
+    assert_null(p.seal);
+    assert_null(p.open);
+    assert_null(p.user_data);
+    assert_int_equal(tigress_aead_provider_init(NULL, 1), TIGRESS_E_INVALID);
+    assert_int_equal(tigress_aead_provider_init(&p, 0), TIGRESS_E_VERSION);
+    assert_int_equal(tigress_aead_provider_init(&p, TIGRESS_AEAD_PROVIDER_VERSION + 1),
+                     TIGRESS_E_VERSION);
+    /* Slots missing: refused, and the default stays what it was (none). */
+    assert_int_equal(tigress_aead_provider_set_default(&p), TIGRESS_E_INVALID);
+    p.seal = dummy_seal;
+    assert_int_equal(tigress_aead_provider_set_default(&p), TIGRESS_E_INVALID);
+    p.open = dummy_open;
+    p.version = 7;
+    assert_int_equal(tigress_aead_provider_set_default(&p), TIGRESS_E_VERSION);
+    assert_int_equal(tigress_error_last()->code, TIGRESS_E_VERSION);
+    assert_int_equal(tigress_aead_provider_set_default(NULL), TIGRESS_OK);
+}
+
+/* What a provider returns reaches the caller as a status; on failure no plaintext. */
+static void test_aead__provider_errors_are_mapped(void **state)
+{
+    static const struct { int ret; tigress_status seal, open; } cases[] = {
+        { TIGRESS_E_CRYPTO, TIGRESS_E_CRYPTO, TIGRESS_E_CRYPTO },
+        { TIGRESS_E_UNSUPPORTED, TIGRESS_E_UNSUPPORTED, TIGRESS_E_UNSUPPORTED },
+        { TIGRESS_E_NOMEM, TIGRESS_E_NOMEM, TIGRESS_E_NOMEM },
+        { TIGRESS_E_USER_MIN - 5, (tigress_status)(TIGRESS_E_USER_MIN - 5),
+          (tigress_status)(TIGRESS_E_USER_MIN - 5) },
+        { 3, TIGRESS_E_INTERNAL, TIGRESS_E_INTERNAL },
+        { -9999, TIGRESS_E_INTERNAL, TIGRESS_E_INTERNAL },
+    };
+    tigress_aead_provider p;
+    tigress_secret *s = NULL;
+    tigress_buf out = {0}, sealed = {0};
+    int ret = 0;
+    (void)state;
+
+    assert_int_equal(tigress_aead_provider_init(&p, TIGRESS_AEAD_PROVIDER_VERSION), TIGRESS_OK);
+    p.seal = dummy_seal;
+    p.open = dummy_open;
+    p.user_data = &ret;
+    assert_int_equal(tigress_secret_generate(&s, TIGRESS_PAYLOAD_AES_128_GCM), TIGRESS_OK);
+    assert_int_equal(tigress_aead_provider_set_default(&p), TIGRESS_OK);
+    /* Success from a provider that writes nothing: a well-formed (if useless) envelope. */
+    assert_int_equal(tigress_payload_seal(&sealed, TIGRESS_PAYLOAD_AES_128_GCM, s,
+                                          (const uint8_t *)"abc", 3), TIGRESS_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ret = cases[i].ret;
+        assert_int_equal(tigress_payload_seal(&out, TIGRESS_PAYLOAD_AES_128_GCM, s,
+                                              (const uint8_t *)"abc", 3), cases[i].seal);
+        assert_empty(&out);
+        assert_int_equal(tigress_error_last()->code, cases[i].seal);
+        if (cases[i].ret != TIGRESS_E_CRYPTO)
+            assert_non_null(strstr(tigress_error_last()->message, "AEAD_AES_128_GCM"));
+        assert_int_equal(tigress_payload_open(&out, TIGRESS_PAYLOAD_AES_128_GCM, s,
+                                              (const char *)sealed.ptr), cases[i].open);
+        assert_empty(&out);
+    }
+    /* XSALSA20_POLY1305 never reaches the provider, whatever it would answer. */
+    ret = TIGRESS_E_CRYPTO;
+    round_trip(TIGRESS_PAYLOAD_XSALSA20_POLY1305, (const uint8_t *)"abc", 3);
+    assert_int_equal(tigress_aead_provider_set_default(NULL), TIGRESS_OK);
+    tigress_buf_dispose(&sealed);
+    tigress_secret_free(s);
+}
+
+/* With no provider: the built-in code serves what this build has, and a type it cannot serve
+ * is TIGRESS_E_UNSUPPORTED with a message that names it and says what to plug in. */
+static void test_aead__builtin_availability(void **state)
+{
+    tigress_payload_type all[] = ALL_TYPES;
+    (void)state;
+
+    assert_int_equal(tigress_payload_type_builtin(TIGRESS_PAYLOAD_XSALSA20_POLY1305), 1);
+    assert_int_equal(tigress_payload_type_builtin((tigress_payload_type)3), 0);
+    assert_int_equal(tigress_payload_type_builtin((tigress_payload_type)-1), 0);
+#ifdef TIGRESS_HAVE_OPENSSL
+    assert_int_equal(tigress_payload_type_builtin(TIGRESS_PAYLOAD_AES_128_GCM), 1);
+    assert_int_equal(tigress_payload_type_builtin(TIGRESS_PAYLOAD_AES_256_GCM), 1);
+#else
+    assert_int_equal(tigress_payload_type_builtin(TIGRESS_PAYLOAD_AES_128_GCM), 0);
+    assert_int_equal(tigress_payload_type_builtin(TIGRESS_PAYLOAD_AES_256_GCM),
+                     crypto_aead_aes256gcm_is_available() ? 1 : 0);
+#endif
+    for (size_t i = 0; i < 3; i++) {
+        tigress_secret *s = NULL;
+        tigress_buf out = {0};
+        tigress_status rc;
+
+        assert_int_equal(tigress_secret_generate(&s, all[i]), TIGRESS_OK);
+        rc = tigress_payload_seal(&out, all[i], s, (const uint8_t *)"abc", 3);
+        if (tigress_payload_type_builtin(all[i])) {
+            assert_int_equal(rc, TIGRESS_OK);
+        } else {
+            assert_unsupported(rc, all[i]);
+            assert_non_null(strstr(tigress_error_last()->message, "AEAD provider"));
+            assert_empty(&out);
+        }
+        tigress_buf_dispose(&out);
+        tigress_secret_free(s);
+    }
+}
 
 /* The fast Base64 for public payload data must accept exactly what libsodium's constant-time
  * decoder (tigress__b64_decode, the old path) accepts, with the same bytes. Differential test
@@ -805,5 +1060,44 @@ int main(void)
         /* Installs its own allocator, so it initialises the library itself. */
         cmocka_unit_test(test_crypto__allocation_failures_are_clean),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    /* The same vectors through the test provider, installed as the process default. */
+    const struct CMUnitTest provider_tests[] = {
+        T(test_crypto__kat_open_every_vector),
+        T(test_crypto__kat_seal_with_fixed_nonce_matches),
+        T(test_crypto__tampered_data_is_rejected),
+        T(test_C7_C10_negative_vectors_are_rejected),
+        T(test_crypto__wrong_key_is_rejected),
+        T(test_crypto__empty_plaintext_round_trip),
+        T(test_crypto__64k_plaintext_round_trip),
+        T(test_aead__provider_was_used),
+    };
+    /* And through the tests' reference AES-GCM (helpers/ref_aead.c), which the flow tests use
+     * as a per-client provider in the portable build: it must give the known answers too. */
+    const struct CMUnitTest ref_tests[] = {
+        T(test_crypto__kat_open_every_vector),
+        T(test_crypto__kat_seal_with_fixed_nonce_matches),
+        T(test_crypto__tampered_data_is_rejected),
+        T(test_C7_C10_negative_vectors_are_rejected),
+        T(test_crypto__wrong_key_is_rejected),
+        T(test_crypto__64k_plaintext_round_trip),
+    };
+    const struct CMUnitTest aead_tests[] = {
+        T(test_aead__provider_init_and_checks),
+        T(test_aead__provider_errors_are_mapped),
+        T(test_aead__builtin_availability),
+    };
+    int failed;
+
+    /* The built-in AES-GCM alone first (the unit helpers may install a default provider). */
+    if (tigress_aead_provider_set_default(NULL) != TIGRESS_OK)
+        return 1;
+    failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+    failed += cmocka_run_group_tests_name("payload_kat_through_a_provider", provider_tests,
+                                          provider_group_setup, provider_group_teardown);
+    failed += cmocka_run_group_tests_name("payload_kat_through_the_reference_aes_gcm", ref_tests,
+                                          ref_group_setup, provider_group_teardown);
+    failed += cmocka_run_group_tests_name("aead_provider_api", aead_tests, NULL,
+                                          provider_group_teardown);
+    return failed;
 }

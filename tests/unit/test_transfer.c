@@ -5,6 +5,7 @@
  * a third device) and wrong Secrets or tampered payloads (C10).
  */
 #include "transfer_fixture.h"
+#include "helpers/ref_aead.h"
 
 #include <cjson/cJSON.h>
 
@@ -538,6 +539,118 @@ static void test_transfer__accessors_null_safe(void **state)
     assert_string_equal(tigress_state_name((tigress_state)99), "UNKNOWN");
 }
 
+/* ---- the per-client AEAD provider (tigress/sys/aead.h) ---- */
+
+/* A provider of its own (the tests' reference AES-GCM, counted), so the test can tell that
+ * the client's provider was used rather than the process default or the built-in code. */
+typedef struct {
+    tigress_aead_provider inner;
+    unsigned seals, opens;
+    int refuse; /* answer TIGRESS_E_UNSUPPORTED */
+} counting_aead;
+
+static int counting_seal(tigress_payload_type type, const uint8_t *key, size_t key_len,
+                         const uint8_t *nonce, size_t nonce_len, const uint8_t *pt,
+                         size_t pt_len, uint8_t *ct, uint8_t *tag, size_t tag_len, void *ud)
+{
+    counting_aead *a = ud;
+
+    a->seals++;
+    if (a->refuse)
+        return TIGRESS_E_UNSUPPORTED;
+    return a->inner.seal(type, key, key_len, nonce, nonce_len, pt, pt_len, ct, tag, tag_len,
+                         a->inner.user_data);
+}
+
+static int counting_open(tigress_payload_type type, const uint8_t *key, size_t key_len,
+                         const uint8_t *nonce, size_t nonce_len, const uint8_t *ct,
+                         size_t ct_len, const uint8_t *tag, size_t tag_len, uint8_t *pt,
+                         void *ud)
+{
+    counting_aead *a = ud;
+
+    a->opens++;
+    if (a->refuse)
+        return TIGRESS_E_UNSUPPORTED;
+    return a->inner.open(type, key, key_len, nonce, nonce_len, ct, ct_len, tag, tag_len, pt,
+                         a->inner.user_data);
+}
+
+static void client_provider_flow(fx *f, int stateful, tigress_payload_type type)
+{
+    counting_aead ca;
+    tigress_aead_provider p;
+    tigress_client_options o = TIGRESS_CLIENT_OPTIONS_INIT;
+    tigress_client *a, *b;
+    tigress_transfer *init, *rec = NULL;
+    tigress_share_options so = fx_share_opts(stateful, type);
+
+    memset(&ca, 0, sizeof(ca));
+    ref_aead_provider(&ca.inner);
+    assert_int_equal(tigress_aead_provider_init(&p, TIGRESS_AEAD_PROVIDER_VERSION), TIGRESS_OK);
+    p.seal = counting_seal;
+    p.open = counting_open;
+    p.user_data = &ca;
+    o.aead_provider = &p;
+    a = mock_client_new(f->m, &o);
+    b = mock_client_new(f->m, &o);
+    memset(&p, 0, sizeof(p)); /* copied by tigress_client_new */
+    assert_int_equal(tigress_share_create(&init, a, &so), TIGRESS_OK);
+    assert_int_equal(fx_redeem_url(f, b, tigress_transfer_share_url(init), &rec), TIGRESS_OK);
+    assert_string_equal(tigress_transfer_content(rec), FX_CONTENT);
+    if (type == TIGRESS_PAYLOAD_XSALSA20_POLY1305) {
+        assert_int_equal(ca.seals + ca.opens, 0); /* never reaches a provider */
+    } else {
+        assert_true(ca.seals >= 1);
+        assert_true(ca.opens >= 1);
+    }
+    tigress_transfer_free(rec);
+    tigress_transfer_free(init);
+    /* A provider that refuses the type: a typed error naming it, nothing created. */
+    ca.refuse = 1;
+    init = NULL;
+    if (type != TIGRESS_PAYLOAD_XSALSA20_POLY1305) {
+        assert_int_equal(tigress_share_create(&init, a, &so), TIGRESS_E_UNSUPPORTED);
+        assert_null(init);
+        assert_non_null(strstr(tigress_client_last_error(a)->message,
+                               tigress_payload_type_name(type)));
+    }
+    tigress_client_free(a);
+    tigress_client_free(b);
+}
+
+static void test_transfer__client_aead_provider_all_types_both_flows(void **state)
+{
+    static const tigress_payload_type types[] = { TIGRESS_PAYLOAD_XSALSA20_POLY1305,
+                                                  TIGRESS_PAYLOAD_AES_128_GCM,
+                                                  TIGRESS_PAYLOAD_AES_256_GCM };
+
+    for (int stateful = 0; stateful <= 1; stateful++)
+        for (size_t i = 0; i < 3; i++)
+            client_provider_flow(*state, stateful, types[i]);
+}
+
+/* An expiration after 2038 and after 2106 from the relay round-trips as int64_t. */
+static void test_transfer__expiration_past_2106(void **state)
+{
+    fx *f = *state;
+    tigress_transfer *init = fx_share(f, 0, TIGRESS_PAYLOAD_XSALSA20_POLY1305), *rec = NULL;
+    cJSON *p = cJSON_Parse(mock_relay_payload(f->m, tigress_transfer_mailbox_id(init)));
+    cJSON *resp = cJSON_CreateObject();
+    char *body;
+
+    cJSON_AddItemToObject(resp, "payload", p);
+    cJSON_AddStringToObject(resp, "expiration", "2107-01-01T00:00:00Z");
+    body = cJSON_PrintUnformatted(resp);
+    mock_push_response(f->m, 200, body);
+    assert_int_equal(fx_redeem_url(f, f->b, tigress_transfer_share_url(init), &rec), TIGRESS_OK);
+    assert_true(tigress_transfer_expires_at(rec) == INT64_C(4323283200));
+    free(body);
+    cJSON_Delete(resp);
+    tigress_transfer_free(rec);
+    tigress_transfer_free(init);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +658,8 @@ int main(void)
         T(test_transfer__stateless_flow_xsalsa20),
         T(test_transfer__stateless_flow_aes128),
         T(test_transfer__stateless_flow_aes256),
+        T(test_transfer__client_aead_provider_all_types_both_flows),
+        T(test_transfer__expiration_past_2106),
         T(test_transfer__create_body_shape),
         T(test_transfer__recipient_token_on_first_read),
         T(test_transfer__claim_fresh_per_transfer),

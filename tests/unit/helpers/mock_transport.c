@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "mock_internal.h"
+#include "ref_aead.h"
 
 /* ================================ lifetime and recording ================================ */
 
@@ -385,6 +386,15 @@ tigress_client *mock_client_new(mock_transport *m, const tigress_client_options 
         o = *opts;
     mock_transport_vtable(m, &t);
     o.transport = &t;
+#ifndef TIGRESS_HAVE_OPENSSL
+    /* The portable build has no built-in AES-128-GCM: give each client the reference one as
+     * its own AEAD provider, unless the test brings a provider. */
+    tigress_aead_provider ref;
+    if (o.aead_provider == NULL) {
+        ref_aead_provider(&ref);
+        o.aead_provider = &ref;
+    }
+#endif
     if (tigress_client_new(&c, &o) != TIGRESS_OK) {
         fprintf(stderr, "mock_client_new: %s\n", tigress_error_last()->message);
         abort();
