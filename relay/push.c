@@ -2,16 +2,24 @@
  * relay/push.c: content-free push to the other party after an Update (docs/protocol.md D11,
  * R37-R39).
  *
- * push_enqueue() only appends to a queue; one worker thread sends, so a push never delays or
- * fails the HTTP request. Backends by notificationToken.type:
+ * push_enqueue() only appends to a bounded queue (PUSH_QUEUE_MAX); one worker thread drives
+ * every delivery with libcurl's multi interface, so a push never delays or fails the HTTP
+ * request, and a slow or silent target (a tarpit) never delays another target's push: up to
+ * PUSH_MAX_INFLIGHT transfers run at once, each with its own deadline (PUSH_CONNECT_TIMEOUT_S to
+ * connect, PUSH_TIMEOUT_S in all). Backends by notificationToken.type:
  *   webpush                       RFC 8030: POST, empty body, TTL + Urgency, to tokenData (https)
  *   com.apple.apns, com.google.fcm Sygnal-style JSON to --push-gateway (the relay holds no
  *                                 APNs/FCM credentials); the notification names no mailbox.
- * Retries with exponential back-off on network errors, 429 and 5xx.
+ * Retries with exponential back-off on network errors, 429 and 5xx: a retry goes to the end of
+ * the queue with a due time, and only due jobs are started.
  *
- * SSRF: the target host is resolved here and every address must be public unless the host is
- * in --push-allow; the connection is then pinned to the checked address (CURLOPT_RESOLVE) so a
- * second DNS answer cannot redirect it. Only https, no redirects.
+ * SSRF: the target URL is parsed once, strictly (pushurl.c); its host is resolved here and
+ * every address must be public unless the host is in --push-allow. The transfer then uses that
+ * same parse (CURLOPT_CURLU) and is pinned to the checked address (CURLOPT_CONNECT_TO and
+ * CURLOPT_RESOLVE), and the socket callback refuses any other address, so neither a second DNS
+ * answer nor a URL that libcurl reads differently can redirect it. Only https, no redirects,
+ * no proxy (a proxy would resolve the name itself). Host resolution (getaddrinfo) still runs
+ * in the worker, one at a time.
  * Logs never carry token data or URLs (they identify a device).
  */
 #include <arpa/inet.h>
@@ -32,7 +40,10 @@
 #include "relay.h"
 
 #define PUSH_MAX_ATTEMPTS 5
-#define PUSH_QUEUE_MAX 10000
+#define PUSH_QUEUE_MAX 10000      /* jobs waiting; beyond it a push is dropped (counted failed) */
+#define PUSH_MAX_INFLIGHT 32      /* transfers in progress at once */
+#define PUSH_CONNECT_TIMEOUT_S 5L /* per attempt: to connect */
+#define PUSH_TIMEOUT_S 15L        /* per attempt: in all */
 
 typedef struct job {
     struct job *next;
@@ -41,6 +52,11 @@ typedef struct job {
     int attempts;
     int64_t due_ms;
     bool webpush;
+    /* While in flight: */
+    CURL *c;
+    struct curl_slist *hdrs, *resolve, *connect_to;
+    push_target t;
+    struct sockaddr_storage pin;    /* the checked address and port: the only one connected to */
 } job;
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -49,6 +65,7 @@ static job *g_queue;
 static size_t g_len;
 static bool g_stop, g_running;
 static pthread_t g_thread;
+static CURLM *g_multi;
 static char *g_gateway, *g_allow, *g_ca;
 
 bool push_supported(const char *type)
@@ -66,6 +83,15 @@ static void job_free(job *j)
 {
     if (j == NULL)
         return;
+    if (j->c != NULL) {
+        if (g_multi != NULL)
+            curl_multi_remove_handle(g_multi, j->c);
+        curl_easy_cleanup(j->c);
+    }
+    curl_slist_free_all(j->hdrs);
+    curl_slist_free_all(j->resolve);
+    curl_slist_free_all(j->connect_to);
+    push_target_free(&j->t);
     free(j->url);
     free(j->body);
     free(j);
@@ -136,6 +162,7 @@ void push_enqueue(const char *token_json)
     g_len++;
     pthread_cond_signal(&g_cond);
     pthread_mutex_unlock(&g_lock);
+    curl_multi_wakeup(g_multi);
 }
 
 static bool v4_public(uint32_t a)
@@ -191,56 +218,28 @@ static bool host_allowed(const char *host)
     return ok;
 }
 
-/* https://host[:port]/... -> host, port. IPv6 literals in brackets. */
-static bool split_url(const char *url, char host[256], unsigned *port)
+/* Parses (pushurl.c), resolves and checks j's target; keeps the parse in j->t and the checked
+ * address in j->pin. false = refused. */
+static bool resolve_target(job *j)
 {
-    if (strncasecmp(url, "https://", 8) != 0)
+    if (!push_url_parse(j->url, &j->t))
         return false;
-    const char *h = url + 8, *end;
-    if (*h == '[') {
-        end = strchr(h, ']');
-        if (end == NULL || (size_t)(end - h - 1) >= 256)
-            return false;
-        memcpy(host, h + 1, (size_t)(end - h - 1));
-        host[end - h - 1] = '\0';
-        end++;
-    } else {
-        end = h + strcspn(h, ":/?#");
-        if (end == h || (size_t)(end - h) >= 256 || memchr(h, '@', (size_t)(end - h)))
-            return false;
-        memcpy(host, h, (size_t)(end - h));
-        host[end - h] = '\0';
-    }
-    *port = 443;
-    if (*end == ':')
-        *port = (unsigned)strtoul(end + 1, NULL, 10);
-    return *port > 0 && *port < 65536;
-}
-
-/* Resolves and checks the target; writes a CURLOPT_RESOLVE entry. false = refused. */
-static bool resolve_target(const char *url, char *pin, size_t pin_len)
-{
-    char host[256], addr[INET6_ADDRSTRLEN];
-    unsigned port;
-    if (!split_url(url, host, &port))
-        return false;
-    bool allowed = host_allowed(host);
+    bool allowed = host_allowed(j->t.host);
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_family = AF_UNSPEC};
     struct addrinfo *ai = NULL;
-    if (getaddrinfo(host, NULL, &hints, &ai) != 0 || ai == NULL)
+    if (getaddrinfo(j->t.host, NULL, &hints, &ai) != 0 || ai == NULL)
         return false;
-    bool ok = true;
+    bool ok = ai->ai_family == AF_INET || ai->ai_family == AF_INET6;
     for (struct addrinfo *p = ai; p != NULL && ok; p = p->ai_next)
         ok = allowed || addr_public(p->ai_addr);
-    if (ok) {
-        const void *src = ai->ai_family == AF_INET
-            ? (const void *)&((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr
-            : (const void *)&((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr;
-        inet_ntop(ai->ai_family, src, addr, sizeof addr);
-        if (ai->ai_family == AF_INET6)
-            snprintf(pin, pin_len, "%s:%u:[%s]", host, port, addr);
+    if (ok && ai->ai_addrlen <= sizeof j->pin) {
+        memcpy(&j->pin, ai->ai_addr, ai->ai_addrlen);
+        if (ai->ai_family == AF_INET)
+            ((struct sockaddr_in *)(void *)&j->pin)->sin_port = htons((uint16_t)j->t.port);
         else
-            snprintf(pin, pin_len, "%s:%u:%s", host, port, addr);
+            ((struct sockaddr_in6 *)(void *)&j->pin)->sin6_port = htons((uint16_t)j->t.port);
+    } else {
+        ok = false;
     }
     freeaddrinfo(ai);
     return ok;
@@ -253,49 +252,90 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-enum send_result { SENT, RETRY, GIVE_UP };
-
-static enum send_result send_job(const job *j)
+/* Every socket libcurl opens for a push: only to the checked address and port. */
+static curl_socket_t open_pinned(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
 {
-    char pin[600];
-    if (!resolve_target(j->url, pin, sizeof pin)) {
-        metrics_inc(M_PUSH_REFUSED);
-        relay_log(LOG_WARN, "event=push outcome=refused reason=\"target is not a public "
-                            "address and not in --push-allow\"");
-        return GIVE_UP;
+    const job *j = ud;
+    bool same = false;
+    if (purpose == CURLSOCKTYPE_IPCXN && a->family == j->pin.ss_family) {
+        if (a->family == AF_INET && a->addrlen >= sizeof(struct sockaddr_in)) {
+            const struct sockaddr_in *x = (const void *)&a->addr, *y = (const void *)&j->pin;
+            same = x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+        } else if (a->family == AF_INET6 && a->addrlen >= sizeof(struct sockaddr_in6)) {
+            const struct sockaddr_in6 *x = (const void *)&a->addr, *y = (const void *)&j->pin;
+            same = x->sin6_port == y->sin6_port &&
+                   memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+        }
     }
-    CURL *c = curl_easy_init();
-    if (c == NULL)
-        return RETRY;
-    struct curl_slist *hdrs = NULL, *resolve = curl_slist_append(NULL, pin);
+    if (!same) {
+        relay_log(LOG_WARN, "event=push outcome=refused reason=\"connection to an address "
+                            "other than the checked one\"");
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+enum send_result { SENT, RETRY, GIVE_UP, REFUSED };
+
+/* Checks j's target and adds its transfer to the multi handle. */
+static enum send_result start_job(job *j)
+{
+    if (!resolve_target(j))
+        return REFUSED;
+    char addr[INET6_ADDRSTRLEN], pin[600];
+    const void *src = j->pin.ss_family == AF_INET
+        ? (const void *)&((struct sockaddr_in *)(void *)&j->pin)->sin_addr
+        : (const void *)&((struct sockaddr_in6 *)(void *)&j->pin)->sin6_addr;
+    if (inet_ntop(j->pin.ss_family, src, addr, sizeof addr) == NULL)
+        return REFUSED;
+    bool v6 = j->pin.ss_family == AF_INET6;
+    /* Any host and port of this transfer -> the checked address. */
+    snprintf(pin, sizeof pin, v6 ? "::[%s]:%u" : "::%s:%u", addr, j->t.port);
+    j->connect_to = curl_slist_append(NULL, pin);
+    if (strchr(j->t.host, ':') == NULL) {
+        snprintf(pin, sizeof pin, v6 ? "%s:%u:[%s]" : "%s:%u:%s", j->t.host, j->t.port, addr);
+        j->resolve = curl_slist_append(NULL, pin);
+    }
     if (j->webpush) {
-        hdrs = curl_slist_append(hdrs, "TTL: 86400");
-        hdrs = curl_slist_append(hdrs, "Urgency: high");
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
+        j->hdrs = curl_slist_append(j->hdrs, "TTL: 86400");
+        j->hdrs = curl_slist_append(j->hdrs, "Urgency: high");
+        j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/octet-stream");
     } else {
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/json");
     }
-    curl_easy_setopt(c, CURLOPT_URL, j->url);
-    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    CURL *c = j->c = curl_easy_init();
+    if (c == NULL || j->connect_to == NULL || j->hdrs == NULL)
+        return RETRY;
+    curl_easy_setopt(c, CURLOPT_CURLU, j->t.u);
+    curl_easy_setopt(c, CURLOPT_CONNECT_TO, j->connect_to);
+    if (j->resolve != NULL)
+        curl_easy_setopt(c, CURLOPT_RESOLVE, j->resolve);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_pinned);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, j);
+    curl_easy_setopt(c, CURLOPT_PROXY, "");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, j->hdrs);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, j->body != NULL ? j->body : "");
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(j->body != NULL ? strlen(j->body) : 0));
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 15L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, PUSH_TIMEOUT_S);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, PUSH_CONNECT_TIMEOUT_S);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "tigress-relay");
+    curl_easy_setopt(c, CURLOPT_PRIVATE, j);
     if (g_ca != NULL)
         curl_easy_setopt(c, CURLOPT_CAINFO, g_ca);
-    CURLcode rc = curl_easy_perform(c);
+    if (curl_multi_add_handle(g_multi, c) != CURLM_OK)
+        return RETRY;
+    return SENT;    /* started */
+}
+
+static enum send_result transfer_result(CURL *c, CURLcode rc)
+{
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    curl_slist_free_all(hdrs);
-    curl_slist_free_all(resolve);
     if (rc != CURLE_OK)
         return RETRY;
     if (status >= 200 && status < 300)
@@ -305,25 +345,79 @@ static enum send_result send_job(const job *j)
     return GIVE_UP;     /* 404/410: the subscription is gone; other 4xx: will not improve */
 }
 
+/* One attempt of j ended with r: done, or back in the queue with a due time. */
+static void finish_job(job *j, enum send_result r)
+{
+    if (j->c != NULL) {
+        curl_multi_remove_handle(g_multi, j->c);
+        curl_easy_cleanup(j->c);
+        j->c = NULL;
+    }
+    curl_slist_free_all(j->hdrs);
+    curl_slist_free_all(j->resolve);
+    curl_slist_free_all(j->connect_to);
+    j->hdrs = j->resolve = j->connect_to = NULL;
+    push_target_free(&j->t);
+    j->attempts++;
+    const char *kind = j->webpush ? "webpush" : "gateway";
+    if (r == REFUSED) {
+        metrics_inc(M_PUSH_REFUSED);
+        relay_log(LOG_WARN, "event=push outcome=refused reason=\"target is not a public "
+                            "address and not in --push-allow\"");
+        job_free(j);
+        return;
+    }
+    if (r == RETRY && j->attempts < PUSH_MAX_ATTEMPTS) {
+        j->due_ms = relay_now_ms() + (1000LL << (j->attempts - 1));   /* 1, 2, 4, 8 s */
+        relay_log(LOG_DEBUG, "event=push outcome=retry kind=%s attempt=%d", kind, j->attempts);
+        j->next = NULL;
+        pthread_mutex_lock(&g_lock);
+        job **pp = &g_queue;
+        while (*pp != NULL)
+            pp = &(*pp)->next;
+        *pp = j;
+        g_len++;
+        pthread_mutex_unlock(&g_lock);
+        return;
+    }
+    if (r == SENT) {
+        metrics_inc(M_PUSH_SENT);
+        relay_log(LOG_DEBUG, "event=push outcome=sent kind=%s", kind);
+    } else {
+        metrics_inc(M_PUSH_FAILED);
+        relay_log(LOG_INFO, "event=push outcome=failed kind=%s attempts=%d", kind, j->attempts);
+    }
+    job_free(j);
+}
+
 static void *worker_main(void *arg)
 {
     (void)arg;
-    pthread_mutex_lock(&g_lock);
-    while (!g_stop) {
-        int64_t now = relay_now_ms();
-        job **pp = &g_queue, *j = NULL;
-        int64_t next = now + 1000;
-        for (; *pp != NULL; pp = &(*pp)->next) {
-            if ((*pp)->due_ms <= now) {
-                j = *pp;
-                *pp = j->next;
-                g_len--;
-                break;
-            }
-            if ((*pp)->due_ms < next)
-                next = (*pp)->due_ms;
+    job *inflight[PUSH_MAX_INFLIGHT] = {0};
+    int n_inflight = 0;
+    for (;;) {
+        job *start[PUSH_MAX_INFLIGHT];
+        int n_start = 0;
+        pthread_mutex_lock(&g_lock);
+        if (g_stop) {
+            pthread_mutex_unlock(&g_lock);
+            break;
         }
-        if (j == NULL) {
+        int64_t now = relay_now_ms(), next = now + 1000;
+        for (job **pp = &g_queue; *pp != NULL;) {
+            if ((*pp)->due_ms <= now && n_inflight + n_start < PUSH_MAX_INFLIGHT) {
+                job *j = *pp;
+                *pp = j->next;
+                j->next = NULL;
+                g_len--;
+                start[n_start++] = j;
+                continue;
+            }
+            if ((*pp)->due_ms > now && (*pp)->due_ms < next)
+                next = (*pp)->due_ms;
+            pp = &(*pp)->next;
+        }
+        if (n_inflight == 0 && n_start == 0) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
             int64_t w = next - now;
@@ -334,32 +428,47 @@ static void *worker_main(void *arg)
                 ts.tv_nsec -= 1000000000;
             }
             pthread_cond_timedwait(&g_cond, &g_lock, &ts);
+            pthread_mutex_unlock(&g_lock);
             continue;
         }
         pthread_mutex_unlock(&g_lock);
-        enum send_result r = send_job(j);
-        j->attempts++;
-        const char *kind = j->webpush ? "webpush" : "gateway";
-        if (r == RETRY && j->attempts < PUSH_MAX_ATTEMPTS) {
-            j->due_ms = relay_now_ms() + (1000LL << (j->attempts - 1));   /* 1, 2, 4, 8 s */
-            relay_log(LOG_DEBUG, "event=push outcome=retry kind=%s attempt=%d", kind, j->attempts);
-            pthread_mutex_lock(&g_lock);
-            j->next = g_queue;
-            g_queue = j;
-            g_len++;
-            continue;
+        for (int i = 0; i < n_start; i++) {
+            enum send_result r = start_job(start[i]);
+            if (r == SENT)
+                inflight[n_inflight++] = start[i];
+            else
+                finish_job(start[i], r);
         }
-        if (r == SENT) {
-            metrics_inc(M_PUSH_SENT);
-            relay_log(LOG_DEBUG, "event=push outcome=sent kind=%s", kind);
-        } else {
-            metrics_inc(M_PUSH_FAILED);
-            relay_log(LOG_INFO, "event=push outcome=failed kind=%s attempts=%d", kind, j->attempts);
+        int running = 0;
+        curl_multi_perform(g_multi, &running);
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(g_multi, &left)) != NULL) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            CURL *c = m->easy_handle;
+            CURLcode rc = m->data.result;
+            job *j = NULL;
+            curl_easy_getinfo(c, CURLINFO_PRIVATE, (char **)&j);
+            for (int i = 0; i < n_inflight; i++)
+                if (inflight[i] == j) {
+                    inflight[i] = inflight[--n_inflight];
+                    break;
+                }
+            finish_job(j, transfer_result(c, rc));
         }
-        job_free(j);
-        pthread_mutex_lock(&g_lock);
+        if (n_inflight > 0) {
+            int64_t w = next - relay_now_ms();
+            curl_multi_poll(g_multi, NULL, 0, w < 1 ? 1 : (int)(w > 1000 ? 1000 : w), NULL);
+        }
     }
-    pthread_mutex_unlock(&g_lock);
+    for (int i = 0; i < n_inflight; i++) {     /* stopping: abandon transfers in progress */
+        pthread_mutex_lock(&g_lock);
+        inflight[i]->next = g_queue;
+        g_queue = inflight[i];
+        g_len++;
+        pthread_mutex_unlock(&g_lock);
+    }
     return NULL;
 }
 
@@ -369,6 +478,8 @@ int push_start(const relay_config *cfg)
     g_allow = cfg->push_allow;
     g_ca = cfg->push_ca;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -1;
+    if ((g_multi = curl_multi_init()) == NULL)
         return -1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -390,6 +501,7 @@ void push_stop(void)
     g_stop = true;
     pthread_cond_signal(&g_cond);
     pthread_mutex_unlock(&g_lock);
+    curl_multi_wakeup(g_multi);
     pthread_join(g_thread, NULL);
     g_running = false;
     size_t dropped = 0;
@@ -402,5 +514,7 @@ void push_stop(void)
     g_len = 0;
     if (dropped > 0)
         relay_log(LOG_INFO, "event=push outcome=dropped_at_shutdown count=%zu", dropped);
+    curl_multi_cleanup(g_multi);
+    g_multi = NULL;
     curl_global_cleanup();
 }

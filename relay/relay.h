@@ -151,6 +151,18 @@ void longpoll_forget(void *owner);
 void longpoll_stop(void);
 int64_t relay_now_ms(void);   /* CLOCK_MONOTONIC milliseconds */
 
+/* ---- pushurl.c: the one strict parse of a push target URL ---- */
+typedef struct push_target {
+    struct Curl_URL *u;        /* libcurl's parse (CURLU), what push.c connects to */
+    char host[256];            /* host name or address, IPv6 without brackets */
+    unsigned port;             /* 1..65535, 443 when the URL names none */
+} push_target;
+/* true when url is a push target the relay accepts (see pushurl.c); out then owns a parse that
+ * push_target_free() releases. */
+bool push_url_parse(const char *url, push_target *out);
+void push_target_free(push_target *t);
+bool push_url_valid(const char *url);
+
 /* ---- push.c ---- */
 int push_start(const relay_config *cfg);
 /* True when the relay can push to a token of this type. */

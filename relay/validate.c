@@ -231,8 +231,9 @@ static const char *check_token(const cJSON *root, char **token_json, char type_o
         return e;
     if (type[0] == '\0' || data[0] == '\0')
         return "notificationToken fields must not be empty";
-    if (strcmp(type, "webpush") == 0 && !is_https_url(data))
-        return "webpush tokenData must be an https URL";
+    if (strcmp(type, "webpush") == 0 && !push_url_valid(data))
+        return "webpush tokenData must be an https URL without user info, fragment, "
+               "backslash or any part the relay cannot read unambiguously";
     /* Store exactly the two defined members. */
     cJSON *copy = cJSON_CreateObject();
     if (copy == NULL || cJSON_AddStringToObject(copy, "type", type) == NULL ||

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
 
 #include "relay_harness.h"
 
@@ -229,8 +234,8 @@ static void test_relay__R37_push_to_other_party_only(void **state)
                      200);
     assert_true(wait_pushes(1) >= 1);
     /* The Recipient again (back to back), then the Initiator: the pushes must be exactly
-     * initiator, initiator, recipient. One worker sends in queue order, so a wrong extra push
-     * (say, to the writer itself) would show up among the first three. */
+     * initiator, initiator, recipient. Each is awaited before the next Update, so a wrong extra
+     * push (say, to the writer itself) would show up among the first three. */
     assert_int_equal(th_update(&g_r, id, rec, NULL,
                                "{\"payload\":{\"type\":\"T\",\"data\":\"YWdhaW4=\"}}"),
                      200);
@@ -430,6 +435,253 @@ static void test_relay__push_retry_and_gone(void **state)
     pthread_mutex_unlock(&g_lock);
 }
 
+/* ---- a plain TCP listener on 127.0.0.1 that counts connections; with hold set it never
+ * answers and keeps them open (a tarpit), else it closes each at once ---- */
+typedef struct tcp_listener {
+    int fd;
+    unsigned port;
+    bool hold, stop;
+    int accepted;
+    int held[64];
+    int nheld;
+    pthread_t t;
+    pthread_mutex_t lock;
+} tcp_listener;
+
+static void *listener_main(void *p)
+{
+    tcp_listener *l = p;
+    for (;;) {
+        pthread_mutex_lock(&l->lock);
+        bool stop = l->stop;
+        pthread_mutex_unlock(&l->lock);
+        if (stop)
+            break;
+        struct pollfd pfd = {.fd = l->fd, .events = POLLIN};
+        if (poll(&pfd, 1, 50) <= 0)
+            continue;
+        int c = accept(l->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        pthread_mutex_lock(&l->lock);
+        l->accepted++;
+        if (l->hold && l->nheld < 64)
+            l->held[l->nheld++] = c;
+        else
+            close(c);
+        pthread_mutex_unlock(&l->lock);
+    }
+    return NULL;
+}
+
+static void listener_start(tcp_listener *l, bool hold)
+{
+    memset(l, 0, sizeof *l);
+    pthread_mutex_init(&l->lock, NULL);
+    l->hold = hold;
+    l->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(l->fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(l->fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(l->fd, 64), 0);
+    assert_int_equal(getsockname(l->fd, (struct sockaddr *)&a, &len), 0);
+    l->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&l->t, NULL, listener_main, l), 0);
+}
+
+static int listener_count(tcp_listener *l)
+{
+    pthread_mutex_lock(&l->lock);
+    int n = l->accepted;
+    pthread_mutex_unlock(&l->lock);
+    return n;
+}
+
+static void listener_stop(tcp_listener *l)
+{
+    pthread_mutex_lock(&l->lock);
+    l->stop = true;
+    pthread_mutex_unlock(&l->lock);
+    pthread_join(l->t, NULL);
+    for (int i = 0; i < l->nheld; i++)
+        close(l->held[i]);
+    close(l->fd);
+    pthread_mutex_destroy(&l->lock);
+}
+
+static long create_status(const relay_proc *r, const char *tdata, char *err_body, size_t cap)
+{
+    char claim[37], rid[37];
+    th_uuid(claim);
+    th_uuid(rid);
+    char *b = create_with_token("T", "AAAA", "webpush", tdata);
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b};
+    hresp h;
+    http_do(r, &q, &h);
+    long st = h.status;
+    snprintf(err_body, cap, "%s", h.body != NULL ? h.body : "");
+    hresp_free(&h);
+    free(b);
+    return st;
+}
+
+/* SSRF through URL user info: a webpush token whose authority carries user info (or a
+ * backslash before "@") names a public address before the "@" and a loopback one after it.
+ * Such a token is refused with 400 at Create, Read and Update, and nothing connects to the
+ * listener behind it. (The relay here allows 127.0.0.1: the parse alone must refuse it.) */
+static void test_relay__push_userinfo_token_rejected(void **state)
+{
+    (void)state;
+    tcp_listener l;
+    listener_start(&l, false);
+    char bad[4][192], body[1024];
+    snprintf(bad[0], sizeof bad[0], "https://8.8.8.8:443@127.0.0.1:%u/h", l.port);
+    snprintf(bad[1], sizeof bad[1], "https://8.8.8.8\\\\@127.0.0.1:%u/", l.port);  /* JSON \\ */
+    snprintf(bad[2], sizeof bad[2], "https://u@127.0.0.1:%u/h", l.port);
+    snprintf(bad[3], sizeof bad[3], "https://127.0.0.1:%u/h#frag", l.port);
+    for (int i = 0; i < 4; i++) {
+        long st = create_status(&g_r, bad[i], body, sizeof body);
+        if (st != 400)
+            fail_msg("Create with push token %d answered %ld, want 400", i, st);
+        assert_non_null(strstr(body, "\"error\""));
+        assert_non_null(strstr(body, "\"message\""));
+    }
+    /* Read and Update carrying such a token: 400 too. */
+    char ini[37], rec[37], id[37], ok_url[160], upd[512];
+    th_uuid(ini);
+    th_uuid(rec);
+    snprintf(ok_url, sizeof ok_url, "https://127.0.0.1:%u/push/ok", g_rx_port);
+    char *b = create_with_token("T", "AAAA", "webpush", ok_url);
+    assert_int_equal(th_create(&g_r, ini, b, id), 200);
+    free(b);
+    assert_int_equal(read_with_token(id, rec, "webpush", bad[0]), 400);
+    snprintf(upd, sizeof upd, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"notificationToken\":"
+             "{\"type\":\"webpush\",\"tokenData\":\"%s\"}}", bad[1]);
+    assert_int_equal(th_update(&g_r, id, ini, NULL, upd), 400);
+    rf_sleep_ms(300);
+    assert_int_equal(listener_count(&l), 0);
+    listener_stop(&l);
+}
+
+/* Defence in depth: a user-info token that got into the store without validation (written
+ * straight into the SQLite file) is refused by the push worker, which never connects to the
+ * loopback listener behind the "@". This relay has no --push-allow. */
+static void test_relay__push_smuggled_userinfo_never_connects(void **state)
+{
+    (void)state;
+    const char *shared = getenv("TIGRESS_TEST_STORE");
+    if (shared != NULL && shared[0] != '\0')
+        skip();         /* writes the SQLite file directly */
+    tcp_listener l;
+    listener_start(&l, false);
+    relay_proc r3 = {0};
+    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
+                           "--push-ca", th_ca(), NULL};
+    assert_int_equal(relay_start(&r3, "smuggle.db", extra), 0);
+    char ini[37], rec[37], id[37];
+    th_uuid(ini);
+    th_uuid(rec);
+    char *b = create_with_token("T", "AAAA", "webpush", "https://8.8.8.8/h");
+    assert_int_equal(th_create(&r3, ini, b, id), 200);
+    free(b);
+    assert_int_equal(relay_stop(&r3), 0);
+
+    char tok[256], sql[512];
+    snprintf(tok, sizeof tok,
+             "{\"type\":\"webpush\",\"tokenData\":\"https://8.8.8.8:443@127.0.0.1:%u/h\"}", l.port);
+    snprintf(sql, sizeof sql, "UPDATE mailboxes SET initiator_token = '%s' WHERE id = '%s';", tok,
+             id);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(r3.store_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+
+    assert_int_equal(relay_start(&r3, "smuggle.db", extra), 0);
+    assert_int_equal(th_read(&r3, id, rec, NULL), 200);
+    assert_int_equal(th_update(&r3, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
+                     200);
+    long refused = 0;
+    for (int i = 0; i < 200 * th_time_scale() && refused < 1 && listener_count(&l) == 0; i++) {
+        refused = th_metric(&r3, "tigress_relay_push_refused_total");
+        if (refused < 1)
+            usleep(50 * 1000);
+    }
+    int conns = listener_count(&l);
+    assert_int_equal(relay_stop(&r3), 0);
+    listener_stop(&l);
+    if (conns != 0)
+        fail_msg("the relay connected %d time(s) to the address after the user info", conns);
+    assert_int_equal(refused, 1);
+}
+
+/* Tarpits do not stall the queue: pushes to 8 targets that accept and never answer are queued
+ * first; a push to a healthy receiver queued after them still arrives well before one tarpit
+ * attempt times out (15 s; one worker sending in turn would take 8 x 15 s). */
+static void test_relay__push_tarpit_does_not_delay_others(void **state)
+{
+    (void)state;
+    enum { TARPITS = 8 };
+    reset_pushes();
+    tcp_listener tp;
+    listener_start(&tp, true);
+    relay_proc r4 = {0};
+    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
+                           "--push-allow", "127.0.0.1", "--push-ca", th_ca(), NULL};
+    assert_int_equal(relay_start(&r4, "tarpit.db", extra), 0);
+    const char *upd = "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}";
+    for (int i = 0; i < TARPITS; i++) {
+        char ini[37], rec[37], id[37], url[160];
+        th_uuid(ini);
+        th_uuid(rec);
+        snprintf(url, sizeof url, "https://127.0.0.1:%u/tarpit/%d", tp.port, i);
+        char *b = create_with_token("T", "AAAA", "webpush", url);
+        assert_int_equal(th_create(&r4, ini, b, id), 200);
+        free(b);
+        assert_int_equal(th_read(&r4, id, rec, NULL), 200);
+        assert_int_equal(th_update(&r4, id, rec, NULL, upd), 200);
+    }
+    /* The tarpits hold the relay's connections before the healthy push is queued. */
+    for (int i = 0; i < 200 * th_time_scale() && listener_count(&tp) < 1; i++)
+        usleep(25 * 1000);
+    assert_true(listener_count(&tp) >= 1);
+    char ini[37], rec[37], id[37], url[160];
+    th_uuid(ini);
+    th_uuid(rec);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/push/after-tarpits", g_rx_port);
+    char *b = create_with_token("T", "AAAA", "webpush", url);
+    assert_int_equal(th_create(&r4, ini, b, id), 200);
+    free(b);
+    assert_int_equal(th_read(&r4, id, rec, NULL), 200);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(th_update(&r4, id, rec, NULL, upd), 200);
+    /* Bound: 10 s (scaled), under the 15 s a single tarpit attempt may take. */
+    long bound_ms = rf_scaled_ms(10000);
+    struct timespec dl;
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_sec += bound_ms / 1000;
+    pthread_mutex_lock(&g_lock);
+    while (g_npush < 1 && pthread_cond_timedwait(&g_cond, &g_lock, &dl) == 0)
+        ;
+    int got = g_npush;
+    char path[256] = "";
+    if (got > 0)
+        snprintf(path, sizeof path, "%s", g_pushes[0].path);
+    pthread_mutex_unlock(&g_lock);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    print_message("healthy push after %d tarpits: %s after %ld ms (bound %ld ms), tarpit "
+                  "connections %d\n", TARPITS, got > 0 ? "arrived" : "not arrived", ms, bound_ms,
+                  listener_count(&tp));
+    assert_int_equal(relay_stop(&r4), 0);
+    listener_stop(&tp);
+    assert_int_equal(got, 1);
+    assert_string_equal(path, "/push/after-tarpits");
+}
+
 typedef struct poller {
     const relay_proc *r;
     char id[37], claim[37], etag[32];
@@ -626,6 +878,9 @@ int main(void)
         cmocka_unit_test(test_relay__R39_push_supported_flag),
         cmocka_unit_test(test_relay__push_ssrf_refused),
         cmocka_unit_test(test_relay__push_retry_and_gone),
+        cmocka_unit_test(test_relay__push_userinfo_token_rejected),
+        cmocka_unit_test(test_relay__push_smuggled_userinfo_never_connects),
+        cmocka_unit_test(test_relay__push_tarpit_does_not_delay_others),
         cmocka_unit_test(test_relay__longpoll_update_and_timeout),
         cmocka_unit_test(test_relay__longpoll_holds_no_worker_thread),
         cmocka_unit_test(test_relay__durability_kill9),

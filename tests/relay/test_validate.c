@@ -167,6 +167,47 @@ static void test_validate__mutations(void **state)
     assert_true(accepted > 0);     /* edits inside string values keep the body valid */
 }
 
+/* Push target URLs (pushurl.c): one strict parse; anything two parsers could read differently
+ * is refused, so what is checked is what is connected to. */
+static void test_validate__push_url(void **state)
+{
+    (void)state;
+    static const char *const good[] = {
+        "https://push.example/s/1", "https://push.example", "https://push.example:8443/a?b=c",
+        "https://[2001:4860::1]:443/x", "https://Push.Example/%41",
+    };
+    static const char *const bad[] = {
+        "https://8.8.8.8:443@127.0.0.1:9/h", "https://8.8.8.8\\@127.0.0.1:9/",
+        "https://u@push.example/", "https://:p@push.example/", "https://push.example/a#f",
+        "http://push.example/", "HTTPS://push.example/", "https:///a", "https://push.example:0/",
+        "https://push.example:99999/", "https://push.example/a/../b", "https://0x7f.1/",
+        "https://2130706433/", "https://%31%32%37.0.0.1/", "https://push.example/a b",
+        "https://push.example/\t", "https://push.example/\xc3\xa9", "https://[fe80::1%25eth0]/",
+        "https://push.example/a?", "https://push.example:/a", "", "push.example/a",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (!push_url_valid(good[i]))
+            fail_msg("refused %s", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (push_url_valid(bad[i]))
+            fail_msg("accepted %s", bad[i]);
+    push_target t;
+    assert_true(push_url_parse("https://[2001:4860::1]/x", &t));
+    assert_string_equal(t.host, "2001:4860::1");
+    assert_int_equal(t.port, 443);
+    push_target_free(&t);
+    assert_true(push_url_parse("https://push.example:8443/x", &t));
+    assert_string_equal(t.host, "push.example");
+    assert_int_equal(t.port, 8443);
+    push_target_free(&t);
+    /* A Read carrying a webpush token with user info: refused. */
+    char *tok = NULL;
+    const char *rb = "{\"notificationToken\":{\"type\":\"webpush\",\"tokenData\":"
+                     "\"https://8.8.8.8:443@127.0.0.1:9/h\"}}";
+    assert_non_null(validate_read_body(rb, strlen(rb), &tok));
+    assert_null(tok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_validate__create_good),
         cmocka_unit_test(test_validate__read_and_update),
         cmocka_unit_test(test_validate__mutations),
+        cmocka_unit_test(test_validate__push_url),
     };
     return cmocka_run_group_tests_name("relay request validation", tests, NULL, NULL);
 }
