@@ -17,7 +17,7 @@
 
 #include "relay.h"
 
-enum opt_kind { O_STR, O_BOOL, O_SIZE, O_LONG, O_UINT, O_DOUBLE, O_LEVEL, O_ATTEST };
+enum opt_kind { O_STR, O_BOOL, O_SIZE, O_LONG, O_UINT, O_UINT0, O_DOUBLE, O_LEVEL, O_ATTEST };
 
 typedef struct opt {
     const char *name;
@@ -76,6 +76,16 @@ static const opt g_opts[] = {
     {"max-connections", O_UINT, OFF(max_connections), "1024", "N", "concurrent connections"},
     {"connection-timeout", O_UINT, OFF(connection_timeout), "30", "SECONDS",
      "idle connection timeout"},
+    {"max-connections-per-address", O_UINT0, OFF(max_conn_per_addr), "64", "N",
+     "concurrent connections from one client address (0 = no cap; more are closed at once; "
+     "unset: at most half of --max-connections)"},
+    {"request-read-timeout", O_UINT0, OFF(request_read_timeout), "30", "SECONDS",
+     "a request's head and body must arrive within this long of the connection opening or the "
+     "previous response, even if bytes keep trickling in (0 = off; unset: "
+     "--connection-timeout)"},
+    {"max-held-reads-per-address", O_UINT0, OFF(max_held_per_addr), "32", "N",
+     "long-polls held at once for one client address (0 = no cap; more are answered 429; "
+     "unset: at most half of --max-connections-per-address)"},
     {"threads", O_UINT, OFF(threads), "8", "N", "worker threads (libmicrohttpd thread pool)"},
     {"max-wait", O_UINT, OFF(max_wait), "60", "SECONDS",
      "longest long-poll wait granted for Prefer: wait=N (at most 60)"},
@@ -188,6 +198,11 @@ static bool set_opt(main_config *cfg, const opt *o, const char *v)
         unsigned long n = strtoul(v, &end, 10);
         *(unsigned *)(void *)p = (unsigned)n;
         return *end == '\0' && errno == 0 && v[0] != '-' && n > 0 && n < 1000000;
+    }
+    case O_UINT0: {             /* as O_UINT, and 0 (off) is allowed */
+        unsigned long n = strtoul(v, &end, 10);
+        *(unsigned *)(void *)p = (unsigned)n;
+        return *end == '\0' && errno == 0 && v[0] != '-' && v[0] != '\0' && n < 1000000;
     }
     case O_DOUBLE: {
         double d = strtod(v, &end);
@@ -410,6 +425,17 @@ static int check_config(relay_config *cfg, const main_config *mc)
         fprintf(stderr, "tigress-relay: --default-expiry exceeds --max-expiry\n");
         return RELAY_EXIT_USAGE;
     }
+    /* Unset per-address caps follow the global ones, so that one address can never take every
+     * slot: at most half of --max-connections, and held reads at most half of that. The
+     * request read deadline follows --connection-timeout. */
+    if (!user_set("max-connections-per-address") &&
+        cfg->max_conn_per_addr > cfg->max_connections / 2)
+        cfg->max_conn_per_addr = cfg->max_connections / 2 > 0 ? cfg->max_connections / 2 : 1;
+    if (!user_set("max-held-reads-per-address") && cfg->max_conn_per_addr > 0 &&
+        cfg->max_held_per_addr > cfg->max_conn_per_addr / 2)
+        cfg->max_held_per_addr = cfg->max_conn_per_addr / 2 > 0 ? cfg->max_conn_per_addr / 2 : 1;
+    if (!user_set("request-read-timeout"))
+        cfg->request_read_timeout = cfg->connection_timeout;
     if (cfg->max_wait > 60)
         cfg->max_wait = 60;
     if (cfg->rate_limit > 0 && cfg->rate_burst < 1)

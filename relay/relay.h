@@ -47,6 +47,9 @@ typedef struct relay_config {
     double rate_burst;
     unsigned max_connections;
     unsigned connection_timeout; /* seconds */
+    unsigned max_conn_per_addr;  /* concurrent connections from one client address; 0 = no cap */
+    unsigned request_read_timeout; /* seconds to deliver a request's head and body; 0 = off */
+    unsigned max_held_per_addr;  /* held long-polls from one client address; 0 = no cap */
     unsigned threads;
     char *metrics_listen;      /* ADDR:PORT or NULL */
     unsigned sweep_interval;   /* seconds */

@@ -65,8 +65,25 @@ typedef struct req_ctx {
     unsigned rate_wait;         /* > 0: answer 429 once the body is drained */
     bool responded;
     bool suspended_once;
+    bool holds_slot;            /* counted in its address's held long-polls (addr_key) */
+    bool has_addr;
+    uint64_t addr_key;          /* keyed hash of the client address (never the address) */
+    unsigned long long body_read; /* body bytes read so far, kept or dropped */
     double start_ms;
 } req_ctx;
+
+/* Per connection (MHD's socket context), for the request read deadline: from the moment the
+ * connection opens, or the previous response is done, the next request's head and body must
+ * arrive within --request-read-timeout, however slowly bytes trickle in (the idle timeout of
+ * libmicrohttpd restarts on every byte). A sweeper thread shuts the socket of a connection
+ * past its deadline; libmicrohttpd then sees end of stream and closes it. */
+typedef struct conn_slot {
+    struct conn_slot *prev, *next;
+    MHD_socket fd;
+    int64_t deadline_ms;
+    bool request_in;            /* the current request is fully received (or answered) */
+    bool shut;
+} conn_slot;
 
 static const relay_config *g_cfg;
 static ratelimit *g_rl;
@@ -76,6 +93,26 @@ static ratelimit *g_rl;
  * counts itself in before it looks at g_no_defer, so server_stop cannot miss it. */
 static atomic_int g_inflight;
 static atomic_bool g_no_defer;
+
+/* Open connections, for the read deadline (conn_slot). libmicrohttpd reports a connection
+ * closed before it closes the socket, so under g_conn_mu a listed fd is still that
+ * connection's. */
+static pthread_mutex_t g_conn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_conn_cond;
+static conn_slot *g_conns;
+static pthread_t g_sweeper;
+static bool g_sweeper_running, g_sweeper_stop;
+
+/* Held long-polls per client address: counts keyed by a keyed hash of the address (a random
+ * per-process key), kept only while a read is held; addresses are never stored. */
+typedef struct held_count {
+    struct held_count *next;
+    uint64_t key;
+    unsigned n;
+} held_count;
+static pthread_mutex_t g_held_mu = PTHREAD_MUTEX_INITIALIZER;
+static held_count *g_held;
+static unsigned char g_addr_hash_key[crypto_shorthash_KEYBYTES];
 
 /* Monotonic milliseconds with a fractional part, for request latencies. */
 static double now_ms_f(void)
@@ -160,8 +197,172 @@ static void add_header(struct MHD_Response *r, const char *name, const char *val
         MHD_add_response_header(r, name, value);
 }
 
+static int64_t now_ms_i(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the request read deadline ---- */
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        conn_slot *s = calloc(1, sizeof *s);
+        if (s == NULL || ci == NULL) {
+            free(s);
+            return;                 /* no deadline for it: the idle timeout still applies */
+        }
+        s->fd = ci->connect_fd;
+        pthread_mutex_lock(&g_conn_mu);
+        s->deadline_ms = now_ms_i() + 1000 * (int64_t)g_cfg->request_read_timeout;
+        s->next = g_conns;
+        if (g_conns != NULL)
+            g_conns->prev = s;
+        g_conns = s;
+        pthread_mutex_unlock(&g_conn_mu);
+        *socket_context = s;
+        return;
+    }
+    conn_slot *s = *socket_context;
+    if (s == NULL)
+        return;
+    pthread_mutex_lock(&g_conn_mu);
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        g_conns = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    pthread_mutex_unlock(&g_conn_mu);
+    free(s);
+    *socket_context = NULL;
+}
+
+/* in == true: the request is in (no deadline until it is answered); false: the response is
+ * done, the next request's deadline starts now. */
+static void request_in(struct MHD_Connection *c, bool in)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (ci == NULL || ci->socket_context == NULL)
+        return;
+    conn_slot *s = ci->socket_context;
+    pthread_mutex_lock(&g_conn_mu);
+    s->request_in = in;
+    if (!in)
+        s->deadline_ms = now_ms_i() + 1000 * (int64_t)g_cfg->request_read_timeout;
+    pthread_mutex_unlock(&g_conn_mu);
+}
+
+static void *sweeper_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&g_conn_mu);
+    while (!g_sweeper_stop) {
+        int64_t now = now_ms_i();
+        unsigned closed = 0;
+        for (conn_slot *s = g_conns; s != NULL; s = s->next) {
+            if (!s->request_in && !s->shut && s->deadline_ms <= now) {
+                shutdown(s->fd, SHUT_RDWR);   /* MHD sees end of stream and closes it */
+                s->shut = true;
+                closed++;
+            }
+        }
+        if (closed > 0)
+            relay_log(LOG_DEBUG, "event=read_deadline closed=%u", closed);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&g_conn_cond, &g_conn_mu, &ts);
+    }
+    pthread_mutex_unlock(&g_conn_mu);
+    return NULL;
+}
+
+static int sweeper_start(void)
+{
+    g_sweeper_stop = false;
+    if (g_cfg->request_read_timeout == 0)
+        return 0;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g_conn_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&g_sweeper, NULL, sweeper_main, NULL) != 0)
+        return -1;
+    g_sweeper_running = true;
+    return 0;
+}
+
+static void sweeper_stop(void)
+{
+    if (!g_sweeper_running)
+        return;
+    pthread_mutex_lock(&g_conn_mu);
+    g_sweeper_stop = true;
+    pthread_cond_signal(&g_conn_cond);
+    pthread_mutex_unlock(&g_conn_mu);
+    pthread_join(g_sweeper, NULL);
+    pthread_cond_destroy(&g_conn_cond);
+    g_sweeper_running = false;
+}
+
+/* ---- held long-polls per address ---- */
+
+/* Takes one held-read place for key; false when the address holds --max-held-reads-per-address
+ * already. */
+static bool held_take(uint64_t key)
+{
+    bool ok = true;
+    pthread_mutex_lock(&g_held_mu);
+    held_count *h = g_held;
+    while (h != NULL && h->key != key)
+        h = h->next;
+    if (h == NULL) {
+        h = calloc(1, sizeof *h);
+        if (h != NULL) {
+            h->key = key;
+            h->next = g_held;
+            g_held = h;
+        }
+    }
+    if (h == NULL || (g_cfg->max_held_per_addr > 0 && h->n >= g_cfg->max_held_per_addr))
+        ok = false;                 /* (no memory for a count: refused, as over the cap) */
+    else
+        h->n++;
+    pthread_mutex_unlock(&g_held_mu);
+    return ok;
+}
+
+static void held_release(uint64_t key)
+{
+    pthread_mutex_lock(&g_held_mu);
+    for (held_count **pp = &g_held; *pp != NULL; pp = &(*pp)->next) {
+        held_count *h = *pp;
+        if (h->key != key)
+            continue;
+        if (--h->n == 0) {
+            *pp = h->next;
+            free(h);
+        }
+        break;
+    }
+    pthread_mutex_unlock(&g_held_mu);
+}
+
 /* Client address bytes for the rate limiter: the IP only (not the port). */
-static unsigned rate_check(struct MHD_Connection *c)
+static unsigned rate_check(struct MHD_Connection *c, req_ctx *ctx)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -170,10 +371,16 @@ static unsigned rate_check(struct MHD_Connection *c)
     const struct sockaddr *sa = ci->client_addr;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+        crypto_shorthash((unsigned char *)&ctx->addr_key, (const unsigned char *)&in->sin_addr,
+                         sizeof in->sin_addr, g_addr_hash_key);
+        ctx->has_addr = true;
         return ratelimit_take(g_rl, &in->sin_addr, sizeof in->sin_addr);
     }
     if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+        crypto_shorthash((unsigned char *)&ctx->addr_key, (const unsigned char *)&in6->sin6_addr,
+                         sizeof in6->sin6_addr, g_addr_hash_key);
+        ctx->has_addr = true;
         return ratelimit_take(g_rl, &in6->sin6_addr, sizeof in6->sin6_addr);
     }
     return 0;
@@ -212,6 +419,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const char *metho
     if (rs->html_headers)
         add_header(r, "Content-Security-Policy",
                    "default-src 'none'; img-src https:; style-src 'unsafe-inline'");
+    request_in(c, true);            /* answered: no read deadline until it is sent */
     enum MHD_Result ret = MHD_queue_response(c, rs->status, r);
     MHD_destroy_response(r);
     ctx->responded = true;
@@ -358,7 +566,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         bool answer_now = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect") != NULL ||
                           declared > 16ULL * g_cfg->max_body + 1048576ULL ||
                           (declared == 0 && te == NULL);
-        unsigned wait = rate_check(c);
+        unsigned wait = rate_check(c, ctx);
         if (wait > 0) {
             metrics_inc(M_RATE_LIMITED);
             if (answer_now)
@@ -379,11 +587,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     if (*upload_size > 0) {
+        /* A body over --max-body is read and dropped so the client sees the 413, but only up
+         * to the same allowance as a declared length (above): past it, whatever the framing
+         * (a chunked body has no declared length), the connection is closed at once. */
+        ctx->body_read += *upload_size;
+        if (ctx->body_read > 16ULL * g_cfg->max_body + 1048576ULL) {
+            relay_log(LOG_INFO, "event=body_over_limit action=close");
+            return MHD_NO;
+        }
         if (!append_body(ctx, upload, *upload_size))
             return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }
+    request_in(c, true);            /* head and body are in: the read deadline is met */
     if (ctx->rate_wait > 0)
         return early_error(c, method, ctx, 429, "rate_limited", "too many requests",
                            ctx->rate_wait);
@@ -409,6 +626,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (ctx->def != NULL) {
         finish_deferred(ctx, &rq, &rs);    /* resumed: the store job is done */
     } else {
+        /* A read that may be held (long-poll) takes one of its address's held-read places
+         * first, so one address cannot park every connection the relay has. */
+        if (!ctx->holds_slot && ctx->has_addr && rq.prefer != NULL && rq.if_none_match != NULL &&
+            strcmp(method, "POST") == 0 && strstr(rq.prefer, "wait") != NULL) {
+            if (!held_take(ctx->addr_key)) {
+                metrics_inc(M_RATE_LIMITED);
+                return early_error(c, method, ctx, 429, "rate_limited",
+                                   "too many held reads from this address", 5);
+            }
+            ctx->holds_slot = true;
+        }
         routes_handle(&rq, &rs);
         relay_pending *p = rs.pending;
         rs.pending = NULL;
@@ -422,6 +650,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         metrics_waiting(1);
         return MHD_YES;
     }
+    if (ctx->holds_slot) {          /* answered, not (or no longer) held */
+        held_release(ctx->addr_key);
+        ctx->holds_slot = false;
+    }
     if (ctx->suspended_once)
         metrics_waiting(-1);
     return send_response(c, method, ctx, &rs);
@@ -433,10 +665,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)cls;
     (void)c;
     (void)toe;
+    request_in(c, false);           /* the next request's read deadline starts now */
     req_ctx *ctx = *con_cls;
     if (ctx == NULL)
         return;
     longpoll_forget(ctx);
+    if (ctx->holds_slot)
+        held_release(ctx->addr_key);
     if (ctx->def != NULL) {
         /* Closed while its store job runs: the store's callback frees the job's state. */
         pthread_mutex_lock(&ctx->def->mu);
@@ -508,6 +743,7 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
     }
     g_cfg = cfg;
     g_rl = rl;
+    randombytes_buf(g_addr_hash_key, sizeof g_addr_hash_key);
     atomic_store(&g_no_defer, false);
     srv->cfg = cfg;
     srv->rl = rl;
@@ -551,6 +787,8 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_conn_per_addr,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_ARRAY, cfg->insecure_loopback ? none : tls_opts,
         MHD_OPTION_END);
@@ -561,6 +799,14 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
         relay_log(LOG_ERROR, "event=start error=\"the HTTPS server did not start: the TLS "
                              "library rejected the certificate or key\"");
         *exit_code = cfg->insecure_loopback ? RELAY_EXIT_LISTEN : RELAY_EXIT_TLS;
+        return NULL;
+    }
+    if (sweeper_start() != 0) {
+        relay_log(LOG_ERROR, "event=start error=\"cannot start the read-deadline thread\"");
+        MHD_stop_daemon(srv->daemon);
+        free_pems(srv);
+        free(srv);
+        *exit_code = RELAY_EXIT_LISTEN;
         return NULL;
     }
     return srv;
@@ -590,6 +836,7 @@ void server_stop(relay_server *srv)
         struct timespec ts = {0, 2 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    sweeper_stop();
     MHD_stop_daemon(srv->daemon);
     free_pems(srv);
     free(srv);

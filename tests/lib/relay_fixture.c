@@ -175,7 +175,7 @@ int rf_relay_start(rf_relay *r, const char *const *args)
 
     while (args[n] != NULL)
         n++;
-    if (n + 3 > RF_MAX_ARGS) {
+    if (n + 7 > RF_MAX_ARGS) {
         fprintf(stderr, "relay_fixture: too many relay arguments (%zu)\n", n);
         return -1;
     }
@@ -193,9 +193,16 @@ int rf_relay_start(rf_relay *r, const char *const *args)
     for (char *t = wrap ? strtok_r(wrap, " ", &save) : NULL; t != NULL && w < 32;
          t = strtok_r(NULL, " ", &save))
         argv[w++] = t;
-    argv[w] = RF_RELAY_BIN;
-    memcpy(argv + w + 1, args, n * sizeof *argv);
-    size_t argc = w + 1 + n;
+    size_t nwrap = w;
+    argv[w++] = RF_RELAY_BIN;
+    if (!r->relay_limits) {
+        static const char *const no_caps[] = {"--max-connections-per-address", "0",
+                                              "--max-held-reads-per-address", "0"};
+        for (size_t i = 0; i < sizeof no_caps / sizeof no_caps[0]; i++)
+            argv[w++] = no_caps[i];
+    }
+    memcpy(argv + w, args, n * sizeof *argv);
+    size_t argc = w + n;
     if (rf_time_scale() > 1 && !has_timeout) {
         snprintf(num, sizeof num, "%ld", 30 * rf_time_scale());
         argv[argc++] = "--connection-timeout";
@@ -226,7 +233,7 @@ int rf_relay_start(rf_relay *r, const char *const *args)
             if (logfd >= 0)
                 dup2(logfd, STDERR_FILENO);
         }
-        if (w > 0)
+        if (nwrap > 0)
             execvp(argv[0], (char *const *)(uintptr_t)argv);
         else
             execv(RF_RELAY_BIN, (char *const *)(uintptr_t)argv);

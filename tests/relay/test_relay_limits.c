@@ -1,0 +1,402 @@
+/*
+ * tests/relay/test_relay_limits.c: the relay's per-client resource limits, against the real
+ * binary. One client address must not be able to take every connection slot (idle TLS
+ * connections that never send a ClientHello, request heads trickled a byte at a time, held
+ * long-polls), and a request body over --max-body must not be read without bound whatever
+ * its framing (a chunked body has no declared length).
+ *
+ * "Another client" connects from 127.0.0.2 (any 127/8 address is loopback on Linux). The
+ * relays here run with their own per-address defaults (relay_limits = 1): the fixture lifts
+ * the per-address caps for the other suites, whose clients all share 127.0.0.1.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "relay_harness.h"
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A TCP connection from src (e.g. "127.0.0.2") to 127.0.0.1:port; -1 on failure. */
+static int tcp_from(const char *src, unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    inet_pton(AF_INET, src, &a.sin_addr);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    struct sockaddr_in d = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &d.sin_addr);
+    if (connect(fd, (struct sockaddr *)&d, sizeof d) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* True when the peer closed fd (or reset it) within wait_ms; data read is discarded. */
+static bool closed_within(int fd, long wait_ms)
+{
+    long end = now_ms() + wait_ms;
+    for (;;) {
+        long left = end - now_ms();
+        if (left < 0)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0)
+            return false;
+        char buf[4096];
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0)
+            return true;
+    }
+}
+
+/* Reads what arrives on fd within wait_ms (until the headers' end) into out; its length. */
+static size_t read_reply(int fd, long wait_ms, char *out, size_t cap)
+{
+    size_t len = 0;
+    long end = now_ms() + wait_ms;
+    out[0] = '\0';
+    while (len + 1 < cap) {
+        long left = end - now_ms();
+        if (left <= 0)
+            break;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)left) <= 0)
+            break;
+        ssize_t n = recv(fd, out + len, cap - len - 1, 0);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        out[len] = '\0';
+        if (strstr(out, "\r\n\r\n") != NULL)
+            break;
+    }
+    return len;
+}
+
+static bool send_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+        if (w <= 0)
+            return false;
+        s += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* HTTP status of one plain-HTTP request (Connection: close) from src; 0 when none came within
+ * wait_ms. */
+static int plain_status(const char *src, unsigned port, const char *request, long wait_ms)
+{
+    int fd = tcp_from(src, port);
+    if (fd < 0)
+        return 0;
+    char buf[8192];
+    int st = 0;
+    if (send_all(fd, request, strlen(request)) && read_reply(fd, wait_ms, buf, sizeof buf) > 12)
+        st = atoi(buf + 9);
+    close(fd);
+    return st;
+}
+
+static size_t sink(char *p, size_t s, size_t n, void *ud)
+{
+    (void)p;
+    (void)ud;
+    return s * n;
+}
+
+/* GET /healthz over HTTPS from src; the status, 0 when no answer within wait_ms. */
+static long https_healthz_from(const relay_proc *r, const char *src, long wait_ms, long *took)
+{
+    char url[128];
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/healthz", r->port);
+    CURL *c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, th_ca());
+    curl_easy_setopt(c, CURLOPT_INTERFACE, src);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, wait_ms);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+    long t0 = now_ms(), st = 0;
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+    *took = now_ms() - t0;
+    curl_easy_cleanup(c);
+    return st;
+}
+
+static int start_plain(relay_proc *r, const char *store_name, const char *const *extra)
+{
+    char store[512];
+    snprintf(store, sizeof store, "%s/%s", th_dir(), store_name);
+    const char *args[32] = {"--listen", "127.0.0.1:0", "--insecure-loopback", "--store", store};
+    size_t n = 5;
+    for (size_t i = 0; extra[i] != NULL && n < 31; i++)
+        args[n++] = extra[i];
+    args[n] = NULL;
+    r->relay_limits = 1;
+    return relay_start_raw(r, args);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return th_init();
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    th_cleanup();
+    return 0;
+}
+
+/* One address opens twice its share of connections over TLS and never sends a ClientHello
+ * (--max-connections 16: its default per-address cap is 8). The relay keeps at most 8 of them
+ * and another client (127.0.0.2) is still answered at once. */
+static void test_limits__idle_tls_from_one_address_leaves_room(void **state)
+{
+    (void)state;
+    relay_proc r = {.relay_limits = 1};
+    const char *extra[] = {"--rate-limit", "0", "--max-connections", "16", NULL};
+    assert_int_equal(relay_start(&r, "idle.db", extra), 0);
+    int fds[16];
+    for (int i = 0; i < 16; i++) {
+        fds[i] = tcp_from("127.0.0.1", r.port);
+        assert_true(fds[i] >= 0);
+    }
+    rf_sleep_ms(300);
+    int refused = 0;
+    for (int i = 0; i < 16; i++)
+        if (closed_within(fds[i], 50))
+            refused++;
+    long took = 0;
+    long st = https_healthz_from(&r, "127.0.0.2", rf_scaled_ms(5000), &took);
+    printf("# idle TLS connections from one address: %d of 16 closed at once; "
+           "127.0.0.2 got %ld in %ld ms\n", refused, st, took);
+    for (int i = 0; i < 16; i++)
+        close(fds[i]);
+    assert_int_equal(st, 200);
+    assert_true(refused >= 8);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
+/* A request head trickled one byte every 200 ms keeps an idle timeout from ever firing; the
+ * read deadline (unset: --connection-timeout, here 2 s) closes it anyway. */
+static void test_limits__trickled_head_is_cut_off(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", "--connection-timeout", "2", NULL};
+    assert_int_equal(start_plain(&r, "trickle.db", extra), 0);
+    int fd = tcp_from("127.0.0.1", r.port);
+    assert_true(fd >= 0);
+    const char *head = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    assert_true(send_all(fd, head, strlen(head)));
+    long t0 = now_ms(), closed_at = -1;
+    long limit = t0 + rf_scaled_ms(8000);
+    while (now_ms() < limit) {
+        if (!send_all(fd, "X", 1) || closed_within(fd, 200)) {
+            closed_at = now_ms() - t0;
+            break;
+        }
+    }
+    close(fd);
+    printf("# trickled head: closed after %ld ms (-1: still open after %ld ms)\n", closed_at,
+           rf_scaled_ms(8000));
+    assert_true(closed_at >= 0);
+    /* A prompt request on a new connection is still answered. */
+    assert_int_equal(plain_status("127.0.0.1", r.port,
+                                  "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                  rf_scaled_ms(3000)),
+                     200);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
+/* Held long-polls per address: --max-connections 16 gives one address 8 connections and 4
+ * held reads by default. The 5th held read from 127.0.0.1 is refused (429 + Retry-After) at
+ * once, 127.0.0.2 is still served, and places are free again once the reads are answered. */
+static void test_limits__held_reads_per_address(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-connections", "16", NULL};
+    assert_int_equal(start_plain(&r, "held.db", extra), 0);
+
+    char claim[37], rid[37], reader[37], exp[32];
+    th_uuid(claim);
+    th_uuid(rid);
+    th_uuid(reader);
+    th_rfc3339(3600, exp);
+    char *body = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/m", r.port);
+    hreq cq = {.method = "POST", .path = url, .rid = rid, .claim = claim, .body = body};
+    hresp h;
+    http_do(&r, &cq, &h);
+    free(body);
+    assert_int_equal(h.status, 200);
+    const char *slash = h.body != NULL ? strstr(h.body, "/v1/m/") : NULL;
+    assert_non_null(slash);
+    char id[37];
+    snprintf(id, sizeof id, "%.36s", slash + 6);
+    hresp_free(&h);
+    char rpath[200];
+    snprintf(rpath, sizeof rpath, "%s/%s", url, id);
+    hreq rq = {.method = "POST", .path = rpath, .claim = reader};
+    http_do(&r, &rq, &h);
+    assert_int_equal(h.status, 200);
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", h.etag);
+    hresp_free(&h);
+
+    char wait_req[512];
+    snprintf(wait_req, sizeof wait_req,
+             "POST /v1/m/%s HTTP/1.1\r\nHost: x\r\nMailbox-Device-Claim: %s\r\n"
+             "If-None-Match: %s\r\nPrefer: wait=3\r\nContent-Length: 0\r\n\r\n",
+             id, reader, etag);
+    int held[5];
+    char buf[4096];
+    for (int i = 0; i < 4; i++) {
+        held[i] = tcp_from("127.0.0.1", r.port);
+        assert_true(held[i] >= 0);
+        assert_true(send_all(held[i], wait_req, strlen(wait_req)));
+    }
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(read_reply(held[i], 300, buf, sizeof buf), 0);   /* held */
+    held[4] = tcp_from("127.0.0.1", r.port);
+    assert_true(held[4] >= 0);
+    long t0 = now_ms();
+    assert_true(send_all(held[4], wait_req, strlen(wait_req)));
+    size_t n = read_reply(held[4], rf_scaled_ms(3000), buf, sizeof buf);
+    long took = now_ms() - t0;
+    printf("# 5th held read from one address: %s in %ld ms\n",
+           n > 12 ? "answered" : "held (no answer)", took);
+    assert_true(n > 12);
+    assert_int_equal(atoi(buf + 9), 429);
+    assert_non_null(strstr(buf, "Retry-After:"));
+    close(held[4]);
+
+    /* Another address is served while 127.0.0.1 holds its four. */
+    assert_int_equal(plain_status("127.0.0.2", r.port,
+                                  "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                  rf_scaled_ms(3000)),
+                     200);
+    /* Once the held reads are answered (304 after their 3 s), their places are free again.
+     * (A held read whose client went away keeps its place until its wait ends: libmicrohttpd
+     * does not watch a suspended connection.) */
+    for (int i = 0; i < 4; i++) {
+        size_t m = read_reply(held[i], rf_scaled_ms(6000), buf, sizeof buf);
+        assert_true(m > 12);
+        assert_int_equal(atoi(buf + 9), 304);
+        close(held[i]);
+    }
+    int fd = tcp_from("127.0.0.1", r.port);
+    assert_true(fd >= 0);
+    assert_true(send_all(fd, wait_req, strlen(wait_req)));
+    assert_int_equal(read_reply(fd, 300, buf, sizeof buf), 0);   /* held, not 429 */
+    close(fd);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
+/* A chunked body far over --max-body (50 MB against 1024 bytes) is not read to its end: the
+ * relay closes the connection once it has read its drain allowance (16 x --max-body + 1 MiB). */
+static void test_limits__chunked_body_over_max_body_stops_early(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-body", "1024", NULL};
+    assert_int_equal(start_plain(&r, "chunked.db", extra), 0);
+    int fd = tcp_from("127.0.0.1", r.port);
+    assert_true(fd >= 0);
+    int sndbuf = 65536;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    char claim[37], rid[37];
+    th_uuid(claim);
+    th_uuid(rid);
+    char head[512];
+    snprintf(head, sizeof head,
+             "POST /v1/m HTTP/1.1\r\nHost: x\r\nMailbox-Device-Claim: %s\r\n"
+             "Mailbox-Request-ID: %s\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n", claim, rid);
+    assert_true(send_all(fd, head, strlen(head)));
+    static char chunk[65536 + 16];
+    int hl = snprintf(chunk, sizeof chunk, "10000\r\n");
+    memset(chunk + hl, 'A', 65536);
+    memcpy(chunk + hl + 65536, "\r\n", 2);
+    size_t clen = (size_t)hl + 65536 + 2;
+    const unsigned long long goal = 50ULL * 1024 * 1024;
+    unsigned long long sent = 0;
+    bool answered = false, closed = false;
+    long t0 = now_ms();
+    while (sent < goal && now_ms() - t0 < rf_scaled_ms(60000)) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 0) > 0) {
+            answered = true;    /* an answer or the close arrived */
+            break;
+        }
+        ssize_t w = send(fd, chunk, clen, MSG_NOSIGNAL);
+        if (w <= 0) {
+            closed = true;
+            break;
+        }
+        sent += (unsigned long long)w;
+    }
+    long took = now_ms() - t0;
+    char buf[4096];
+    size_t n = read_reply(fd, 1000, buf, sizeof buf);
+    close(fd);
+    printf("# chunked body over --max-body 1024: %llu of %llu bytes sent in %ld ms before the "
+           "relay %s%s\n", sent, goal, took,
+           n > 12 ? "answered " : (answered || closed ? "closed the connection" : "(nothing)"),
+           n > 12 ? buf + 9 : "");
+    if (n > 12)
+        assert_int_equal(atoi(buf + 9), 413);
+    assert_true(answered || closed);
+    assert_true(sent < 8ULL * 1024 * 1024);
+    assert_true(th_file_contains(r.log_path, "event=body_over_limit"));
+    assert_int_equal(relay_stop(&r), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_limits__idle_tls_from_one_address_leaves_room),
+        cmocka_unit_test(test_limits__trickled_head_is_cut_off),
+        cmocka_unit_test(test_limits__held_reads_per_address),
+        cmocka_unit_test(test_limits__chunked_body_over_max_body_stops_early),
+    };
+    return cmocka_run_group_tests_name("relay per-client limits", tests, group_setup,
+                                       group_teardown);
+}
