@@ -130,14 +130,19 @@ static int conn_open(const sq_store *s, bool writer, sq_conn **out)
     int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(c->db, s->busy_ms);
-    /* Every connection maps up to 256 MiB of the file: a page read is then a memory access
+    /* secure_delete=ON on the writer (the only connection that changes rows): deleted content
+     * is overwritten with zeros, on b-tree pages and on pages freed to the freelist alike
+     * (FAST would leave freed overflow pages, i.e. large payloads, readable). Together with
+     * the TRUNCATE checkpoint after every sweep (sq_checkpoint) a deleted mailbox is gone
+     * from store.db and store.db-wal within one sweep interval.
+     * Every connection maps up to 256 MiB of the file: a page read is then a memory access
      * instead of a read(2) into SQLite's page cache. The writer, whose time bounds the write
      * rate, also keeps a larger page cache (16 MiB) so that the index pages its random keys
      * touch stay in memory between batches. */
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(c->db,
                           writer ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                   " PRAGMA secure_delete=FAST; PRAGMA mmap_size=268435456;"
+                                   " PRAGMA secure_delete=ON; PRAGMA mmap_size=268435456;"
                                    " PRAGMA cache_size=-16384;"
                                  : "PRAGMA query_only=ON; PRAGMA mmap_size=268435456;",
                           NULL, NULL, NULL);
@@ -370,6 +375,23 @@ static void complete_async(sq_wait *list)
     }
 }
 
+/* PRAGMA wal_checkpoint(TRUNCATE) on the writer connection, outside any transaction: copies
+ * every WAL frame into store.db (where secure_delete has zeroed deleted rows) and truncates
+ * store.db-wal to zero bytes, so the old frames that still held deleted mailboxes are gone.
+ * It waits (busy timeout) for readers still on an older snapshot. */
+static void run_checkpoint(sq_store *s, sq_job *j)
+{
+    if (s->memory) {
+        j->rc = STORE_OK;
+        return;
+    }
+    int log = -1, done = -1;
+    int rc = sqlite3_wal_checkpoint_v2(s->wconn->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log,
+                                       &done);
+    j->rc = rc == SQLITE_OK ? STORE_OK : sq_map_rc(rc) == STORE_OK ? STORE_UNAVAILABLE
+                                                                    : sq_map_rc(rc);
+}
+
 static void *writer_main(void *arg)
 {
     sq_store *s = arg;
@@ -380,11 +402,15 @@ static void *writer_main(void *arg)
         if (s->head == NULL)
             break; /* stopping, and every queued job is done */
         gather(s);
-        /* Take up to SQ_MAX_BATCH jobs off the queue. */
+        /* Take up to SQ_MAX_BATCH jobs off the queue; a checkpoint runs alone, outside a
+         * transaction, so a batch stops before one. */
         sq_wait *batch = s->head, *last = batch;
         size_t n = 1;
-        for (; n < SQ_MAX_BATCH && last->next != NULL; n++)
-            last = last->next;
+        if (batch->job.kind != SQ_JOB_CHECKPOINT)
+            for (; n < SQ_MAX_BATCH && last->next != NULL &&
+                   last->next->job.kind != SQ_JOB_CHECKPOINT;
+                 n++)
+                last = last->next;
         s->q_len -= n;
         s->last_batch = n;
         s->head = last->next;
@@ -393,7 +419,10 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&s->q_mu);
 
-        run_batch(s, batch);
+        if (batch->job.kind == SQ_JOB_CHECKPOINT)
+            run_checkpoint(s, &batch->job);
+        else
+            run_batch(s, batch);
 
         pthread_mutex_lock(&s->q_mu);
         sq_wait *async = NULL;
@@ -604,7 +633,12 @@ static uint64_t sq_version_op(store *st, const char *id, int64_t now)
 }
 
 /* Sweeps in transactions of SQ_SWEEP_BATCH rows, each queued like any write, so a large
- * sweep never holds up the requests queued behind it for long. */
+ * sweep never holds up the requests queued behind it for long. Then checkpoints the WAL with
+ * TRUNCATE (queued like a write, run alone): what was deleted since the previous sweep, by
+ * this sweep or by DeleteMailbox/Relinquish, leaves store.db-wal; secure_delete has already
+ * zeroed it in store.db. So the relay's --sweep-interval (60 s by default) bounds how long a
+ * deleted mailbox stays on disk. -1 when the sweep or the checkpoint failed (a reader held
+ * an old snapshot beyond the busy timeout: the next sweep tries again). */
 static long sq_sweep_op(store *st, int64_t now)
 {
     long total = 0;
@@ -614,8 +648,12 @@ static long sq_sweep_op(store *st, int64_t now)
             return -1;
         total += j.removed;
         if (j.removed < SQ_SWEEP_BATCH)
-            return total;
+            break;
     }
+    sq_job cp = {.kind = SQ_JOB_CHECKPOINT};
+    if (submit((sq_store *)st, &cp) != STORE_OK)
+        return -1;
+    return total;
 }
 
 /* Live means not yet expired by the wall clock; rows waiting for the sweep do not count. */

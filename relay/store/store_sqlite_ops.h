@@ -48,7 +48,8 @@ typedef enum sq_job_kind {
     SQ_JOB_UPDATE,
     SQ_JOB_REMOVE,
     SQ_JOB_RELINQUISH,
-    SQ_JOB_SWEEP
+    SQ_JOB_SWEEP,
+    SQ_JOB_CHECKPOINT      /* run by the writer alone, outside a transaction */
 } sq_job_kind;
 
 /* A write job: the arguments of one store call (borrowed: the caller blocks until done). */

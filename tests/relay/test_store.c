@@ -667,6 +667,81 @@ static void test_store__open_dispatch_and_errors(void **state)
 #endif
 }
 
+/* ---- what a stolen disk holds (SQLite file stores only) ---------------------------------- */
+
+/* Whether the file at path contains the bytes of needle anywhere (a missing file does not). */
+static bool file_contains(const char *path, const char *needle)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return false;
+    size_t cap = 1 << 20, len = 0, n;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while ((n = fread(buf + len, 1, cap - len, fp)) > 0) {
+        len += n;
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    fclose(fp);
+    size_t nl = strlen(needle);
+    bool found = false;
+    for (size_t i = 0; !found && nl <= len && i <= len - nl; i++)
+        found = memcmp(buf + i, needle, nl) == 0;
+    free(buf);
+    return found;
+}
+
+static bool store_files_contain(const char *db_path, const char *needle)
+{
+    char wal[600];
+    snprintf(wal, sizeof(wal), "%s-wal", db_path);
+    return file_contains(db_path, needle) || file_contains(wal, needle);
+}
+
+/* docs/protocol.md D12: once a mailbox is deleted and the sweeper has run (store_sweep
+ * checkpoints the WAL with TRUNCATE), neither store.db (free pages included: secure_delete)
+ * nor store.db-wal holds any of its values: payload (ciphertext, here large enough to need
+ * overflow pages), display title, tokens, Request-ID, response body. */
+static void test_store__deleted_mailbox_leaves_no_trace_in_files(void **state)
+{
+    sf_fixture *f = *state;
+    store *s = f->s;
+    char id[STORE_UUID_LEN + 1], marker[48];
+    new_id(id);
+    snprintf(marker, sizeof(marker), "GONE-%08lx-MARK", (unsigned long)time(NULL));
+    size_t big = 12000; /* several overflow pages: freed to the freelist on delete */
+    char *payload = malloc(big + 128);
+    assert_non_null(payload);
+    int off = snprintf(payload, big + 128, "{\"type\":\"XSALSA20_POLY1305\",\"data\":\"");
+    while ((size_t)off < big)
+        off += snprintf(payload + off, big + 128 - (size_t)off, "%s", marker);
+    snprintf(payload + off, big + 128 - (size_t)off, "\"}");
+    char display[160], token[160], rid[64], body[96];
+    snprintf(display, sizeof(display), "{\"title\":\"%s\",\"description\":\"D\"}", marker);
+    snprintf(token, sizeof(token), "{\"type\":\"webpush\",\"tokenData\":\"https://p/%s\"}", marker);
+    snprintf(rid, sizeof(rid), "rid-%s", marker);
+    snprintf(body, sizeof(body), "{\"urlLink\":\"%s\"}", marker);
+    store_new_mailbox nm = {.id = id, .initiator_claim = SF_CLAIM_A, .payload_json = payload,
+                            .display_json = display, .initiator_token_json = token,
+                            .rights = "RWD", .expires_at = SF_LATER};
+    store_reply dup;
+    assert_int_equal(store_create(s, &nm, rid, body, &dup), STORE_OK);
+    assert_true(store_files_contain(f->location, marker)); /* the check can see it */
+    assert_int_equal(store_remove(s, id, SF_CLAIM_A, SF_NOW), STORE_OK);
+    assert_true(store_sweep(s, SF_NOW) >= 0);
+    assert_false(store_files_contain(f->location, marker));
+    /* And after a clean close too (the last close checkpoints the WAL). */
+    store_close(s);
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    assert_false(store_files_contain(f->location, marker));
+    free(payload);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, sf_setup, sf_teardown)
 #define STORE_SEMANTICS_TESTS                                                                   \
     T(test_store__create_then_read_by_initiator),                                               \
@@ -709,6 +784,11 @@ int main(void)
     failed += cmocka_run_group_tests_name("store sqlite :memory:", semantics_mem,
                                           sf_group_sqlite_memory, sf_group_teardown);
     failed += cmocka_run_group_tests_name("store sqlite file", semantics_file,
+                                          sf_group_sqlite_file, sf_group_teardown);
+    const struct CMUnitTest sqlite_file_only[] = {
+        T(test_store__deleted_mailbox_leaves_no_trace_in_files),
+    };
+    failed += cmocka_run_group_tests_name("store sqlite file: on disk", sqlite_file_only,
                                           sf_group_sqlite_file, sf_group_teardown);
     const char *why = NULL;
     if (sf_redis_available(&why)) {
