@@ -14,6 +14,9 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_fixture.h"
 
@@ -742,6 +745,151 @@ static void test_store__deleted_mailbox_leaves_no_trace_in_files(void **state)
     free(payload);
 }
 
+/* docs/protocol.md D12: the store holds a keyed hash of every Device Claim and Request-ID,
+ * never the value, so a copied store.db (or its WAL) lets nobody act as a bound device nor
+ * replay a Request-ID. */
+static void test_store__files_hold_no_claim_or_request_id_in_clear(void **state)
+{
+    sf_fixture *f = *state;
+    store *s = f->s;
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RWD", SF_LATER, "rid-CLEAR-create"),
+                     STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK); /* binds B */
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "rid-CLEAR-update", PAYLOAD2), STORE_OK);
+    /* Both in the WAL (before the checkpoint) and in store.db (after it). */
+    assert_false(store_files_contain(f->location, SF_CLAIM_A));
+    assert_false(store_files_contain(f->location, SF_CLAIM_B));
+    assert_false(store_files_contain(f->location, "rid-CLEAR-"));
+    assert_true(store_sweep(s, SF_NOW) >= 0);
+    store_close(s);
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    assert_false(store_files_contain(f->location, SF_CLAIM_A));
+    assert_false(store_files_contain(f->location, SF_CLAIM_B));
+    assert_false(store_files_contain(f->location, "rid-CLEAR-"));
+    assert_int_equal(rd(f->s, id, SF_CLAIM_A), STORE_OK);
+    assert_int_equal(rd(f->s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(rd(f->s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
+}
+
+/* The schema of user_version 1 (claims and Request-IDs in the clear), as relays before the
+ * keyed hashes wrote it. */
+static const char old_schema_v1[] =
+    "CREATE TABLE mailboxes (id TEXT PRIMARY KEY, initiator_claim TEXT NOT NULL,"
+    " recipient_claim TEXT, rights TEXT NOT NULL, expires_at INTEGER NOT NULL,"
+    " version INTEGER NOT NULL, payload TEXT NOT NULL, display TEXT, initiator_token TEXT,"
+    " recipient_token TEXT);"
+    "CREATE INDEX mailboxes_expires_at ON mailboxes(expires_at);"
+    "CREATE TABLE requests (claim TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
+    " mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
+    " response_body TEXT);"
+    "CREATE INDEX requests_mailbox_id ON requests(mailbox_id);"
+    "PRAGMA user_version=1;";
+
+/* A store written by the previous relay (schema 1, claims in the clear) opens, is migrated
+ * in place (user_version 2, a key file beside it) and its parties keep every right: the
+ * Initiator and the bound Recipient read, update and delete, a third claim is refused, and
+ * the remembered Request-IDs still answer as duplicates. */
+static void test_store__old_schema_store_is_migrated_and_claims_still_work(void **state)
+{
+    sf_fixture *f = *state;
+    store_close(f->s);
+    f->s = NULL;
+    char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1], sql[2048], p[600];
+    new_id(id1);
+    new_id(id2);
+    unlink(f->location);
+    snprintf(p, sizeof(p), "%s.key", f->location);
+    unlink(p);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->location, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, old_schema_v1, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO mailboxes VALUES ('%s', '%s', '%s', 'RWD', %lld, 3, '%s', '{}', NULL,"
+             " NULL);"
+             "INSERT INTO mailboxes VALUES ('%s', '%s', NULL, 'RWD', %lld, 1, '%s', '{}', NULL,"
+             " NULL);"
+             "INSERT INTO requests VALUES ('%s', 'old-rid-a', '%s', '{\"old\":\"a\"}');"
+             "INSERT INTO requests VALUES ('%s', 'old-rid-b', '%s', '{\"old\":\"b\"}');",
+             id1, SF_CLAIM_A, SF_CLAIM_B, (long long)SF_LATER, PAYLOAD2, id2, SF_CLAIM_C,
+             (long long)SF_LATER, PAYLOAD2, SF_CLAIM_A, id1, SF_CLAIM_B, id1);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    store *s = f->s;
+    store_mailbox mb;
+    assert_int_equal(store_read(s, id1, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
+    assert_true(mb.recipient_bound);
+    assert_int_equal(mb.version, 3);
+    store_mailbox_clear(&mb);
+    assert_int_equal(store_read(s, id1, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, id1, SF_CLAIM_C), STORE_UNAUTHORIZED);
+    /* Remembered Request-IDs: a retry still gets the original answer. */
+    store_reply dup;
+    store_mailbox out;
+    assert_int_equal(store_update(s, id1, SF_CLAIM_B, "old-rid-b", PAYLOAD3, NULL, "{}", SF_NOW,
+                                  &dup, &out),
+                     STORE_DUPLICATE);
+    assert_string_equal(dup.body, "{\"old\":\"b\"}");
+    store_reply_clear(&dup);
+    assert_int_equal(upd(s, id1, SF_CLAIM_B, "new-rid-b", PAYLOAD3), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_A, "new-rid-a", PAYLOAD2), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_D, "x", PAYLOAD2), STORE_UNAUTHORIZED);
+    /* The unbound one still binds its first reader, never its Initiator. */
+    assert_int_equal(rd(s, id2, SF_CLAIM_C), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_D), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_D, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_B, SF_NOW), STORE_OK);
+    assert_int_equal(store_remove(s, id2, SF_CLAIM_C, SF_NOW), STORE_OK);
+    /* Migrated: schema 2, the key file private, no claim left in the clear. */
+    assert_true(store_sweep(s, SF_NOW) >= 0);
+    struct stat kst;
+    assert_int_equal(stat(p, &kst), 0);
+    assert_int_equal(kst.st_mode & 0777, 0600);
+    assert_int_equal((int)kst.st_size, 32);
+    assert_int_equal(sqlite3_open_v2(f->location, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_false(store_files_contain(f->location, SF_CLAIM_A));
+    assert_false(store_files_contain(f->location, SF_CLAIM_B));
+    assert_false(store_files_contain(f->location, "old-rid-"));
+}
+
+/* A hashed store without its key file cannot verify any claim: it is refused at open
+ * (exit 70) rather than silently started with a new key that would lock every party out. */
+static void test_store__hashed_store_without_key_file_is_refused(void **state)
+{
+    sf_fixture *f = *state;
+    char id[STORE_UUID_LEN + 1], p[600], moved[620];
+    make_rwd(f->s, id);
+    store_close(f->s);
+    f->s = NULL;
+    snprintf(p, sizeof(p), "%s.key", f->location);
+    snprintf(moved, sizeof(moved), "%s.moved", p);
+    assert_int_equal(rename(p, moved), 0);
+    char err[256] = "";
+    store_config cfg = {.location = f->location, .busy_timeout_ms = 100};
+    assert_null(store_open(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "key"));
+    assert_int_equal(rename(moved, p), 0);
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    assert_int_equal(rd(f->s, id, SF_CLAIM_A), STORE_OK);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, sf_setup, sf_teardown)
 #define STORE_SEMANTICS_TESTS                                                                   \
     T(test_store__create_then_read_by_initiator),                                               \
@@ -787,6 +935,9 @@ int main(void)
                                           sf_group_sqlite_file, sf_group_teardown);
     const struct CMUnitTest sqlite_file_only[] = {
         T(test_store__deleted_mailbox_leaves_no_trace_in_files),
+        T(test_store__files_hold_no_claim_or_request_id_in_clear),
+        T(test_store__old_schema_store_is_migrated_and_claims_still_work),
+        T(test_store__hashed_store_without_key_file_is_refused),
     };
     failed += cmocka_run_group_tests_name("store sqlite file: on disk", sqlite_file_only,
                                           sf_group_sqlite_file, sf_group_teardown);
