@@ -15,6 +15,9 @@
 
 #include <signal.h>
 #include <sqlite3.h>
+#ifdef TIGRESS_HAVE_HIREDIS
+#include <hiredis.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -890,6 +893,159 @@ static void test_store__hashed_store_without_key_file_is_refused(void **state)
     assert_int_equal(rd(f->s, id, SF_CLAIM_A), STORE_OK);
 }
 
+#ifdef TIGRESS_HAVE_HIREDIS
+/* ---- what the Redis store holds --------------------------------------------------------- */
+
+static redisContext *redis_raw(const sf_fixture *f)
+{
+    const char *colon = strrchr(f->location, ':');
+    assert_non_null(colon);
+    int port = atoi(colon + 1);
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    return c;
+}
+
+static void redis_ok(redisContext *c, redisReply *r)
+{
+    (void)c;
+    assert_non_null(r);
+    assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+}
+
+static bool reply_contains(const redisReply *r, const char *needle)
+{
+    if (r == NULL)
+        return false;
+    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+        return strstr(r->str, needle) != NULL;
+    if (r->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < r->elements; i++)
+            if (reply_contains(r->element[i], needle))
+                return true;
+    return false;
+}
+
+/* Whether any key name or value in the Redis database contains needle. */
+static bool redis_contains(const sf_fixture *f, const char *needle)
+{
+    redisContext *c = redis_raw(f);
+    redisReply *keys = redisCommand(c, "KEYS *");
+    assert_non_null(keys);
+    bool found = false;
+    for (size_t i = 0; !found && i < keys->elements; i++) {
+        const char *k = keys->element[i]->str;
+        found = strstr(k, needle) != NULL;
+        redisReply *t = redisCommand(c, "TYPE %s", k);
+        assert_non_null(t);
+        redisReply *v = NULL;
+        if (strcmp(t->str, "hash") == 0)
+            v = redisCommand(c, "HGETALL %s", k);
+        else if (strcmp(t->str, "set") == 0)
+            v = redisCommand(c, "SMEMBERS %s", k);
+        else if (strcmp(t->str, "zset") == 0)
+            v = redisCommand(c, "ZRANGE %s 0 -1", k);
+        else if (strcmp(t->str, "string") == 0)
+            v = redisCommand(c, "GET %s", k);
+        found = found || reply_contains(v, needle);
+        freeReplyObject(v);
+        freeReplyObject(t);
+    }
+    freeReplyObject(keys);
+    redisFree(c);
+    return found;
+}
+
+/* docs/protocol.md D12 on Redis: no key name or value holds a Device Claim or Request-ID. */
+static void test_store__redis_holds_no_claim_or_request_id_in_clear(void **state)
+{
+    sf_fixture *f = *state;
+    store *s = f->s;
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RWD", SF_LATER, "rid-CLEAR-create"),
+                     STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "rid-CLEAR-update", PAYLOAD2), STORE_OK);
+    assert_true(redis_contains(f, id)); /* the check can see what is there */
+    assert_false(redis_contains(f, SF_CLAIM_A));
+    assert_false(redis_contains(f, SF_CLAIM_B));
+    assert_false(redis_contains(f, "rid-CLEAR-"));
+    assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
+}
+
+/* A Redis store written by the previous relay (claims and Request-IDs in the clear, no
+ * tigress:schema key) is migrated when a relay first uses it: its parties keep every right
+ * and the remembered Request-IDs still answer as duplicates. */
+static void test_store__redis_old_format_is_migrated_and_claims_still_work(void **state)
+{
+    sf_fixture *f = *state;
+    store_close(f->s);
+    f->s = NULL;
+    char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1];
+    new_id(id1);
+    new_id(id2);
+    long long later = (long long)SF_LATER, later_ms = later * 1000;
+    redisContext *c = redis_raw(f);
+    redis_ok(c, redisCommand(c, "FLUSHALL"));
+    redis_ok(c, redisCommand(c, "HSET tigress:mb:%s ini %s rec %s rights RWD exp %lld expms %lld"
+                                " ver 3 payload %s display {}",
+                             id1, SF_CLAIM_A, SF_CLAIM_B, later, later_ms, PAYLOAD2));
+    redis_ok(c, redisCommand(c, "HSET tigress:mb:%s ini %s rights RWD exp %lld expms %lld ver 1"
+                                " payload %s display {}",
+                             id2, SF_CLAIM_C, later, later_ms, PAYLOAD2));
+    redis_ok(c, redisCommand(c, "ZADD tigress:exp %lld %s %lld %s", later, id1, later, id2));
+    redis_ok(c, redisCommand(c, "HSET tigress:rq:%s rid old-rid-a mb %s body {\"old\":\"a\"}",
+                             SF_CLAIM_A, id1));
+    redis_ok(c, redisCommand(c, "HSET tigress:rq:%s rid old-rid-b mb %s body {\"old\":\"b\"}",
+                             SF_CLAIM_B, id1));
+    redis_ok(c, redisCommand(c, "SADD tigress:mbc:%s %s %s", id1, SF_CLAIM_A, SF_CLAIM_B));
+    redisFree(c);
+
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    store *s = f->s;
+    store_mailbox mb;
+    assert_int_equal(store_read(s, id1, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
+    assert_true(mb.recipient_bound);
+    assert_int_equal(mb.version, 3);
+    store_mailbox_clear(&mb);
+    assert_int_equal(store_read(s, id1, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, id1, SF_CLAIM_C), STORE_UNAUTHORIZED);
+    store_reply dup;
+    store_mailbox out;
+    assert_int_equal(store_update(s, id1, SF_CLAIM_B, "old-rid-b", PAYLOAD3, NULL, "{}", SF_NOW,
+                                  &dup, &out),
+                     STORE_DUPLICATE);
+    assert_string_equal(dup.body, "{\"old\":\"b\"}");
+    store_reply_clear(&dup);
+    assert_int_equal(upd(s, id1, SF_CLAIM_B, "new-rid-b", PAYLOAD3), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_A, "new-rid-a", PAYLOAD2), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_D, "x", PAYLOAD2), STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id2, SF_CLAIM_C), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_D), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_UNAUTHORIZED);
+    assert_false(redis_contains(f, SF_CLAIM_A));
+    assert_false(redis_contains(f, SF_CLAIM_B));
+    assert_false(redis_contains(f, SF_CLAIM_C));
+    assert_false(redis_contains(f, SF_CLAIM_D));
+    assert_false(redis_contains(f, "old-rid-"));
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_D, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_B, SF_NOW), STORE_OK);
+    assert_int_equal(store_remove(s, id2, SF_CLAIM_C, SF_NOW), STORE_OK);
+    /* Nothing of the removed mailboxes is left but the store's own keys. */
+    assert_false(redis_contains(f, id1));
+    assert_false(redis_contains(f, id2));
+}
+#endif /* TIGRESS_HAVE_HIREDIS */
+
 #define T(name) cmocka_unit_test_setup_teardown(name, sf_setup, sf_teardown)
 #define STORE_SEMANTICS_TESTS                                                                   \
     T(test_store__create_then_read_by_initiator),                                               \
@@ -946,6 +1102,14 @@ int main(void)
         const struct CMUnitTest semantics_redis[] = {STORE_SEMANTICS_TESTS};
         failed += cmocka_run_group_tests_name("store redis", semantics_redis, sf_group_redis,
                                               sf_group_teardown);
+#ifdef TIGRESS_HAVE_HIREDIS
+        const struct CMUnitTest redis_only[] = {
+            T(test_store__redis_holds_no_claim_or_request_id_in_clear),
+            T(test_store__redis_old_format_is_migrated_and_claims_still_work),
+        };
+        failed += cmocka_run_group_tests_name("store redis: what it holds", redis_only,
+                                              sf_group_redis, sf_group_teardown);
+#endif
     } else {
         printf("[  SKIP    ] store redis group: %s\n", why);
     }
