@@ -11,11 +11,23 @@
  * transaction. Scripts are sent with EVALSHA and fall back to EVAL when the server has lost
  * its script cache (a restart or SCRIPT FLUSH).
  *
+ * Device Claims and Request-IDs never reach Redis (docs/protocol.md D12): this file sends
+ * their keyed hashes instead, 64 hex digits of BLAKE2b (crypto_generichash) keyed with the
+ * claim key, over a domain byte ('c' claim, 'r' Request-ID) and the value, as the SQLite
+ * backend does. So no key name, field, script argument (nor SLOWLOG or MONITOR line) holds
+ * one, and the scripts compare hashes. The claim key is the Redis key tigress:claimkey (32
+ * random bytes, SET NX by the first relay that needs it), because every process on the server
+ * must share it and a Redis server has no file beside it: it protects against a leak of the
+ * mailbox data without that key (a partial dump, SLOWLOG, MONITOR, a replica's log), not
+ * against a full copy of the database, which holds the key too.
+ *
  * Keys (prefix "tigress:"):
- *   mb:<id>    hash: ini, rec, rights, exp, expms, ver, payload, display, itok, rtok
- *   rq:<claim> hash: rid, mb, body   the last Request-ID processed for a Device Claim
- *   mbc:<id>   set of the claims that have an rq key pointing at this mailbox
+ *   mb:<id>    hash: ini, rec (claim hashes), rights, exp, expms, ver, payload, display, itok, rtok
+ *   rq:<hash>  hash: rid (hash), mb, body   the last Request-ID processed for a Device Claim
+ *   mbc:<id>   set of the claim hashes that have an rq key pointing at this mailbox
  *   exp        sorted set: mailbox id scored by expires_at, for sweep() and count()
+ *   claimkey   string: the claim key
+ *   schema     string: "2" once claims and Request-IDs are hashes (see rs_migrate)
  * Every per-mailbox key carries PEXPIREAT at the mailbox's expiry, so Redis drops expired
  * mailboxes by itself; the scripts also treat expires_at <= now as gone (R18), and sweep()
  * removes what is left. Durability is the server's: run it with appendonly yes and
@@ -29,6 +41,7 @@
 
 #include <hiredis.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +67,13 @@ typedef struct rs_store {
     pthread_mutex_t sha_mu;
     char sha[RS_SCRIPT_COUNT][41];  /* each script's SHA1 once loaded, else "" */
     rs_shared *shared;          /* change notices and the shared rate limit */
+    pthread_mutex_t key_mu;
+    bool ready;                 /* claim key loaded and the store at schema 2 (key_mu) */
+    unsigned char key[32];      /* the claim key (key_mu until ready, then read-only) */
 } rs_store;
+
+#define RS_KEY_LEN 32
+#define RS_HASH_HEX (2 * 32 + 1)
 
 static const char rs_prefix[] = "tigress:";
 
@@ -304,18 +323,245 @@ static store_rc take_dup(const redisReply *r, store_reply *dup)
     return STORE_DUPLICATE;
 }
 
+/* ---- keyed hashes of claims and Request-IDs ---------------------------------------------- */
+
+static void rs_hash(const unsigned char key[RS_KEY_LEN], char domain, const char *v,
+                    char out[RS_HASH_HEX])
+{
+    crypto_generichash_state h;
+    unsigned char d = (unsigned char)domain, bin[32];
+    crypto_generichash_init(&h, key, RS_KEY_LEN, sizeof(bin));
+    crypto_generichash_update(&h, &d, 1);
+    crypto_generichash_update(&h, (const unsigned char *)v, strlen(v));
+    crypto_generichash_final(&h, bin, sizeof(bin));
+    sodium_bin2hex(out, RS_HASH_HEX, bin, sizeof(bin));
+}
+
+/* What rs_hash writes: 64 lowercase hex digits (a claim or Request-ID of schema 1 is not). */
+static bool is_hash(const char *v, size_t len)
+{
+    if (len != RS_HASH_HEX - 1)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+            return false;
+    return true;
+}
+
+/* Migration scripts (schema 1 -> 2), each a compare-and-set on one key, so a value changed
+ * since the scan read it is left alone. */
+static const char rs_mig_mb_lua[] =
+    "local h = redis.call('HMGET', KEYS[1], 'ini', 'rec')\n"
+    "if ARGV[1] ~= '' and h[1] == ARGV[1] then redis.call('HSET', KEYS[1], 'ini', ARGV[2]) end\n"
+    "if ARGV[3] ~= '' and h[2] == ARGV[3] then redis.call('HSET', KEYS[1], 'rec', ARGV[4]) end\n"
+    "return 0\n";
+static const char rs_mig_rq_lua[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DEL', KEYS[1]) return 0 end\n"
+    "local rid = redis.call('HGET', KEYS[1], 'rid')\n"
+    "redis.call('RENAME', KEYS[1], KEYS[2])\n"
+    "if rid == ARGV[1] then redis.call('HSET', KEYS[2], 'rid', ARGV[2])\n"
+    "else redis.call('HDEL', KEYS[2], 'rid') end\n"
+    "return 1\n";
+static const char rs_mig_set_lua[] =
+    "if redis.call('SREM', KEYS[1], ARGV[1]) == 1 then redis.call('SADD', KEYS[1], ARGV[2]) end\n"
+    "return 0\n";
+
+/* One SCAN pass over prefix+pattern, calling fn(key) for each key; false on a failed reply. */
+static bool scan_keys(redisContext *c, const char *pattern,
+                      bool (*fn)(rs_store *, redisContext *, const char *), rs_store *s)
+{
+    char cursor[32] = "0";
+    do {
+        redisReply *r = redisCommand(c, "SCAN %s MATCH %s%s COUNT 500", cursor, rs_prefix,
+                                     pattern);
+        if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING) {
+            freeReplyObject(r);
+            return false;
+        }
+        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+        const redisReply *keys = r->element[1];
+        for (size_t i = 0; i < keys->elements; i++)
+            if (!fn(s, c, keys->element[i]->str)) {
+                freeReplyObject(r);
+                return false;
+            }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    return true;
+}
+
+static bool reply_ok(redisReply *r)
+{
+    bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+    freeReplyObject(r);
+    return ok;
+}
+
+static bool mig_mb(rs_store *s, redisContext *c, const char *key)
+{
+    redisReply *r = redisCommand(c, "HMGET %s ini rec", key);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        freeReplyObject(r);
+        return false;
+    }
+    char old[2][160] = {"", ""}, hex[2][RS_HASH_HEX] = {"", ""};
+    for (int i = 0; i < 2; i++) {
+        const redisReply *v = r->element[i];
+        if (v->type == REDIS_REPLY_STRING && !is_hash(v->str, v->len) &&
+            v->len < sizeof(old[i])) {
+            memcpy(old[i], v->str, v->len + 1);
+            rs_hash(s->key, 'c', old[i], hex[i]);
+        }
+    }
+    freeReplyObject(r);
+    if (old[0][0] == '\0' && old[1][0] == '\0')
+        return true;
+    return reply_ok(redisCommand(c, "EVAL %s 1 %s %s %s %s %s", rs_mig_mb_lua, key, old[0],
+                                 hex[0], old[1], hex[1]));
+}
+
+static bool mig_rq(rs_store *s, redisContext *c, const char *key)
+{
+    size_t plen = strlen(rs_prefix) + 3; /* "tigress:rq:" */
+    const char *claim = key + plen;
+    if (strlen(key) <= plen || is_hash(claim, strlen(claim)))
+        return true;
+    redisReply *r = redisCommand(c, "HGET %s rid", key);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
+        return false;
+    }
+    char rid[160] = "", rid_hex[RS_HASH_HEX] = "", claim_hex[RS_HASH_HEX], newkey[160];
+    if (r->type == REDIS_REPLY_STRING && r->len < sizeof(rid)) {
+        memcpy(rid, r->str, r->len + 1);
+        rs_hash(s->key, 'r', rid, rid_hex);
+    }
+    freeReplyObject(r);
+    rs_hash(s->key, 'c', claim, claim_hex);
+    snprintf(newkey, sizeof(newkey), "%srq:%s", rs_prefix, claim_hex);
+    return reply_ok(redisCommand(c, "EVAL %s 2 %s %s %s %s", rs_mig_rq_lua, key, newkey, rid,
+                                 rid_hex));
+}
+
+static bool mig_mbc(rs_store *s, redisContext *c, const char *key)
+{
+    redisReply *r = redisCommand(c, "SMEMBERS %s", key);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; ok && i < r->elements; i++) {
+        const redisReply *m = r->element[i];
+        if (m->type != REDIS_REPLY_STRING || is_hash(m->str, m->len))
+            continue;
+        char hex[RS_HASH_HEX];
+        rs_hash(s->key, 'c', m->str, hex);
+        ok = reply_ok(redisCommand(c, "EVAL %s 1 %s %s %s", rs_mig_set_lua, key, m->str, hex));
+    }
+    freeReplyObject(r);
+    return ok;
+}
+
+/* Schema 1 -> 2: every claim and Request-ID stored in the clear (mailbox fields ini and rec,
+ * rq key names and their rid, mbc set members) replaced by its hash. Run by the first relay
+ * process that finds no tigress:schema, holding tigress:migrating (60 s) so that one process
+ * migrates; the others answer STORE_UNAVAILABLE (503) meanwhile. Every step is a
+ * compare-and-set on one key and skips what is a hash already, so an interrupted migration
+ * simply runs again. Relays of schema 1 must all be stopped first: one still running would
+ * keep writing claims in the clear. */
+static store_rc rs_migrate(rs_store *s, redisContext *c)
+{
+    redisReply *r = redisCommand(c, "GET %sschema", rs_prefix);
+    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(r);
+        return STORE_UNAVAILABLE;
+    }
+    bool done = r->type == REDIS_REPLY_STRING && strcmp(r->str, "2") == 0;
+    freeReplyObject(r);
+    if (done)
+        return STORE_OK;
+    r = redisCommand(c, "SET %smigrating 1 NX PX 60000", rs_prefix);
+    bool mine = r != NULL && r->type == REDIS_REPLY_STATUS;
+    freeReplyObject(r);
+    if (!mine)
+        return STORE_UNAVAILABLE; /* another process migrates (or Redis failed): retry later */
+    bool ok = scan_keys(c, "mb:*", mig_mb, s) && scan_keys(c, "rq:*", mig_rq, s) &&
+              scan_keys(c, "mbc:*", mig_mbc, s) &&
+              reply_ok(redisCommand(c, "SET %sschema 2", rs_prefix));
+    reply_ok(redisCommand(c, "DEL %smigrating", rs_prefix));
+    return ok ? STORE_OK : STORE_UNAVAILABLE;
+}
+
+/* Before any operation that names a claim: the claim key, and the store at schema 2. Done once
+ * per process, on first use (the relay may start while Redis is down). */
+static store_rc rs_ready(rs_store *s)
+{
+    pthread_mutex_lock(&s->key_mu);
+    if (s->ready) {
+        pthread_mutex_unlock(&s->key_mu);
+        return STORE_OK;
+    }
+    rs_conn *k = rs_pool_get(&s->pool);
+    if (k == NULL) {
+        pthread_mutex_unlock(&s->key_mu);
+        return STORE_UNAVAILABLE;
+    }
+    unsigned char mine[RS_KEY_LEN];
+    randombytes_buf(mine, sizeof(mine));
+    store_rc src = STORE_UNAVAILABLE;
+    redisReply *r = redisCommand(k->c, "SET %sclaimkey %b NX", rs_prefix, mine, sizeof(mine));
+    sodium_memzero(mine, sizeof(mine));
+    if (reply_ok(r)) {
+        r = redisCommand(k->c, "GET %sclaimkey", rs_prefix);
+        if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == RS_KEY_LEN) {
+            memcpy(s->key, r->str, RS_KEY_LEN);
+            src = STORE_OK;
+        } else if (r != NULL && r->type != REDIS_REPLY_ERROR) {
+            src = STORE_ERROR; /* a tigress:claimkey that is not ours */
+        }
+        if (r != NULL && r->type == REDIS_REPLY_STRING)
+            sodium_memzero(r->str, r->len);
+        freeReplyObject(r);
+    }
+    if (src == STORE_OK)
+        src = rs_migrate(s, k->c);
+    rs_pool_put(&s->pool, k);
+    s->ready = src == STORE_OK;
+    pthread_mutex_unlock(&s->key_mu);
+    return src;
+}
+
+/* The hash of a claim (domain 'c') or Request-ID ('r'); "" stays NULL for arg_opt. */
+static const char *hash_of(const rs_store *s, char domain, const char *v, char out[RS_HASH_HEX])
+{
+    if (v == NULL)
+        return NULL;
+    rs_hash(s->key, domain, v, out);
+    return out;
+}
+
 /* ---- the vtable (the front, store.c, has checked the arguments and cleared the outputs) -- */
 
 static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *request_id,
                           const char *response_body, store_reply *dup)
 {
+    rs_store *s = (rs_store *)st;
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    hash_of(s, 'c', mb->initiator_claim, hc);
+    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", mb->id);
-    argkey(&a, "rq:", mb->initiator_claim);
+    argkey(&a, "rq:", hc);
     argkey(&a, "mbc:", mb->id);
     argkey(&a, "exp", "");
     arg(&a, mb->id);
-    arg(&a, mb->initiator_claim);
+    arg(&a, hc);
     arg(&a, mb->rights);
     argnum(&a, mb->expires_at);
     argnum(&a, mb->expires_at * 1000);
@@ -342,9 +588,14 @@ static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *re
 static store_rc rs_read(store *st, const char *id, const char *claim,
                         const char *recipient_token_json, int64_t now, store_mailbox *out)
 {
+    rs_store *s = (rs_store *)st;
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    char hc[RS_HASH_HEX];
     rs_args a = {0};
     argkey(&a, "mb:", id);
-    arg(&a, claim);
+    arg(&a, hash_of(s, 'c', claim, hc));
     argnum(&a, now);
     arg_opt(&a, recipient_token_json);
     store_rc src = STORE_OK;
@@ -409,12 +660,19 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
                           const char *response_body, int64_t now, store_reply *dup,
                           store_mailbox *out)
 {
+    rs_store *s = (rs_store *)st;
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    hash_of(s, 'c', claim, hc);
+    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", id);
-    argkey(&a, "rq:", claim);
+    argkey(&a, "rq:", hc);
     argkey(&a, "mbc:", id);
     arg(&a, id);
-    arg(&a, claim);
+    arg(&a, hc);
     argnum(&a, now);
     arg_opt(&a, request_id);
     arg(&a, payload_json);
@@ -436,10 +694,15 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
 
 static store_rc rs_remove(store *st, const char *id, const char *claim, int64_t now)
 {
+    rs_store *s = (rs_store *)st;
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    char hc[RS_HASH_HEX];
     rs_args a = {0};
     argkey(&a, "mb:", id);
     arg(&a, id);
-    arg(&a, claim);
+    arg(&a, hash_of(s, 'c', claim, hc));
     argnum(&a, now);
     arg(&a, rs_prefix);
     store_rc src = STORE_OK;
@@ -455,12 +718,19 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
                               const char *request_id, const char *response_body, int64_t now,
                               store_reply *dup)
 {
+    rs_store *s = (rs_store *)st;
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    hash_of(s, 'c', claim, hc);
+    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", id);
-    argkey(&a, "rq:", claim);
+    argkey(&a, "rq:", hc);
     argkey(&a, "mbc:", id);
     arg(&a, id);
-    arg(&a, claim);
+    arg(&a, hc);
     argnum(&a, now);
     arg_opt(&a, request_id);
     arg_opt(&a, response_body);
@@ -532,6 +802,8 @@ static void rs_free(rs_store *s)
     rs_shared_free(s->shared);      /* first: its threads use the pool */
     rs_pool_free(&s->pool);
     pthread_mutex_destroy(&s->sha_mu);
+    pthread_mutex_destroy(&s->key_mu);
+    sodium_memzero(s->key, sizeof(s->key));
     free(s);
 }
 
@@ -595,12 +867,17 @@ static void load_scripts(rs_store *s, redisContext *c)
  * wants one we do not send), a database it refuses to SELECT. */
 store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
 {
+    if (sodium_init() < 0) {
+        set_err(err, err_len, "libsodium cannot be initialised");
+        return NULL;
+    }
     rs_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         set_err(err, err_len, "out of memory");
         return NULL;
     }
     pthread_mutex_init(&s->sha_mu, NULL);
+    pthread_mutex_init(&s->key_mu, NULL);
     s->base.ops = &rs_ops;
     const char *bad = rs_pool_setup(&s->pool, cfg, RS_DEFAULT_TIMEOUT_MS);
     if (bad == NULL && (s->shared = rs_shared_new(&s->pool)) == NULL)

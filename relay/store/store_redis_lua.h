@@ -8,7 +8,10 @@
 /* Script results: the first element of every script's reply. */
 enum { RS_OK = 0, RS_DUP = 1, RS_NOT_FOUND = 2, RS_UNAUTH = 3, RS_CONFLICT = 4, RS_TAKEN = 5 };
 
-/* Shared by the scripts. Optional arguments arrive as "" (absent) or "=" .. value. */
+/* Shared by the scripts. Optional arguments arrive as "" (absent) or "=" .. value.
+ * Every claim and Request-ID a script sees (ARGV, the ini/rec/rid fields, rq key names, mbc
+ * members) is a keyed hash made by store_redis.c (rs_hash), never the value: the comparisons
+ * below compare hashes. */
 #define RS_PRELUDE                                                                             \
     "local function opt(s) if s == '' then return nil end return string.sub(s, 2) end\n"       \
     "local function live(now)\n"                                                               \

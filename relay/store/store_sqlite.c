@@ -27,13 +27,20 @@
  */
 #include "store_sqlite_ops.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
-#define SQ_SCHEMA_VERSION 1
+/* 1: claims and Request-IDs in the clear. 2: their keyed hashes (sq_hash), migrated in place
+ * from 1 at open (migrate_v1). */
+#define SQ_SCHEMA_VERSION 2
 #ifndef SQ_MAX_BATCH
 #define SQ_MAX_BATCH 512 /* jobs per transaction: bounds a batch's latency */
 #endif
@@ -57,6 +64,9 @@ static const char sq_schema[] =
     " display TEXT,"
     " initiator_token TEXT,"
     " recipient_token TEXT);"
+    /* initiator_claim, recipient_claim, requests.claim and requests.request_id hold keyed
+     * hashes (32-byte BLOBs, sq_hash), never the values; the column names and types are those
+     * of schema 1, which migrate_v1 rewrites in place. */
     "CREATE INDEX IF NOT EXISTS mailboxes_expires_at ON mailboxes(expires_at);"
     /* Duplicate detection: the last Request-ID processed per Device Claim, gone with its
      * mailbox. */
@@ -86,6 +96,7 @@ typedef struct sq_store {
     store base;
     char *path;
     bool memory;
+    unsigned char key[SQ_KEY_LEN]; /* the claim key: keyed hashes of claims and Request-IDs */
     int busy_ms;
     sq_conn *wconn;             /* the writer thread's; in memory mode also the readers' */
     pthread_mutex_t conn_mu;    /* memory mode: serialises use of wconn */
@@ -126,18 +137,24 @@ static int conn_open(const sq_store *s, bool writer, sq_conn **out)
     sq_conn *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return SQLITE_NOMEM;
+    c->key = s->key;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(s->path, &c->db, flags, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(c->db, s->busy_ms);
-    /* Every connection maps up to 256 MiB of the file: a page read is then a memory access
+    /* secure_delete=ON on the writer (the only connection that changes rows): deleted content
+     * is overwritten with zeros, on b-tree pages and on pages freed to the freelist alike
+     * (FAST would leave freed overflow pages, i.e. large payloads, readable). Together with
+     * the TRUNCATE checkpoint after every sweep (sq_checkpoint) a deleted mailbox is gone
+     * from store.db and store.db-wal within one sweep interval.
+     * Every connection maps up to 256 MiB of the file: a page read is then a memory access
      * instead of a read(2) into SQLite's page cache. The writer, whose time bounds the write
      * rate, also keeps a larger page cache (16 MiB) so that the index pages its random keys
      * touch stay in memory between batches. */
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(c->db,
                           writer ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                                   " PRAGMA secure_delete=FAST; PRAGMA mmap_size=268435456;"
+                                   " PRAGMA secure_delete=ON; PRAGMA mmap_size=268435456;"
                                    " PRAGMA cache_size=-16384;"
                                  : "PRAGMA query_only=ON; PRAGMA mmap_size=268435456;",
                           NULL, NULL, NULL);
@@ -157,7 +174,136 @@ static int user_version_cb(void *arg, int n, char **vals, char **names)
     return 0;
 }
 
-/* WAL mode, then the schema, created or checked under one write transaction. */
+/* ---- the claim key -------------------------------------------------------------------- */
+
+/* The key that hashes claims and Request-IDs lives in a file beside the database,
+ * "<store>.key": 32 random bytes, mode 0600, created at the first open of a new (or
+ * schema-1) store. Not inside the database: a copy of store.db (a backup, a stolen disk
+ * image of the data volume, a leaked dump) then holds hashes that cannot be tested against
+ * guessed claims. An operator may place the file before the first start (e.g. from a
+ * secrets store; a symlink is refused, O_NOFOLLOW) and must back it up with the database: without it no stored claim can be verified, so a schema-2 store whose
+ * key file is missing or unusable is refused at open. */
+static int key_file_path(const sq_store *s, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s.key", s->path);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* 0: loaded; -1 with errno ENOENT: no file; -1 otherwise: unusable (err set). */
+static int key_load(sq_store *s, const char *path, char *err, size_t err_len)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            set_err(err, err_len, "cannot open the claim key file (<store>.key)", 0);
+        return -1;
+    }
+    struct stat st;
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) == 0 &&
+             st.st_size == SQ_KEY_LEN && read(fd, s->key, SQ_KEY_LEN) == SQ_KEY_LEN;
+    close(fd);
+    if (!ok) {
+        sodium_memzero(s->key, sizeof(s->key));
+        set_err(err, err_len,
+                "claim key file (<store>.key) unusable: must be a regular file of 32 bytes,"
+                " readable by its owner only (0600)", 0);
+        errno = EINVAL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Loads the key file, or (create) makes it: O_EXCL, so of two processes opening a new store
+ * at once one creates it and the other reads it. */
+static int key_setup(sq_store *s, bool create, char *err, size_t err_len)
+{
+    char path[4096];
+    if (key_file_path(s, path, sizeof(path)) != 0) {
+        set_err(err, err_len, "store path too long", 0);
+        return -1;
+    }
+    if (key_load(s, path, err, err_len) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return -1;
+    if (!create) {
+        set_err(err, err_len,
+                "claim key file (<store>.key) missing: the store's claims cannot be verified"
+                " without it (restore it from the backup of the store)", 0);
+        return -1;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return key_load(s, path, err, err_len);
+        set_err(err, err_len, "cannot create the claim key file (<store>.key)", 0);
+        return -1;
+    }
+    randombytes_buf(s->key, sizeof(s->key));
+    bool ok = write(fd, s->key, sizeof(s->key)) == (ssize_t)sizeof(s->key) && fsync(fd) == 0;
+    close(fd);
+    /* The directory entry too, so the key survives a power cut with the database. */
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    int dfd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ok = ok && fsync(dfd) == 0;
+        close(dfd);
+    }
+    if (!ok) {
+        unlink(path);
+        sodium_memzero(s->key, sizeof(s->key));
+        set_err(err, err_len, "cannot write the claim key file (<store>.key)", 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* SQL function tigress_hash(domain, value) on the writer connection, for the migration:
+ * sq_hash() of value (NULL stays NULL). */
+static void sql_hash_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const unsigned char *domain = sqlite3_value_text(argv[0]);
+    if (sqlite3_value_type(argv[1]) == SQLITE_NULL || domain == NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    const char *v = (const char *)sqlite3_value_text(argv[1]);
+    if (v == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    unsigned char h[SQ_HASH_LEN];
+    sq_hash(sqlite3_user_data(ctx), (char)domain[0], v, h);
+    sqlite3_result_blob(ctx, h, SQ_HASH_LEN, SQLITE_TRANSIENT);
+}
+
+/* Schema 1 -> 2 inside the caller's transaction: every claim and Request-ID replaced by its
+ * keyed hash. secure_delete (on the writer) zeroes the old values in the pages it rewrites;
+ * the caller checkpoints the WAL afterwards. */
+static const char sq_migrate_v1[] =
+    "UPDATE mailboxes SET initiator_claim = tigress_hash('c', initiator_claim),"
+    " recipient_claim = tigress_hash('c', recipient_claim);"
+    "UPDATE requests SET claim = tigress_hash('c', claim),"
+    " request_id = tigress_hash('r', request_id);";
+
+static int migrate_v1(sq_store *s)
+{
+    sqlite3 *db = s->wconn->db;
+    int rc = sqlite3_create_function(db, "tigress_hash", 2,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+                                     s->key, sql_hash_fn, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sq_migrate_v1, NULL, NULL, NULL);
+    sqlite3_create_function(db, "tigress_hash", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+    return rc;
+}
+
+/* WAL mode, then the schema, created, migrated or checked under one write transaction. */
 static int init_schema(sq_store *s, char *err, size_t err_len)
 {
     sqlite3 *db = s->wconn->db;
@@ -187,17 +333,37 @@ static int init_schema(sq_store *s, char *err, size_t err_len)
         set_err(err, err_len, "database schema is newer than this relay", 0);
         return SQLITE_ERROR;
     }
+    /* The key first: a new or schema-1 store may get a new key file; a schema-2 one must
+     * have its own. In memory: a random key for this store's life. */
+    if (rc == SQLITE_OK) {
+        if (s->memory) {
+            randombytes_buf(s->key, sizeof(s->key));
+        } else if (key_setup(s, ver < SQ_SCHEMA_VERSION, err, err_len) != 0) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return SQLITE_ERROR;
+        }
+    }
+    bool migrated = false;
     if (rc == SQLITE_OK && ver < SQ_SCHEMA_VERSION) {
-        rc = sqlite3_exec(db, sq_schema, NULL, NULL, NULL);
+        rc = sqlite3_exec(db, sq_schema, NULL, NULL, NULL); /* IF NOT EXISTS: v1 keeps its tables */
+        if (rc == SQLITE_OK && ver == 1) {
+            rc = migrate_v1(s);
+            migrated = true;
+        }
         if (rc == SQLITE_OK)
-            rc = sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL, NULL);
+            rc = sqlite3_exec(db, "PRAGMA user_version=2", NULL, NULL, NULL);
     }
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        set_err(err, err_len, "cannot create the schema", rc);
+        set_err(err, err_len, migrated ? "cannot migrate the schema" : "cannot create the schema",
+                rc);
+        return rc;
     }
+    /* The migration's WAL frames before the rewrite still hold the old values: gone now. */
+    if (migrated && !s->memory)
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     return rc;
 }
 
@@ -370,6 +536,23 @@ static void complete_async(sq_wait *list)
     }
 }
 
+/* PRAGMA wal_checkpoint(TRUNCATE) on the writer connection, outside any transaction: copies
+ * every WAL frame into store.db (where secure_delete has zeroed deleted rows) and truncates
+ * store.db-wal to zero bytes, so the old frames that still held deleted mailboxes are gone.
+ * It waits (busy timeout) for readers still on an older snapshot. */
+static void run_checkpoint(sq_store *s, sq_job *j)
+{
+    if (s->memory) {
+        j->rc = STORE_OK;
+        return;
+    }
+    int log = -1, done = -1;
+    int rc = sqlite3_wal_checkpoint_v2(s->wconn->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log,
+                                       &done);
+    j->rc = rc == SQLITE_OK ? STORE_OK : sq_map_rc(rc) == STORE_OK ? STORE_UNAVAILABLE
+                                                                    : sq_map_rc(rc);
+}
+
 static void *writer_main(void *arg)
 {
     sq_store *s = arg;
@@ -380,11 +563,15 @@ static void *writer_main(void *arg)
         if (s->head == NULL)
             break; /* stopping, and every queued job is done */
         gather(s);
-        /* Take up to SQ_MAX_BATCH jobs off the queue. */
+        /* Take up to SQ_MAX_BATCH jobs off the queue; a checkpoint runs alone, outside a
+         * transaction, so a batch stops before one. */
         sq_wait *batch = s->head, *last = batch;
         size_t n = 1;
-        for (; n < SQ_MAX_BATCH && last->next != NULL; n++)
-            last = last->next;
+        if (batch->job.kind != SQ_JOB_CHECKPOINT)
+            for (; n < SQ_MAX_BATCH && last->next != NULL &&
+                   last->next->job.kind != SQ_JOB_CHECKPOINT;
+                 n++)
+                last = last->next;
         s->q_len -= n;
         s->last_batch = n;
         s->head = last->next;
@@ -393,7 +580,10 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&s->q_mu);
 
-        run_batch(s, batch);
+        if (batch->job.kind == SQ_JOB_CHECKPOINT)
+            run_checkpoint(s, &batch->job);
+        else
+            run_batch(s, batch);
 
         pthread_mutex_lock(&s->q_mu);
         sq_wait *async = NULL;
@@ -604,7 +794,12 @@ static uint64_t sq_version_op(store *st, const char *id, int64_t now)
 }
 
 /* Sweeps in transactions of SQ_SWEEP_BATCH rows, each queued like any write, so a large
- * sweep never holds up the requests queued behind it for long. */
+ * sweep never holds up the requests queued behind it for long. Then checkpoints the WAL with
+ * TRUNCATE (queued like a write, run alone): what was deleted since the previous sweep, by
+ * this sweep or by DeleteMailbox/Relinquish, leaves store.db-wal; secure_delete has already
+ * zeroed it in store.db. So the relay's --sweep-interval (60 s by default) bounds how long a
+ * deleted mailbox stays on disk. -1 when the sweep or the checkpoint failed (a reader held
+ * an old snapshot beyond the busy timeout: the next sweep tries again). */
 static long sq_sweep_op(store *st, int64_t now)
 {
     long total = 0;
@@ -614,8 +809,12 @@ static long sq_sweep_op(store *st, int64_t now)
             return -1;
         total += j.removed;
         if (j.removed < SQ_SWEEP_BATCH)
-            return total;
+            break;
     }
+    sq_job cp = {.kind = SQ_JOB_CHECKPOINT};
+    if (submit((sq_store *)st, &cp) != STORE_OK)
+        return -1;
+    return total;
 }
 
 /* Live means not yet expired by the wall clock; rows waiting for the sweep do not count. */
@@ -646,6 +845,7 @@ static void sq_free(sq_store *s)
     pthread_mutex_destroy(&s->q_mu);
     pthread_mutex_destroy(&s->conn_mu);
     free(s->path);
+    sodium_memzero(s->key, sizeof(s->key));
     free(s);
 }
 
@@ -681,10 +881,12 @@ static const store_ops sq_ops = {
  * sqlite3_initialize(); if the program already used SQLite, the setting is refused, which
  * costs speed only. */
 static pthread_once_t g_sq_once = PTHREAD_ONCE_INIT;
+static int g_sodium_ok;
 static void sq_global_config(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite3_initialize();
+    g_sodium_ok = sodium_init() >= 0;
 }
 static void sq_global_init(void)
 {
@@ -694,6 +896,10 @@ static void sq_global_init(void)
 store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
 {
     sq_global_init();
+    if (!g_sodium_ok) {
+        set_err(err, err_len, "libsodium cannot be initialised", 0);
+        return NULL;
+    }
     sq_store *s = calloc(1, sizeof(*s));
     if (s == NULL || (s->path = strdup(cfg->location)) == NULL) {
         free(s);

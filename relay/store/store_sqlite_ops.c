@@ -8,14 +8,22 @@
  * expired), so that the rule of "exactly one Recipient" holds even if this code is ever run
  * outside a write transaction.
  *
+ * Device Claims and Request-IDs never reach SQL: every column and parameter that names one
+ * holds its keyed hash (sq_hash), a 32-byte BLOB. SQL compares those hashes (=, <>, the
+ * requests primary key): knowing or timing a hash gives nothing to act with, since the relay
+ * accepts claims, not hashes, and a hash cannot be turned back into its claim without the
+ * key. Access checks done in C compare hashes with sodium_memcmp.
+ *
  * Every statement is reset as soon as its rows are consumed: a statement left mid-step keeps
  * a read transaction open, which would pin an old WAL snapshot on a reader connection.
  */
 #include "store_sqlite_ops.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Every *claim and request_id column and their parameters hold sq_hash() values. */
 static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_SEL_MAILBOX] = "SELECT initiator_claim, recipient_claim, rights, expires_at, version,"
                        " payload, display, initiator_token, recipient_token"
@@ -104,18 +112,29 @@ static int exec_stmt(sqlite3_stmt *st, int *changes)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Compares two claims without an early exit, so response timing says nothing about how
- * much of a guessed claim was right. */
-static bool claim_eq(const char *a, const char *b)
+void sq_hash(const unsigned char key[SQ_KEY_LEN], char domain, const char *value,
+             unsigned char out[SQ_HASH_LEN])
 {
-    if (a == NULL || b == NULL)
+    crypto_generichash_state h;
+    unsigned char d = (unsigned char)domain;
+    crypto_generichash_init(&h, key, SQ_KEY_LEN, SQ_HASH_LEN);
+    crypto_generichash_update(&h, &d, 1);
+    crypto_generichash_update(&h, (const unsigned char *)value, strlen(value));
+    crypto_generichash_final(&h, out, SQ_HASH_LEN);
+}
+
+/* A claim's hash against a stored hash column, in constant time (sodium_memcmp). */
+static bool hash_eq(const unsigned char h[SQ_HASH_LEN], sqlite3_stmt *st, int col)
+{
+    const void *stored = sqlite3_column_blob(st, col);
+    if (stored == NULL || sqlite3_column_bytes(st, col) != SQ_HASH_LEN)
         return false;
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned char diff = (unsigned char)(la != lb);
-    size_t n = la < lb ? la : lb;
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)(a[i] ^ b[i]);
-    return diff == 0;
+    return sodium_memcmp(h, stored, SQ_HASH_LEN) == 0;
+}
+
+static void bind_hash(sqlite3_stmt *st, int i, const unsigned char h[SQ_HASH_LEN])
+{
+    sqlite3_bind_blob(st, i, h, SQ_HASH_LEN, SQLITE_STATIC);
 }
 
 static bool has_right(const char *rights, char r)
@@ -192,15 +211,17 @@ static store_rc load(sq_conn *c, const char *id, const char *claim, int64_t now,
         sq_done(st);
         return rc == SQLITE_DONE ? STORE_NOT_FOUND : sq_map_rc(rc);
     }
-    const char *ini = (const char *)sqlite3_column_text(st, 0);
-    const char *rec = (const char *)sqlite3_column_text(st, 1);
     copy_bounded(a->rights, sizeof(a->rights), (const char *)sqlite3_column_text(st, 2));
-    a->bound = rec != NULL;
+    a->bound = sqlite3_column_type(st, 1) != SQLITE_NULL;
     a->party = STORE_PARTY_NONE;
-    if (claim != NULL && claim_eq(claim, ini))
-        a->party = STORE_PARTY_INITIATOR;
-    else if (claim != NULL && claim_eq(claim, rec))
-        a->party = STORE_PARTY_RECIPIENT;
+    if (claim != NULL) {
+        unsigned char h[SQ_HASH_LEN];
+        sq_hash(c->key, SQ_HASH_CLAIM, claim, h);
+        if (hash_eq(h, st, 0))
+            a->party = STORE_PARTY_INITIATOR;
+        else if (a->bound && hash_eq(h, st, 1))
+            a->party = STORE_PARTY_RECIPIENT;
+    }
     store_rc src = STORE_OK;
     if (out != NULL)
         src = fill_mailbox(st, id, a, out);
@@ -219,8 +240,11 @@ static store_rc check_dup(sq_conn *c, const char *claim, const char *request_id,
     sqlite3_stmt *st = sq_stmt(c, SQ_SEL_DUP, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    bind_text(st, 1, claim);
-    bind_text(st, 2, request_id);
+    unsigned char hc[SQ_HASH_LEN], hr[SQ_HASH_LEN];
+    sq_hash(c->key, SQ_HASH_CLAIM, claim, hc);
+    sq_hash(c->key, SQ_HASH_REQUEST, request_id, hr);
+    bind_hash(st, 1, hc);
+    bind_hash(st, 2, hr);
     bind_text(st, 3, id);
     rc = sqlite3_step(st);
     store_rc src = STORE_OK;
@@ -253,8 +277,11 @@ static store_rc remember(sq_conn *c, const char *claim, const char *request_id, 
     sqlite3_stmt *st = sq_stmt(c, SQ_PUT_REQUEST, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    bind_text(st, 1, claim);
-    bind_text(st, 2, request_id);
+    unsigned char hc[SQ_HASH_LEN], hr[SQ_HASH_LEN];
+    sq_hash(c->key, SQ_HASH_CLAIM, claim, hc);
+    sq_hash(c->key, SQ_HASH_REQUEST, request_id, hr);
+    bind_hash(st, 1, hc);
+    bind_hash(st, 2, hr);
     bind_text(st, 3, id);
     bind_text(st, 4, body);
     return sq_map_rc(exec_stmt(st, NULL));
@@ -284,8 +311,10 @@ static store_rc job_create(sq_conn *c, sq_job *j)
     sqlite3_stmt *st = sq_stmt(c, SQ_INS_MAILBOX, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
+    unsigned char hc[SQ_HASH_LEN];
+    sq_hash(c->key, SQ_HASH_CLAIM, mb->initiator_claim, hc);
     bind_text(st, 1, mb->id);
-    bind_text(st, 2, mb->initiator_claim);
+    bind_hash(st, 2, hc);
     bind_text(st, 3, mb->rights);
     sqlite3_bind_int64(st, 4, mb->expires_at);
     bind_text(st, 5, mb->payload_json);
@@ -305,7 +334,9 @@ static store_rc bind_recipient(sq_conn *c, sq_job *j)
     sqlite3_stmt *st = sq_stmt(c, SQ_BIND, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    bind_text(st, 1, j->claim);
+    unsigned char hc[SQ_HASH_LEN];
+    sq_hash(c->key, SQ_HASH_CLAIM, j->claim, hc);
+    bind_hash(st, 1, hc);
     bind_text(st, 2, j->id);
     sqlite3_bind_int64(st, 3, j->now);
     store_rc src = sq_map_rc(exec_stmt(st, &changes));
@@ -396,8 +427,15 @@ static store_rc job_relinquish(sq_conn *c, sq_job *j)
         return STORE_CONFLICT;
     if (a.party != STORE_PARTY_RECIPIENT)
         return STORE_UNAUTHORIZED;
-    int changes = 0;
-    src = set_text(c, SQ_RELINQUISH, j->id, j->claim, &changes);
+    int rc, changes = 0;
+    sqlite3_stmt *st = sq_stmt(c, SQ_RELINQUISH, &rc);
+    if (st == NULL)
+        return sq_map_rc(rc);
+    unsigned char hc[SQ_HASH_LEN];
+    sq_hash(c->key, SQ_HASH_CLAIM, j->claim, hc);
+    bind_text(st, 1, j->id);
+    bind_hash(st, 2, hc);
+    src = sq_map_rc(exec_stmt(st, &changes));
     if (src != STORE_OK)
         return src;
     if (changes != 1)

@@ -34,9 +34,21 @@ typedef enum sq_stmt_id {
     SQ_STMT_COUNT
 } sq_stmt_id;
 
+/* Device Claims and Request-IDs are stored as keyed hashes (docs/protocol.md D12): BLAKE2b
+ * (crypto_generichash), 32 bytes, keyed with the store's claim key (SQ_KEY_LEN bytes, in the
+ * key file beside the database), over one domain byte (SQ_HASH_CLAIM or SQ_HASH_REQUEST)
+ * followed by the value. */
+#define SQ_KEY_LEN 32
+#define SQ_HASH_LEN 32
+#define SQ_HASH_CLAIM 'c'
+#define SQ_HASH_REQUEST 'r'
+void sq_hash(const unsigned char key[SQ_KEY_LEN], char domain, const char *value,
+             unsigned char out[SQ_HASH_LEN]);
+
 /* One SQLite connection and its statement cache. Used by one thread at a time. */
 typedef struct sq_conn {
     sqlite3 *db;
+    const unsigned char *key;   /* the store's claim key (SQ_KEY_LEN bytes), borrowed */
     sqlite3_stmt *st[SQ_STMT_COUNT];
     struct sq_conn *next_idle;
 } sq_conn;
@@ -48,7 +60,8 @@ typedef enum sq_job_kind {
     SQ_JOB_UPDATE,
     SQ_JOB_REMOVE,
     SQ_JOB_RELINQUISH,
-    SQ_JOB_SWEEP
+    SQ_JOB_SWEEP,
+    SQ_JOB_CHECKPOINT      /* run by the writer alone, outside a transaction */
 } sq_job_kind;
 
 /* A write job: the arguments of one store call (borrowed: the caller blocks until done). */

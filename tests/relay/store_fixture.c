@@ -317,7 +317,7 @@ int sf_group_teardown(void **state)
 
 static void remove_store_files(const char *path)
 {
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", ".key"};
     char p[600];
     for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
         snprintf(p, sizeof(p), "%s%s", path, suffix[i]);

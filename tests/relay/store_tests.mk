@@ -10,10 +10,10 @@ ifeq ($(STORE_T_HAVE_HIREDIS),1)
 # store_redis*.c reach rediss:// servers through relay/store/redis_tls.c (GnuTLS).
 STORE_T_SRCS    += $(sort $(wildcard relay/store/store_redis*.c)) relay/store/redis_tls.c
 STORE_T_DEFS    := -DTIGRESS_HAVE_HIREDIS
-STORE_T_PKGS    := sqlite3 hiredis gnutls cmocka
+STORE_T_PKGS    := sqlite3 libsodium hiredis gnutls cmocka
 else
 STORE_T_DEFS    :=
-STORE_T_PKGS    := sqlite3 cmocka
+STORE_T_PKGS    := sqlite3 libsodium cmocka
 endif
 STORE_T_HDRS    := $(wildcard relay/store/*.h) tests/relay/store_fixture.h
 # store_fixture.c drives the store in process; its temp dirs and free port are the fixture

@@ -14,6 +14,12 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <sqlite3.h>
+#ifdef TIGRESS_HAVE_HIREDIS
+#include <hiredis.h>
+#endif
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_fixture.h"
 
@@ -667,6 +673,379 @@ static void test_store__open_dispatch_and_errors(void **state)
 #endif
 }
 
+/* ---- what a stolen disk holds (SQLite file stores only) ---------------------------------- */
+
+/* Whether the file at path contains the bytes of needle anywhere (a missing file does not). */
+static bool file_contains(const char *path, const char *needle)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return false;
+    size_t cap = 1 << 20, len = 0, n;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    while ((n = fread(buf + len, 1, cap - len, fp)) > 0) {
+        len += n;
+        if (len == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+    }
+    fclose(fp);
+    size_t nl = strlen(needle);
+    bool found = false;
+    for (size_t i = 0; !found && nl <= len && i <= len - nl; i++)
+        found = memcmp(buf + i, needle, nl) == 0;
+    free(buf);
+    return found;
+}
+
+static bool store_files_contain(const char *db_path, const char *needle)
+{
+    char wal[600];
+    snprintf(wal, sizeof(wal), "%s-wal", db_path);
+    return file_contains(db_path, needle) || file_contains(wal, needle);
+}
+
+/* docs/protocol.md D12: once a mailbox is deleted and the sweeper has run (store_sweep
+ * checkpoints the WAL with TRUNCATE), neither store.db (free pages included: secure_delete)
+ * nor store.db-wal holds any of its values: payload (ciphertext, here large enough to need
+ * overflow pages), display title, tokens, Request-ID, response body. */
+static void test_store__deleted_mailbox_leaves_no_trace_in_files(void **state)
+{
+    sf_fixture *f = *state;
+    store *s = f->s;
+    char id[STORE_UUID_LEN + 1], marker[48];
+    new_id(id);
+    snprintf(marker, sizeof(marker), "GONE-%08lx-MARK", (unsigned long)time(NULL));
+    size_t big = 12000; /* several overflow pages: freed to the freelist on delete */
+    char *payload = malloc(big + 128);
+    assert_non_null(payload);
+    int off = snprintf(payload, big + 128, "{\"type\":\"XSALSA20_POLY1305\",\"data\":\"");
+    while ((size_t)off < big)
+        off += snprintf(payload + off, big + 128 - (size_t)off, "%s", marker);
+    snprintf(payload + off, big + 128 - (size_t)off, "\"}");
+    char display[160], token[160], rid[64], body[96];
+    snprintf(display, sizeof(display), "{\"title\":\"%s\",\"description\":\"D\"}", marker);
+    snprintf(token, sizeof(token), "{\"type\":\"webpush\",\"tokenData\":\"https://p/%s\"}", marker);
+    snprintf(rid, sizeof(rid), "rid-%s", marker);
+    snprintf(body, sizeof(body), "{\"urlLink\":\"%s\"}", marker);
+    store_new_mailbox nm = {.id = id, .initiator_claim = SF_CLAIM_A, .payload_json = payload,
+                            .display_json = display, .initiator_token_json = token,
+                            .rights = "RWD", .expires_at = SF_LATER};
+    store_reply dup;
+    assert_int_equal(store_create(s, &nm, rid, body, &dup), STORE_OK);
+    assert_true(store_files_contain(f->location, marker)); /* the check can see it */
+    assert_int_equal(store_remove(s, id, SF_CLAIM_A, SF_NOW), STORE_OK);
+    assert_true(store_sweep(s, SF_NOW) >= 0);
+    assert_false(store_files_contain(f->location, marker));
+    /* And after a clean close too (the last close checkpoints the WAL). */
+    store_close(s);
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    assert_false(store_files_contain(f->location, marker));
+    free(payload);
+}
+
+/* docs/protocol.md D12: the store holds a keyed hash of every Device Claim and Request-ID,
+ * never the value, so a copied store.db (or its WAL) lets nobody act as a bound device nor
+ * replay a Request-ID. */
+static void test_store__files_hold_no_claim_or_request_id_in_clear(void **state)
+{
+    sf_fixture *f = *state;
+    store *s = f->s;
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RWD", SF_LATER, "rid-CLEAR-create"),
+                     STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK); /* binds B */
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "rid-CLEAR-update", PAYLOAD2), STORE_OK);
+    /* Both in the WAL (before the checkpoint) and in store.db (after it). */
+    assert_false(store_files_contain(f->location, SF_CLAIM_A));
+    assert_false(store_files_contain(f->location, SF_CLAIM_B));
+    assert_false(store_files_contain(f->location, "rid-CLEAR-"));
+    assert_true(store_sweep(s, SF_NOW) >= 0);
+    store_close(s);
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    assert_false(store_files_contain(f->location, SF_CLAIM_A));
+    assert_false(store_files_contain(f->location, SF_CLAIM_B));
+    assert_false(store_files_contain(f->location, "rid-CLEAR-"));
+    assert_int_equal(rd(f->s, id, SF_CLAIM_A), STORE_OK);
+    assert_int_equal(rd(f->s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(rd(f->s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
+}
+
+/* The schema of user_version 1 (claims and Request-IDs in the clear), as relays before the
+ * keyed hashes wrote it. */
+static const char old_schema_v1[] =
+    "CREATE TABLE mailboxes (id TEXT PRIMARY KEY, initiator_claim TEXT NOT NULL,"
+    " recipient_claim TEXT, rights TEXT NOT NULL, expires_at INTEGER NOT NULL,"
+    " version INTEGER NOT NULL, payload TEXT NOT NULL, display TEXT, initiator_token TEXT,"
+    " recipient_token TEXT);"
+    "CREATE INDEX mailboxes_expires_at ON mailboxes(expires_at);"
+    "CREATE TABLE requests (claim TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
+    " mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
+    " response_body TEXT);"
+    "CREATE INDEX requests_mailbox_id ON requests(mailbox_id);"
+    "PRAGMA user_version=1;";
+
+/* A store written by the previous relay (schema 1, claims in the clear) opens, is migrated
+ * in place (user_version 2, a key file beside it) and its parties keep every right: the
+ * Initiator and the bound Recipient read, update and delete, a third claim is refused, and
+ * the remembered Request-IDs still answer as duplicates. */
+static void test_store__old_schema_store_is_migrated_and_claims_still_work(void **state)
+{
+    sf_fixture *f = *state;
+    store_close(f->s);
+    f->s = NULL;
+    char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1], sql[2048], p[600];
+    new_id(id1);
+    new_id(id2);
+    unlink(f->location);
+    snprintf(p, sizeof(p), "%s.key", f->location);
+    unlink(p);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->location, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, old_schema_v1, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO mailboxes VALUES ('%s', '%s', '%s', 'RWD', %lld, 3, '%s', '{}', NULL,"
+             " NULL);"
+             "INSERT INTO mailboxes VALUES ('%s', '%s', NULL, 'RWD', %lld, 1, '%s', '{}', NULL,"
+             " NULL);"
+             "INSERT INTO requests VALUES ('%s', 'old-rid-a', '%s', '{\"old\":\"a\"}');"
+             "INSERT INTO requests VALUES ('%s', 'old-rid-b', '%s', '{\"old\":\"b\"}');",
+             id1, SF_CLAIM_A, SF_CLAIM_B, (long long)SF_LATER, PAYLOAD2, id2, SF_CLAIM_C,
+             (long long)SF_LATER, PAYLOAD2, SF_CLAIM_A, id1, SF_CLAIM_B, id1);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    store *s = f->s;
+    store_mailbox mb;
+    assert_int_equal(store_read(s, id1, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
+    assert_true(mb.recipient_bound);
+    assert_int_equal(mb.version, 3);
+    store_mailbox_clear(&mb);
+    assert_int_equal(store_read(s, id1, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, id1, SF_CLAIM_C), STORE_UNAUTHORIZED);
+    /* Remembered Request-IDs: a retry still gets the original answer. */
+    store_reply dup;
+    store_mailbox out;
+    assert_int_equal(store_update(s, id1, SF_CLAIM_B, "old-rid-b", PAYLOAD3, NULL, "{}", SF_NOW,
+                                  &dup, &out),
+                     STORE_DUPLICATE);
+    assert_string_equal(dup.body, "{\"old\":\"b\"}");
+    store_reply_clear(&dup);
+    assert_int_equal(upd(s, id1, SF_CLAIM_B, "new-rid-b", PAYLOAD3), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_A, "new-rid-a", PAYLOAD2), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_D, "x", PAYLOAD2), STORE_UNAUTHORIZED);
+    /* The unbound one still binds its first reader, never its Initiator. */
+    assert_int_equal(rd(s, id2, SF_CLAIM_C), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_D), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_D, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_B, SF_NOW), STORE_OK);
+    assert_int_equal(store_remove(s, id2, SF_CLAIM_C, SF_NOW), STORE_OK);
+    /* Migrated: schema 2, the key file private, no claim left in the clear. */
+    assert_true(store_sweep(s, SF_NOW) >= 0);
+    struct stat kst;
+    assert_int_equal(stat(p, &kst), 0);
+    assert_int_equal(kst.st_mode & 0777, 0600);
+    assert_int_equal((int)kst.st_size, 32);
+    assert_int_equal(sqlite3_open_v2(f->location, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_false(store_files_contain(f->location, SF_CLAIM_A));
+    assert_false(store_files_contain(f->location, SF_CLAIM_B));
+    assert_false(store_files_contain(f->location, "old-rid-"));
+}
+
+/* A hashed store without its key file cannot verify any claim: it is refused at open
+ * (exit 70) rather than silently started with a new key that would lock every party out. */
+static void test_store__hashed_store_without_key_file_is_refused(void **state)
+{
+    sf_fixture *f = *state;
+    char id[STORE_UUID_LEN + 1], p[600], moved[620];
+    make_rwd(f->s, id);
+    store_close(f->s);
+    f->s = NULL;
+    snprintf(p, sizeof(p), "%s.key", f->location);
+    snprintf(moved, sizeof(moved), "%s.moved", p);
+    assert_int_equal(rename(p, moved), 0);
+    char err[256] = "";
+    store_config cfg = {.location = f->location, .busy_timeout_ms = 100};
+    assert_null(store_open(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "key"));
+    assert_int_equal(rename(moved, p), 0);
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    assert_int_equal(rd(f->s, id, SF_CLAIM_A), STORE_OK);
+}
+
+#ifdef TIGRESS_HAVE_HIREDIS
+/* ---- what the Redis store holds --------------------------------------------------------- */
+
+static redisContext *redis_raw(const sf_fixture *f)
+{
+    const char *colon = strrchr(f->location, ':');
+    assert_non_null(colon);
+    int port = atoi(colon + 1);
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+    assert_non_null(c);
+    assert_int_equal(c->err, 0);
+    return c;
+}
+
+static void redis_ok(redisContext *c, redisReply *r)
+{
+    (void)c;
+    assert_non_null(r);
+    assert_int_not_equal(r->type, REDIS_REPLY_ERROR);
+    freeReplyObject(r);
+}
+
+static bool reply_contains(const redisReply *r, const char *needle)
+{
+    if (r == NULL)
+        return false;
+    if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+        return strstr(r->str, needle) != NULL;
+    if (r->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < r->elements; i++)
+            if (reply_contains(r->element[i], needle))
+                return true;
+    return false;
+}
+
+/* Whether any key name or value in the Redis database contains needle. */
+static bool redis_contains(const sf_fixture *f, const char *needle)
+{
+    redisContext *c = redis_raw(f);
+    redisReply *keys = redisCommand(c, "KEYS *");
+    assert_non_null(keys);
+    bool found = false;
+    for (size_t i = 0; !found && i < keys->elements; i++) {
+        const char *k = keys->element[i]->str;
+        found = strstr(k, needle) != NULL;
+        redisReply *t = redisCommand(c, "TYPE %s", k);
+        assert_non_null(t);
+        redisReply *v = NULL;
+        if (strcmp(t->str, "hash") == 0)
+            v = redisCommand(c, "HGETALL %s", k);
+        else if (strcmp(t->str, "set") == 0)
+            v = redisCommand(c, "SMEMBERS %s", k);
+        else if (strcmp(t->str, "zset") == 0)
+            v = redisCommand(c, "ZRANGE %s 0 -1", k);
+        else if (strcmp(t->str, "string") == 0)
+            v = redisCommand(c, "GET %s", k);
+        found = found || reply_contains(v, needle);
+        freeReplyObject(v);
+        freeReplyObject(t);
+    }
+    freeReplyObject(keys);
+    redisFree(c);
+    return found;
+}
+
+/* docs/protocol.md D12 on Redis: no key name or value holds a Device Claim or Request-ID. */
+static void test_store__redis_holds_no_claim_or_request_id_in_clear(void **state)
+{
+    sf_fixture *f = *state;
+    store *s = f->s;
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    assert_int_equal(sf_create(s, id, SF_CLAIM_A, "RWD", SF_LATER, "rid-CLEAR-create"),
+                     STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_B), STORE_OK);
+    assert_int_equal(upd(s, id, SF_CLAIM_B, "rid-CLEAR-update", PAYLOAD2), STORE_OK);
+    assert_true(redis_contains(f, id)); /* the check can see what is there */
+    assert_false(redis_contains(f, SF_CLAIM_A));
+    assert_false(redis_contains(f, SF_CLAIM_B));
+    assert_false(redis_contains(f, "rid-CLEAR-"));
+    assert_int_equal(rd(s, id, SF_CLAIM_A), STORE_OK);
+    assert_int_equal(rd(s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
+}
+
+/* A Redis store written by the previous relay (claims and Request-IDs in the clear, no
+ * tigress:schema key) is migrated when a relay first uses it: its parties keep every right
+ * and the remembered Request-IDs still answer as duplicates. */
+static void test_store__redis_old_format_is_migrated_and_claims_still_work(void **state)
+{
+    sf_fixture *f = *state;
+    store_close(f->s);
+    f->s = NULL;
+    char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1];
+    new_id(id1);
+    new_id(id2);
+    long long later = (long long)SF_LATER, later_ms = later * 1000;
+    redisContext *c = redis_raw(f);
+    redis_ok(c, redisCommand(c, "FLUSHALL"));
+    redis_ok(c, redisCommand(c, "HSET tigress:mb:%s ini %s rec %s rights RWD exp %lld expms %lld"
+                                " ver 3 payload %s display {}",
+                             id1, SF_CLAIM_A, SF_CLAIM_B, later, later_ms, PAYLOAD2));
+    redis_ok(c, redisCommand(c, "HSET tigress:mb:%s ini %s rights RWD exp %lld expms %lld ver 1"
+                                " payload %s display {}",
+                             id2, SF_CLAIM_C, later, later_ms, PAYLOAD2));
+    redis_ok(c, redisCommand(c, "ZADD tigress:exp %lld %s %lld %s", later, id1, later, id2));
+    redis_ok(c, redisCommand(c, "HSET tigress:rq:%s rid old-rid-a mb %s body {\"old\":\"a\"}",
+                             SF_CLAIM_A, id1));
+    redis_ok(c, redisCommand(c, "HSET tigress:rq:%s rid old-rid-b mb %s body {\"old\":\"b\"}",
+                             SF_CLAIM_B, id1));
+    redis_ok(c, redisCommand(c, "SADD tigress:mbc:%s %s %s", id1, SF_CLAIM_A, SF_CLAIM_B));
+    redisFree(c);
+
+    f->s = sf_reopen(f);
+    assert_non_null(f->s);
+    store *s = f->s;
+    store_mailbox mb;
+    assert_int_equal(store_read(s, id1, SF_CLAIM_A, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_INITIATOR);
+    assert_true(mb.recipient_bound);
+    assert_int_equal(mb.version, 3);
+    store_mailbox_clear(&mb);
+    assert_int_equal(store_read(s, id1, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    assert_int_equal(mb.caller, STORE_PARTY_RECIPIENT);
+    store_mailbox_clear(&mb);
+    assert_int_equal(rd(s, id1, SF_CLAIM_C), STORE_UNAUTHORIZED);
+    store_reply dup;
+    store_mailbox out;
+    assert_int_equal(store_update(s, id1, SF_CLAIM_B, "old-rid-b", PAYLOAD3, NULL, "{}", SF_NOW,
+                                  &dup, &out),
+                     STORE_DUPLICATE);
+    assert_string_equal(dup.body, "{\"old\":\"b\"}");
+    store_reply_clear(&dup);
+    assert_int_equal(upd(s, id1, SF_CLAIM_B, "new-rid-b", PAYLOAD3), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_A, "new-rid-a", PAYLOAD2), STORE_OK);
+    assert_int_equal(upd(s, id1, SF_CLAIM_D, "x", PAYLOAD2), STORE_UNAUTHORIZED);
+    assert_int_equal(rd(s, id2, SF_CLAIM_C), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_D), STORE_OK);
+    assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_UNAUTHORIZED);
+    assert_false(redis_contains(f, SF_CLAIM_A));
+    assert_false(redis_contains(f, SF_CLAIM_B));
+    assert_false(redis_contains(f, SF_CLAIM_C));
+    assert_false(redis_contains(f, SF_CLAIM_D));
+    assert_false(redis_contains(f, "old-rid-"));
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_D, SF_NOW), STORE_UNAUTHORIZED);
+    assert_int_equal(store_remove(s, id1, SF_CLAIM_B, SF_NOW), STORE_OK);
+    assert_int_equal(store_remove(s, id2, SF_CLAIM_C, SF_NOW), STORE_OK);
+    /* Nothing of the removed mailboxes is left but the store's own keys. */
+    assert_false(redis_contains(f, id1));
+    assert_false(redis_contains(f, id2));
+}
+#endif /* TIGRESS_HAVE_HIREDIS */
+
 #define T(name) cmocka_unit_test_setup_teardown(name, sf_setup, sf_teardown)
 #define STORE_SEMANTICS_TESTS                                                                   \
     T(test_store__create_then_read_by_initiator),                                               \
@@ -710,11 +1089,27 @@ int main(void)
                                           sf_group_sqlite_memory, sf_group_teardown);
     failed += cmocka_run_group_tests_name("store sqlite file", semantics_file,
                                           sf_group_sqlite_file, sf_group_teardown);
+    const struct CMUnitTest sqlite_file_only[] = {
+        T(test_store__deleted_mailbox_leaves_no_trace_in_files),
+        T(test_store__files_hold_no_claim_or_request_id_in_clear),
+        T(test_store__old_schema_store_is_migrated_and_claims_still_work),
+        T(test_store__hashed_store_without_key_file_is_refused),
+    };
+    failed += cmocka_run_group_tests_name("store sqlite file: on disk", sqlite_file_only,
+                                          sf_group_sqlite_file, sf_group_teardown);
     const char *why = NULL;
     if (sf_redis_available(&why)) {
         const struct CMUnitTest semantics_redis[] = {STORE_SEMANTICS_TESTS};
         failed += cmocka_run_group_tests_name("store redis", semantics_redis, sf_group_redis,
                                               sf_group_teardown);
+#ifdef TIGRESS_HAVE_HIREDIS
+        const struct CMUnitTest redis_only[] = {
+            T(test_store__redis_holds_no_claim_or_request_id_in_clear),
+            T(test_store__redis_old_format_is_migrated_and_claims_still_work),
+        };
+        failed += cmocka_run_group_tests_name("store redis: what it holds", redis_only,
+                                              sf_group_redis, sf_group_teardown);
+#endif
     } else {
         printf("[  SKIP    ] store redis group: %s\n", why);
     }

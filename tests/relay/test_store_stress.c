@@ -362,7 +362,20 @@ static void test_store__schema_holds_only_protocol_state(void **state)
                "initiator_token,recipient_token,");
     assert_raw(db, "SELECT name FROM pragma_table_info('requests')",
                "claim,request_id,mailbox_id,response_body,");
-    assert_raw(db, "PRAGMA user_version", "1,");
+    assert_raw(db, "PRAGMA user_version", "2,");
+    /* Claims and Request-IDs are held as 32-byte keyed hashes, never as values (D12). */
+    char id[STORE_UUID_LEN + 1];
+    sf_uuid(id, 0x35350000u, 1);
+    assert_int_equal(sf_create(f->s, id, SF_CLAIM_A, "RWD", SF_LATER, "rq"), STORE_OK);
+    store_mailbox mb;
+    assert_int_equal(store_read(f->s, id, SF_CLAIM_B, NULL, SF_NOW, &mb), STORE_OK);
+    store_mailbox_clear(&mb);
+    assert_raw(db, "SELECT typeof(initiator_claim) || length(initiator_claim) || ' '"
+                   " || typeof(recipient_claim) || length(recipient_claim) FROM mailboxes",
+               "blob32 blob32,");
+    assert_raw(db, "SELECT typeof(claim) || length(claim) || ' ' || typeof(request_id)"
+                   " || length(request_id) FROM requests",
+               "blob32 blob32,");
     assert_raw(db, "PRAGMA journal_mode", "wal,");
     sqlite3_close(db);
 }
