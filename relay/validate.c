@@ -147,6 +147,28 @@ void relay_format_rfc3339(int64_t t, char out[21])
     out[20] = '\0';
 }
 
+/* True when a JSON string in body[0..len) holds the escape \u0000. cJSON decodes it into a NUL
+ * byte, so every C string it hands out would silently end there: the relay would validate and
+ * store something shorter than what was sent. Called on a body cJSON accepted, so escapes are
+ * well formed; a backslash escapes exactly the next character ("\\u0000" is not a NUL). */
+static bool has_nul_escape(const char *body, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = body[i];
+        if (!in_string) {
+            in_string = ch == '"';
+        } else if (ch == '"') {
+            in_string = false;
+        } else if (ch == '\\' && i + 1 < len) {
+            if (body[i + 1] == 'u' && len - i >= 6 && memcmp(body + i + 2, "0000", 4) == 0)
+                return true;
+            i++;                   /* skip the escaped character */
+        }
+    }
+    return false;
+}
+
 static cJSON *parse_object(const char *body, size_t len, const char **err)
 {
     if (len == 0) {
@@ -165,6 +187,11 @@ static cJSON *parse_object(const char *body, size_t len, const char **err)
     }
     while (end != NULL && end < body + len && isspace((unsigned char)*end))
         end++;
+    if (end == body + len && has_nul_escape(body, len)) {
+        cJSON_Delete(root);
+        *err = "a JSON string holds \\u0000 (NUL), which this relay does not accept";
+        return NULL;
+    }
     if (end != body + len || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
         *err = end != body + len ? "trailing data after the JSON body" : "body must be a JSON object";

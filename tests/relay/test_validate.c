@@ -124,6 +124,46 @@ static void test_validate__read_and_update(void **state)
     assert_non_null(validate_update("{\"payload\":{}}", 14, &ur));
 }
 
+/* A \u0000 escape decodes to a NUL, which would cut the C string short: the relay would store
+ * (and serve) a different value from the one sent. Any JSON string holding one is refused;
+ * an escaped backslash followed by the text "u0000" is not a NUL and stays accepted. */
+static void test_validate__nul_escape_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\\u0000BB\"},\"displayInformation\":"
+        "{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"displayInformation\":"
+        "{\"title\":\"Hotel\\u0000evil\",\"description\":\"\",\"imageURL\":\"\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\",\"x\\u0000\":1},\"displayInformation\":"
+        "{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\",\"extra\":[\"\\u0000\"]},"
+        "\"displayInformation\":{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}",
+    };
+    create_request cr;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *err = validate_create(bad[i], strlen(bad[i]), NOW, 7 * 86400, 86400, &cr);
+        if (err == NULL) {
+            create_request_clear(&cr);
+            fail_msg("accepted a \\u0000 escape: %s", bad[i]);
+        }
+        assert_null(cr.payload_json);
+    }
+    update_request ur;
+    const char *ub = "{\"payload\":{\"type\":\"T\\u0000\",\"data\":\"QQ==\"}}";
+    assert_non_null(validate_update(ub, strlen(ub), &ur));
+    char *tok = NULL;
+    const char *rb = "{\"notificationToken\":{\"type\":\"x\",\"tokenData\":\"a\\u0000b\"}}";
+    assert_non_null(validate_read_body(rb, strlen(rb), &tok));
+    assert_null(tok);
+    /* "\\u0000" in JSON is a backslash and the text u0000: kept as sent. */
+    const char *ok = "{\"payload\":{\"type\":\"T\",\"data\":\"A\\\\u0000\"},\"displayInformation\":"
+                     "{\"title\":\"\\u0001\\\\\\u0041\",\"description\":\"\",\"imageURL\":\"\"}}";
+    assert_null(validate_create(ok, strlen(ok), NOW, 7 * 86400, 86400, &cr));
+    assert_string_equal(cr.payload_json, "{\"type\":\"T\",\"data\":\"A\\\\u0000\"}");
+    create_request_clear(&cr);
+}
+
 /* Thousands of damaged copies of a good body: each is either refused with a message or, if
  * accepted, still has every required member. A fixed seed keeps runs identical. */
 static void test_validate__mutations(void **state)
@@ -175,6 +215,7 @@ int main(void)
         cmocka_unit_test(test_validate__rfc3339_round_trip),
         cmocka_unit_test(test_validate__create_good),
         cmocka_unit_test(test_validate__read_and_update),
+        cmocka_unit_test(test_validate__nul_escape_refused),
         cmocka_unit_test(test_validate__mutations),
     };
     return cmocka_run_group_tests_name("relay request validation", tests, NULL, NULL);
