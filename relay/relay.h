@@ -205,6 +205,10 @@ void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs
 /* Frees p without answering (its connection closed while the job ran). Any thread. */
 void routes_pending_free(relay_pending *p);
 void routes_handle(const relay_request *rq, relay_response *rs);
+/* True when the request carries Content-Length headers with different values: its framing is
+ * ambiguous (RFC 9112 6.3), so it is answered 400 and the connection closed. Identical
+ * duplicates are one length and pass. */
+bool routes_content_length_conflict(struct MHD_Connection *c);
 /* A JSON error body into rs. */
 void routes_error(relay_response *rs, unsigned status, const char *code, const char *message);
 

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <microhttpd.h>
 #include <uuid/uuid.h>
 
 #include "relay.h"
@@ -297,6 +298,35 @@ static void finish_create(relay_pending *p, relay_response *rs)
     } else {
         store_error(rs, rc);
     }
+}
+
+/* Content-Length headers seen so far: the first value and whether a later one differs. */
+typedef struct cl_scan {
+    const char *first;
+    bool differ;
+} cl_scan;
+
+static enum MHD_Result cl_visit(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    cl_scan *s = cls;
+    if (key == NULL || strcasecmp(key, "Content-Length") != 0)
+        return MHD_YES;
+    if (value == NULL)
+        value = "";
+    if (s->first == NULL)
+        s->first = value;
+    else if (strcmp(s->first, value) != 0)
+        s->differ = true;
+    return s->differ ? MHD_NO : MHD_YES;
+}
+
+bool routes_content_length_conflict(struct MHD_Connection *c)
+{
+    cl_scan s = {NULL, false};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, cl_visit, &s);
+    return s.differ;
 }
 
 /* Prefer: wait=N -> N (0 when absent), clamped to the configured maximum. */

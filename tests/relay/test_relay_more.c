@@ -16,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -393,6 +397,87 @@ static void test_relay__R42_size_and_rate_limits(void **state)
     assert_int_equal(last.status, 429);
     assert_string_equal(last.rid, rid);
     hresp_free(&last);
+    assert_int_equal(relay_stop(&r2), 0);
+}
+
+/* Sends `req` as is on a fresh plain-HTTP connection to 127.0.0.1:port and reads until the
+ * relay closes it or a read waits for more than a few seconds (then *closed is false). The
+ * response is NUL-terminated, malloc'd. */
+static char *raw_exchange(unsigned port, const char *req, bool *closed)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    struct timeval tv = {.tv_sec = 3 * th_time_scale()};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t n = strlen(req);
+    assert_int_equal(send(fd, req, n, 0), (ssize_t)n);
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    *closed = false;
+    for (;;) {
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t k = recv(fd, buf + len, cap - len - 1, 0);
+        if (k == 0)
+            *closed = true;
+        if (k <= 0)
+            break;
+        len += (size_t)k;
+    }
+    buf[len] = '\0';
+    close(fd);
+    return buf;
+}
+
+/* Two Content-Length headers that disagree make the request's framing ambiguous (request
+ * smuggling: a proxy in front may have used the other one): 400 and the connection is closed,
+ * whichever comes first; nothing is created and the leftover bytes are never read as a
+ * request. Two identical ones are merged (RFC 9112) and accepted. */
+static void test_relay__conflicting_content_length(void **state)
+{
+    (void)state;
+    char store[600];
+    snprintf(store, sizeof store, "%s/framing.db", th_dir());
+    relay_proc r2 = {0};
+    const char *args[] = {"--listen", "127.0.0.1:0", "--insecure-loopback", "--store", store,
+                          "--rate-limit", "0", NULL};
+    assert_int_equal(relay_start_raw(&r2, args), 0);
+    static const char body[] = "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"displayInformation\":"
+                               "{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}";
+    const size_t blen = sizeof body - 1;
+    for (int variant = 0; variant < 3; variant++) {
+        char claim[37], req[1024];
+        th_uuid(claim);
+        size_t first = variant == 1 ? 5 : blen, second = variant == 0 ? 5 : blen;
+        snprintf(req, sizeof req,
+                 "%s /v1/m HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 "Mailbox-Device-Claim: %s\r\nMailbox-Request-ID: cl-%d\r\n"
+                 "Content-Length: %zu\r\nContent-Length: %zu\r\n%s\r\n%s",
+                 "POST", claim, variant, first, second,
+                 variant == 2 ? "Connection: close\r\n" : "", body);
+        bool closed = false;
+        char *resp = raw_exchange(r2.port, req, &closed);
+        print_message("Content-Length %zu then %zu: %.40s (closed: %d)\n", first, second, resp,
+                      closed);
+        if (variant == 2) {
+            if (strncmp(resp, "HTTP/1.1 200 ", 13) != 0)
+                fail_msg("identical Content-Length headers: %s", resp);
+        } else {
+            const char *second_status = strstr(resp + 1, "HTTP/1.");
+            if (strncmp(resp, "HTTP/1.1 400 ", 13) != 0 || strstr(resp, "urlLink") != NULL ||
+                strstr(resp, "Content-Length headers") == NULL || second_status != NULL ||
+                !closed)
+                fail_msg("Content-Length %zu then %zu answered: %s", first, second, resp);
+        }
+        free(resp);
+    }
     assert_int_equal(relay_stop(&r2), 0);
 }
 
@@ -904,6 +989,7 @@ int main(void)
         cmocka_unit_test(test_relay__R40_content_types_utf8),
         cmocka_unit_test(test_relay__R41_request_id_optional_on_reads),
         cmocka_unit_test(test_relay__R42_size_and_rate_limits),
+        cmocka_unit_test(test_relay__conflicting_content_length),
         cmocka_unit_test(test_relay__415_and_405),
         cmocka_unit_test(test_relay__racing_first_claim_binding),
         cmocka_unit_test(test_relay__malformed_input_mailbox_untouched),
