@@ -104,6 +104,10 @@ void update_request_clear(update_request *r);
 /* Secure-read body: empty, or {"notificationToken": {...}}. */
 const char *validate_read_body(const char *body, size_t len, char **token_json);
 
+/* Prefer header (RFC 7240: comma-separated token[=value] preferences, ';' parameters ignored,
+ * names compared without regard to case): the delta-seconds of the first preference named
+ * exactly "wait", unclamped; 0 when there is none or its value is not 1*DIGIT. */
+long relay_prefer_wait(const char *prefer);
 bool relay_is_uuid(const char *s);
 void relay_lower_uuid(const char *in, char out[37]);
 bool relay_utf8_valid(const char *s, size_t len);

@@ -332,12 +332,7 @@ bool routes_content_length_conflict(struct MHD_Connection *c)
 /* Prefer: wait=N -> N (0 when absent), clamped to the configured maximum. */
 static unsigned prefer_wait(const char *prefer)
 {
-    if (prefer == NULL)
-        return 0;
-    const char *p = strstr(prefer, "wait=");
-    if (p == NULL)
-        return 0;
-    long v = strtol(p + 5, NULL, 10);
+    long v = relay_prefer_wait(prefer);
     if (v <= 0)
         return 0;
     return v > (long)g_cfg->max_wait ? g_cfg->max_wait : (unsigned)v;

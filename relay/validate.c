@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -70,6 +71,76 @@ bool relay_utf8_valid(const char *str, size_t len)
         i += n + 1;
     }
     return true;
+}
+
+/* RFC 9110 tchar. */
+static bool is_tchar(char ch)
+{
+    return isalnum((unsigned char)ch) || (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+static const char *skip_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Skips a quoted-string starting at the opening quote; returns the character after the closing
+ * one (or the end of the string when it is unterminated). */
+static const char *skip_quoted(const char *p)
+{
+    for (p++; *p != '\0' && *p != '"'; p++)
+        if (*p == '\\' && p[1] != '\0')
+            p++;
+    return *p == '"' ? p + 1 : p;
+}
+
+long relay_prefer_wait(const char *prefer)
+{
+    const char *p = prefer;
+    if (p == NULL)
+        return 0;
+    while (*p != '\0') {
+        p = skip_ows(p);
+        const char *name = p;
+        while (is_tchar(*p))
+            p++;
+        size_t name_len = (size_t)(p - name);
+        const char *value = NULL;
+        size_t value_len = 0;
+        p = skip_ows(p);
+        if (*p == '=') {
+            p = skip_ows(p + 1);
+            value = p;
+            if (*p == '"') {
+                p = skip_quoted(p);
+            } else {
+                while (is_tchar(*p))
+                    p++;
+            }
+            value_len = (size_t)(p - value);
+        }
+        /* Parameters (after ';') and anything malformed up to the next ',' are ignored. */
+        while (*p != '\0' && *p != ',')
+            p = *p == '"' ? skip_quoted(p) : p + 1;
+        if (*p == ',')
+            p++;
+        if (name_len != 4 || strncasecmp(name, "wait", 4) != 0)
+            continue;
+        /* The first "wait" decides (RFC 7240: the first occurrence of a preference wins);
+         * its value is delta-seconds, 1*DIGIT. */
+        if (value == NULL || value_len == 0)
+            return 0;
+        long v = 0;
+        for (size_t i = 0; i < value_len; i++) {
+            if (!isdigit((unsigned char)value[i]))
+                return 0;
+            v = v < 100000000L ? v * 10 + (value[i] - '0') : 1000000000L;   /* saturates */
+        }
+        return v;
+    }
+    return 0;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */

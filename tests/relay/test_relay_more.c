@@ -481,6 +481,59 @@ static void test_relay__conflicting_content_length(void **state)
     assert_int_equal(relay_stop(&r2), 0);
 }
 
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A read with a matching If-None-Match and the given Prefer header; returns the status and
+ * the seconds it took. */
+static long prefer_read(const char *id, const char *claim, const char *etag, const char *prefer,
+                        double *secs)
+{
+    char path[128], inm[80], pf[160];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    snprintf(pf, sizeof pf, "Prefer: %s", prefer);
+    hreq q = {.method = "POST", .path = path, .claim = claim, .extra = {inm, pf}};
+    hresp h;
+    double t0 = mono_now();
+    http_do(&g_r, &q, &h);
+    *secs = mono_now() - t0;
+    long st = h.status;
+    hresp_free(&h);
+    print_message("Prefer: %s -> %ld after %.2f s\n", prefer, st, *secs);
+    return st;
+}
+
+/* The Prefer header is a list of preferences (RFC 7240): only the preference named exactly
+ * "wait" (any case) asks to be held. "nowait=20" or "x-wait=20" must not be read as wait=20;
+ * "respond-async, WAIT = 1; p=v" asks for one second. */
+static void test_relay__prefer_header_parsed(void **state)
+{
+    (void)state;
+    char claim[37], id[37];
+    new_mailbox(claim, id);
+    hresp h;
+    assert_int_equal(th_read(&g_r, id, claim, &h), 200);
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", h.etag);
+    hresp_free(&h);
+    double secs;
+    static const char *const not_wait[] = {"nowait=20", "x-wait=20", "return=minimal; wait=20",
+                                           "wait-for=20", "\"wait=20\""};
+    for (size_t i = 0; i < sizeof not_wait / sizeof not_wait[0]; i++) {
+        assert_int_equal(prefer_read(id, claim, etag, not_wait[i], &secs), 304);
+        if (secs >= 8.0)
+            fail_msg("'Prefer: %s' was held %.1f s as if it asked to wait", not_wait[i], secs);
+    }
+    assert_int_equal(prefer_read(id, claim, etag, "respond-async, WAIT = 1; p=v", &secs), 304);
+    if (secs < 0.9)
+        fail_msg("'Prefer: respond-async, WAIT = 1' was answered at once (%.2f s)", secs);
+}
+
 /* 415 for a body that is not application/json; 405 for a method a route does not have. */
 static void test_relay__415_and_405(void **state)
 {
@@ -990,6 +1043,7 @@ int main(void)
         cmocka_unit_test(test_relay__R41_request_id_optional_on_reads),
         cmocka_unit_test(test_relay__R42_size_and_rate_limits),
         cmocka_unit_test(test_relay__conflicting_content_length),
+        cmocka_unit_test(test_relay__prefer_header_parsed),
         cmocka_unit_test(test_relay__415_and_405),
         cmocka_unit_test(test_relay__racing_first_claim_binding),
         cmocka_unit_test(test_relay__malformed_input_mailbox_untouched),

@@ -124,6 +124,36 @@ static void test_validate__read_and_update(void **state)
     assert_non_null(validate_update("{\"payload\":{}}", 14, &ur));
 }
 
+/* The Prefer header: only a preference named exactly "wait" (any case) counts. */
+static void test_validate__prefer_wait(void **state)
+{
+    (void)state;
+    assert_int_equal(relay_prefer_wait(NULL), 0);
+    assert_int_equal(relay_prefer_wait(""), 0);
+    assert_int_equal(relay_prefer_wait("wait=5"), 5);
+    assert_int_equal(relay_prefer_wait("WAIT=7"), 7);
+    assert_int_equal(relay_prefer_wait("Wait = 9"), 9);
+    assert_int_equal(relay_prefer_wait("respond-async, wait=10"), 10);
+    assert_int_equal(relay_prefer_wait("respond-async,wait=11;foo=bar"), 11);
+    assert_int_equal(relay_prefer_wait("return=minimal; x=\"a,b\", wait=12"), 12);
+    assert_int_equal(relay_prefer_wait("handling=lenient ,\twait=13 ; p"), 13);
+    assert_int_equal(relay_prefer_wait("wait=3, wait=30"), 3);      /* the first one wins */
+    assert_int_equal(relay_prefer_wait("wait=99999999999999999999"), 1000000000);
+    /* Not the wait preference, or not delta-seconds. */
+    assert_int_equal(relay_prefer_wait("nowait=5"), 0);
+    assert_int_equal(relay_prefer_wait("x-wait=5"), 0);
+    assert_int_equal(relay_prefer_wait("wait-for=5"), 0);
+    assert_int_equal(relay_prefer_wait("waiting=5"), 0);
+    assert_int_equal(relay_prefer_wait("return=minimal; wait=5"), 0);  /* a parameter */
+    assert_int_equal(relay_prefer_wait("foo=\"wait=5\""), 0);
+    assert_int_equal(relay_prefer_wait("foo=\"a\\\", wait=5\""), 0);
+    assert_int_equal(relay_prefer_wait("wait"), 0);
+    assert_int_equal(relay_prefer_wait("wait="), 0);
+    assert_int_equal(relay_prefer_wait("wait=-5"), 0);
+    assert_int_equal(relay_prefer_wait("wait=5s"), 0);
+    assert_int_equal(relay_prefer_wait("wait=\"5\""), 0);
+}
+
 /* A \u0000 escape decodes to a NUL, which would cut the C string short: the relay would store
  * (and serve) a different value from the one sent. Any JSON string holding one is refused;
  * an escaped backslash followed by the text "u0000" is not a NUL and stays accepted. */
@@ -215,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_validate__rfc3339_round_trip),
         cmocka_unit_test(test_validate__create_good),
         cmocka_unit_test(test_validate__read_and_update),
+        cmocka_unit_test(test_validate__prefer_wait),
         cmocka_unit_test(test_validate__nul_escape_refused),
         cmocka_unit_test(test_validate__mutations),
     };
