@@ -23,6 +23,8 @@ struct tigress_http_response {
     size_t body_len;
     size_t body_cap;
     bool too_large;        /* a transport tried to append past BODY_MAX */
+    size_t header_bytes;   /* names and values recorded so far */
+    bool headers_too_large; /* past TIGRESS__HTTP_HEADERS_MAX or 1024 fields */
     int transport_code;
     char transport_msg[128];
 };
@@ -39,6 +41,7 @@ void tigress__http_response_reset_headers(tigress_http_response *r)
         tigress__free(r->headers[i].value);
     }
     r->header_count = 0;
+    r->header_bytes = 0;
     r->status = 0;
 }
 
@@ -116,13 +119,23 @@ tigress_status tigress_http_response_add_header(tigress_http_response *r, const 
 {
     resp_header h;
 
+    size_t bytes;
+
     if (r == NULL || name == NULL || value == NULL || name[0] == '\0')
         return TIGRESS_E_INVALID;
+    /* No relay sends a thousand headers or 64 KiB of them: refused before any copy. */
+    bytes = strlen(name) + strlen(value);
+    if (r->headers_too_large || bytes > TIGRESS__HTTP_HEADERS_MAX - r->header_bytes) {
+        r->headers_too_large = true;
+        return TIGRESS_E_TOO_LARGE;
+    }
     if (r->header_count == r->header_cap) {
         size_t cap = r->header_cap == 0 ? 16 : r->header_cap * 2;
         resp_header *nh;
-        if (cap > 1024)
-            return TIGRESS_E_TOO_LARGE; /* no relay sends a thousand headers */
+        if (cap > 1024) {
+            r->headers_too_large = true;
+            return TIGRESS_E_TOO_LARGE;
+        }
         nh = tigress__realloc(r->headers, cap * sizeof(*nh));
         if (nh == NULL)
             return TIGRESS_E_NOMEM;
@@ -137,6 +150,7 @@ tigress_status tigress_http_response_add_header(tigress_http_response *r, const 
         return TIGRESS_E_NOMEM;
     }
     r->headers[r->header_count++] = h;
+    r->header_bytes += bytes;
     return TIGRESS_OK;
 }
 
@@ -172,6 +186,17 @@ tigress_status tigress_http_response_append_body(tigress_http_response *r, const
 bool tigress__http_response_too_large(const tigress_http_response *r)
 {
     return r->too_large;
+}
+
+bool tigress__http_response_headers_too_large(const tigress_http_response *r)
+{
+    return r->headers_too_large;
+}
+
+void tigress__http_response_set_headers_too_large(tigress_http_response *r)
+{
+    if (r != NULL)
+        r->headers_too_large = true;
 }
 
 const char *tigress__http_response_transport_error(const tigress_http_response *r, int *code)
