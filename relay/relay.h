@@ -56,6 +56,7 @@ typedef struct relay_config {
     char *push_ca;             /* CA file for outbound push TLS (tests, private gateways) */
     int attestation;
     unsigned max_wait;         /* long-poll upper bound, seconds */
+    unsigned max_mailboxes_per_address; /* creations per client address per 24 h; 0 = off */
 } relay_config;
 
 /* ---- log.c ---- */
@@ -78,6 +79,17 @@ unsigned ratelimit_take(ratelimit *rl, const void *addr, size_t addr_len);
 /* Keeps the buckets in the store when it offers shared rate limiting (store_ops.rate_take);
  * called once at start-up. */
 void ratelimit_share(store *st);
+
+/* ---- quota.c ---- */
+/* The per-address creation quota (storage quota): at most max creations per client address
+ * per 24 hours (sliding window, in memory, keyed hash of the address). 0 = off. */
+int quota_init(unsigned max_per_address);
+void quota_free(void);
+/* For a Create from c: 0 when allowed (then *taken says whether it was counted, and key holds
+ * what quota_refund needs), else the seconds to wait before the next one is allowed. */
+unsigned quota_take(struct MHD_Connection *c, unsigned char key[16], bool *taken);
+/* Gives back a counted creation that did not create a mailbox. */
+void quota_refund(const unsigned char key[16]);
 
 /* ---- validate.c ---- */
 typedef struct create_request {

@@ -39,6 +39,8 @@ void routes_init(const relay_config *cfg, store *st)
     g_cfg = cfg;
     g_store = st;
     ratelimit_share(st);        /* shared store: one rate limit across relay processes */
+    if (quota_init(cfg->max_mailboxes_per_address) != 0)
+        relay_log(LOG_ERROR, "event=quota_off reason=out_of_memory");
 }
 
 static int64_t now_s(void)
@@ -58,6 +60,8 @@ struct relay_pending {
     char *token;                /* read: the Recipient's token (cJSON allocation) */
     const char *route;          /* for the request log and metrics of the second half */
     char mailbox[37];
+    unsigned char quota_key[16]; /* create: the per-address quota entry it counted against */
+    bool quota_taken;
 };
 
 static relay_pending *pending_new(store_op op, const relay_request *rq, const char *id,
@@ -251,6 +255,17 @@ static void handle_create(const relay_request *rq, relay_response *rs)
         routes_error(rs, 400, "invalid_body", err);
         return;
     }
+    unsigned char qkey[16];
+    bool qtaken = false;
+    unsigned qwait = quota_take(rq->conn, qkey, &qtaken);
+    if (qwait > 0) {
+        create_request_clear(&cr);
+        rs->retry_after = qwait;
+        routes_error(rs, 429, "quota_exceeded",
+                     "this client address has created as many mailboxes as this relay allows "
+                     "per 24 hours");
+        return;
+    }
     new_mailbox_id(id);
     cJSON *o = cJSON_CreateObject();
     char link[1100];
@@ -262,6 +277,8 @@ static void handle_create(const relay_request *rq, relay_response *rs)
     cJSON_Delete(o);
     if (body == NULL) {
         create_request_clear(&cr);
+        if (qtaken)
+            quota_refund(qkey);
         routes_error(rs, 500, "internal", "out of memory");
         return;
     }
@@ -269,11 +286,15 @@ static void handle_create(const relay_request *rq, relay_response *rs)
     if (p == NULL) {
         free(body);
         create_request_clear(&cr);
+        if (qtaken)
+            quota_refund(qkey);
         routes_error(rs, 500, "internal", "out of memory");
         return;
     }
     p->cr = cr;
     p->body = body;
+    memcpy(p->quota_key, qkey, sizeof qkey);
+    p->quota_taken = qtaken;
     p->job.now = now;
     p->job.response_body = p->body;
     p->job.mb = (store_new_mailbox){
@@ -287,6 +308,8 @@ static void handle_create(const relay_request *rq, relay_response *rs)
 static void finish_create(relay_pending *p, relay_response *rs)
 {
     store_rc rc = p->job.rc;
+    if (rc != STORE_OK && p->quota_taken)
+        quota_refund(p->quota_key);   /* a duplicate or a failure created nothing */
     if (rc == STORE_OK) {
         set_body(rs, 200, JSON_TYPE, p->body);
         p->body = NULL;

@@ -534,6 +534,63 @@ static void test_relay__prefer_header_parsed(void **state)
         fail_msg("'Prefer: respond-async, WAIT = 1' was answered at once (%.2f s)", secs);
 }
 
+/* The per-address storage quota: with --max-mailboxes-per-address 2, a third mailbox created
+ * from 127.0.0.1 within 24 hours gets 429 + Retry-After, while another address (127.0.0.2)
+ * still can create. Refused bodies and duplicates (201) create nothing and do not count. */
+static void test_relay__mailbox_quota_per_address(void **state)
+{
+    (void)state;
+    relay_proc r2 = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-mailboxes-per-address", "2", NULL};
+    assert_int_equal(relay_start(&r2, "quota.db", extra), 0);
+    char exp[32], claim[37], rid[37];
+    th_rfc3339(600, exp);
+    char *b = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    th_uuid(claim);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(th_create(&r2, claim, "{\"payload\":{}}", NULL), 400);
+    th_uuid(rid);
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b};
+    hresp h;
+    http_do(&r2, &q, &h);
+    assert_int_equal(h.status, 200);
+    hresp_free(&h);
+    http_do(&r2, &q, &h);                     /* the same Request-ID again: a duplicate */
+    assert_int_equal(h.status, 201);
+    hresp_free(&h);
+    char c2[37];
+    th_uuid(c2);
+    assert_int_equal(th_create(&r2, c2, b, NULL), 200);
+    th_uuid(c2);
+    th_uuid(rid);
+    hreq q3 = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = c2, .body = b};
+    http_do(&r2, &q3, &h);
+    print_message("third create from 127.0.0.1: %ld, Retry-After %s\n", h.status, h.retry_after);
+    if (h.status != 429) {
+        long st = h.status;
+        hresp_free(&h);
+        free(b);
+        relay_stop(&r2);
+        fail_msg("third create from one address: status %ld, expected 429", st);
+    }
+    assert_true(atol(h.retry_after) >= 1);
+    assert_non_null(strstr(h.body, "\"error\":\"quota_exceeded\""));
+    assert_string_equal(h.rid, rid);
+    hresp_free(&h);
+    /* Another client address is not affected. */
+    th_uuid(rid);
+    hreq q4 = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = c2, .body = b,
+               .local_addr = "127.0.0.2"};
+    http_do(&r2, &q4, &h);
+    print_message("create from 127.0.0.2: %ld (curl %d)\n", h.status, h.curl_rc);
+    assert_int_equal(h.status, 200);
+    hresp_free(&h);
+    free(b);
+    /* The store never sees the address. */
+    assert_false(th_file_contains(r2.store_path, "127.0.0."));
+    assert_int_equal(relay_stop(&r2), 0);
+}
+
 /* 415 for a body that is not application/json; 405 for a method a route does not have. */
 static void test_relay__415_and_405(void **state)
 {
@@ -843,7 +900,7 @@ static void test_relay__help_lists_every_option(void **state)
     assert_int_equal(pclose(p), 0);
     const char *opts[] = {"--listen", "--public-url", "--store", "--cert", "--key",
                           "--insecure-loopback", "--max-body", "--max-expiry", "--default-expiry",
-                          "--rate-limit", "--rate-burst", "--max-connections",
+                          "--rate-limit", "--rate-burst", "--max-connections", "--max-mailboxes-per-address",
                           "--connection-timeout", "--metrics-listen", "--sweep-interval",
                           "--log-level", "--push-gateway", "--push-allow", "--attestation",
                           "--config", "--help", "[default: 65536]", "[default: 604800]",
@@ -1044,6 +1101,7 @@ int main(void)
         cmocka_unit_test(test_relay__R42_size_and_rate_limits),
         cmocka_unit_test(test_relay__conflicting_content_length),
         cmocka_unit_test(test_relay__prefer_header_parsed),
+        cmocka_unit_test(test_relay__mailbox_quota_per_address),
         cmocka_unit_test(test_relay__415_and_405),
         cmocka_unit_test(test_relay__racing_first_claim_binding),
         cmocka_unit_test(test_relay__malformed_input_mailbox_untouched),
