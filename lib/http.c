@@ -286,6 +286,14 @@ static step_kind attempt_once(tigress_client *c, call_ctx *x, tigress__request *
     if (tigress__http_response_too_large(hr)) {
         *rc = tigress__client_fail(c, TIGRESS_E_TOO_LARGE, "relay response body over %u bytes",
                                    BODY_MAX);
+    } else if (tigress__http_response_headers_too_large(hr) &&
+               (trc == 0 || trc == TIGRESS_E_NETWORK || trc == TIGRESS_E_NOMEM)) {
+        /* Not our memory and not the network: the relay (or something in between) sent more
+         * header than any relay needs. Not retried. */
+        *rc = tigress__client_fail(c, TIGRESS_E_PROTOCOL,
+                                   "relay response header to %s exceeded the SDK's limit (%u bytes "
+                                   "of headers, 1024 fields, 100 KB a line)", rq->method, TIGRESS__HTTP_HEADERS_MAX);
+        tigress__client_error(c)->pub.http_status = status >= 100 ? status : 0;
     } else if (trc != 0) {
         if (trc == TIGRESS_E_NETWORK && tigress__client_cancelled(c))
             trc = TIGRESS_E_CANCELLED;

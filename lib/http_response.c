@@ -85,7 +85,7 @@ const uint8_t *tigress__http_response_body(const tigress_http_response *r, size_
 const char *tigress__http_response_header(const tigress_http_response *r, const char *name)
 {
     for (size_t i = 0; i < r->header_count; i++)
-        if (strcasecmp(r->headers[i].name, name) == 0)
+        if (r->headers[i].name != NULL && strcasecmp(r->headers[i].name, name) == 0)
             return r->headers[i].value;
     return NULL;
 }
@@ -111,24 +111,60 @@ static char *dup_trimmed(const char *s, size_t len)
     return tigress__strndup(s, len);
 }
 
+/*
+ * Headers past the limit (TIGRESS__HTTP_HEADERS_MAX bytes of names and values, or 1024 fields)
+ * are refused, and the refusal is remembered as one entry with a NULL name and value at the end
+ * of the list: the struct's layout stays as it is (its size is part of the ABI baseline, opaque
+ * as it is), lookups skip the entry and reset/free release it like any other.
+ */
+bool tigress__http_response_headers_too_large(const tigress_http_response *r)
+{
+    return r->header_count > 0 && r->headers[r->header_count - 1].name == NULL;
+}
+
+static tigress_status grow_headers(tigress_http_response *r)
+{
+    size_t cap = r->header_cap == 0 ? 16 : r->header_cap * 2;
+    resp_header *nh = tigress__realloc(r->headers, cap * sizeof(*nh));
+
+    if (nh == NULL)
+        return TIGRESS_E_NOMEM;
+    r->headers = nh;
+    r->header_cap = cap;
+    return TIGRESS_OK;
+}
+
+void tigress__http_response_set_headers_too_large(tigress_http_response *r)
+{
+    if (r == NULL || tigress__http_response_headers_too_large(r))
+        return;
+    if (r->header_count == r->header_cap && grow_headers(r) != TIGRESS_OK)
+        return; /* out of memory: the transport's own error stands */
+    r->headers[r->header_count].name = NULL;
+    r->headers[r->header_count].value = NULL;
+    r->header_count++;
+}
+
 tigress_status tigress_http_response_add_header(tigress_http_response *r, const char *name,
                                                 const char *value)
 {
     resp_header h;
+    size_t bytes = 0;
 
     if (r == NULL || name == NULL || value == NULL || name[0] == '\0')
         return TIGRESS_E_INVALID;
-    if (r->header_count == r->header_cap) {
-        size_t cap = r->header_cap == 0 ? 16 : r->header_cap * 2;
-        resp_header *nh;
-        if (cap > 1024)
-            return TIGRESS_E_TOO_LARGE; /* no relay sends a thousand headers */
-        nh = tigress__realloc(r->headers, cap * sizeof(*nh));
-        if (nh == NULL)
-            return TIGRESS_E_NOMEM;
-        r->headers = nh;
-        r->header_cap = cap;
+    if (tigress__http_response_headers_too_large(r))
+        return TIGRESS_E_TOO_LARGE;
+    /* No relay sends a thousand headers or 64 KiB of them. */
+    for (size_t i = 0; i < r->header_count; i++)
+        bytes += strlen(r->headers[i].name) + strlen(r->headers[i].value);
+    if (r->header_count >= 1024 ||
+        strlen(name) + strlen(value) > TIGRESS__HTTP_HEADERS_MAX - bytes) {
+        tigress__http_response_set_headers_too_large(r);
+        return TIGRESS_E_TOO_LARGE;
     }
+    if (r->header_count == r->header_cap && grow_headers(r) != TIGRESS_OK)
+        return TIGRESS_E_NOMEM;
     h.name = dup_trimmed(name, strlen(name));
     h.value = dup_trimmed(value, strlen(value));
     if (h.name == NULL || h.value == NULL) {
@@ -173,6 +209,7 @@ bool tigress__http_response_too_large(const tigress_http_response *r)
 {
     return r->too_large;
 }
+
 
 const char *tigress__http_response_transport_error(const tigress_http_response *r, int *code)
 {

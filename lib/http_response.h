@@ -10,6 +10,8 @@
 
 /* Responses above 1 MiB are refused. */
 #define TIGRESS__HTTP_BODY_MAX (1024u * 1024u)
+/* So are response headers above 64 KiB in all (names and values) or above 1024 fields. */
+#define TIGRESS__HTTP_HEADERS_MAX (64u * 1024u)
 
 tigress_http_response *tigress__http_response_new(void);
 void tigress__http_response_free(tigress_http_response *resp);
@@ -25,6 +27,10 @@ const char *tigress__http_response_transport_error(const tigress_http_response *
 int tigress__http_response_status(const tigress_http_response *resp);
 /* True when a transport tried to append past TIGRESS__HTTP_BODY_MAX. */
 bool tigress__http_response_too_large(const tigress_http_response *resp);
+/* True when the response's headers went past TIGRESS__HTTP_HEADERS_MAX (or 1024 fields):
+ * recorded by add_header, or by a transport whose HTTP library refused a header itself. */
+bool tigress__http_response_headers_too_large(const tigress_http_response *resp);
+void tigress__http_response_set_headers_too_large(tigress_http_response *resp);
 /* Case-insensitive lookup of the first header with this name, or NULL. */
 const char *tigress__http_response_header(const tigress_http_response *resp, const char *name);
 /* The body received so far (NULL when none) and its length. Lets a wrapping transport (the

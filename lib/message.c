@@ -87,6 +87,15 @@ tigress_status tigress__msg_seal(tigress__error_slot *err, const tigress__msg_bo
     pt = tigress__jw_take(&w, &pt_len);
     if (pt == NULL)
         return tigress__error_set(err, TIGRESS_E_NOMEM, "out of memory");
+    if (pt_len > TIGRESS__PAYLOAD_MAX) {
+        /* Before any HTTP exchange: no relay status to report (http_status stays 0). */
+        sodium_memzero(pt, pt_len);
+        tigress__free(pt);
+        return tigress__error_set(err, TIGRESS_E_TOO_LARGE,
+                                  "the message plaintext is %zu bytes, over the SDK's limit of "
+                                  "%zu bytes; nothing was sent to the relay",
+                                  pt_len, TIGRESS__PAYLOAD_MAX);
+    }
     rc = tigress__payload_seal(&sealed, type, secret, (const uint8_t *)pt, pt_len, aead);
     sodium_memzero(pt, pt_len);
     tigress__free(pt);

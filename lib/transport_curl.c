@@ -242,6 +242,17 @@ static int curl_send(const tigress_http_request *req, tigress_http_response *res
         return 0;
     }
     rc = map_curl(cc);
+    /* libcurl refuses a header line over 100 KB itself and reports it as out of memory (with
+     * no message; newer versions say "Rejected N bytes header" or "too large"): when that
+     * happens after the status line and before any body byte, it was the relay's header. */
+    {
+        size_t body_len = 0;
+        (void)tigress__http_response_body(resp, &body_len);
+        if ((cc == CURLE_OUT_OF_MEMORY && sc.status >= 100 && body_len == 0) ||
+            (strstr(tp->errbuf, "header") != NULL &&
+             (strstr(tp->errbuf, "Rejected") != NULL || strstr(tp->errbuf, "oo large") != NULL)))
+            tigress__http_response_set_headers_too_large(resp);
+    }
     tigress__http_response_set_transport_error(resp, (int)cc,
                                                tp->errbuf[0] != '\0' ? tp->errbuf
                                                                      : curl_easy_strerror(cc));

@@ -73,6 +73,8 @@ static const opt g_opts[] = {
     {"rate-limit", O_DOUBLE, OFF(rate_limit), "50", "REQ/S",
      "sustained requests per second per client address (0 = no limit; else 429)"},
     {"rate-burst", O_DOUBLE, OFF(rate_burst), "200", "N", "burst size of the per-client bucket"},
+    {"max-mailboxes-per-address", O_UINT, OFF(max_mailboxes_per_address), "1000", "N",
+     "mailboxes one client address may create per 24 hours (0 = no limit; else 429)"},
     {"max-connections", O_UINT, OFF(max_connections), "1024", "N", "concurrent connections"},
     {"connection-timeout", O_UINT, OFF(connection_timeout), "30", "SECONDS",
      "idle connection timeout"},
@@ -663,6 +665,7 @@ int main(int argc, char **argv)
     pthread_join(sweeper, NULL);
     push_stop();
     store_close(st);           /* flushes and closes the database */
+    quota_free();
     ratelimit_free(rl);
     config_free(&mc);
     relay_log(LOG_INFO, "event=stopped");

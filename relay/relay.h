@@ -59,6 +59,7 @@ typedef struct relay_config {
     char *push_ca;             /* CA file for outbound push TLS (tests, private gateways) */
     int attestation;
     unsigned max_wait;         /* long-poll upper bound, seconds */
+    unsigned max_mailboxes_per_address; /* creations per client address per 24 h; 0 = off */
 } relay_config;
 
 /* ---- log.c ---- */
@@ -81,6 +82,17 @@ unsigned ratelimit_take(ratelimit *rl, const void *addr, size_t addr_len);
 /* Keeps the buckets in the store when it offers shared rate limiting (store_ops.rate_take);
  * called once at start-up. */
 void ratelimit_share(store *st);
+
+/* ---- quota.c ---- */
+/* The per-address creation quota (storage quota): at most max creations per client address
+ * per 24 hours (sliding window, in memory, keyed hash of the address). 0 = off. */
+int quota_init(unsigned max_per_address);
+void quota_free(void);
+/* For a Create from c: 0 when allowed (then *taken says whether it was counted, and key holds
+ * what quota_refund needs), else the seconds to wait before the next one is allowed. */
+unsigned quota_take(struct MHD_Connection *c, unsigned char key[16], bool *taken);
+/* Gives back a counted creation that did not create a mailbox. */
+void quota_refund(const unsigned char key[16]);
 
 /* ---- validate.c ---- */
 typedef struct create_request {
@@ -107,6 +119,10 @@ void update_request_clear(update_request *r);
 /* Secure-read body: empty, or {"notificationToken": {...}}. */
 const char *validate_read_body(const char *body, size_t len, char **token_json);
 
+/* Prefer header (RFC 7240: comma-separated token[=value] preferences, ';' parameters ignored,
+ * names compared without regard to case): the delta-seconds of the first preference named
+ * exactly "wait", unclamped; 0 when there is none or its value is not 1*DIGIT. */
+long relay_prefer_wait(const char *prefer);
 bool relay_is_uuid(const char *s);
 void relay_lower_uuid(const char *in, char out[37]);
 bool relay_utf8_valid(const char *s, size_t len);
@@ -220,6 +236,10 @@ void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs
 /* Frees p without answering (its connection closed while the job ran). Any thread. */
 void routes_pending_free(relay_pending *p);
 void routes_handle(const relay_request *rq, relay_response *rs);
+/* True when the request carries Content-Length headers with different values: its framing is
+ * ambiguous (RFC 9112 6.3), so it is answered 400 and the connection closed. Identical
+ * duplicates are one length and pass. */
+bool routes_content_length_conflict(struct MHD_Connection *c);
 /* A JSON error body into rs. */
 void routes_error(relay_response *rs, unsigned status, const char *code, const char *message);
 

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include <microhttpd.h>
 #include <uuid/uuid.h>
 
 #include "relay.h"
@@ -38,6 +39,8 @@ void routes_init(const relay_config *cfg, store *st)
     g_cfg = cfg;
     g_store = st;
     ratelimit_share(st);        /* shared store: one rate limit across relay processes */
+    if (quota_init(cfg->max_mailboxes_per_address) != 0)
+        relay_log(LOG_ERROR, "event=quota_off reason=out_of_memory");
 }
 
 static int64_t now_s(void)
@@ -57,6 +60,8 @@ struct relay_pending {
     char *token;                /* read: the Recipient's token (cJSON allocation) */
     const char *route;          /* for the request log and metrics of the second half */
     char mailbox[37];
+    unsigned char quota_key[16]; /* create: the per-address quota entry it counted against */
+    bool quota_taken;
 };
 
 static relay_pending *pending_new(store_op op, const relay_request *rq, const char *id,
@@ -250,6 +255,17 @@ static void handle_create(const relay_request *rq, relay_response *rs)
         routes_error(rs, 400, "invalid_body", err);
         return;
     }
+    unsigned char qkey[16];
+    bool qtaken = false;
+    unsigned qwait = quota_take(rq->conn, qkey, &qtaken);
+    if (qwait > 0) {
+        create_request_clear(&cr);
+        rs->retry_after = qwait;
+        routes_error(rs, 429, "quota_exceeded",
+                     "this client address has created as many mailboxes as this relay allows "
+                     "per 24 hours");
+        return;
+    }
     new_mailbox_id(id);
     cJSON *o = cJSON_CreateObject();
     char link[1100];
@@ -261,6 +277,8 @@ static void handle_create(const relay_request *rq, relay_response *rs)
     cJSON_Delete(o);
     if (body == NULL) {
         create_request_clear(&cr);
+        if (qtaken)
+            quota_refund(qkey);
         routes_error(rs, 500, "internal", "out of memory");
         return;
     }
@@ -268,11 +286,15 @@ static void handle_create(const relay_request *rq, relay_response *rs)
     if (p == NULL) {
         free(body);
         create_request_clear(&cr);
+        if (qtaken)
+            quota_refund(qkey);
         routes_error(rs, 500, "internal", "out of memory");
         return;
     }
     p->cr = cr;
     p->body = body;
+    memcpy(p->quota_key, qkey, sizeof qkey);
+    p->quota_taken = qtaken;
     p->job.now = now;
     p->job.response_body = p->body;
     p->job.mb = (store_new_mailbox){
@@ -286,6 +308,8 @@ static void handle_create(const relay_request *rq, relay_response *rs)
 static void finish_create(relay_pending *p, relay_response *rs)
 {
     store_rc rc = p->job.rc;
+    if (rc != STORE_OK && p->quota_taken)
+        quota_refund(p->quota_key);   /* a duplicate or a failure created nothing */
     if (rc == STORE_OK) {
         set_body(rs, 200, JSON_TYPE, p->body);
         p->body = NULL;
@@ -299,15 +323,39 @@ static void finish_create(relay_pending *p, relay_response *rs)
     }
 }
 
+/* Content-Length headers seen so far: the first value and whether a later one differs. */
+typedef struct cl_scan {
+    const char *first;
+    bool differ;
+} cl_scan;
+
+static enum MHD_Result cl_visit(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    cl_scan *s = cls;
+    if (key == NULL || strcasecmp(key, "Content-Length") != 0)
+        return MHD_YES;
+    if (value == NULL)
+        value = "";
+    if (s->first == NULL)
+        s->first = value;
+    else if (strcmp(s->first, value) != 0)
+        s->differ = true;
+    return s->differ ? MHD_NO : MHD_YES;
+}
+
+bool routes_content_length_conflict(struct MHD_Connection *c)
+{
+    cl_scan s = {NULL, false};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, cl_visit, &s);
+    return s.differ;
+}
+
 /* Prefer: wait=N -> N (0 when absent), clamped to the configured maximum. */
 static unsigned prefer_wait(const char *prefer)
 {
-    if (prefer == NULL)
-        return 0;
-    const char *p = strstr(prefer, "wait=");
-    if (p == NULL)
-        return 0;
-    long v = strtol(p + 5, NULL, 10);
+    long v = relay_prefer_wait(prefer);
     if (v <= 0)
         return 0;
     return v > (long)g_cfg->max_wait ? g_cfg->max_wait : (unsigned)v;

@@ -557,6 +557,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         ctx->start_ms = now_ms_f();
         *con_cls = ctx;
+        if (routes_content_length_conflict(c))
+            return early_error(c, method, ctx, 400, "bad_framing",
+                               "the request has conflicting Content-Length headers", 0);
         /* A client waiting for "100 Continue", or announcing something huge, is answered
          * before it sends the body. Otherwise the body is read and dropped first: closing on a
          * client that is still sending makes it see a reset instead of the answer. */

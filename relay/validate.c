@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -70,6 +71,76 @@ bool relay_utf8_valid(const char *str, size_t len)
         i += n + 1;
     }
     return true;
+}
+
+/* RFC 9110 tchar. */
+static bool is_tchar(char ch)
+{
+    return isalnum((unsigned char)ch) || (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+static const char *skip_ows(const char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* Skips a quoted-string starting at the opening quote; returns the character after the closing
+ * one (or the end of the string when it is unterminated). */
+static const char *skip_quoted(const char *p)
+{
+    for (p++; *p != '\0' && *p != '"'; p++)
+        if (*p == '\\' && p[1] != '\0')
+            p++;
+    return *p == '"' ? p + 1 : p;
+}
+
+long relay_prefer_wait(const char *prefer)
+{
+    const char *p = prefer;
+    if (p == NULL)
+        return 0;
+    while (*p != '\0') {
+        p = skip_ows(p);
+        const char *name = p;
+        while (is_tchar(*p))
+            p++;
+        size_t name_len = (size_t)(p - name);
+        const char *value = NULL;
+        size_t value_len = 0;
+        p = skip_ows(p);
+        if (*p == '=') {
+            p = skip_ows(p + 1);
+            value = p;
+            if (*p == '"') {
+                p = skip_quoted(p);
+            } else {
+                while (is_tchar(*p))
+                    p++;
+            }
+            value_len = (size_t)(p - value);
+        }
+        /* Parameters (after ';') and anything malformed up to the next ',' are ignored. */
+        while (*p != '\0' && *p != ',')
+            p = *p == '"' ? skip_quoted(p) : p + 1;
+        if (*p == ',')
+            p++;
+        if (name_len != 4 || strncasecmp(name, "wait", 4) != 0)
+            continue;
+        /* The first "wait" decides (RFC 7240: the first occurrence of a preference wins);
+         * its value is delta-seconds, 1*DIGIT. */
+        if (value == NULL || value_len == 0)
+            return 0;
+        long v = 0;
+        for (size_t i = 0; i < value_len; i++) {
+            if (!isdigit((unsigned char)value[i]))
+                return 0;
+            v = v < 100000000L ? v * 10 + (value[i] - '0') : 1000000000L;   /* saturates */
+        }
+        return v;
+    }
+    return 0;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
@@ -147,6 +218,28 @@ void relay_format_rfc3339(int64_t t, char out[21])
     out[20] = '\0';
 }
 
+/* True when a JSON string in body[0..len) holds the escape \u0000. cJSON decodes it into a NUL
+ * byte, so every C string it hands out would silently end there: the relay would validate and
+ * store something shorter than what was sent. Called on a body cJSON accepted, so escapes are
+ * well formed; a backslash escapes exactly the next character ("\\u0000" is not a NUL). */
+static bool has_nul_escape(const char *body, size_t len)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char ch = body[i];
+        if (!in_string) {
+            in_string = ch == '"';
+        } else if (ch == '"') {
+            in_string = false;
+        } else if (ch == '\\' && i + 1 < len) {
+            if (body[i + 1] == 'u' && len - i >= 6 && memcmp(body + i + 2, "0000", 4) == 0)
+                return true;
+            i++;                   /* skip the escaped character */
+        }
+    }
+    return false;
+}
+
 static cJSON *parse_object(const char *body, size_t len, const char **err)
 {
     if (len == 0) {
@@ -165,6 +258,11 @@ static cJSON *parse_object(const char *body, size_t len, const char **err)
     }
     while (end != NULL && end < body + len && isspace((unsigned char)*end))
         end++;
+    if (end == body + len && has_nul_escape(body, len)) {
+        cJSON_Delete(root);
+        *err = "a JSON string holds \\u0000 (NUL), which this relay does not accept";
+        return NULL;
+    }
     if (end != body + len || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
         *err = end != body + len ? "trailing data after the JSON body" : "body must be a JSON object";

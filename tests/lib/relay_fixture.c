@@ -168,7 +168,7 @@ static pid_t reap(rf_relay *r, int sig, int *status)
 
 int rf_relay_start(rf_relay *r, const char *const *args)
 {
-    const char *argv[RF_MAX_ARGS + 40];
+    const char *argv[RF_MAX_ARGS + 48];
     char num[24];
     size_t n = 0, w = 0;
     int has_timeout = 0;
@@ -197,7 +197,8 @@ int rf_relay_start(rf_relay *r, const char *const *args)
     argv[w++] = RF_RELAY_BIN;
     if (!r->relay_limits) {
         static const char *const no_caps[] = {"--max-connections-per-address", "0",
-                                              "--max-held-reads-per-address", "0"};
+                                              "--max-held-reads-per-address", "0",
+                                              "--max-mailboxes-per-address", "0"};
         for (size_t i = 0; i < sizeof no_caps / sizeof no_caps[0]; i++)
             argv[w++] = no_caps[i];
     }

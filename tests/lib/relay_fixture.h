@@ -58,8 +58,8 @@ typedef struct rf_relay {
 
 /* Starts RF_RELAY_BIN with args (NULL-terminated, without the program name). Every client of
  * a suite connects from 127.0.0.1 (100 parallel transfers, 50 racing recipients), so unless
- * r->relay_limits is set, "--max-connections-per-address 0 --max-held-reads-per-address 0"
- * (no per-address caps) go before args (which can still set them). When the time
+ * r->relay_limits is set, "--max-connections-per-address 0 --max-held-reads-per-address 0
+ * --max-mailboxes-per-address 0" (no per-address caps) go before args (which can still set them). When the time
  * scale is above 1 and args do not set it, "--connection-timeout 30*scale" is appended: under
  * valgrind a client with many threads leaves a connection idle past the relay's 30 s before its
  * TLS handshake. TIGRESS_RELAY_WRAPPER="valgrind --error-exitcode=99 ..." runs the relay under a

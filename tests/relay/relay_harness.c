@@ -216,6 +216,8 @@ void http_do(const relay_proc *r, const hreq *q, hresp *out)
     curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 90L * th_time_scale());
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (q->local_addr != NULL)
+        curl_easy_setopt(c, CURLOPT_INTERFACE, q->local_addr);
     if (strcmp(q->method, "HEAD") == 0) {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else {

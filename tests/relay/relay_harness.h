@@ -51,6 +51,7 @@ typedef struct hreq {
     size_t body_len;            /* 0: strlen(body) */
     const char *extra[4];       /* raw "Name: value" header lines */
     bool chunked;
+    const char *local_addr;     /* source address (CURLOPT_INTERFACE, e.g. "127.0.0.2") or NULL */
 } hreq;
 
 typedef struct hresp {

@@ -16,7 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -396,6 +400,197 @@ static void test_relay__R42_size_and_rate_limits(void **state)
     assert_int_equal(relay_stop(&r2), 0);
 }
 
+/* Sends `req` as is on a fresh plain-HTTP connection to 127.0.0.1:port and reads until the
+ * relay closes it or a read waits for more than a few seconds (then *closed is false). The
+ * response is NUL-terminated, malloc'd. */
+static char *raw_exchange(unsigned port, const char *req, bool *closed)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    struct timeval tv = {.tv_sec = 3 * th_time_scale()};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    size_t n = strlen(req);
+    assert_int_equal(send(fd, req, n, 0), (ssize_t)n);
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    *closed = false;
+    for (;;) {
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        ssize_t k = recv(fd, buf + len, cap - len - 1, 0);
+        if (k == 0)
+            *closed = true;
+        if (k <= 0)
+            break;
+        len += (size_t)k;
+    }
+    buf[len] = '\0';
+    close(fd);
+    return buf;
+}
+
+/* Two Content-Length headers that disagree make the request's framing ambiguous (request
+ * smuggling: a proxy in front may have used the other one): 400 and the connection is closed,
+ * whichever comes first; nothing is created and the leftover bytes are never read as a
+ * request. Two identical ones are merged (RFC 9112) and accepted. */
+static void test_relay__conflicting_content_length(void **state)
+{
+    (void)state;
+    char store[600];
+    snprintf(store, sizeof store, "%s/framing.db", th_dir());
+    relay_proc r2 = {0};
+    const char *args[] = {"--listen", "127.0.0.1:0", "--insecure-loopback", "--store", store,
+                          "--rate-limit", "0", NULL};
+    assert_int_equal(relay_start_raw(&r2, args), 0);
+    static const char body[] = "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"displayInformation\":"
+                               "{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}";
+    const size_t blen = sizeof body - 1;
+    for (int variant = 0; variant < 3; variant++) {
+        char claim[37], req[1024];
+        th_uuid(claim);
+        size_t first = variant == 1 ? 5 : blen, second = variant == 0 ? 5 : blen;
+        snprintf(req, sizeof req,
+                 "%s /v1/m HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 "Mailbox-Device-Claim: %s\r\nMailbox-Request-ID: cl-%d\r\n"
+                 "Content-Length: %zu\r\nContent-Length: %zu\r\n%s\r\n%s",
+                 "POST", claim, variant, first, second,
+                 variant == 2 ? "Connection: close\r\n" : "", body);
+        bool closed = false;
+        char *resp = raw_exchange(r2.port, req, &closed);
+        print_message("Content-Length %zu then %zu: %.40s (closed: %d)\n", first, second, resp,
+                      closed);
+        if (variant == 2) {
+            if (strncmp(resp, "HTTP/1.1 200 ", 13) != 0)
+                fail_msg("identical Content-Length headers: %s", resp);
+        } else {
+            const char *second_status = strstr(resp + 1, "HTTP/1.");
+            if (strncmp(resp, "HTTP/1.1 400 ", 13) != 0 || strstr(resp, "urlLink") != NULL ||
+                strstr(resp, "Content-Length headers") == NULL || second_status != NULL ||
+                !closed)
+                fail_msg("Content-Length %zu then %zu answered: %s", first, second, resp);
+        }
+        free(resp);
+    }
+    assert_int_equal(relay_stop(&r2), 0);
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A read with a matching If-None-Match and the given Prefer header; returns the status and
+ * the seconds it took. */
+static long prefer_read(const char *id, const char *claim, const char *etag, const char *prefer,
+                        double *secs)
+{
+    char path[128], inm[80], pf[160];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    snprintf(inm, sizeof inm, "If-None-Match: %s", etag);
+    snprintf(pf, sizeof pf, "Prefer: %s", prefer);
+    hreq q = {.method = "POST", .path = path, .claim = claim, .extra = {inm, pf}};
+    hresp h;
+    double t0 = mono_now();
+    http_do(&g_r, &q, &h);
+    *secs = mono_now() - t0;
+    long st = h.status;
+    hresp_free(&h);
+    print_message("Prefer: %s -> %ld after %.2f s\n", prefer, st, *secs);
+    return st;
+}
+
+/* The Prefer header is a list of preferences (RFC 7240): only the preference named exactly
+ * "wait" (any case) asks to be held. "nowait=20" or "x-wait=20" must not be read as wait=20;
+ * "respond-async, WAIT = 1; p=v" asks for one second. */
+static void test_relay__prefer_header_parsed(void **state)
+{
+    (void)state;
+    char claim[37], id[37];
+    new_mailbox(claim, id);
+    hresp h;
+    assert_int_equal(th_read(&g_r, id, claim, &h), 200);
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", h.etag);
+    hresp_free(&h);
+    double secs;
+    static const char *const not_wait[] = {"nowait=20", "x-wait=20", "return=minimal; wait=20",
+                                           "wait-for=20", "\"wait=20\""};
+    for (size_t i = 0; i < sizeof not_wait / sizeof not_wait[0]; i++) {
+        assert_int_equal(prefer_read(id, claim, etag, not_wait[i], &secs), 304);
+        if (secs >= 8.0)
+            fail_msg("'Prefer: %s' was held %.1f s as if it asked to wait", not_wait[i], secs);
+    }
+    assert_int_equal(prefer_read(id, claim, etag, "respond-async, WAIT = 1; p=v", &secs), 304);
+    if (secs < 0.9)
+        fail_msg("'Prefer: respond-async, WAIT = 1' was answered at once (%.2f s)", secs);
+}
+
+/* The per-address storage quota: with --max-mailboxes-per-address 2, a third mailbox created
+ * from 127.0.0.1 within 24 hours gets 429 + Retry-After, while another address (127.0.0.2)
+ * still can create. Refused bodies and duplicates (201) create nothing and do not count. */
+static void test_relay__mailbox_quota_per_address(void **state)
+{
+    (void)state;
+    relay_proc r2 = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-mailboxes-per-address", "2", NULL};
+    assert_int_equal(relay_start(&r2, "quota.db", extra), 0);
+    char exp[32], claim[37], rid[37];
+    th_rfc3339(600, exp);
+    char *b = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    th_uuid(claim);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(th_create(&r2, claim, "{\"payload\":{}}", NULL), 400);
+    th_uuid(rid);
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b};
+    hresp h;
+    http_do(&r2, &q, &h);
+    assert_int_equal(h.status, 200);
+    hresp_free(&h);
+    http_do(&r2, &q, &h);                     /* the same Request-ID again: a duplicate */
+    assert_int_equal(h.status, 201);
+    hresp_free(&h);
+    char c2[37];
+    th_uuid(c2);
+    assert_int_equal(th_create(&r2, c2, b, NULL), 200);
+    th_uuid(c2);
+    th_uuid(rid);
+    hreq q3 = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = c2, .body = b};
+    http_do(&r2, &q3, &h);
+    print_message("third create from 127.0.0.1: %ld, Retry-After %s\n", h.status, h.retry_after);
+    if (h.status != 429) {
+        long st = h.status;
+        hresp_free(&h);
+        free(b);
+        relay_stop(&r2);
+        fail_msg("third create from one address: status %ld, expected 429", st);
+    }
+    assert_true(atol(h.retry_after) >= 1);
+    assert_non_null(strstr(h.body, "\"error\":\"quota_exceeded\""));
+    assert_string_equal(h.rid, rid);
+    hresp_free(&h);
+    /* Another client address is not affected. */
+    th_uuid(rid);
+    hreq q4 = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = c2, .body = b,
+               .local_addr = "127.0.0.2"};
+    http_do(&r2, &q4, &h);
+    print_message("create from 127.0.0.2: %ld (curl %d)\n", h.status, h.curl_rc);
+    assert_int_equal(h.status, 200);
+    hresp_free(&h);
+    free(b);
+    /* The store never sees the address. */
+    assert_false(th_file_contains(r2.store_path, "127.0.0."));
+    assert_int_equal(relay_stop(&r2), 0);
+}
+
 /* 415 for a body that is not application/json; 405 for a method a route does not have. */
 static void test_relay__415_and_405(void **state)
 {
@@ -705,7 +900,7 @@ static void test_relay__help_lists_every_option(void **state)
     assert_int_equal(pclose(p), 0);
     const char *opts[] = {"--listen", "--public-url", "--store", "--cert", "--key",
                           "--insecure-loopback", "--max-body", "--max-expiry", "--default-expiry",
-                          "--rate-limit", "--rate-burst", "--max-connections",
+                          "--rate-limit", "--rate-burst", "--max-connections", "--max-mailboxes-per-address",
                           "--connection-timeout", "--metrics-listen", "--sweep-interval",
                           "--log-level", "--push-gateway", "--push-allow", "--attestation",
                           "--config", "--help", "[default: 65536]", "[default: 604800]",
@@ -904,6 +1099,9 @@ int main(void)
         cmocka_unit_test(test_relay__R40_content_types_utf8),
         cmocka_unit_test(test_relay__R41_request_id_optional_on_reads),
         cmocka_unit_test(test_relay__R42_size_and_rate_limits),
+        cmocka_unit_test(test_relay__conflicting_content_length),
+        cmocka_unit_test(test_relay__prefer_header_parsed),
+        cmocka_unit_test(test_relay__mailbox_quota_per_address),
         cmocka_unit_test(test_relay__415_and_405),
         cmocka_unit_test(test_relay__racing_first_claim_binding),
         cmocka_unit_test(test_relay__malformed_input_mailbox_untouched),

@@ -124,6 +124,76 @@ static void test_validate__read_and_update(void **state)
     assert_non_null(validate_update("{\"payload\":{}}", 14, &ur));
 }
 
+/* The Prefer header: only a preference named exactly "wait" (any case) counts. */
+static void test_validate__prefer_wait(void **state)
+{
+    (void)state;
+    assert_int_equal(relay_prefer_wait(NULL), 0);
+    assert_int_equal(relay_prefer_wait(""), 0);
+    assert_int_equal(relay_prefer_wait("wait=5"), 5);
+    assert_int_equal(relay_prefer_wait("WAIT=7"), 7);
+    assert_int_equal(relay_prefer_wait("Wait = 9"), 9);
+    assert_int_equal(relay_prefer_wait("respond-async, wait=10"), 10);
+    assert_int_equal(relay_prefer_wait("respond-async,wait=11;foo=bar"), 11);
+    assert_int_equal(relay_prefer_wait("return=minimal; x=\"a,b\", wait=12"), 12);
+    assert_int_equal(relay_prefer_wait("handling=lenient ,\twait=13 ; p"), 13);
+    assert_int_equal(relay_prefer_wait("wait=3, wait=30"), 3);      /* the first one wins */
+    assert_int_equal(relay_prefer_wait("wait=99999999999999999999"), 1000000000);
+    /* Not the wait preference, or not delta-seconds. */
+    assert_int_equal(relay_prefer_wait("nowait=5"), 0);
+    assert_int_equal(relay_prefer_wait("x-wait=5"), 0);
+    assert_int_equal(relay_prefer_wait("wait-for=5"), 0);
+    assert_int_equal(relay_prefer_wait("waiting=5"), 0);
+    assert_int_equal(relay_prefer_wait("return=minimal; wait=5"), 0);  /* a parameter */
+    assert_int_equal(relay_prefer_wait("foo=\"wait=5\""), 0);
+    assert_int_equal(relay_prefer_wait("foo=\"a\\\", wait=5\""), 0);
+    assert_int_equal(relay_prefer_wait("wait"), 0);
+    assert_int_equal(relay_prefer_wait("wait="), 0);
+    assert_int_equal(relay_prefer_wait("wait=-5"), 0);
+    assert_int_equal(relay_prefer_wait("wait=5s"), 0);
+    assert_int_equal(relay_prefer_wait("wait=\"5\""), 0);
+}
+
+/* A \u0000 escape decodes to a NUL, which would cut the C string short: the relay would store
+ * (and serve) a different value from the one sent. Any JSON string holding one is refused;
+ * an escaped backslash followed by the text "u0000" is not a NUL and stays accepted. */
+static void test_validate__nul_escape_refused(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\\u0000BB\"},\"displayInformation\":"
+        "{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"},\"displayInformation\":"
+        "{\"title\":\"Hotel\\u0000evil\",\"description\":\"\",\"imageURL\":\"\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\",\"x\\u0000\":1},\"displayInformation\":"
+        "{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}",
+        "{\"payload\":{\"type\":\"T\",\"data\":\"AA\",\"extra\":[\"\\u0000\"]},"
+        "\"displayInformation\":{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}",
+    };
+    create_request cr;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *err = validate_create(bad[i], strlen(bad[i]), NOW, 7 * 86400, 86400, &cr);
+        if (err == NULL) {
+            create_request_clear(&cr);
+            fail_msg("accepted a \\u0000 escape: %s", bad[i]);
+        }
+        assert_null(cr.payload_json);
+    }
+    update_request ur;
+    const char *ub = "{\"payload\":{\"type\":\"T\\u0000\",\"data\":\"QQ==\"}}";
+    assert_non_null(validate_update(ub, strlen(ub), &ur));
+    char *tok = NULL;
+    const char *rb = "{\"notificationToken\":{\"type\":\"x\",\"tokenData\":\"a\\u0000b\"}}";
+    assert_non_null(validate_read_body(rb, strlen(rb), &tok));
+    assert_null(tok);
+    /* "\\u0000" in JSON is a backslash and the text u0000: kept as sent. */
+    const char *ok = "{\"payload\":{\"type\":\"T\",\"data\":\"A\\\\u0000\"},\"displayInformation\":"
+                     "{\"title\":\"\\u0001\\\\\\u0041\",\"description\":\"\",\"imageURL\":\"\"}}";
+    assert_null(validate_create(ok, strlen(ok), NOW, 7 * 86400, 86400, &cr));
+    assert_string_equal(cr.payload_json, "{\"type\":\"T\",\"data\":\"A\\\\u0000\"}");
+    create_request_clear(&cr);
+}
+
 /* Thousands of damaged copies of a good body: each is either refused with a message or, if
  * accepted, still has every required member. A fixed seed keeps runs identical. */
 static void test_validate__mutations(void **state)
@@ -216,6 +286,8 @@ int main(void)
         cmocka_unit_test(test_validate__rfc3339_round_trip),
         cmocka_unit_test(test_validate__create_good),
         cmocka_unit_test(test_validate__read_and_update),
+        cmocka_unit_test(test_validate__prefer_wait),
+        cmocka_unit_test(test_validate__nul_escape_refused),
         cmocka_unit_test(test_validate__mutations),
         cmocka_unit_test(test_validate__push_url),
     };

@@ -367,6 +367,41 @@ static void test_http__body_over_1mib_too_large(void **state)
     assert_int_equal(f->resp.body_len, 1024 * 1024);
 }
 
+/* A response header beyond the SDK's header limit (here one 200 KB header) is a protocol error
+ * naming the limit: not "out of memory", not success, and not retried. */
+static void test_http__huge_response_header_is_protocol_error(void **state)
+{
+    fixture *f = *state;
+    tigress__request r = post_req("{}");
+    const tigress_error *e;
+    size_t n = 200 * 1024;
+    char *v = malloc(n + 1);
+    mock_script *s;
+
+    assert_non_null(v);
+    memset(v, 'x', n);
+    v[n] = '\0';
+    s = mock_push_response(f->m, 200, "{}");
+    mock_script_header(s, "X-Huge", v);
+    free(v);
+    assert_int_equal(call(f, &r), TIGRESS_E_PROTOCOL);
+    e = tigress_client_last_error(f->c);
+    assert_int_equal(e->code, TIGRESS_E_PROTOCOL);
+    assert_non_null(strstr(e->message, "response header"));
+    assert_non_null(strstr(e->message, "limit"));
+    assert_int_equal(e->http_status, 200);
+    assert_int_equal(mock_request_count(f->m), 1);
+    /* A large header within the limit is fine. */
+    v = malloc(32 * 1024 + 1);
+    assert_non_null(v);
+    memset(v, 'y', 32 * 1024);
+    v[32 * 1024] = '\0';
+    s = mock_push_response(f->m, 200, "{}");
+    mock_script_header(s, "X-Large", v);
+    free(v);
+    assert_int_equal(call(f, &r), TIGRESS_OK);
+}
+
 /* The response object's public setters validate their input. */
 static void test_http__response_setters(void **state)
 {
@@ -731,6 +766,7 @@ int main(void)
         T(test_http__user_code_returned_unchanged),
         T(test_http__retry_after_honoured_and_capped),
         T(test_http__body_over_1mib_too_large),
+        T(test_http__huge_response_header_is_protocol_error),
         T(test_http__response_setters),
         T(test_http__etag_and_retry_after_in_response),
         T(test_http__invalid_requests_send_nothing),

@@ -235,6 +235,36 @@ static void test_transfer__error_statuses_mapped(void **state)
     tigress_client_free(c);
 }
 
+/* A plaintext over the SDK's limit is refused before anything is sent: E_TOO_LARGE with a
+ * message naming both sizes, http_status 0 (no HTTP exchange), no request. */
+static void test_transfer__plaintext_over_limit_not_sent(void **state)
+{
+    fx *f = *state;
+    size_t n = 17u * 1024u * 1024u;
+    char *big = malloc(n + 32);
+    tigress_share_options so = fx_share_opts(0, TIGRESS_PAYLOAD_XSALSA20_POLY1305);
+    tigress_transfer *t = NULL;
+    const tigress_error *e;
+    size_t before = mock_request_count(f->m);
+
+    assert_non_null(big);
+    strcpy(big, "{\"note\":\"");
+    memset(big + 9, 'A', n);
+    strcpy(big + 9 + n, "\"}");
+    so.content_json = big;
+    assert_int_equal(tigress_share_create(&t, f->a, &so), TIGRESS_E_TOO_LARGE);
+    assert_null(t);
+    e = tigress_client_last_error(f->a);
+    print_message("%s\n", e->message);
+    assert_int_equal(e->code, TIGRESS_E_TOO_LARGE);
+    assert_int_equal(e->http_status, 0);
+    assert_null(strstr(e->message, "413"));
+    assert_non_null(strstr(e->message, "16777216"));     /* the limit */
+    assert_non_null(strstr(e->message, "bytes"));
+    assert_int_equal(mock_request_count(f->m), before);
+    free(big);
+}
+
 /* C24: right after the create, the slot holds the Initiator's own message: nothing new. */
 static void test_transfer__own_message_is_not_new(void **state)
 {
@@ -666,6 +696,7 @@ int main(void)
         T(test_transfer__secret_apart_never_sent),
         T(test_transfer__create_retry_reuses_request_id),
         T(test_transfer__error_statuses_mapped),
+        T(test_transfer__plaintext_over_limit_not_sent),
         T(test_transfer__own_message_is_not_new),
         T(test_transfer__revoke_before_redeem),
         T(test_transfer__relinquish_then_second_recipient),

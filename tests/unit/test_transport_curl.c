@@ -24,7 +24,7 @@
 #include "http_response.h"
 
 /* A tiny HTTP/1.1 server: /echo describes the request; /status/N answers N; /slow sleeps;
- * /redirect answers 302; /big sends 2 MiB. It echoes Mailbox-Request-ID. */
+ * /redirect answers 302; /big sends 2 MiB; /bighdr a 200 KB header. It echoes Mailbox-Request-ID. */
 static const char k_server_py[] =
     "import sys, json, time, ssl\n"
     "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer\n"
@@ -42,6 +42,8 @@ static const char k_server_py[] =
     "            time.sleep(10); out = {}\n"
     "        elif p == '/redirect':\n"
     "            status = 302; extra['Location'] = '/echo'; out = {}\n"
+    "        elif p == '/bighdr':\n"
+    "            extra['X-Huge'] = 'x' * (200 * 1024); out = {}\n"
     "        elif p == '/big':\n"
     "            out = {'big': 'x' * (2 * 1024 * 1024)}\n"
     "        else:\n"
@@ -369,6 +371,25 @@ static void test_transport_curl__body_over_limit(void **state)
     tigress_client_free(c);
 }
 
+/* A 200 KB response header: libcurl refuses it (and reports "out of memory"); the SDK says
+ * what happened, as a protocol error, and does not retry. */
+static void test_transport_curl__huge_header_is_protocol_error(void **state)
+{
+    tigress_client *c = new_client(g_cert, 0, 0, 0);
+    tigress__response resp = { 0 };
+    const tigress_error *e;
+    (void)state;
+
+    tigress_status hrc = do_call(c, "POST", url_of(true, "/bighdr"), NULL, &resp);
+    assert_int_equal(hrc, TIGRESS_E_PROTOCOL);
+    e = tigress_client_last_error(c);
+    print_message("200 KB header: %s\n", e->message);
+    assert_non_null(strstr(e->message, "response header"));
+    assert_non_null(strstr(e->message, "limit"));
+    tigress__response_clear(&resp);
+    tigress_client_free(c);
+}
+
 static void test_transport_curl__timeout(void **state)
 {
     tigress_client *c = new_client(g_cert, 0, TIGRESS_RETRIES_NONE, 300);
@@ -431,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_transport_curl__keep_alive),
         cmocka_unit_test(test_transport_curl__statuses_and_no_redirect),
         cmocka_unit_test(test_transport_curl__body_over_limit),
+        cmocka_unit_test(test_transport_curl__huge_header_is_protocol_error),
         cmocka_unit_test(test_transport_curl__timeout),
         cmocka_unit_test(test_transport_curl__cancel_in_flight),
         cmocka_unit_test(test_transport_curl__plain_http_loopback_option),
