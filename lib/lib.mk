@@ -40,8 +40,6 @@ LIB_A       := $(BUILD)/libtigress.a
 LIB_PC      := $(BUILD)/libtigress.pc
 PUBLIC_HDRS := $(shell find include -name '*.h')
 LIB_HDRS    := $(wildcard lib/*.h)
-# floor() (message.c, transfer_export.c) is in libm: gcc inlines it, clang calls it.
-LIB_LIBS    += -lm
 
 # Programs in this tree link the shared library through this (rpath to build/).
 TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress

@@ -11,7 +11,7 @@
 CROSS_ARCHS      ?= x86_64-gcc x86_64-clang i386 aarch64
 CROSS_TARGET     ?= portable-check
 CROSS_LIB_TARGET ?= portable
-CROSS_STRICT     ?= 0
+CROSS_STRICT     ?= 1
 
 CLEAN_FILES += build-cross
 
