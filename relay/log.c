@@ -27,7 +27,7 @@
 
 #include "relay.h"
 
-static int g_level = LOG_INFO;
+static _Atomic int g_level = LOG_INFO;
 static unsigned char g_master[crypto_generichash_KEYBYTES]; /* written once, at init */
 static _Thread_local unsigned char t_day_key[crypto_generichash_KEYBYTES];
 static _Thread_local int64_t t_key_day = -1;
@@ -38,6 +38,11 @@ void relay_log_init(int level)
 {
     g_level = level;
     randombytes_buf(g_master, sizeof g_master);
+}
+
+void relay_log_set_level(int level)
+{
+    g_level = level;
 }
 
 static void timestamp(char out[32])

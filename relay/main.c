@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "relay.h"
+#include "tlscreds.h"
 
 enum opt_kind { O_STR, O_BOOL, O_SIZE, O_LONG, O_UINT, O_UINT0, O_DOUBLE, O_LEVEL, O_ATTEST };
 
@@ -102,6 +103,9 @@ static const opt g_opts[] = {
      "push targets allowed although they resolve to non-public addresses"},
     {"push-ca", O_STR, OFF(push_ca), NULL, "FILE",
      "CA bundle for outbound push TLS"},
+    {"well-known", O_STR, OFF(well_known_dir), NULL, "DIR",
+     "serve DIR/apple-app-site-association and DIR/assetlinks.json (app links) under "
+     "/.well-known/ (read at start and on SIGHUP)"},
     {"attestation", O_ATTEST, OFF(attestation), "none", "POLICY",
      "none (accept absent or any) or require (Create without Mailbox-Device-Attestation: 401)"},
 };
@@ -122,6 +126,7 @@ static const char *shown_default(const char *name)
         {"push-gateway", "none"},
         {"push-allow", "none"},
         {"push-ca", "the system CA store"},
+        {"well-known", "none (404)"},
     };
     for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
         if (strcmp(shown[i][0], name) == 0)
@@ -147,6 +152,9 @@ static void usage(FILE *f)
         fputc('\n', f);
     }
     fprintf(f, "  --%-30s %s\n", "help", "show this help and exit");
+    fprintf(f, "\nSignals: SIGTERM or SIGINT stop gracefully; SIGHUP reloads the certificate, the\n"
+               "key, the --well-known files and the log level (from the --config file too) for\n"
+               "what follows, keeping what was loaded when a new file is unusable.\n");
     fprintf(f, "\nExit codes:\n"
                "  0   clean shutdown (SIGTERM or SIGINT)\n"
                "  64  bad command line or option value\n"
@@ -583,6 +591,55 @@ static store *open_store(const main_config *mc, bool *usage)
     return st;
 }
 
+/* SIGHUP, on the main thread: the settings that can change without a restart are read again
+ * (command line, then the --config file, as at start) and applied: --cert and --key (new TLS
+ * handshakes; connections already open keep theirs), --well-known and --log-level. A part that
+ * cannot be loaded keeps what was in use and the log says why. Every other setting needs a
+ * restart. */
+static void reload(main_config *mc, int argc, char **argv)
+{
+    relay_notify_reloading();
+    relay_log(LOG_INFO, "event=reload");
+    main_config nc;
+    int rc = parse_args(&nc, argc, argv);
+    if (rc >= 0) {
+        relay_log(LOG_WARN, "event=reload config=kept error=\"the config file is unreadable or "
+                            "invalid (see above); nothing was reloaded\"");
+        config_free(&nc);
+        relay_notify("READY=1");
+        return;
+    }
+    relay_log_set_level(nc.r.log_level);
+    mc->r.log_level = nc.r.log_level;
+    char why[512];
+    if (!mc->r.insecure_loopback) {
+        if (nc.r.cert_file == NULL || nc.r.key_file == NULL) {
+            relay_log(LOG_WARN, "event=reload tls=kept error=\"--cert and --key are required\"");
+        } else if (tlscreds_load(nc.r.cert_file, nc.r.key_file, why, sizeof why) != 0) {
+            relay_log(LOG_WARN, "event=reload tls=kept error=\"%s\"", why);
+        } else {
+            relay_log(LOG_INFO, "event=reload tls=reloaded");
+            char *t = mc->r.cert_file;
+            mc->r.cert_file = nc.r.cert_file;
+            nc.r.cert_file = t;
+            t = mc->r.key_file;
+            mc->r.key_file = nc.r.key_file;
+            nc.r.key_file = t;
+        }
+    }
+    if (nc.r.well_known_dir != NULL || mc->r.well_known_dir != NULL) {
+        if (wellknown_load(nc.r.well_known_dir, why, sizeof why) != 0) {
+            relay_log(LOG_WARN, "event=reload well_known=kept error=\"%s\"", why);
+        } else {
+            char *t = mc->r.well_known_dir;
+            mc->r.well_known_dir = nc.r.well_known_dir;
+            nc.r.well_known_dir = t;
+        }
+    }
+    config_free(&nc);
+    relay_notify("READY=1");
+}
+
 int main(int argc, char **argv)
 {
     main_config mc;
@@ -600,13 +657,23 @@ int main(int argc, char **argv)
     }
     relay_log_init(cfgp->log_level);
 
-    /* Block the stop signals in every thread; main waits for them with sigwait. */
+    /* Block the stop and reload signals in every thread; main waits for them with sigwait. */
     sigset_t stop;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    if (cfgp->well_known_dir != NULL) {
+        char why[512];
+        if (wellknown_load(cfgp->well_known_dir, why, sizeof why) != 0) {
+            relay_log(LOG_ERROR, "event=start error=\"%s\"", why);
+            config_free(&mc);
+            return RELAY_EXIT_USAGE;
+        }
+    }
 
     bool usage = false;
     store *st = open_store(&mc, &usage);
@@ -652,8 +719,12 @@ int main(int argc, char **argv)
               cfgp->insecure_loopback ? "off" : "on",
               cfgp->attestation == RELAY_ATTEST_REQUIRE ? "require" : "none");
 
+    relay_notify("READY=1");
+
     int sig = 0;
-    sigwait(&stop, &sig);
+    while (sigwait(&stop, &sig) == 0 && sig == SIGHUP)
+        reload(&mc, argc, argv);
+    relay_notify("STOPPING=1");
     relay_log(LOG_INFO, "event=stop signal=%s", sig == SIGTERM ? "TERM" : "INT");
 
     server_stop(srv);          /* stop accepting, finish in-flight requests */
@@ -666,6 +737,7 @@ int main(int argc, char **argv)
     push_stop();
     store_close(st);           /* flushes and closes the database */
     quota_free();
+    wellknown_free();
     ratelimit_free(rl);
     config_free(&mc);
     relay_log(LOG_INFO, "event=stopped");

@@ -5,7 +5,8 @@
  * Modules: main.c (options, exit codes), server.c (the API daemon), routes.c (the six
  * endpoints), validate.c (request JSON), preview.c (HTML page), ratelimit.c, log.c, metrics.c
  * (counters), metrics_server.c (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c,
- * push.c; the store in store/ (store.h).
+ * push.c, tlscreds.c (TLS credentials, reloadable), wellknown.c (app links), notify.c (systemd
+ * readiness); the store in store/ (store.h).
  */
 #ifndef TIGRESS_RELAY_H
 #define TIGRESS_RELAY_H
@@ -60,10 +61,13 @@ typedef struct relay_config {
     int attestation;
     unsigned max_wait;         /* long-poll upper bound, seconds */
     unsigned max_mailboxes_per_address; /* creations per client address per 24 h; 0 = off */
+    char *well_known_dir;      /* --well-known: app-link files (wellknown.c) or NULL */
 } relay_config;
 
 /* ---- log.c ---- */
 void relay_log_init(int level);
+/* Changes the level at run time (a reload); any thread. */
+void relay_log_set_level(int level);
 void relay_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Writes a 16-hex-digit keyed hash of a mailbox ID (key rotates daily) into out[17]. */
@@ -217,6 +221,7 @@ typedef struct relay_response {
     char etag[32];               /* "" = no header */
     const char *allow;           /* Allow header for 405 */
     bool html_headers;           /* preview security headers */
+    const char *cache_control;   /* static string; NULL = "no-store" */
     bool suspended;              /* the connection was suspended: queue nothing */
     char mailbox[37];            /* for the request log; "" when none */
     const char *route;           /* route template for logs and metrics */
@@ -249,6 +254,20 @@ typedef struct relay_server relay_server;
 relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
                            unsigned *bound_port);
 void server_stop(relay_server *srv);
+
+/* ---- wellknown.c: --well-known DIR (app links) ---- */
+/* Reads DIR/apple-app-site-association and DIR/assetlinks.json (each optional, JSON, at most
+ * 64 KiB) and serves them from then on. 0; or -1 with why set, the files served so far kept. */
+int wellknown_load(const char *dir, char *why, size_t cap);
+void wellknown_free(void);
+/* A request for /.well-known/... (routes.c). */
+void wellknown_handle(const relay_request *rq, relay_response *rs);
+
+/* ---- notify.c: systemd readiness (sd_notify protocol, no libsystemd) ---- */
+/* Sends state ("READY=1", "STOPPING=1", ...) to $NOTIFY_SOCKET when it is set. */
+void relay_notify(const char *state);
+/* RELOADING=1 with MONOTONIC_USEC. */
+void relay_notify_reloading(void);
 
 /* ---- listen.c ---- */
 /* Parses "ADDR:PORT" ("[v6]:port" too) into a sockaddr; false when malformed. */

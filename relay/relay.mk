@@ -27,3 +27,10 @@ $(BUILD)/obj/relay/%.o: relay/%.c $(RELAY_HDRS)
 
 $(RELAY_BIN): $(RELAY_OBJS)
 	$(CC) -o $@ $(RELAY_OBJS) $(BASE_LDFLAGS) $(RELAY_LIBS)
+
+# make check: `systemd-analyze verify` of the service unit (skipped when systemd-analyze is
+# not installed; only errors about the unit file itself fail, see the script).
+.PHONY: relay-unit-verify
+CHECK_EXTRA += relay-unit-verify
+relay-unit-verify: $(RELAY_BIN)
+	@relay/contrib/verify-unit.sh $(RELAY_BIN)

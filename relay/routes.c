@@ -640,6 +640,10 @@ static void dispatch(const relay_request *rq, relay_response *rs)
         handle_health(rq, rs);
         return;
     }
+    if (strncmp(url, "/.well-known/", 13) == 0) {   /* app links (--well-known), else 404 */
+        wellknown_handle(rq, rs);
+        return;
+    }
     if (strncmp(url, "/v1/m/", 6) != 0) {
         rs->route = "other";
         routes_error(rs, 404, "not_found", "no such resource");

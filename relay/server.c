@@ -37,14 +37,13 @@
 #include <sodium.h>
 
 #include "relay.h"
+#include "tlscreds.h"
 
 struct relay_server {
     struct MHD_Daemon *daemon;
     const relay_config *cfg;
     ratelimit *rl;
     int fd;
-    char *cert_pem, *key_pem;
-    size_t key_len;
 };
 
 /* A store job in flight, shared between the connection and the store's callback. */
@@ -120,75 +119,6 @@ static double now_ms_f(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Reads a PEM file into memory; NULL when unreadable or not PEM. */
-static char *read_pem(const char *path, size_t *out_len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 16384, len = 0;
-    char *buf = malloc(cap);
-    while (buf != NULL) {
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0 || len > 1024 * 1024)
-            break;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                sodium_memzero(buf, cap);
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf == NULL)
-        return NULL;
-    buf[len] = '\0';
-    if (strstr(buf, "-----BEGIN ") == NULL) {
-        sodium_memzero(buf, len);
-        free(buf);
-        return NULL;
-    }
-    *out_len = len;
-    return buf;
-}
-
-/* Checks that the certificate chain and key parse and belong together, before libmicrohttpd
- * sees them (so a bad pair is exit 66, and MHD's failure path is never taken). */
-static bool tls_pair_ok(const char *cert, size_t cert_len, const char *key, size_t key_len)
-{
-    gnutls_datum_t c = {(unsigned char *)(uintptr_t)cert, (unsigned)cert_len};
-    gnutls_datum_t k = {(unsigned char *)(uintptr_t)key, (unsigned)key_len};
-    /* Parse each part on its own first: GnuTLS 3.7 leaks when set_x509_key_mem rejects a
-     * certificate, and the parsers below clean up after themselves. */
-    gnutls_x509_crt_t *list = NULL;
-    unsigned n = 0;
-    if (gnutls_x509_crt_list_import2(&list, &n, &c, GNUTLS_X509_FMT_PEM, 0) < 0 || n == 0)
-        return false;
-    for (unsigned i = 0; i < n; i++)
-        gnutls_x509_crt_deinit(list[i]);
-    gnutls_free(list);
-    gnutls_x509_privkey_t pk;
-    if (gnutls_x509_privkey_init(&pk) < 0)
-        return false;
-    int krc = gnutls_x509_privkey_import(pk, &k, GNUTLS_X509_FMT_PEM);
-    gnutls_x509_privkey_deinit(pk);
-    if (krc < 0)
-        return false;
-    gnutls_certificate_credentials_t cred;
-    if (gnutls_certificate_allocate_credentials(&cred) != GNUTLS_E_SUCCESS)
-        return false;
-    /* Also checks that the key belongs to the certificate. */
-    int rc = gnutls_certificate_set_x509_key_mem(cred, &c, &k, GNUTLS_X509_FMT_PEM);
-    gnutls_certificate_free_credentials(cred);
-    return rc >= 0;
 }
 
 static void add_header(struct MHD_Response *r, const char *name, const char *value)
@@ -413,7 +343,7 @@ static enum MHD_Result send_response(struct MHD_Connection *c, const char *metho
         snprintf(ra, sizeof ra, "%u", rs->retry_after);
         add_header(r, "Retry-After", ra);
     }
-    add_header(r, "Cache-Control", "no-store");
+    add_header(r, "Cache-Control", rs->cache_control != NULL ? rs->cache_control : "no-store");
     add_header(r, "X-Content-Type-Options", "nosniff");
     add_header(r, "Referrer-Policy", "no-referrer");
     if (rs->html_headers)
@@ -713,16 +643,6 @@ static int bind_socket(const relay_config *cfg, unsigned *port)
     return fd;
 }
 
-static void free_pems(relay_server *srv)
-{
-    if (srv->key_pem != NULL) {
-        sodium_memzero(srv->key_pem, srv->key_len);
-        free(srv->key_pem);
-    }
-    free(srv->cert_pem);
-    srv->key_pem = srv->cert_pem = NULL;
-}
-
 /* Without --public-url, the base is the listen address with the bound port; it must be known
  * before the first request can arrive. */
 static void default_public_url(relay_config *cfg, unsigned port)
@@ -752,14 +672,13 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
     srv->rl = rl;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME;
     if (!cfg->insecure_loopback) {
-        size_t cert_len = 0;
-        srv->cert_pem = read_pem(cfg->cert_file, &cert_len);
-        srv->key_pem = read_pem(cfg->key_file, &srv->key_len);
-        if (srv->cert_pem == NULL || srv->key_pem == NULL ||
-            !tls_pair_ok(srv->cert_pem, cert_len, srv->key_pem, srv->key_len)) {
+        /* Checked here (parse, and the key belongs to the certificate), so a bad pair is exit 66
+         * and libmicrohttpd's failure path is never taken. */
+        char why[512];
+        if (tlscreds_load(cfg->cert_file, cfg->key_file, why, sizeof why) != 0) {
             relay_log(LOG_ERROR, "event=start error=\"--cert and --key must be readable PEM "
-                                 "files holding a certificate chain and its private key\"");
-            free_pems(srv);
+                                 "files holding a certificate chain and its private key: %s\"",
+                      why);
             free(srv);
             *exit_code = RELAY_EXIT_TLS;
             return NULL;
@@ -770,15 +689,16 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
     if (srv->fd < 0) {
         relay_log(LOG_ERROR, "event=start error=\"cannot listen on %s: %s\"", cfg->listen,
                   strerror(errno));
-        free_pems(srv);
+        tlscreds_free();
         free(srv);
         *exit_code = RELAY_EXIT_LISTEN;
         return NULL;
     }
     default_public_url(cfg, *bound_port);
+    /* The certificate and key come from a callback, so that a reload (SIGHUP, tlscreds.c)
+     * reaches every new handshake while the connections already open keep theirs. */
     struct MHD_OptionItem tls_opts[] = {
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->cert_pem},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->key_pem},
+        {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)(uintptr_t)tlscreds_retrieve},
         {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)(uintptr_t)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
         {MHD_OPTION_END, 0, NULL},
     };
@@ -797,7 +717,7 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
         MHD_OPTION_END);
     if (srv->daemon == NULL) {
         close(srv->fd);
-        free_pems(srv);
+        tlscreds_free();
         free(srv);
         relay_log(LOG_ERROR, "event=start error=\"the HTTPS server did not start: the TLS "
                              "library rejected the certificate or key\"");
@@ -807,7 +727,7 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
     if (sweeper_start() != 0) {
         relay_log(LOG_ERROR, "event=start error=\"cannot start the read-deadline thread\"");
         MHD_stop_daemon(srv->daemon);
-        free_pems(srv);
+        tlscreds_free();
         free(srv);
         *exit_code = RELAY_EXIT_LISTEN;
         return NULL;
@@ -841,6 +761,6 @@ void server_stop(relay_server *srv)
     }
     sweeper_stop();
     MHD_stop_daemon(srv->daemon);
-    free_pems(srv);
+    tlscreds_free();          /* no session is left that could use them */
     free(srv);
 }
