@@ -1,6 +1,6 @@
 /*
  * Guarded memory for Secret material (lib/secmem.c): the Secret, the Share URL with its
- * fragment and export blobs live in sodium_malloc blocks for as long as the library holds them;
+ * fragment, export blobs and opened plaintexts live in sodium_malloc blocks for as long as the library holds them;
  * the kernel's view agrees (/proc/self/smaps: the page is excluded from core dumps and, when
  * RLIMIT_MEMLOCK allows, locked); tigress_free() and tigress_buf_dispose() release such blocks;
  * a refusing allocator hook fails a secure allocation cleanly.
@@ -127,6 +127,23 @@ static void test_secmem__returned_buffers_guarded_and_released(void **state)
     assert_int_equal(tigress_transfer_export(t, TIGRESS_EXPORT_WITHOUT_SECRET, &bare), TIGRESS_OK);
     assert_guarded(bare.ptr, "an export blob without the Secret");
 
+    {
+        tigress_buf sealed = {0}, opened = {0};
+        static const uint8_t pt[] = "the plaintext";
+
+        assert_int_equal(tigress_payload_seal(&sealed, TIGRESS_PAYLOAD_AES_256_GCM,
+                                              tigress_transfer_secret(t), pt, sizeof(pt) - 1),
+                         TIGRESS_OK);
+        assert_false(tigress__secure_owns(sealed.ptr)); /* ciphertext: ordinary memory */
+        assert_int_equal(tigress_payload_open(&opened, TIGRESS_PAYLOAD_AES_256_GCM,
+                                              tigress_transfer_secret(t),
+                                              (const char *)sealed.ptr), TIGRESS_OK);
+        assert_guarded(opened.ptr, "an opened plaintext");
+        assert_int_equal(opened.size, sizeof(pt) - 1);
+        assert_string_equal((const char *)opened.ptr, (const char *)pt);
+        tigress_buf_dispose(&opened);
+        tigress_buf_dispose(&sealed);
+    }
     /* Both public release functions recognise guarded blocks. */
     tigress_buf_dispose(&built);
     assert_null(built.ptr);
