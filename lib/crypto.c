@@ -245,9 +245,14 @@ tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
                                     const tigress_secret *secret, const char *data)
 {
     tigress_buf heap = {0};
-    tigress_status rc = tigress__payload_open(&heap, type, secret, data, NULL);
+    tigress_status rc;
     uint8_t *guarded;
 
+    if (out == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_open: out is NULL");
+    out->ptr = NULL;
+    out->size = 0;
+    rc = tigress__payload_open(&heap, type, secret, data, NULL);
     if (rc != TIGRESS_OK)
         return rc;
     /* The caller keeps the plaintext for as long as it likes: hand it over in guarded memory
