@@ -68,6 +68,16 @@ void tigress__free_wiped_str(char *s)
     tigress__free(s);
 }
 
+bool tigress__alloc_probe(void)
+{
+    void *p = g_alloc.malloc(1, g_alloc.user_data);
+
+    if (p == NULL)
+        return false;
+    g_alloc.free(p, g_alloc.user_data);
+    return true;
+}
+
 void tigress__alloc_install(const tigress_allocator *allocator)
 {
     if (allocator != NULL) {
@@ -86,7 +96,9 @@ void tigress_buf_dispose(tigress_buf *buf)
 {
     if (buf == NULL)
         return;
-    if (buf->ptr != NULL) {
+    /* Secret material (a Share URL with its fragment, an export blob) lives in guarded memory:
+     * sodium_free wipes all of it. */
+    if (buf->ptr != NULL && !tigress__secure_release(buf->ptr)) {
         /* +1: the trailing NUL the library always writes. */
         sodium_memzero(buf->ptr, buf->size + 1);
         tigress__free(buf->ptr);
@@ -97,7 +109,8 @@ void tigress_buf_dispose(tigress_buf *buf)
 
 void tigress_free(void *ptr)
 {
-    tigress__free(ptr);
+    if (!tigress__secure_release(ptr))
+        tigress__free(ptr);
 }
 
 tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len)

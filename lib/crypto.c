@@ -244,5 +244,26 @@ out:
 tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
                                     const tigress_secret *secret, const char *data)
 {
-    return tigress__payload_open(out, type, secret, data, NULL);
+    tigress_buf heap = {0};
+    tigress_status rc;
+    uint8_t *guarded;
+
+    if (out == NULL)
+        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_open: out is NULL");
+    out->ptr = NULL;
+    out->size = 0;
+    rc = tigress__payload_open(&heap, type, secret, data, NULL);
+    if (rc != TIGRESS_OK)
+        return rc;
+    /* The caller keeps the plaintext for as long as it likes: hand it over in guarded memory
+     * (tigress_buf_dispose knows it); the working copy is wiped here. */
+    guarded = tigress__secure_alloc(heap.size + 1);
+    if (guarded != NULL)
+        memcpy(guarded, heap.ptr, heap.size + 1);
+    out->size = guarded != NULL ? heap.size : 0;
+    out->ptr = guarded;
+    tigress_buf_dispose(&heap);
+    if (guarded == NULL)
+        return tigress__fail(TIGRESS_E_NOMEM, "out of guarded memory opening a payload");
+    return TIGRESS_OK;
 }

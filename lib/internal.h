@@ -34,6 +34,28 @@ void tigress__free_wiped_str(char *s);
 tigress_status tigress__buf_set(tigress_buf *buf, const void *data, size_t len);
 /* Install the hooks (NULL: the C library's). Only global.c calls it, before init. */
 void tigress__alloc_install(const tigress_allocator *allocator);
+/* Charge one allocation to the hooks (a 1-byte malloc, freed at once): false when the hooks
+ * refuse it. secmem.c calls it before every secure allocation (fault injection, accounting). */
+bool tigress__alloc_probe(void);
+
+/* ---- guarded memory for Secret material (secmem.c) ----
+ * sodium_malloc blocks (guard pages, mlock'd, excluded from core dumps, wiped when freed) for
+ * whatever holds a Secret longer than one call: tigress_secret, the Share URL with its
+ * fragment, export blobs. Each is charged to the allocator hooks by tigress__alloc_probe(), and
+ * registered, so that tigress_free() and tigress_buf_dispose() recognise them. */
+/* Zeroed, aligned for any type; NULL when out of (guarded) memory. */
+void *tigress__secure_alloc(size_t size);
+/* NULL in -> NULL out; else a secure copy of s[0..n) plus a NUL. */
+char *tigress__secure_strndup(const char *s, size_t n);
+/* Wipe and free a block from tigress__secure_alloc (NULL: no-op). */
+void tigress__secure_free(void *ptr);
+/* Free ptr if it is a live secure block (exactly its start) and return true; else false and
+ * nothing is touched. */
+bool tigress__secure_release(void *ptr);
+/* True when ptr points into the data of a live secure block (tests and assertions: O(n)). */
+bool tigress__secure_owns(const void *ptr);
+/* How many secure blocks are live (tests: leak checks, since valgrind does not see them). */
+size_t tigress__secure_live(void);
 
 /* ---- global state (global.c) ---- */
 /* True once tigress_global_init() has succeeded and not been fully cleaned up. */

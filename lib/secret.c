@@ -1,8 +1,8 @@
 /*
  * tigress_secret: the symmetric key of one transfer.
  *
- * The key bytes and their Base64 text live together in one sodium_malloc block (guard pages,
- * canary) and are wiped by sodium_free. Nothing here ever puts key material or the text it was
+ * The key bytes and their Base64 text live together in one guarded block (secmem.c:
+ * sodium_malloc, guard pages, canary, excluded from core dumps) and are wiped when freed. Nothing here ever puts key material or the text it was
  * decoded from into an error message.
  */
 #include <sodium.h>
@@ -39,10 +39,9 @@ static tigress_status secret_new(tigress_secret **out, const uint8_t *key, size_
 
     if (rc != TIGRESS_OK)
         return rc;
-    s = sodium_malloc(sizeof(*s));
+    s = tigress__secure_alloc(sizeof(*s)); /* zeroed */
     if (s == NULL)
         return tigress__fail(TIGRESS_E_NOMEM, "out of guarded memory for a Secret");
-    sodium_memzero(s, sizeof(*s));
     s->len = len;
     memcpy(s->key, key, len);
     sodium_bin2base64(s->text, sizeof(s->text), s->key, len, sodium_base64_VARIANT_ORIGINAL);
@@ -186,7 +185,6 @@ const char *tigress_secret_text(const tigress_secret *secret)
 
 void tigress_secret_free(tigress_secret *secret)
 {
-    /* sodium_free wipes the whole block before releasing it. */
-    if (secret != NULL)
-        sodium_free(secret);
+    /* sodium_free (behind it) wipes the whole block before releasing it. */
+    tigress__secure_free(secret);
 }

@@ -107,9 +107,15 @@ tigress_status tigress_transfer_export(const tigress_transfer *t, unsigned int f
     text = tigress__jw_take(&w, &len);
     if (text == NULL)
         return tigress__client_fail(t->client, TIGRESS_E_NOMEM, "out of memory");
-    /* The writer's buffer is tigress__malloc memory, NUL-terminated at len, and nothing was
-     * ever written past len: tigress_buf_dispose wipes all of what it held. */
-    out->ptr = (uint8_t *)text;
+    /* The blob holds the Device Claim and usually the Secret and content: hand the caller a
+     * copy in guarded memory (tigress_buf_dispose knows it). The writer's buffer is
+     * tigress__malloc memory, NUL-terminated at len, nothing ever written past len (it grows
+     * by copying and wiping, never by realloc): wiping len + 1 bytes wipes all it held. */
+    out->ptr = (uint8_t *)tigress__secure_strndup(text, len);
+    sodium_memzero(text, len + 1);
+    tigress__free(text);
+    if (out->ptr == NULL)
+        return tigress__client_fail(t->client, TIGRESS_E_NOMEM, "out of guarded memory");
     out->size = len;
     return TIGRESS_OK;
 }

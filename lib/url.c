@@ -372,7 +372,8 @@ tigress_status tigress_share_url_build(tigress_buf *out, const char *url_link, c
         goto out;
     cap = strlen(u->mailbox_url) + 4 + 1 + (secret != NULL ? strlen(tigress_secret_text(secret))
                                                            : 0) + 1;
-    text = tigress__malloc(cap);
+    /* With the Secret in it the text goes to guarded memory (tigress_buf_dispose knows it). */
+    text = secret != NULL ? tigress__secure_alloc(cap) : tigress__malloc(cap);
     if (text == NULL) {
         rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory building a Share URL");
         goto out;
@@ -389,7 +390,7 @@ tigress_status tigress_share_url_build(tigress_buf *out, const char *url_link, c
     text = NULL;
     rc = TIGRESS_OK;
 out:
-    if (text != NULL) {
+    if (text != NULL && !tigress__secure_release(text)) {
         sodium_memzero(text, cap);
         tigress__free(text);
     }

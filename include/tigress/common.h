@@ -201,6 +201,11 @@ typedef struct tigress_buf {
 
 /**
  * @brief Wipe (sodium_memzero) and free the memory of a buffer, and reset it to empty.
+ *
+ * Buffers that hold Secret material or plaintext (tigress_share_url_build() with a Secret,
+ * tigress_transfer_export(), tigress_payload_open()) are in guarded memory (sodium_malloc,
+ * see tigress_allocator); this function recognises them and releases them with sodium_free,
+ * which wipes them. Others are wiped and given back to the allocator hooks.
  * @param[in,out] buf the buffer; NULL or an empty buffer is a no-op.
  * @since 1.0
  */
@@ -208,6 +213,8 @@ TIGRESS_API void tigress_buf_dispose(tigress_buf *buf);
 
 /**
  * @brief Free memory that the library allocated for the caller and documented as such.
+ *
+ * Recognises guarded blocks (see tigress_buf_dispose()) and releases them with sodium_free.
  * @param[in] ptr the pointer, or NULL (no-op).
  * @since 1.0
  */

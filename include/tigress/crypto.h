@@ -72,7 +72,9 @@ typedef struct tigress_secret tigress_secret;
  *       once, but not while it is freed. A NULL pointer argument to a function that returns a
  *       status is TIGRESS_E_INVALID; for a NULL @p secret the accessors return NULL or 0, and
  *       tigress_secret_free() does nothing. What the accessors return is borrowed: valid until
- *       tigress_secret_free(); do not free it.
+ *       tigress_secret_free(); do not free it. Guarded memory: a Secret (key bytes and
+ *       Base64 text) lives in one sodium_malloc block (guard pages, mlock'd, excluded from
+ *       core dumps), wiped by tigress_secret_free().
  * @{
  */
 
@@ -135,7 +137,9 @@ TIGRESS_API void tigress_secret_free(tigress_secret *secret);
  * @name Payload encryption
  * @note Thread-safe; @p secret may be shared read-only between threads. NULL @p out,
  *       @p secret or @p data: TIGRESS_E_INVALID. The caller owns what @p out receives and
- *       releases it with tigress_buf_dispose(), which wipes it.
+ *       releases it with tigress_buf_dispose(), which wipes it. Guarded memory: the
+ *       plaintext from tigress_payload_open() is in a sodium_malloc block (the ciphertext from
+ *       tigress_payload_seal() is not).
  * @{
  */
 
@@ -194,7 +198,9 @@ enum {
  * @return TIGRESS_OK, TIGRESS_E_INVALID, TIGRESS_E_URL, TIGRESS_E_INSECURE or TIGRESS_E_NOMEM.
  * @note Thread-safe. NULL @p out or @p url_link: TIGRESS_E_INVALID; NULL @p secret is not an
  *       error: a URL without the fragment. The caller owns what @p out receives
- *       (tigress_buf_dispose(), which wipes it).
+ *       (tigress_buf_dispose(), which wipes it). Guarded memory: with a @p secret the text is
+ *       in a sodium_malloc block (guard pages, mlock'd, excluded from core dumps); without,
+ *       in ordinary memory.
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_share_url_build(tigress_buf *out, const char *url_link,

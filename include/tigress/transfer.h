@@ -365,7 +365,8 @@ TIGRESS_API tigress_payload_type tigress_transfer_payload_type(const tigress_tra
 TIGRESS_API const char *tigress_transfer_mailbox_id(const tigress_transfer *transfer);
 /**
  * @brief The Share URL with the Secret in its fragment; NULL when the transfer does not hold
- *  the Secret. Treat it as secret.
+ *  the Secret. Treat it as secret. It lives in guarded memory (sodium_malloc: guard pages,
+ *  mlock'd, excluded from core dumps, wiped by tigress_transfer_free()), as does the Secret.
  * @since 1.0
  */
 TIGRESS_API const char *tigress_transfer_share_url(const tigress_transfer *transfer);
@@ -457,6 +458,8 @@ enum {
  * @return TIGRESS_OK, TIGRESS_E_INVALID (NULL @p transfer or @p out) or TIGRESS_E_NOMEM.
  * @note Not thread-safe: read it when no call on the transfer's client runs (from the client's
  *       thread). The caller owns what @p out receives (tigress_buf_dispose(), which wipes it).
+ *       Guarded memory: the blob is in a sodium_malloc block (guard pages, mlock'd, excluded
+ *       from core dumps), with or without the Secret (it always holds the Device Claim).
  * @since 1.0
  */
 TIGRESS_API tigress_status tigress_transfer_export(const tigress_transfer *transfer,

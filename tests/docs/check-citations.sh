@@ -9,7 +9,10 @@
 #       names the area and its owner can fix it;
 #   (c) every "docs/protocol.md §N" / "docs/protocol.md DN" citation, every bare DN and §N inside
 #       docs/, and every in-page link (#anchor) and relative .md link of docs/*.md names a heading
-#       or file that exists.
+#       or file that exists;
+#   (d) docs/security.md cites tests that exist: every `test_*` name is a test function under
+#       tests/, every fuzz_* target has its tests/fuzz source, every tests/... path exists, and
+#       every quoted check of a row citing tests/cli/cli-tests.sh is a check of that script.
 #
 # Usage: tests/docs/check-citations.sh [REPO_ROOT]   (default: the checkout holding this script)
 # Prints one "ok"/"FAIL" line per check and, last, "N passed, N failed". Exit 1 on any failure.
@@ -139,6 +142,35 @@ for page in docs/*.md; do
     done
     if [ -z "$broken" ]; then ok "(c) links in $page resolve"; else bad "(c) broken links in $page:$broken"; fi
 done
+
+# ---------------------------------------------------------------- (d) docs/security.md
+sec=docs/security.md
+if [ -f "$sec" ]; then
+    missing=""
+    n=0
+    for t in $(grep -oE '`test_[A-Za-z0-9_]+`' "$sec" | tr -d '`' | sort -u); do
+        n=$((n + 1))
+        grep -rqE "(void|int) +$t *\(" tests --include='*.c' 2>/dev/null || missing="$missing $t"
+    done
+    for t in $(grep -oE '(^|[^A-Za-z0-9_])fuzz_[a-z_]+' "$sec" | grep -oE 'fuzz_[a-z_]+' | sort -u); do
+        n=$((n + 1))
+        [ -f "tests/fuzz/$t.c" ] || missing="$missing $t"
+    done
+    for f in $(grep -oE 'tests/[A-Za-z0-9_./-]*[A-Za-z0-9_]' "$sec" | sort -u); do
+        n=$((n + 1))
+        [ -e "$f" ] || missing="$missing $f"
+    done
+    grep 'tests/cli/cli-tests.sh' "$sec" | grep -oE '"[^"]+"' | tr -d '"' | sort -u > "$tmp/clichecks"
+    while IFS= read -r c; do
+        n=$((n + 1))
+        grep -qF "check \"$c" tests/cli/cli-tests.sh 2>/dev/null || missing="$missing \"$c\""
+    done < "$tmp/clichecks"
+    if [ -z "$missing" ]; then
+        ok "(d) all $n tests, fuzz targets, paths and CLI checks cited in $sec exist"
+    else
+        bad "(d) cited in $sec but not found:$missing"
+    fi
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,7 +3,9 @@
  * fails the Nth allocation for N = 1, 2, 3, ... while one public entry point runs, until a run
  * makes fewer than N allocations (every failure point has been hit). Each failing run must
  * return a typed error, leave the transfer in its state, and leak nothing (checked here by a
- * live-allocation count, and by valgrind over the whole program).
+ * live-allocation count and the count of live guarded blocks, and by valgrind over the whole
+ * program). Guarded (sodium_malloc) allocations are charged to the hooks as a one-byte probe,
+ * so their failure points are counted and exercised like any other.
  *
  * For this test only, cJSON is routed through the failing allocator too (cJSON_InitHooks is
  * process-global, which the library itself never touches); the mock relay's own cJSON use is
@@ -206,6 +208,7 @@ static long exercise(const char *name, setup_fn setup, call_fn call)
     for (long n = 1;; n++) {
         obj o;
         long live0 = g.live;
+        size_t secure0 = tigress__secure_live();
         tigress_status rc;
         bool hit;
 
@@ -235,6 +238,10 @@ static long exercise(const char *name, setup_fn setup, call_fn call)
         if (g.live != live0)
             fail_msg("%s: %ld allocation(s) leaked when allocation %ld failed", name,
                      g.live - live0, n);
+        /* Guarded blocks (sodium_malloc: mmap, unseen by valgrind's leak check) too. */
+        if (tigress__secure_live() != secure0)
+            fail_msg("%s: %ld guarded block(s) leaked when allocation %ld failed", name,
+                     (long)(tigress__secure_live() - secure0), n);
         if (!hit) {
             print_message("%-28s %4ld failure points (%ld allocations when none fails)\n",
                           name, points, n - 1);

@@ -19,8 +19,18 @@ extern "C" {
 /**
  * @brief Memory functions libtigress uses for its own allocations.
  *
- * Secrets and decrypted plaintext always live in libsodium's guarded memory, and memory that
- * libcurl, cJSON or OpenSSL allocate internally does not go through these hooks.
+ * Memory that libcurl, cJSON or OpenSSL allocate internally does not go through these hooks,
+ * and neither does guarded memory.
+ * @note Guarded memory: what holds Secret material after a call returns lives in libsodium's
+ *       sodium_malloc blocks (guard pages, mlock'd when RLIMIT_MEMLOCK allows, excluded from
+ *       core dumps, wiped when freed), not in memory from these hooks: every tigress_secret,
+ *       the Share URL with the Secret in its fragment (tigress_transfer_share_url(), and
+ *       tigress_share_url_build() when given a Secret), tigress_transfer_export() blobs, a
+ *       transfer's decrypted content and tigress_payload_open() plaintexts. Each such block
+ *       (except the decrypted content's and a signing key's) is charged to the @c malloc hook
+ *       as a one-byte allocation that is freed at once: when the hook refuses it, the call
+ *       fails with TIGRESS_E_NOMEM, so a failing hook reaches these paths too. Copies that live only during one call (parsing, sealing, building a blob)
+ *       are in hook memory and wiped before they are freed.
  */
 typedef struct tigress_allocator {
     unsigned int version;                                   /**< TIGRESS_ALLOCATOR_VERSION */
