@@ -70,12 +70,12 @@ $(INSTR_DIR)/instr_sdk: bench/instr_sdk.c $(wildcard tests/unit/helpers/*.[ch]) 
 	    $(LIB_LIBS) $(shell pkg-config --libs libcrypto)
 
 bench-instr: $(INSTR_BINS)
-	@INSTR_M=$(INSTR_M) INSTR_WARMUP=$(INSTR_WARMUP) INSTR_CFLAGS="$(CFLAGS)" \
-	    bench/instr.sh $(INSTR_DIR) compare
+	@INSTR_M=$(INSTR_M) INSTR_WARMUP=$(INSTR_WARMUP) INSTR_CFLAGS="$(CFLAGS)" CC="$(CC)" \
+	    bench/instr.py $(INSTR_DIR) compare
 
 bench-instr-baseline: $(INSTR_BINS)
-	@INSTR_M=$(INSTR_M) INSTR_WARMUP=$(INSTR_WARMUP) INSTR_CFLAGS="$(CFLAGS)" \
-	    bench/instr.sh $(INSTR_DIR) write
+	@INSTR_M=$(INSTR_M) INSTR_WARMUP=$(INSTR_WARMUP) INSTR_CFLAGS="$(CFLAGS)" CC="$(CC)" \
+	    bench/instr.py $(INSTR_DIR) write
 
 bench-instr-skip:
 	@echo "bench-instr: skipped under SAN=1 (sanitizer instrumentation changes every instruction count; run make bench-instr in a plain build)"
