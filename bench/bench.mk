@@ -40,3 +40,48 @@ bench:
 	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SAN= \
 	    lib $(BENCH_BUILD)/tigress-relay cli bench-bins
 	@BENCH_BUILD=$(BENCH_BUILD) BENCH_SCALE=$(BENCH_SCALE) bench/run.sh
+
+# ---- Instruction counts (make bench-instr; part of make check) ----
+#   make bench-instr             count instructions per operation under callgrind (relay routes +
+#                                SQLite store in process; SDK share/redeem on the mock relay,
+#                                payload seal/open at 1 KiB) and compare with
+#                                bench/instr-baseline.json: exit 1 when one grows by more than 10%
+#   make bench-instr-baseline    rewrite bench/instr-baseline.json from this machine
+# Built in $(BUILD) with its CFLAGS (the baseline records them). Not under SAN=1: sanitizer
+# instrumentation changes every count (and ASan does not run under valgrind).
+INSTR_DIR   := $(BUILD)/bench
+INSTR_BINS  := $(INSTR_DIR)/instr_relay $(INSTR_DIR)/instr_sdk
+INSTR_M     ?= 40
+INSTR_WARMUP ?= 200
+
+.PHONY: bench-instr bench-instr-baseline bench-instr-skip
+
+# The relay's objects come from its own build ($(BUILD)/tigress-relay's prerequisites); main.o
+# is left out (this program has its own main()), as tests/fuzz/fuzz.mk does for its target.
+$(INSTR_DIR)/instr_relay: bench/instr_relay.c $(BUILD)/tigress-relay
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(RELAY_CFLAGS) -Irelay -o $@ bench/instr_relay.c \
+	    $(filter-out $(BUILD)/obj/relay/main.o,$(RELAY_OBJS)) $(BASE_LDFLAGS) $(RELAY_LIBS)
+
+$(INSTR_DIR)/instr_sdk: bench/instr_sdk.c $(wildcard tests/unit/helpers/*.[ch]) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(LIB_CFLAGS) -Ilib -Itests/unit $(shell pkg-config --cflags libcrypto) \
+	    -o $@ bench/instr_sdk.c $(wildcard tests/unit/helpers/*.c) $(BASE_LDFLAGS) $(LIB_A) \
+	    $(LIB_LIBS) $(shell pkg-config --libs libcrypto)
+
+bench-instr: $(INSTR_BINS)
+	@INSTR_M=$(INSTR_M) INSTR_WARMUP=$(INSTR_WARMUP) INSTR_CFLAGS="$(CFLAGS)" CC="$(CC)" \
+	    bench/instr.py $(INSTR_DIR) compare
+
+bench-instr-baseline: $(INSTR_BINS)
+	@INSTR_M=$(INSTR_M) INSTR_WARMUP=$(INSTR_WARMUP) INSTR_CFLAGS="$(CFLAGS)" CC="$(CC)" \
+	    bench/instr.py $(INSTR_DIR) write
+
+bench-instr-skip:
+	@echo "bench-instr: skipped under SAN=1 (sanitizer instrumentation changes every instruction count; run make bench-instr in a plain build)"
+
+ifeq ($(SAN),1)
+CHECK_EXTRA += bench-instr-skip
+else ifneq ($(PORTABLE),1)
+CHECK_EXTRA += bench-instr
+endif

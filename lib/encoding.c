@@ -2,10 +2,8 @@
  * Base64 (through libsodium for anything that may be secret; a fast path for public payload
  * ciphertext). UUIDs are in uuid.c, RFC 3339 timestamps in timestamp.c.
  */
-#ifdef TIGRESS_HAVE_OPENSSL
-#include <openssl/evp.h>
-#endif
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,39 +79,41 @@ tigress_status tigress__b64_decode(uint8_t **out, size_t *out_len, const char *t
  * through tigress__b64_decode above (libsodium's constant-time codec).
  */
 
-/* Bounce buffer for the in-place encoder; a multiple of 3 so every chunk but the last is whole
- * groups and gets no padding. */
-#define B64_CHUNK 3072
-
 void tigress__b64_public_encode_in_place(uint8_t *buf, size_t raw_len)
 {
+    static const char alphabet[64] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t text_len = (raw_len + 2) / 3 * 4;
     const uint8_t *src = buf + text_len + 1 - raw_len;
-    uint8_t bounce[B64_CHUNK];
-    size_t done = 0;
+    uint8_t *dst = buf;
+    size_t i = 0;
 
     /*
-     * The raw bytes sit at offset off = text_len + 1 - raw_len >= groups + 1. After m groups the
-     * text occupies [0, 4m] (NUL included) and the unread input starts at off + 3m > 4m, so the
-     * output never reaches input not yet copied to the bounce buffer. The encoder (OpenSSL's
-     * EVP_EncodeBlock, or libsodium's in the portable build) never sees overlapping buffers.
+     * The raw bytes sit at offset off = text_len + 1 - raw_len >= groups + 1. Group m reads
+     * bytes [off + 3m, off + 3m + 3) into registers before writing characters [4m, 4m + 4);
+     * since off + 3(m + 1) > 4(m + 1), no write reaches input not yet read. One pass, no
+     * bounce buffer and nothing to wipe: the bytes are public (ciphertext), so table look-ups
+     * indexed by them are fine (see above).
      */
-    while (done < raw_len) {
-        size_t n = raw_len - done < B64_CHUNK ? raw_len - done : B64_CHUNK;
-
-        memcpy(bounce, src + done, n);
-#ifdef TIGRESS_HAVE_OPENSSL
-        EVP_EncodeBlock(buf + done / 3 * 4, bounce, (int)n);
-#else
-        /* Writes (n + 2) / 3 * 4 characters and a NUL: the NUL lands where the next chunk's
-         * text starts, never on input not yet copied (see above). */
-        sodium_bin2base64((char *)buf + done / 3 * 4, (n + 2) / 3 * 4 + 1, bounce, n,
-                          sodium_base64_VARIANT_ORIGINAL);
-#endif
-        done += n;
+    for (; i + 3 <= raw_len; i += 3) {
+        uint32_t v = (uint32_t)src[i] << 16 | (uint32_t)src[i + 1] << 8 | src[i + 2];
+        dst[0] = (uint8_t)alphabet[v >> 18];
+        dst[1] = (uint8_t)alphabet[(v >> 12) & 63];
+        dst[2] = (uint8_t)alphabet[(v >> 6) & 63];
+        dst[3] = (uint8_t)alphabet[v & 63];
+        dst += 4;
+    }
+    if (i < raw_len) {
+        uint32_t v = (uint32_t)src[i] << 16;
+        bool two = i + 1 < raw_len;
+        if (two)
+            v |= (uint32_t)src[i + 1] << 8;
+        dst[0] = (uint8_t)alphabet[v >> 18];
+        dst[1] = (uint8_t)alphabet[(v >> 12) & 63];
+        dst[2] = two ? (uint8_t)alphabet[(v >> 6) & 63] : (uint8_t)'=';
+        dst[3] = '=';
     }
     buf[text_len] = 0;
-    sodium_memzero(bounce, sizeof(bounce));
 }
 
 /*
