@@ -7,7 +7,8 @@
  * request, and a slow or silent target (a tarpit) never delays another target's push: up to
  * PUSH_MAX_INFLIGHT transfers run at once, each with its own deadline (PUSH_CONNECT_TIMEOUT_S to
  * connect, PUSH_TIMEOUT_S in all). Backends by notificationToken.type:
- *   webpush                       RFC 8030: POST, empty body, TTL + Urgency, to tokenData (https)
+ *   webpush                       RFC 8030: POST, empty body, TTL + Urgency, to tokenData (https);
+ *                                 with --vapid-key also Authorization: vapid (vapid.c, RFC 8292)
  *   com.apple.apns, com.google.fcm Sygnal-style JSON to --push-gateway (the relay holds no
  *                                 APNs/FCM credentials); the notification names no mailbox.
  * Retries with exponential back-off on network errors, 429 and 5xx: a retry goes to the end of
@@ -300,6 +301,21 @@ static enum send_result start_job(job *j)
         j->hdrs = curl_slist_append(j->hdrs, "TTL: 86400");
         j->hdrs = curl_slist_append(j->hdrs, "Urgency: high");
         j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/octet-stream");
+        if (vapid_public_key() != NULL) {
+            /* RFC 8292: aud is the push resource's origin. */
+            char origin[300], *auth;
+            bool v6host = strchr(j->t.host, ':') != NULL;
+            if (j->t.port == 443)
+                snprintf(origin, sizeof origin, v6host ? "https://[%s]" : "https://%s",
+                         j->t.host);
+            else
+                snprintf(origin, sizeof origin, v6host ? "https://[%s]:%u" : "https://%s:%u",
+                         j->t.host, j->t.port);
+            if ((auth = vapid_header(origin)) == NULL)
+                return RETRY;
+            j->hdrs = curl_slist_append(j->hdrs, auth);
+            free(auth);
+        }
     } else {
         j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/json");
     }
