@@ -73,7 +73,7 @@ static const opt g_opts[] = {
     {"rate-limit", O_DOUBLE, OFF(rate_limit), "50", "REQ/S",
      "sustained requests per second per client address (0 = no limit; else 429)"},
     {"rate-burst", O_DOUBLE, OFF(rate_burst), "200", "N", "burst size of the per-client bucket"},
-    {"max-mailboxes-per-address", O_UINT, OFF(max_mailboxes_per_address), "1000", "N",
+    {"max-mailboxes-per-address", O_UINT0, OFF(max_mailboxes_per_address), "1000", "N",
      "mailboxes one client address may create per 24 hours (0 = no limit; else 429)"},
     {"max-connections", O_UINT, OFF(max_connections), "1024", "N", "concurrent connections"},
     {"connection-timeout", O_UINT, OFF(connection_timeout), "30", "SECONDS",
