@@ -102,12 +102,14 @@ static const opt g_opts[] = {
      "push targets allowed although they resolve to non-public addresses"},
     {"push-ca", O_STR, OFF(push_ca), NULL, "FILE",
      "CA bundle for outbound push TLS"},
-    /* Deploying: VAPID (vapid.c) and the client address behind a proxy (proxy.c). */
+    /* Deploying: VAPID (vapid.c) and the client address behind a proxy (proxy.c). Their
+     * defaults are in the help text (none of them has a value by default). */
     {"vapid-key", O_STR, OFF(vapid_key), NULL, "FILE",
      "PEM EC P-256 private key: webpush requests carry VAPID (RFC 8292) and GET /v1/vapid "
      "publishes its public key [default: none, no VAPID]"},
     {"vapid-subject", O_STR, OFF(vapid_subject), NULL, "URI",
-     "VAPID contact (sub claim): mailto:ADDRESS or an https:// URL; needed with --vapid-key"},
+     "VAPID contact (sub claim): mailto:ADDRESS or an https:// URL; needed with --vapid-key "
+     "[default: none]"},
     {"trusted-proxy", O_STR, OFF(trusted_proxy), NULL, "CIDR[,CIDR]",
      "proxies (IPv4/IPv6 CIDRs) whose Forwarded / X-Forwarded-For name the client address for "
      "rate limits and per-address caps [default: none, those headers are ignored]"},

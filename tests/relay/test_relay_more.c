@@ -979,6 +979,7 @@ static void test_relay__help_lists_every_option(void **state)
                           "--rate-limit", "--rate-burst", "--max-connections", "--max-mailboxes-per-address",
                           "--connection-timeout", "--metrics-listen", "--sweep-interval",
                           "--log-level", "--push-gateway", "--push-allow", "--attestation",
+                          "--vapid-key", "--vapid-subject", "--trusted-proxy",
                           "--config", "--help", "[default: 65536]", "[default: 604800]",
                           "[default: ./tigress-relay.db]", "[default: info]", "[default: none]",
                           "64", "65", "66", "69", "70"};
