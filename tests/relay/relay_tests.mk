@@ -7,8 +7,8 @@ RELAY_T_BINS   := $(RELAY_T_SUITES:%=$(BUILD)/tests/relay/%)
 RELAY_T_HELP   := tests/relay/relay_harness.c $(RELAY_FIXTURE_OBJ)
 RELAY_T_CFLAGS  = $(BASE_CFLAGS) -Itests/relay $(RELAY_FIXTURE_CFLAGS) \
                   -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
-                  $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd sqlite3)
-RELAY_T_LIBS    = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd sqlite3) -lpthread
+                  $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd sqlite3 libcjson libcrypto)
+RELAY_T_LIBS    = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd sqlite3 libcjson libcrypto) -lpthread
 
 CHECK_BUILD  += $(RELAY_T_BINS)
 CHECK_SUITES += $(RELAY_T_BINS)
