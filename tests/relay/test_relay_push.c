@@ -420,7 +420,7 @@ static long wait_metric(const relay_proc *r, const char *name, long want)
 }
 
 /* Push retries: a 503 from the push service is retried (with back-off) until accepted; a 410
- * (subscription gone) is not retried. */
+ * (subscription gone) is not retried, and later pushes to that subscription are dropped. */
 static void test_relay__push_retry_and_gone(void **state)
 {
     (void)state;
@@ -456,6 +456,15 @@ static void test_relay__push_retry_and_gone(void **state)
                      failed0 + 1);
     pthread_mutex_lock(&g_lock);
     assert_int_equal(g_npush, 4);               /* one attempt only */
+    pthread_mutex_unlock(&g_lock);
+    /* The subscription is gone: the next Update's push to it is dropped without a request. */
+    assert_int_equal(th_update(&g_r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AC\"}}"),
+                     200);
+    assert_int_equal(wait_metric(&g_r, "tigress_relay_push_failed_total", failed0 + 2),
+                     failed0 + 2);
+    rf_sleep_ms(300);
+    pthread_mutex_lock(&g_lock);
+    assert_int_equal(g_npush, 4);
     pthread_mutex_unlock(&g_lock);
 }
 
