@@ -106,6 +106,17 @@ static const opt g_opts[] = {
     {"well-known", O_STR, OFF(well_known_dir), NULL, "DIR",
      "serve DIR/apple-app-site-association and DIR/assetlinks.json (app links) under "
      "/.well-known/ (read at start and on SIGHUP)"},
+    /* Deploying: VAPID (vapid.c) and the client address behind a proxy (proxy.c). Their
+     * defaults are in the help text (none of them has a value by default). */
+    {"vapid-key", O_STR, OFF(vapid_key), NULL, "FILE",
+     "PEM EC P-256 private key: webpush requests carry VAPID (RFC 8292) and GET /v1/vapid "
+     "publishes its public key [default: none, no VAPID]"},
+    {"vapid-subject", O_STR, OFF(vapid_subject), NULL, "URI",
+     "VAPID contact (sub claim): mailto:ADDRESS or an https:// URL; needed with --vapid-key "
+     "[default: none]"},
+    {"trusted-proxy", O_STR, OFF(trusted_proxy), NULL, "CIDR[,CIDR]",
+     "proxies (IPv4/IPv6 CIDRs) whose Forwarded / X-Forwarded-For name the client address for "
+     "rate limits and per-address caps [default: none, those headers are ignored]"},
     {"attestation", O_ATTEST, OFF(attestation), "none", "POLICY",
      "none (accept absent or any) or require (Create without Mailbox-Device-Attestation: 401)"},
 };
@@ -647,7 +658,15 @@ int main(int argc, char **argv)
     int rc = parse_args(&mc, argc, argv);   /* >= 0: done (0 = --help printed) */
     if (rc < 0)
         rc = check_config(cfgp, &mc) != 0 ? RELAY_EXIT_USAGE : -1;
+    if (rc < 0) {
+        int e = proxy_init(cfgp->trusted_proxy);
+        if (e == 0)
+            e = vapid_init(cfgp->vapid_key, cfgp->vapid_subject);
+        rc = e != 0 ? e : -1;
+    }
     if (rc >= 0) {
+        vapid_free();
+        proxy_free();
         config_free(&mc);
         return rc;
     }
@@ -739,6 +758,8 @@ int main(int argc, char **argv)
     quota_free();
     wellknown_free();
     ratelimit_free(rl);
+    vapid_free();
+    proxy_free();
     config_free(&mc);
     relay_log(LOG_INFO, "event=stopped");
     return RELAY_EXIT_OK;

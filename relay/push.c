@@ -7,11 +7,13 @@
  * request, and a slow or silent target (a tarpit) never delays another target's push: up to
  * PUSH_MAX_INFLIGHT transfers run at once, each with its own deadline (PUSH_CONNECT_TIMEOUT_S to
  * connect, PUSH_TIMEOUT_S in all). Backends by notificationToken.type:
- *   webpush                       RFC 8030: POST, empty body, TTL + Urgency, to tokenData (https)
+ *   webpush                       RFC 8030: POST, empty body, TTL + Urgency, to tokenData (https);
+ *                                 with --vapid-key also Authorization: vapid (vapid.c, RFC 8292)
  *   com.apple.apns, com.google.fcm Sygnal-style JSON to --push-gateway (the relay holds no
  *                                 APNs/FCM credentials); the notification names no mailbox.
  * Retries with exponential back-off on network errors, 429 and 5xx: a retry goes to the end of
- * the queue with a due time, and only due jobs are started.
+ * the queue with a due time, and only due jobs are started. A webpush subscription answered
+ * 404/410 is gone: later pushes to it are dropped (g_gone); other 4xx end that push only.
  *
  * SSRF: the target URL is parsed once, strictly (pushurl.c); its host is resolved here and
  * every address must be public unless the host is in --push-allow. The transfer then uses that
@@ -44,6 +46,7 @@
 #define PUSH_MAX_INFLIGHT 32      /* transfers in progress at once */
 #define PUSH_CONNECT_TIMEOUT_S 5L /* per attempt: to connect */
 #define PUSH_TIMEOUT_S 15L        /* per attempt: in all */
+#define PUSH_GONE_MAX 4096        /* webpush subscriptions remembered as gone (404/410) */
 
 typedef struct job {
     struct job *next;
@@ -67,6 +70,27 @@ static bool g_stop, g_running;
 static pthread_t g_thread;
 static CURLM *g_multi;
 static char *g_gateway, *g_allow, *g_ca;
+/* webpush URLs that answered 404 or 410 (RFC 8030 section 7.3: the subscription is gone), as
+ * keyed hashes (the URLs are not kept): later pushes to them are dropped without a request.
+ * A ring: the oldest is forgotten first. Under g_lock. */
+static unsigned char g_gone[PUSH_GONE_MAX][16];
+static size_t g_gone_n, g_gone_next;
+static unsigned char g_gone_key[crypto_generichash_KEYBYTES];
+
+static void gone_hash(const char *url, unsigned char out[16])
+{
+    crypto_generichash(out, 16, (const unsigned char *)url, strlen(url), g_gone_key,
+                       sizeof g_gone_key);
+}
+
+/* Under g_lock. */
+static bool gone_has(const unsigned char h[16])
+{
+    for (size_t i = 0; i < g_gone_n; i++)
+        if (sodium_memcmp(g_gone[i], h, 16) == 0)
+            return true;
+    return false;
+}
 
 bool push_supported(const char *type)
 {
@@ -148,7 +172,17 @@ void push_enqueue(const char *token_json)
     if (j == NULL)
         return;
     j->due_ms = relay_now_ms();
+    unsigned char gh[16];
+    if (j->webpush)
+        gone_hash(j->url, gh);
     pthread_mutex_lock(&g_lock);
+    if (j->webpush && gone_has(gh)) {
+        pthread_mutex_unlock(&g_lock);
+        job_free(j);
+        metrics_inc(M_PUSH_FAILED);
+        relay_log(LOG_DEBUG, "event=push outcome=dropped reason=\"subscription gone\"");
+        return;
+    }
     if (g_len >= PUSH_QUEUE_MAX) {
         pthread_mutex_unlock(&g_lock);
         job_free(j);
@@ -275,7 +309,7 @@ static curl_socket_t open_pinned(void *ud, curlsocktype purpose, struct curl_soc
     return socket(a->family, a->socktype, a->protocol);
 }
 
-enum send_result { SENT, RETRY, GIVE_UP, REFUSED };
+enum send_result { SENT, RETRY, GIVE_UP, GONE, REFUSED };
 
 /* Checks j's target and adds its transfer to the multi handle. */
 static enum send_result start_job(job *j)
@@ -300,6 +334,21 @@ static enum send_result start_job(job *j)
         j->hdrs = curl_slist_append(j->hdrs, "TTL: 86400");
         j->hdrs = curl_slist_append(j->hdrs, "Urgency: high");
         j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/octet-stream");
+        if (vapid_public_key() != NULL) {
+            /* RFC 8292: aud is the push resource's origin. */
+            char origin[300], *auth;
+            bool v6host = strchr(j->t.host, ':') != NULL;
+            if (j->t.port == 443)
+                snprintf(origin, sizeof origin, v6host ? "https://[%s]" : "https://%s",
+                         j->t.host);
+            else
+                snprintf(origin, sizeof origin, v6host ? "https://[%s]:%u" : "https://%s:%u",
+                         j->t.host, j->t.port);
+            if ((auth = vapid_header(origin)) == NULL)
+                return RETRY;
+            j->hdrs = curl_slist_append(j->hdrs, auth);
+            free(auth);
+        }
     } else {
         j->hdrs = curl_slist_append(j->hdrs, "Content-Type: application/json");
     }
@@ -342,7 +391,9 @@ static enum send_result transfer_result(CURL *c, CURLcode rc)
         return SENT;
     if (status == 429 || status >= 500)
         return RETRY;
-    return GIVE_UP;     /* 404/410: the subscription is gone; other 4xx: will not improve */
+    if (status == 404 || status == 410)
+        return GONE;    /* the subscription is gone */
+    return GIVE_UP;     /* other 4xx (401/403: VAPID refused): will not improve */
 }
 
 /* One attempt of j ended with r: done, or back in the queue with a due time. */
@@ -379,6 +430,18 @@ static void finish_job(job *j, enum send_result r)
         g_len++;
         pthread_mutex_unlock(&g_lock);
         return;
+    }
+    if (r == GONE && j->webpush) {     /* (a gateway's 404 says nothing about the device) */
+        unsigned char gh[16];
+        gone_hash(j->url, gh);
+        pthread_mutex_lock(&g_lock);
+        if (!gone_has(gh)) {
+            memcpy(g_gone[g_gone_next], gh, 16);
+            g_gone_next = (g_gone_next + 1) % PUSH_GONE_MAX;
+            if (g_gone_n < PUSH_GONE_MAX)
+                g_gone_n++;
+        }
+        pthread_mutex_unlock(&g_lock);
     }
     if (r == SENT) {
         metrics_inc(M_PUSH_SENT);
@@ -477,6 +540,7 @@ int push_start(const relay_config *cfg)
     g_gateway = cfg->push_gateway;
     g_allow = cfg->push_allow;
     g_ca = cfg->push_ca;
+    randombytes_buf(g_gone_key, sizeof g_gone_key);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return -1;
     if ((g_multi = curl_multi_init()) == NULL)

@@ -78,29 +78,16 @@ void quota_free(void)
     pthread_mutex_unlock(&g_q.lock);
 }
 
-/* The keyed hash of the connection's client address; false when there is none (no quota). */
+/* The keyed hash of the request's client address (proxy.c: the forwarded client's behind a
+ * --trusted-proxy); false when there is none (no quota). */
 static bool address_key(struct MHD_Connection *c, unsigned char key[16])
 {
-    if (c == NULL)
+    unsigned char ip[16];
+    size_t n = proxy_client_addr(c, ip);
+    if (n == 0)
         return false;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL)
-        return false;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-        crypto_generichash(key, 16, (const unsigned char *)&in->sin_addr, sizeof in->sin_addr,
-                           g_q.hkey, sizeof g_q.hkey);
-        return true;
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-        crypto_generichash(key, 16, (const unsigned char *)&in6->sin6_addr,
-                           sizeof in6->sin6_addr, g_q.hkey, sizeof g_q.hkey);
-        return true;
-    }
-    return false;
+    crypto_generichash(key, 16, ip, n, g_q.hkey, sizeof g_q.hkey);
+    return true;
 }
 
 /* The entry for key, rolled forward to now; created (replacing the stalest) when absent. */

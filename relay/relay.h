@@ -5,8 +5,9 @@
  * Modules: main.c (options, exit codes), server.c (the API daemon), routes.c (the six
  * endpoints), validate.c (request JSON), preview.c (HTML page), ratelimit.c, log.c, metrics.c
  * (counters), metrics_server.c (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c,
- * push.c, tlscreds.c (TLS credentials, reloadable), wellknown.c (app links), notify.c (systemd
- * readiness); the store in store/ (store.h).
+ * push.c, vapid.c (RFC 8292), proxy.c (client address behind a proxy), tlscreds.c (TLS
+ * credentials, reloadable), wellknown.c (app links), notify.c (systemd readiness); the store in
+ * store/ (store.h).
  */
 #ifndef TIGRESS_RELAY_H
 #define TIGRESS_RELAY_H
@@ -62,6 +63,9 @@ typedef struct relay_config {
     unsigned max_wait;         /* long-poll upper bound, seconds */
     unsigned max_mailboxes_per_address; /* creations per client address per 24 h; 0 = off */
     char *well_known_dir;      /* --well-known: app-link files (wellknown.c) or NULL */
+    char *vapid_key;           /* PEM EC P-256 private key for VAPID (RFC 8292) or NULL */
+    char *vapid_subject;       /* VAPID sub: mailto: or https: URI */
+    char *trusted_proxy;       /* CIDR[,CIDR...] whose Forwarded/X-Forwarded-For is believed */
 } relay_config;
 
 /* ---- log.c ---- */
@@ -185,6 +189,37 @@ typedef struct push_target {
 bool push_url_parse(const char *url, push_target *out);
 void push_target_free(push_target *t);
 bool push_url_valid(const char *url);
+
+/* ---- vapid.c: VAPID (RFC 8292) for webpush ---- */
+/* Loads --vapid-key and checks --vapid-subject (both NULL: VAPID off). 0, or an exit code after
+ * a message on stderr. */
+int vapid_init(const char *key_file, const char *subject);
+void vapid_free(void);
+bool vapid_subject_valid(const char *subject);
+/* base64url of the uncompressed P-256 public key (the applicationServerKey), NULL when off. */
+const char *vapid_public_key(void);
+/* "Authorization: vapid t=<JWT>, k=<key>" for a push to origin (scheme://host[:port]); a cached
+ * JWT while more than an hour of it is left. malloc'd; NULL when off or on failure. */
+char *vapid_header(const char *origin);
+
+/* ---- proxy.c: the client address behind trusted proxies (--trusted-proxy) ---- */
+typedef struct proxy_cidr {
+    unsigned char addr[16];
+    size_t len;                /* 4 (IPv4) or 16 (IPv6) */
+    unsigned bits;             /* prefix length */
+} proxy_cidr;
+/* "CIDR[,CIDR...]" (a bare address is /32 or /128) into a malloc'd array; false when any is
+ * malformed. */
+bool proxy_parse_cidrs(const char *s, proxy_cidr **out, size_t *n);
+bool proxy_cidr_match(const proxy_cidr *c, size_t n, const unsigned char *ip, size_t len);
+/* The client address for a request from peer (4 or 16 bytes) with these header values (NULL:
+ * absent) into out; returns its length. See proxy.c. */
+size_t proxy_pick(const proxy_cidr *c, size_t n, const char *forwarded, const char *xff,
+                  const unsigned char *peer, size_t peer_len, unsigned char out[16]);
+int proxy_init(const char *cidrs);   /* 0, or an exit code after a message on stderr */
+void proxy_free(void);
+/* The client address of c's request (see proxy.c) into out; its length (4 or 16), 0: none. */
+size_t proxy_client_addr(struct MHD_Connection *c, unsigned char out[16]);
 
 /* ---- push.c ---- */
 int push_start(const relay_config *cfg);

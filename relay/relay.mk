@@ -3,7 +3,7 @@
 # backends and the rediss:// tunnel) is compiled in; the Redis backend (store_redis*.c) only
 # when hiredis is installed (same rule as tests/relay/store_tests.mk).
 RELAY_HAVE_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo 1)
-RELAY_PKGS   := libmicrohttpd gnutls libsodium libcjson uuid libcurl sqlite3
+RELAY_PKGS   := libmicrohttpd gnutls libsodium libcjson uuid libcurl sqlite3 libcrypto
 RELAY_SRCS   := $(sort $(wildcard relay/*.c)) \
                 $(filter-out relay/store/store_redis%.c,$(sort $(wildcard relay/store/*.c)))
 RELAY_HDRS   := $(wildcard relay/*.h relay/store/*.h)

@@ -622,6 +622,24 @@ static void handle_health(const relay_request *rq, relay_response *rs)
     set_body(rs, up ? 200 : 503, "text/plain; charset=utf-8", dup_str(up ? "ok\n" : "unavailable\n"));
 }
 
+/* ---- GET/HEAD /v1/vapid: the VAPID public key (relay/vapid.c), the applicationServerKey a
+ * client subscribes its webpush token with; 404 when --vapid-key is not set. ---- */
+static void handle_vapid(const relay_request *rq, relay_response *rs)
+{
+    rs->route = "/v1/vapid";
+    const char *k = vapid_public_key();
+    if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) {
+        rs->allow = "GET, HEAD";
+        routes_error(rs, 405, "method_not_allowed", "use GET for the VAPID key");
+    } else if (k == NULL) {
+        routes_error(rs, 404, "not_found", "this relay does not use VAPID");
+    } else {
+        char body[160];
+        snprintf(body, sizeof body, "{\"publicKey\":\"%s\"}", k);
+        set_body(rs, 200, JSON_TYPE, dup_str(body));
+    }
+}
+
 static void dispatch(const relay_request *rq, relay_response *rs)
 {
     const char *url = rq->url;
@@ -642,6 +660,10 @@ static void dispatch(const relay_request *rq, relay_response *rs)
     }
     if (strncmp(url, "/.well-known/", 13) == 0) {   /* app links (--well-known), else 404 */
         wellknown_handle(rq, rs);
+        return;
+    }
+    if (strcmp(url, "/v1/vapid") == 0) {
+        handle_vapid(rq, rs);
         return;
     }
     if (strncmp(url, "/v1/m/", 6) != 0) {

@@ -291,29 +291,17 @@ static void held_release(uint64_t key)
     pthread_mutex_unlock(&g_held_mu);
 }
 
-/* Client address bytes for the rate limiter: the IP only (not the port). */
+/* Client address bytes for the rate limiter: the IP only (not the port); behind a
+ * --trusted-proxy, the forwarded client's (proxy.c). */
 static unsigned rate_check(struct MHD_Connection *c, req_ctx *ctx)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || ci->client_addr == NULL)
+    unsigned char ip[16];
+    size_t n = proxy_client_addr(c, ip);
+    if (n == 0)
         return 0;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-        crypto_shorthash((unsigned char *)&ctx->addr_key, (const unsigned char *)&in->sin_addr,
-                         sizeof in->sin_addr, g_addr_hash_key);
-        ctx->has_addr = true;
-        return ratelimit_take(g_rl, &in->sin_addr, sizeof in->sin_addr);
-    }
-    if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-        crypto_shorthash((unsigned char *)&ctx->addr_key, (const unsigned char *)&in6->sin6_addr,
-                         sizeof in6->sin6_addr, g_addr_hash_key);
-        ctx->has_addr = true;
-        return ratelimit_take(g_rl, &in6->sin6_addr, sizeof in6->sin6_addr);
-    }
-    return 0;
+    crypto_shorthash((unsigned char *)&ctx->addr_key, ip, n, g_addr_hash_key);
+    ctx->has_addr = true;
+    return ratelimit_take(g_rl, ip, n);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *c, const char *method, req_ctx *ctx,

@@ -7,8 +7,8 @@ RELAY_T_BINS   := $(RELAY_T_SUITES:%=$(BUILD)/tests/relay/%)
 RELAY_T_HELP   := tests/relay/relay_harness.c $(RELAY_FIXTURE_OBJ)
 RELAY_T_CFLAGS  = $(BASE_CFLAGS) -Itests/relay $(RELAY_FIXTURE_CFLAGS) \
                   -DRELAY_BIN='"$(abspath $(RELAY_BIN))"' \
-                  $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd sqlite3)
-RELAY_T_LIBS    = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd sqlite3) -lpthread
+                  $(shell pkg-config --cflags libcurl uuid cmocka libmicrohttpd sqlite3 libcjson libcrypto)
+RELAY_T_LIBS    = $(shell pkg-config --libs libcurl uuid cmocka libmicrohttpd sqlite3 libcjson libcrypto) -lpthread
 
 CHECK_BUILD  += $(RELAY_T_BINS)
 CHECK_SUITES += $(RELAY_T_BINS)
@@ -29,3 +29,14 @@ $(RELAY_V_BIN): tests/relay/test_validate.c relay/validate.c relay/pushurl.c rel
 	$(CC) $(BASE_CFLAGS) -Irelay -Irelay/store $(shell pkg-config --cflags libcjson cmocka libcurl) \
 	    -o $@ tests/relay/test_validate.c relay/validate.c relay/pushurl.c $(BASE_LDFLAGS) \
 	    $(shell pkg-config --libs libcjson cmocka libcurl)
+
+# Unit tests of relay/proxy.c (--trusted-proxy: CIDRs, Forwarded / X-Forwarded-For).
+RELAY_P_BIN := $(BUILD)/tests/relay/test_proxy
+CHECK_BUILD  += $(RELAY_P_BIN)
+CHECK_SUITES += $(RELAY_P_BIN)
+
+$(RELAY_P_BIN): tests/relay/test_proxy.c relay/proxy.c relay/relay.h relay/store/store.h
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -Irelay -Irelay/store $(shell pkg-config --cflags cmocka libmicrohttpd) \
+	    -o $@ tests/relay/test_proxy.c relay/proxy.c $(BASE_LDFLAGS) \
+	    $(shell pkg-config --libs cmocka libmicrohttpd)

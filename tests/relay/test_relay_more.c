@@ -591,6 +591,82 @@ static void test_relay__mailbox_quota_per_address(void **state)
     assert_int_equal(relay_stop(&r2), 0);
 }
 
+/* One Create with the given X-Forwarded-For (NULL: none) / Forwarded header; its status. */
+static long create_forwarded(const relay_proc *r, const char *xff, const char *fwd)
+{
+    char exp[32], claim[37], rid[37], h1[128], h2[128];
+    th_rfc3339(600, exp);
+    char *b = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    th_uuid(claim);
+    th_uuid(rid);
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b};
+    int k = 0;
+    if (xff != NULL) {
+        snprintf(h1, sizeof h1, "X-Forwarded-For: %s", xff);
+        q.extra[k++] = h1;
+    }
+    if (fwd != NULL) {
+        snprintf(h2, sizeof h2, "Forwarded: %s", fwd);
+        q.extra[k++] = h2;
+    }
+    hresp h;
+    http_do(r, &q, &h);
+    long st = h.status;
+    hresp_free(&h);
+    free(b);
+    return st;
+}
+
+/* --trusted-proxy: the per-address creation quota counts the forwarded client (the right-most
+ * untrusted X-Forwarded-For / Forwarded hop) for requests from the proxy; without it (or from
+ * any other peer) those headers are ignored. */
+static void test_relay__trusted_proxy_quota(void **state)
+{
+    (void)state;
+    relay_proc r2 = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-mailboxes-per-address", "1",
+                           "--trusted-proxy", "127.0.0.1/32,::1/128", NULL};
+    assert_int_equal(relay_start(&r2, "proxy.db", extra), 0);
+    assert_int_equal(create_forwarded(&r2, "198.51.100.1", NULL), 200);
+    assert_int_equal(create_forwarded(&r2, "198.51.100.2", NULL), 200);
+    assert_int_equal(create_forwarded(&r2, "198.51.100.2", NULL), 429);
+    /* A hop prepended by the client does not change who it is. */
+    assert_int_equal(create_forwarded(&r2, "203.0.113.50, 198.51.100.1", NULL), 429);
+    /* The proxy's own hops are skipped; Forwarded (RFC 7239) is read too. */
+    assert_int_equal(create_forwarded(&r2, "198.51.100.3, 127.0.0.1", NULL), 200);
+    assert_int_equal(create_forwarded(&r2, NULL, "for=\"[2001:db8::3]:4711\";proto=https"), 200);
+    assert_int_equal(create_forwarded(&r2, NULL, "for=2001:db8::3"), 429);
+    /* No header, or a malformed one: the connection's address (127.0.0.1), once. */
+    assert_int_equal(create_forwarded(&r2, NULL, NULL), 200);
+    assert_int_equal(create_forwarded(&r2, "not-an-address", NULL), 429);
+    assert_int_equal(relay_stop(&r2), 0);
+    assert_false(th_file_contains(r2.store_path, "198.51.100."));
+
+    /* Without --trusted-proxy the header is ignored: the second create from 127.0.0.1 is 429
+     * whatever it says. */
+    relay_proc r3 = {0};
+    const char *plain[] = {"--rate-limit", "0", "--max-mailboxes-per-address", "1", NULL};
+    assert_int_equal(relay_start(&r3, "noproxy.db", plain), 0);
+    assert_int_equal(create_forwarded(&r3, "198.51.100.1", NULL), 200);
+    assert_int_equal(create_forwarded(&r3, "198.51.100.2", NULL), 429);
+    assert_int_equal(create_forwarded(&r3, NULL, "for=198.51.100.4"), 429);
+    assert_int_equal(relay_stop(&r3), 0);
+
+    /* A proxy list that does not hold the peer: ignored as well. */
+    relay_proc r4 = {0};
+    const char *other[] = {"--rate-limit", "0", "--max-mailboxes-per-address", "1",
+                           "--trusted-proxy", "10.0.0.0/8", NULL};
+    assert_int_equal(relay_start(&r4, "otherproxy.db", other), 0);
+    assert_int_equal(create_forwarded(&r4, "198.51.100.1", NULL), 200);
+    assert_int_equal(create_forwarded(&r4, "198.51.100.2", NULL), 429);
+    assert_int_equal(relay_stop(&r4), 0);
+
+    /* A malformed --trusted-proxy is a usage error. */
+    relay_proc r5 = {0};
+    const char *bad[] = {"--trusted-proxy", "10.0.0.0/33", NULL};
+    assert_int_equal(relay_start(&r5, "badproxy.db", bad), 64);
+}
+
 /* 415 for a body that is not application/json; 405 for a method a route does not have. */
 static void test_relay__415_and_405(void **state)
 {
@@ -903,6 +979,7 @@ static void test_relay__help_lists_every_option(void **state)
                           "--rate-limit", "--rate-burst", "--max-connections", "--max-mailboxes-per-address",
                           "--connection-timeout", "--metrics-listen", "--sweep-interval",
                           "--log-level", "--push-gateway", "--push-allow", "--attestation",
+                          "--vapid-key", "--vapid-subject", "--trusted-proxy",
                           "--config", "--help", "[default: 65536]", "[default: 604800]",
                           "[default: ./tigress-relay.db]", "[default: info]", "[default: none]",
                           "64", "65", "66", "69", "70"};
@@ -1102,6 +1179,7 @@ int main(void)
         cmocka_unit_test(test_relay__conflicting_content_length),
         cmocka_unit_test(test_relay__prefer_header_parsed),
         cmocka_unit_test(test_relay__mailbox_quota_per_address),
+        cmocka_unit_test(test_relay__trusted_proxy_quota),
         cmocka_unit_test(test_relay__415_and_405),
         cmocka_unit_test(test_relay__racing_first_claim_binding),
         cmocka_unit_test(test_relay__malformed_input_mailbox_untouched),

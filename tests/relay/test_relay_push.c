@@ -20,7 +20,12 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 
@@ -32,6 +37,8 @@
 typedef struct push_rec {
     char path[256];
     char ttl[32], urgency[32], ctype[64];
+    char auth[1024];            /* Authorization ("" when absent) */
+    unsigned status;            /* what the receiver answered */
     char *body;
     size_t len;
 } push_rec;
@@ -52,6 +59,13 @@ static relay_proc g_r;
 /* Statuses the receiver answers with, in order, before it goes back to 201. */
 static unsigned g_script[8];
 static int g_nscript;
+/* VAPID mode (RFC 8292): when g_vapid_on, the receiver is a push service that answers 401 to a
+ * request without a vapid Authorization and 403 to one that does not verify against
+ * g_vapid_pub (the key the relay publishes) and g_vapid_sub, or whose aud is not its origin. */
+static bool g_vapid_on;
+static char g_vapid_pub[128], g_vapid_sub[128];
+
+static const char *vapid_verify(const char *auth, const char *pub, const char *sub);
 
 static void copy_hdr(struct MHD_Connection *c, const char *name, char *dst, size_t cap)
 {
@@ -86,16 +100,26 @@ static enum MHD_Result rx_handler(void *cls, struct MHD_Connection *c, const cha
         copy_hdr(c, "TTL", p->ttl, sizeof p->ttl);
         copy_hdr(c, "Urgency", p->urgency, sizeof p->urgency);
         copy_hdr(c, "Content-Type", p->ctype, sizeof p->ctype);
+        copy_hdr(c, "Authorization", p->auth, sizeof p->auth);
         p->body = ctx->body;
         p->len = ctx->len;
         ctx->body = NULL;
     }
     unsigned status = 201;
-    if (g_nscript > 0) {
+    if (g_vapid_on) {
+        const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+        if (auth == NULL)
+            status = 401;
+        else if (vapid_verify(auth, g_vapid_pub, g_vapid_sub) != NULL)
+            status = 403;
+    }
+    if (status == 201 && g_nscript > 0) {
         status = g_script[0];
         memmove(g_script, g_script + 1, sizeof g_script - sizeof g_script[0]);
         g_nscript--;
     }
+    if (g_npush > 0)
+        g_pushes[g_npush - 1].status = status;
     pthread_cond_broadcast(&g_cond);
     pthread_mutex_unlock(&g_lock);
     struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -396,7 +420,7 @@ static long wait_metric(const relay_proc *r, const char *name, long want)
 }
 
 /* Push retries: a 503 from the push service is retried (with back-off) until accepted; a 410
- * (subscription gone) is not retried. */
+ * (subscription gone) is not retried, and later pushes to that subscription are dropped. */
 static void test_relay__push_retry_and_gone(void **state)
 {
     (void)state;
@@ -432,6 +456,15 @@ static void test_relay__push_retry_and_gone(void **state)
                      failed0 + 1);
     pthread_mutex_lock(&g_lock);
     assert_int_equal(g_npush, 4);               /* one attempt only */
+    pthread_mutex_unlock(&g_lock);
+    /* The subscription is gone: the next Update's push to it is dropped without a request. */
+    assert_int_equal(th_update(&g_r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AC\"}}"),
+                     200);
+    assert_int_equal(wait_metric(&g_r, "tigress_relay_push_failed_total", failed0 + 2),
+                     failed0 + 2);
+    rf_sleep_ms(300);
+    pthread_mutex_lock(&g_lock);
+    assert_int_equal(g_npush, 4);
     pthread_mutex_unlock(&g_lock);
 }
 
@@ -860,6 +893,286 @@ static void test_relay__durability_kill9(void **state)
     assert_int_equal(relay_stop(&r), 0);
 }
 
+/* ---- VAPID (RFC 8292) ---- */
+
+/* base64url without padding -> bytes; the length, or -1 when malformed. */
+static long b64url_decode(const char *in, size_t n, unsigned char *out, size_t cap)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned long acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    if (n % 4 == 1)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *q = in[i] != '\0' ? strchr(al, in[i]) : NULL;
+        if (q == NULL)
+            return -1;
+        acc = (acc << 6) | (unsigned long)(q - al);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o == cap)
+                return -1;
+            out[o++] = (unsigned char)(acc >> bits);
+        }
+    }
+    return (long)o;
+}
+
+/* The EC P-256 public key of a 65-byte uncompressed point (SubjectPublicKeyInfo in DER). */
+static EVP_PKEY *p256_public(const unsigned char pt[65])
+{
+    static const unsigned char spki[26] = {
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01,
+        0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+    unsigned char der[91];
+    memcpy(der, spki, sizeof spki);
+    memcpy(der + sizeof spki, pt, 65);
+    const unsigned char *p = der;
+    return d2i_PUBKEY(NULL, &p, sizeof der);
+}
+
+/* What a push service checks (RFC 8292): "vapid t=<JWT>, k=<key>", k the key the relay
+ * publishes, an ES256 JWT signed with it, aud this receiver's origin, exp in the future and
+ * at most 24 h ahead, sub as configured. NULL when valid, else what is wrong. */
+static const char *vapid_verify(const char *auth, const char *pub, const char *sub)
+{
+    if (strncmp(auth, "vapid ", 6) != 0)
+        return "not the vapid scheme";
+    char t[900] = "", k[128] = "";
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", auth + 6);
+    char *save = NULL;
+    for (char *param = strtok_r(tmp, ",", &save); param != NULL;
+         param = strtok_r(NULL, ",", &save)) {
+        while (*param == ' ')
+            param++;
+        if (strncmp(param, "t=", 2) == 0)
+            snprintf(t, sizeof t, "%s", param + 2);
+        else if (strncmp(param, "k=", 2) == 0)
+            snprintf(k, sizeof k, "%s", param + 2);
+    }
+    if (t[0] == '\0' || k[0] == '\0')
+        return "t or k missing";
+    if (strcmp(k, pub) != 0)
+        return "k is not the published key";
+    unsigned char pt[80];
+    if (b64url_decode(k, strlen(k), pt, sizeof pt) != 65 || pt[0] != 0x04)
+        return "k is not an uncompressed P-256 point";
+    char *dot1 = strchr(t, '.'), *dot2 = dot1 != NULL ? strchr(dot1 + 1, '.') : NULL;
+    if (dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
+        return "JWT is not three parts";
+    unsigned char hdr[256], cl[512], sig[80];
+    long hl = b64url_decode(t, (size_t)(dot1 - t), hdr, sizeof hdr - 1);
+    long cln = b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), cl, sizeof cl - 1);
+    long sl = b64url_decode(dot2 + 1, strlen(dot2 + 1), sig, sizeof sig);
+    if (hl < 0 || cln < 0 || sl != 64)
+        return "JWT part malformed";
+    hdr[hl] = '\0';
+    cl[cln] = '\0';
+    cJSON *h = cJSON_Parse((const char *)hdr), *c = cJSON_Parse((const char *)cl);
+    const cJSON *alg = cJSON_GetObjectItemCaseSensitive(h, "alg");
+    const cJSON *typ = cJSON_GetObjectItemCaseSensitive(h, "typ");
+    const cJSON *aud = cJSON_GetObjectItemCaseSensitive(c, "aud");
+    const cJSON *exp = cJSON_GetObjectItemCaseSensitive(c, "exp");
+    const cJSON *jsub = cJSON_GetObjectItemCaseSensitive(c, "sub");
+    char origin[64];
+    snprintf(origin, sizeof origin, "https://127.0.0.1:%u", g_rx_port);
+    double now = (double)time(NULL);
+    const char *why = NULL;
+    if (!cJSON_IsString(alg) || strcmp(alg->valuestring, "ES256") != 0 || !cJSON_IsString(typ) ||
+        strcmp(typ->valuestring, "JWT") != 0)
+        why = "JWT header is not typ JWT, alg ES256";
+    else if (!cJSON_IsString(aud) || strcmp(aud->valuestring, origin) != 0)
+        why = "aud is not this push service's origin";
+    else if (!cJSON_IsNumber(exp) || exp->valuedouble <= now || exp->valuedouble > now + 86400)
+        why = "exp not in (now, now + 24 h]";
+    else if (!cJSON_IsString(jsub) || strcmp(jsub->valuestring, sub) != 0)
+        why = "sub is not the configured one";
+    cJSON_Delete(h);
+    cJSON_Delete(c);
+    if (why != NULL)
+        return why;
+    /* ES256: raw r||s -> DER, verified over "header.claims". */
+    ECDSA_SIG *es = ECDSA_SIG_new();
+    ECDSA_SIG_set0(es, BN_bin2bn(sig, 32, NULL), BN_bin2bn(sig + 32, 32, NULL));
+    unsigned char *der = NULL;
+    int dl = i2d_ECDSA_SIG(es, &der);
+    ECDSA_SIG_free(es);
+    EVP_PKEY *key = p256_public(pt);
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    bool ok = dl > 0 && key != NULL && md != NULL &&
+              EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+              EVP_DigestVerify(md, der, (size_t)dl, (const unsigned char *)t,
+                               (size_t)(dot2 - t)) == 1;
+    EVP_MD_CTX_free(md);
+    EVP_PKEY_free(key);
+    OPENSSL_free(der);
+    return ok ? NULL : "signature does not verify";
+}
+
+/* GET /v1/vapid: the publicKey into out ("" on 404); the status. */
+static long get_vapid_key(const relay_proc *r, char *out, size_t cap)
+{
+    hreq q = {.method = "GET", .path = "/v1/vapid"};
+    hresp h;
+    http_do(r, &q, &h);
+    long st = h.status;
+    out[0] = '\0';
+    cJSON *j = h.body != NULL ? cJSON_Parse(h.body) : NULL;
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "publicKey");
+    if (cJSON_IsString(k))
+        snprintf(out, cap, "%s", k->valuestring);
+    cJSON_Delete(j);
+    hresp_free(&h);
+    return st;
+}
+
+/* One push from relay r to /push/<name> on the receiver (an Update by the Recipient of a
+ * mailbox whose Initiator has that webpush token); the pushes received so far then. */
+static int push_once(const relay_proc *r, const char *name, int before)
+{
+    char ini[37], rec[37], id[37], url[160];
+    th_uuid(ini);
+    th_uuid(rec);
+    snprintf(url, sizeof url, "https://127.0.0.1:%u/push/%s", g_rx_port, name);
+    char *b = create_with_token("T", "AAAA", "webpush", url);
+    assert_int_equal(th_create(r, ini, b, id), 200);
+    free(b);
+    assert_int_equal(th_read(r, id, rec, NULL), 200);
+    assert_int_equal(th_update(r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
+                     200);
+    return wait_pushes(before + 1);
+}
+
+static void make_key(const char *curve, const char *path)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "openssl ecparam -name %s -genkey -noout -out '%s' 2>/dev/null",
+             curve, path);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* RFC 8292: with --vapid-key/--vapid-subject every webpush request carries a vapid
+ * Authorization the push service verifies with the key published at GET /v1/vapid (ES256 JWT,
+ * aud its origin, exp within 24 h, sub); the JWT is reused for the same origin. A relay without
+ * VAPID sends none (and such a push service refuses it: 401, not retried); its /v1/vapid is 404. */
+static void test_relay__vapid_push_verified(void **state)
+{
+    (void)state;
+    char key[600], sub[] = "mailto:ops@relay.example", pub[128];
+    snprintf(key, sizeof key, "%s/vapid.pem", th_dir());
+    make_key("prime256v1", key);
+    relay_proc rv = {0};
+    const char *extra[] = {"--rate-limit", "0", "--push-allow", "127.0.0.1", "--push-ca",
+                           th_ca(), "--vapid-key", key, "--vapid-subject", sub, NULL};
+    assert_int_equal(relay_start(&rv, "vapid.db", extra), 0);
+    assert_int_equal(get_vapid_key(&rv, pub, sizeof pub), 200);
+    unsigned char pt[80];
+    assert_int_equal(b64url_decode(pub, strlen(pub), pt, sizeof pt), 65);
+    assert_int_equal(pt[0], 0x04);
+    assert_int_equal(get_vapid_key(&g_r, g_vapid_pub, sizeof g_vapid_pub), 404);
+
+    reset_pushes();
+    pthread_mutex_lock(&g_lock);
+    g_vapid_on = true;
+    snprintf(g_vapid_pub, sizeof g_vapid_pub, "%s", pub);
+    snprintf(g_vapid_sub, sizeof g_vapid_sub, "%s", sub);
+    pthread_mutex_unlock(&g_lock);
+    assert_int_equal(push_once(&rv, "vapid-1", 0), 1);
+    assert_int_equal(push_once(&rv, "vapid-2", 1), 2);
+    pthread_mutex_lock(&g_lock);
+    push_rec a = g_pushes[0], b = g_pushes[1];
+    pthread_mutex_unlock(&g_lock);
+    print_message("Authorization: %.60s...\n", a.auth);
+    const char *why = vapid_verify(a.auth, pub, sub);
+    if (why != NULL)
+        fail_msg("the relay's VAPID header does not verify: %s", why);
+    assert_int_equal(a.status, 201);
+    assert_int_equal(b.status, 201);
+    assert_string_equal(a.auth, b.auth);           /* cached for the origin */
+    assert_true(atoi(a.ttl) > 0);
+    assert_string_equal(a.urgency, "high");
+
+    /* The verifier refuses what is not right: another subject, a tampered claim, a foreign
+     * key, another scheme. */
+    assert_non_null(vapid_verify(a.auth, pub, "mailto:someone@else.example"));
+    char bad[1024];
+    snprintf(bad, sizeof bad, "%s", a.auth);
+    char *claims = strchr(bad, '.');
+    assert_non_null(claims);
+    claims[3] = claims[3] == 'A' ? 'B' : 'A';
+    assert_non_null(vapid_verify(bad, pub, sub));
+    snprintf(bad, sizeof bad, "%s", a.auth);
+    char *sig = strrchr(strstr(bad, "t="), '.');
+    sig[5] = sig[5] == 'A' ? 'B' : 'A';
+    assert_non_null(vapid_verify(bad, pub, sub));
+    char other[128];
+    snprintf(other, sizeof other, "%s", pub);
+    other[10] = other[10] == 'A' ? 'B' : 'A';
+    assert_non_null(vapid_verify(a.auth, other, sub));
+    assert_non_null(vapid_verify("WebPush abc", pub, sub));
+
+    /* A relay whose key is not the one the push service knows: refused (403), not retried. */
+    pthread_mutex_lock(&g_lock);
+    snprintf(g_vapid_pub, sizeof g_vapid_pub, "%s", other);
+    pthread_mutex_unlock(&g_lock);
+    assert_int_equal(push_once(&rv, "vapid-wrong", 2), 3);
+    /* No VAPID at all (g_r): no Authorization header; refused with 401. */
+    assert_int_equal(push_once(&g_r, "no-vapid", 3), 4);
+    rf_sleep_ms(1500);                             /* a retry would have come by now */
+    pthread_mutex_lock(&g_lock);
+    int n = g_npush;
+    push_rec w = g_pushes[2], nv = g_pushes[3];
+    g_vapid_on = false;
+    pthread_mutex_unlock(&g_lock);
+    assert_int_equal(n, 4);
+    assert_int_equal(w.status, 403);
+    assert_string_equal(nv.path, "/push/no-vapid");
+    assert_string_equal(nv.auth, "");
+    assert_int_equal(nv.status, 401);
+    assert_int_equal(relay_stop(&rv), 0);
+    const char *leak = th_file_leaks(rv.log_path);
+    if (leak != NULL)
+        fail_msg("the VAPID relay's log contains %.40s", leak);
+}
+
+/* A VAPID configuration that cannot work stops the relay at start with exit 64 and a message:
+ * an unreadable key, a key on another curve, a file that is no key, a bad subject, a key
+ * without a subject. */
+static void test_relay__vapid_bad_config_exit(void **state)
+{
+    (void)state;
+    char p384[600], missing[600];
+    snprintf(p384, sizeof p384, "%s/vapid384.pem", th_dir());
+    snprintf(missing, sizeof missing, "%s/no-such-key.pem", th_dir());
+    make_key("secp384r1", p384);
+    char good[600];
+    snprintf(good, sizeof good, "%s/vapid-good.pem", th_dir());
+    make_key("prime256v1", good);
+    const struct { const char *key, *sub, *msg; } cases[] = {
+        {missing, "mailto:ops@relay.example", "cannot read --vapid-key"},
+        {p384, "mailto:ops@relay.example", "not a PEM EC P-256"},
+        {th_ca(), "mailto:ops@relay.example", "not a PEM EC P-256"},
+        {good, "ops@relay.example", "--vapid-subject must be"},
+        {good, "http://relay.example/contact", "--vapid-subject must be"},
+        {good, "mailto:", "--vapid-subject must be"},
+        {good, NULL, "go together"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        relay_proc r = {0};
+        snprintf(r.log_path, sizeof r.log_path, "%s/vapid-bad-%zu.log", th_dir(), i);
+        const char *extra[] = {"--vapid-key", cases[i].key, cases[i].sub != NULL ?
+                               "--vapid-subject" : NULL, cases[i].sub, NULL};
+        int rc = relay_start(&r, "vapid-bad.db", extra);
+        if (rc != 64)
+            fail_msg("case %zu: exit %d, expected 64", i, rc);
+        if (!th_file_contains(r.log_path, cases[i].msg))
+            fail_msg("case %zu: no `%s` on stderr", i, cases[i].msg);
+    }
+}
+
 /* The push relay's log names no token, claim or payload either (R35 for push paths). */
 static void test_relay__R35_push_log_audit(void **state)
 {
@@ -884,6 +1197,8 @@ int main(void)
         cmocka_unit_test(test_relay__longpoll_update_and_timeout),
         cmocka_unit_test(test_relay__longpoll_holds_no_worker_thread),
         cmocka_unit_test(test_relay__durability_kill9),
+        cmocka_unit_test(test_relay__vapid_push_verified),
+        cmocka_unit_test(test_relay__vapid_bad_config_exit),
         cmocka_unit_test(test_relay__R35_push_log_audit),
     };
     return cmocka_run_group_tests_name("relay push, long-poll, durability", tests, group_setup,
