@@ -10,6 +10,13 @@
 #                              SWIFT_BIN: swift on PATH, else /opt/swift, else /opt/swift*; left
 #                              out, saying so, when there is no toolchain at all); under SAN=1 the
 #                              Python and Java suites run through run-*-tests-san (below)
+#   portable suites            $(BUILD)/bindings/run-python-tests-portable and
+#                              run-java-tests-portable: the same runners with a second argument,
+#                              the portable library's directory (lib.mk's PORTABLE_BUILD, built
+#                              through bindings-portable-lib = `make portable`): each binding's
+#                              own transport (UrllibTransport, JdkHttpTransport) and AEAD
+#                              provider (CryptographyAead, JavaxCryptoAead), both flows, all three
+#                              payload types. Left out under SAN=1, saying why (below).
 # Java needs javac/jar (Debian default-jdk-headless) and JUnit 5 (Debian junit5); both are in
 # .ci/packages.txt, so the Java part is skipped only on a machine where they are still missing.
 
@@ -33,13 +40,15 @@ JNI_CFLAGS    = $(BASE_CFLAGS) -fPIC -fvisibility=hidden -isystem $(JDK_HOME)/in
 
 PY_RUNNER    := $(BIND_DIR)/run-python-tests
 JAVA_RUNNER  := $(BIND_DIR)/run-java-tests
+PY_PORTABLE_RUNNER   := $(BIND_DIR)/run-python-tests-portable
+JAVA_PORTABLE_RUNNER := $(BIND_DIR)/run-java-tests-portable
 SWIFT_RUNNER := $(BIND_DIR)/run-swift-tests
 
 # make sanitize (SAN=1) runs the two suites through the wrappers at the end of this file.
 PY_SAN_RUNNER   := $(BIND_DIR)/run-python-tests-san
 JAVA_SAN_RUNNER := $(BIND_DIR)/run-java-tests-san
 
-.PHONY: bindings bindings-status-check swift-check swift-build swift-test
+.PHONY: bindings bindings-status-check swift-check swift-build swift-test bindings-portable-lib
 CHECK_EXTRA  += bindings-status-check swift-check
 CHECK_BUILD  += $(PY_RUNNER)
 ifeq ($(SAN),1)
@@ -48,6 +57,26 @@ CHECK_SUITES += $(PY_SAN_RUNNER)
 else
 CHECK_SUITES += $(PY_RUNNER)
 endif
+
+# The portable suites (not under SAN=1: the python3/java ASan wrappers below are made for
+# $(BUILD)'s library; loading the instrumented $(PORTABLE_BUILD) one through them has not been
+# set up. Its C code runs under ASan in portable-check).
+ifneq ($(SAN),1)
+CHECK_BUILD  += bindings-portable-lib $(PY_PORTABLE_RUNNER)
+CHECK_SUITES += $(PY_PORTABLE_RUNNER)
+else
+CHECK_EXTRA  += bindings-portable-san-skip
+.PHONY: bindings-portable-san-skip
+bindings-portable-san-skip:
+	@echo "sanitize: skipped $(PY_PORTABLE_RUNNER) and $(JAVA_PORTABLE_RUNNER): the python3/java" \
+	    "ASan wrappers are not set up for the portable library; its C code runs under ASan in" \
+	    "portable-check"
+endif
+
+# The library the portable suites load: lib.mk's `portable` (PORTABLE=1, BUILD=PORTABLE_BUILD)
+# in a sub-make; up to date after the first time.
+bindings-portable-lib:
+	@$(MAKE) --no-print-directory portable
 
 # The Swift toolchain, as bindings/swift/swift-env.sh finds it (PATH, /opt/swift, /opt/swift*);
 # called by absolute path, never put on PATH. Without one the suite is left out, saying so.
@@ -79,6 +108,8 @@ CHECK_BUILD  += $(JAVA_SAN_RUNNER)
 CHECK_SUITES += $(JAVA_SAN_RUNNER)
 else
 CHECK_SUITES += $(JAVA_RUNNER)
+CHECK_BUILD  += $(JAVA_PORTABLE_RUNNER)
+CHECK_SUITES += $(JAVA_PORTABLE_RUNNER)
 endif
 else
 bindings:
@@ -119,6 +150,19 @@ $(PY_RUNNER): bindings/python/run_tests.sh bindings/bindings.mk
 $(JAVA_RUNNER): bindings/java/run_tests.sh bindings/bindings.mk
 	@mkdir -p $(@D)
 	@printf '#!/bin/sh\nexec "%s/bindings/java/run_tests.sh" "%s"\n' "$(CURDIR)" "$(abspath $(BUILD))" > $@
+	@chmod +x $@
+
+# The portable runners: the same scripts, the portable library's directory as second argument.
+$(PY_PORTABLE_RUNNER): bindings/python/run_tests.sh bindings/bindings.mk
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec "%s/bindings/python/run_tests.sh" "%s" "%s"\n' "$(CURDIR)" \
+	    "$(abspath $(BUILD))" "$(abspath $(PORTABLE_BUILD))" > $@
+	@chmod +x $@
+
+$(JAVA_PORTABLE_RUNNER): bindings/java/run_tests.sh bindings/bindings.mk
+	@mkdir -p $(@D)
+	@printf '#!/bin/sh\nexec "%s/bindings/java/run_tests.sh" "%s" "%s"\n' "$(CURDIR)" \
+	    "$(abspath $(BUILD))" "$(abspath $(PORTABLE_BUILD))" > $@
 	@chmod +x $@
 
 $(SWIFT_RUNNER): bindings/swift/run-tests.sh bindings/bindings.mk

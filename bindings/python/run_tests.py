@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs the unittest tests in bindings/python/tests and ends with "N passed, N failed".
+"""Runs the unittest tests in bindings/python/tests (or the directory named by the first
+argument, e.g. tests_portable) and ends with "N passed, N failed".
 
 Needs TIGRESS_RELAY_URL and TIGRESS_RELAY_CA (a relay over HTTPS on loopback, see run_tests.sh)
 and TIGRESS_LIB (the libtigress.so.1 to test). Exits 1 on any failure or error.
@@ -13,7 +14,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def main() -> int:
     sys.path.insert(0, HERE)  # the tigress package
-    suite = unittest.defaultTestLoader.discover(os.path.join(HERE, "tests"), top_level_dir=HERE)
+    tests = sys.argv[1] if len(sys.argv) > 1 else "tests"
+    suite = unittest.defaultTestLoader.discover(os.path.join(HERE, tests), top_level_dir=HERE)
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
     failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
     # A skipped test proves nothing: count it as failed rather than passed.

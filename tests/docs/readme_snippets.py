@@ -5,7 +5,7 @@ local relay. A block identical to one already checked is checked once.
   ```c       whole programs: compiled as C99 and C11 with the project's warnings, -pedantic and
              -Werror against include/ and the built library, then run as PROG RELAY_URL CA_FILE;
              they must exit 0 and print something.
-  ```python  byte-compiled; a snippet that opens tigress.Client(ca_file=CA) also runs, with
+  ```python  byte-compiled; a snippet that opens tigress.Client(ca_file=CA...) also runs, with
              RELAY and CA from the environment and the in-tree binding; it must exit 0 and
              reach its NotFoundError branch when it has one.
   ```java    each block is wrapped in a class (imports hoisted; the free names the prose leaves
@@ -132,7 +132,7 @@ class Checker:
             self.result(f"{name} compiles", False, str(e))
             return
         self.result(f"{name} compiles", True)
-        if "tigress.Client(ca_file=CA)" not in code:
+        if "tigress.Client(ca_file=CA" not in code:
             return
         env = dict(self.env, PYTHONPATH=os.path.join(self.src, "bindings", "python"),
                    TIGRESS_LIB=os.path.join(self.build, "libtigress.so.1"))

@@ -284,7 +284,7 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
     (*env)->DeleteLocalRef(env, signer);
     if (!g_native || !tj_byte_array_class || !g_sign)
         return JNI_ERR;
-    if (tj_transport_onload(vm, env) != 0)
+    if (tj_transport_onload(vm, env) != 0 || tj_aead_onload(vm, env) != 0)
         return JNI_ERR;
     return JNI_VERSION_1_6;
 }
@@ -321,7 +321,7 @@ int tj_global_init(JNIEnv *env)
 
 JNIEXPORT jlong JNICALL Java_org_tigress_Native_clientNew(JNIEnv *env, jclass cls,
     jbyteArray ca_file, jlong connect_ms, jlong request_ms, jlong retries, jboolean insecure,
-    jobjectArray allow, jbyteArray user_agent, jobject transport)
+    jobjectArray allow, jbyteArray user_agent, jobject transport, jlong aead)
 {
     (void)cls;
     tigress_client *client = NULL;
@@ -366,6 +366,7 @@ JNIEXPORT jlong JNICALL Java_org_tigress_Native_clientNew(JNIEnv *env, jclass cl
     if (transport && tj_transport_make(env, transport, &vt) != 0)
         goto out;
     o.transport = transport ? &vt : NULL;
+    o.aead_provider = tj_aead_vtable(aead); /* NULL: the process default, else built-in */
     if (tj_global_init(env) != 0)
         goto out;
     rc = tigress_client_new(&client, &o);

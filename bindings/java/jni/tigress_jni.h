@@ -67,4 +67,9 @@ void tj_transport_discard(tigress_transport *vt);
 int tj_transport_throw_pending(JNIEnv *env, int code);
 void tj_transport_forget_pending(JNIEnv *env);
 
+/* AEAD provider (tigress_jni_aead.c). */
+int tj_aead_onload(JavaVM *vm, JNIEnv *env);
+/* The vtable of a Native.aeadNew() handle, NULL for 0. */
+const tigress_aead_provider *tj_aead_vtable(jlong h);
+
 #endif /* TIGRESS_JNI_H */

@@ -20,7 +20,9 @@ from .crypto import ALLOW_INSECURE_LOOPBACK, Payload, Secret, ShareUrl, payload_
 from .errors import TigressError
 from .keys import Ed25519Key, FunctionSigner, Signer, Verifier, verify_ed25519
 from .transfer import PayloadType, Role, Transfer, TransferState
-from .transport import HttpRequest, HttpResponse, Transport
+from .transport import HttpRequest, HttpResponse, Transport, UrllibTransport
+from .aead import (AeadProvider, CryptographyAead, payload_type_builtin,
+                   set_default_aead_provider)
 
 
 def version() -> Tuple[int, str]:
@@ -37,5 +39,7 @@ def wipe(buf: bytearray) -> None:
 __all__ = ["Client", "Transfer", "TransferState", "Role", "PayloadType", "Ed25519Key", "Signer",
            "FunctionSigner", "Verifier", "verify_ed25519", "TigressError", "ERROR_CLASSES", "STATUS_TABLE",
            "version", "wipe", "Secret", "Payload", "ShareUrl", "payload_seal", "payload_open",
-           "ALLOW_INSECURE_LOOPBACK", "Transport", "HttpRequest", "HttpResponse"]
+           "ALLOW_INSECURE_LOOPBACK", "Transport", "HttpRequest", "HttpResponse",
+           "UrllibTransport", "AeadProvider", "CryptographyAead", "set_default_aead_provider",
+           "payload_type_builtin"]
 __all__ += _status.__all__

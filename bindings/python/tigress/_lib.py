@@ -16,6 +16,7 @@ ABI_MAJOR = 1  # the soname this package was written for: libtigress.so.1
 # Versions of the structs as this package lays them out (fields are only ever appended in C,
 # and the library accepts any version from 1 up to its own).
 CLIENT_OPTIONS_VERSION = 1
+CLIENT_OPTIONS_VERSION_AEAD = 2  # with aead_provider (libtigress 1.1); used only when it is set
 SHARE_OPTIONS_VERSION = 1
 REDEEM_OPTIONS_VERSION = 1
 WAIT_OPTIONS_VERSION = 1
@@ -41,7 +42,9 @@ class ClientOptions(Structure):
                 ("connect_timeout_ms", c_long), ("request_timeout_ms", c_long),
                 ("max_retries", c_uint), ("allow_insecure_loopback", c_int),
                 ("relay_allow_list", POINTER(c_char_p)), ("relay_allow_list_count", c_size_t),
-                ("user_agent", c_char_p)]
+                ("user_agent", c_char_p),
+                # version 2 (1.1): read by the library only when version >= 2
+                ("aead_provider", c_void_p)]
 
 
 # Strings that may carry secret content are passed as c_void_p to wipable buffers.
@@ -102,6 +105,21 @@ FREE_FN = CFUNCTYPE(None, c_void_p)
 
 class TransportVtable(Structure):
     _fields_ = [("version", c_uint), ("send", SEND_FN), ("cancel", CANCEL_FN), ("free", FREE_FN),
+                ("user_data", c_void_p)]
+
+
+# tigress/sys/aead.h
+AEAD_PROVIDER_VERSION = 1
+AEAD_SEAL_FN = CFUNCTYPE(c_int, c_int, POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t,
+                         POINTER(c_uint8), c_size_t, POINTER(c_uint8), POINTER(c_uint8), c_size_t,
+                         c_void_p)
+AEAD_OPEN_FN = CFUNCTYPE(c_int, c_int, POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t,
+                         POINTER(c_uint8), c_size_t, POINTER(c_uint8), c_size_t, POINTER(c_uint8),
+                         c_void_p)
+
+
+class AeadProviderVtable(Structure):
+    _fields_ = [("version", c_uint), ("seal", AEAD_SEAL_FN), ("open", AEAD_OPEN_FN),
                 ("user_data", c_void_p)]
 
 
@@ -194,6 +212,13 @@ _PROTOTYPES = {
     "tigress_verifier_ed25519": (S, [POINTER(VerifierVtable), c_void_p]),
 }
 
+# Since 1.1: declared when the library has them; tigress.aead says so when it does not.
+_PROTOTYPES_1_1 = {
+    "tigress_aead_provider_init": (S, [POINTER(AeadProviderVtable), c_uint]),
+    "tigress_aead_provider_set_default": (S, [POINTER(AeadProviderVtable)]),
+    "tigress_payload_type_builtin": (c_int, [c_int]),
+}
+
 _lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
 
@@ -237,6 +262,11 @@ def lib() -> Any:
                 continue
             fn.restype = restype
             fn.argtypes = argtypes
+        for name, (restype, argtypes) in _PROTOTYPES_1_1.items():
+            fn = getattr(candidate, name, None)
+            if fn is not None:
+                fn.restype = restype
+                fn.argtypes = argtypes
         if missing:
             raise OSError(f"{path} lacks {', '.join(missing)}: not a complete libtigress.so.1")
         major = candidate.tigress_version_num() >> 16

@@ -12,6 +12,8 @@ from .keys import CallbackSlot, verifier_vtable
 from .transfer import PayloadType, Transfer
 from .transport import TransportBinding
 
+_E_CRYPTO = -7
+
 # Failures a transport's exception can have caused: they carry it as __cause__.
 _TRANSPORT_CODES = (-11, -13, -14)  # NETWORK, TIMEOUT, CANCELLED
 
@@ -31,13 +33,16 @@ class Client:
                  request_timeout_ms: int = 0, max_retries: Optional[int] = None,
                  allow_insecure_loopback: bool = False,
                  relay_allow_list: Optional[Sequence[str]] = None,
-                 user_agent: Optional[str] = None, transport: Any = None) -> None:
+                 user_agent: Optional[str] = None, transport: Any = None,
+                 aead_provider: Any = None) -> None:
         """Create a client. Zero/None means the library default.
 
         max_retries=0 disables retries; ca_file is a PEM bundle for a private relay;
         relay_allow_list restricts which relay hosts may be contacted; transport (an object
         with send(HttpRequest) -> HttpResponse and optionally cancel(), or a callable) replaces
-        the built-in libcurl transport (tigress.transport).
+        the built-in libcurl transport (tigress.transport); aead_provider (an object with
+        seal() and open(), e.g. tigress.CryptographyAead()) computes this client's AES-GCM
+        (tigress.aead; default: the process default, else the library's own).
         """
         self._handle: Optional[int] = None
         self._lock = threading.RLock()         # one libtigress call at a time on this client
@@ -45,11 +50,16 @@ class Client:
         self._transfers: "weakref.WeakSet[Transfer]" = weakref.WeakSet()
         # Holds the transport's C callbacks: the library calls them until the client is freed.
         self._transport = TransportBinding(transport) if transport is not None else None
+        # The same for the AEAD provider's callbacks (imported here: aead needs transfer).
+        from .aead import AeadBinding
+        self._aead = AeadBinding(aead_provider) if aead_provider is not None else None
         acquire()
         try:
             L = _lib.lib()
             opts = _lib.ClientOptions()
-            check(L.tigress_client_options_init(ctypes.byref(opts), _lib.CLIENT_OPTIONS_VERSION))
+            check(L.tigress_client_options_init(
+                ctypes.byref(opts), _lib.CLIENT_OPTIONS_VERSION if self._aead is None
+                else _lib.CLIENT_OPTIONS_VERSION_AEAD))
             keep = [_lib.cstr(ca_file), _lib.cstr(user_agent)]
             opts.ca_file, opts.user_agent = keep
             opts.connect_timeout_ms = connect_timeout_ms
@@ -64,6 +74,8 @@ class Client:
                 opts.relay_allow_list_count = len(relay_allow_list)
             if self._transport is not None:
                 opts.transport = ctypes.addressof(self._transport.vtable)  # copied by the library
+            if self._aead is not None:
+                opts.aead_provider = ctypes.addressof(self._aead.vtable)  # copied by the library
             out = c_void_p()
             check(L.tigress_client_new(ctypes.byref(out), ctypes.byref(opts)))
             self._handle = out.value
@@ -84,6 +96,7 @@ class Client:
                 _lib.lib().tigress_client_free(self._handle)
                 self._handle = None
             self._transport = None  # no C callback can run any more
+            self._aead = None
             release()
 
     def __enter__(self) -> "Client":
@@ -116,6 +129,9 @@ class Client:
             tp = self._transport
             if tp is not None:
                 tp.exc = None
+            ae = self._aead
+            if ae is not None:
+                ae.exc = None
             rc = fn(*args)
             if slot is not None:
                 slot.reraise(rc)
@@ -123,6 +139,12 @@ class Client:
             if tp is not None:
                 tp_exc, tp.exc = tp.exc, None
                 cause = tp_exc if rc in _TRANSPORT_CODES else None
+            if ae is not None:
+                ae_exc, ae.exc = ae.exc, None
+                # A provider's exception (e.g. cryptography's InvalidTag) is the cause.
+                if ae_exc is not None and cause is None and (
+                        rc == _E_CRYPTO or getattr(ae_exc, "code", None) == rc):
+                    cause = ae_exc
             try:
                 check(rc, handle)
             except TigressError as err:

@@ -109,3 +109,55 @@ class TransportBinding:
             self._cancel()  # type: ignore[misc]
         except BaseException:
             pass  # nowhere to report it: tigress_client_cancel() returns nothing about it
+
+
+# Headers urllib sets itself from the request.
+_URLLIB_SKIP = {"host", "content-length", "connection"}
+
+
+class UrllibTransport:
+    """A transport on the standard library (urllib.request + ssl), no libcurl needed: what the
+    portable build of libtigress needs in a plain Python process.
+
+    TLS trusts the system's store, or only the PEM bundle ca_file, or, when a request carries
+    the client's ca_file, only that bundle. Redirects are not followed (the library sees them).
+    It has no cancel(): Client.cancel() then takes effect when the request in flight ends.
+    """
+
+    def __init__(self, ca_file: Optional[str] = None) -> None:
+        import ssl
+        import threading
+        self._ssl = ssl
+        self._lock = threading.Lock()
+        self._default = ssl.create_default_context(cafile=ca_file)
+        self._by_ca: dict = {}
+
+    def _context(self, ca_file: Optional[str]) -> Any:
+        if ca_file is None:
+            return self._default
+        with self._lock:
+            ctx = self._by_ca.get(ca_file)
+            if ctx is None:
+                ctx = self._by_ca[ca_file] = self._ssl.create_default_context(cafile=ca_file)
+            return ctx
+
+    def send(self, request: HttpRequest) -> HttpResponse:
+        import urllib.error
+        import urllib.request
+
+        class _NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        req = urllib.request.Request(request.url, data=request.body, method=request.method)
+        for name, value in request.headers:
+            if name.lower() not in _URLLIB_SKIP:
+                req.add_header(name, value)
+        timeout = request.timeout_ms / 1000 if request.timeout_ms > 0 else 30
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=self._context(request.ca_file)), _NoRedirect())
+        try:
+            with opener.open(req, timeout=timeout) as r:
+                return HttpResponse(r.status, list(r.headers.items()), r.read())
+        except urllib.error.HTTPError as e:  # 4xx/5xx are responses, not transport failures
+            return HttpResponse(e.code, list(e.headers.items()), e.read())

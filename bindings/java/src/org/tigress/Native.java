@@ -100,6 +100,33 @@ final class Native {
         return e;
     }
 
+    /**
+     * Native.aeadSeal/aeadOpen: the shim's AEAD vtable calls these, which call the provider.
+     * An exception becomes TIGRESS_E_CRYPTO (it must not cross C); the key copy is wiped here
+     * and again, with the plaintext arrays, by the shim.
+     */
+    static int aeadSeal(AeadProvider p, int type, byte[] key, byte[] nonce, byte[] plaintext,
+                        byte[] ciphertext, byte[] tag) {
+        try {
+            return p.seal(PayloadType.fromCode(type), key, nonce, plaintext, ciphertext, tag);
+        } catch (Exception e) {
+            return Status.CRYPTO.code();
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    static int aeadOpen(AeadProvider p, int type, byte[] key, byte[] nonce, byte[] ciphertext,
+                        byte[] tag, byte[] plaintext) {
+        try {
+            return p.open(PayloadType.fromCode(type), key, nonce, ciphertext, tag, plaintext);
+        } catch (Exception e) {
+            return Status.CRYPTO.code();
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+    }
+
     // ---- library -------------------------------------------------------------------------------
     static native int versionNum();
     /** tigress_status_name(code): lets the tests compare {@link Status} with the library. */
@@ -109,9 +136,16 @@ final class Native {
     // ---- client (each client holds one tigress_global_init reference) -----------------------------
     static native long clientNew(byte[] caFile, long connectTimeoutMs, long requestTimeoutMs,
                                  long maxRetries, boolean allowInsecureLoopback,
-                                 byte[][] allowList, byte[] userAgent, Transport transport)
-        throws TigressException;
+                                 byte[][] allowList, byte[] userAgent, Transport transport,
+                                 long aead) throws TigressException;
     static native void clientFree(long client);
+
+    // ---- AEAD providers (tigress/sys/aead.h): the long is the shim's vtable + global ref -------
+    static native long aeadNew(AeadProvider provider) throws TigressException;
+    static native void aeadFree(long aead);
+    /** tigress_aead_provider_set_default; 0 removes it. The handle must stay alive for good. */
+    static native void aeadSetDefault(long aead) throws TigressException;
+    static native boolean payloadTypeBuiltin(int payloadType);
     static native void clientCancel(long client);
     static native void clientCancelClear(long client);
     static native void clientWake(long client);

@@ -27,6 +27,7 @@ public final class TigressClient implements AutoCloseable {
         String[] relayAllowList;
         String userAgent;
         Transport transport;
+        AeadProvider aeadProvider;
 
         /** A PEM CA bundle for a private relay; default: the system's. */
         public Options caFile(String path) { caFile = path; return this; }
@@ -47,6 +48,12 @@ public final class TigressClient implements AutoCloseable {
          * reference to it until it is closed. Default: null, the built-in transport.
          */
         public Options transport(Transport t) { transport = t; return this; }
+        /**
+         * Computes this client's AES-GCM with {@code p} (e.g. {@link JavaxCryptoAead}); the client
+         * keeps a reference to it until it is closed. Default: null, the process default
+         * ({@link TigressClient#setDefaultAeadProvider}), else the library's own AES-GCM.
+         */
+        public Options aeadProvider(AeadProvider p) { aeadProvider = p; return this; }
     }
 
     /** Serialises every call on this client and its transfers (one C call at a time). */
@@ -54,6 +61,10 @@ public final class TigressClient implements AutoCloseable {
     /** Guards {@link #handle} for cancel()/wake(), which must not wait for {@link #lock}. */
     private final Object handleLock = new Object();
     private long handle;
+    /** The shim's vtable for Options.aeadProvider (0: none); freed after the client. */
+    private long aead;
+    /** Default providers ever installed: a seal on another thread may still use a replaced one. */
+    private static final java.util.List<Long> DEFAULT_AEADS = new ArrayList<>();
     private final Set<Transfer> transfers = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /** A client with default options. */
@@ -67,9 +78,45 @@ public final class TigressClient implements AutoCloseable {
             hosts = new byte[o.relayAllowList.length][];
             for (int i = 0; i < hosts.length; i++) hosts[i] = Native.utf8(o.relayAllowList[i]);
         }
-        handle = Native.clientNew(Native.utf8(o.caFile), o.connectTimeoutMs, o.requestTimeoutMs,
-                                  o.maxRetries, o.allowInsecureLoopback, hosts,
-                                  Native.utf8(o.userAgent), o.transport);
+        long a = o.aeadProvider == null ? 0 : Native.aeadNew(o.aeadProvider);
+        try {
+            handle = Native.clientNew(Native.utf8(o.caFile), o.connectTimeoutMs,
+                                      o.requestTimeoutMs, o.maxRetries, o.allowInsecureLoopback,
+                                      hosts, Native.utf8(o.userAgent), o.transport, a);
+        } catch (TigressException | RuntimeException e) {
+            Native.aeadFree(a);
+            throw e;
+        }
+        aead = a;
+    }
+
+    /**
+     * Installs {@code p} as the process-wide AEAD provider (tigress_aead_provider_set_default):
+     * used by every client created without {@link Options#aeadProvider} and by the low-level
+     * payload calls, from the next seal or open on; null goes back to the library's own
+     * AES-GCM. A replaced provider stays referenced until the process ends (a call on another
+     * thread may still be using it): set it once, at start-up.
+     */
+    public static void setDefaultAeadProvider(AeadProvider p) throws TigressException {
+        synchronized (DEFAULT_AEADS) {
+            long a = p == null ? 0 : Native.aeadNew(p);
+            try {
+                Native.aeadSetDefault(a);
+            } catch (TigressException | RuntimeException e) {
+                Native.aeadFree(a);
+                throw e;
+            }
+            if (a != 0) DEFAULT_AEADS.add(a);
+        }
+    }
+
+    /**
+     * Whether this libtigress encrypts {@code type} with no provider installed: always
+     * XSALSA20_POLY1305; in the portable build AES-256-GCM only on CPUs with AES instructions
+     * and AES-128-GCM never (tigress_payload_type_builtin).
+     */
+    public static boolean payloadTypeBuiltin(PayloadType type) {
+        return Native.payloadTypeBuiltin(type.code());
     }
 
     /** The library's version, e.g. "1.0.0". */
@@ -200,6 +247,10 @@ public final class TigressClient implements AutoCloseable {
                 if (handle != 0) {
                     Native.clientFree(handle);
                     handle = 0;
+                }
+                if (aead != 0) {
+                    Native.aeadFree(aead); // after the client: it called the provider until then
+                    aead = 0;
                 }
             }
         }
