@@ -468,6 +468,9 @@ def main(argv):
     except PeerError as e:
         print("draft_peer: %s" % e, file=sys.stderr)
         return e.code
+    except (OSError, ValueError, KeyError, TypeError) as e:  # bad input, missing state file
+        print("draft_peer: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+        return 1
     return 0
 
 

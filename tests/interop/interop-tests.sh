@@ -4,12 +4,14 @@
 # (tests/lib/relay-fixture.sh). Both roles, both flows, every payload type the peer supports
 # (XSALSA20_POLY1305 only with PyNaCl), forged approvals, the largest TxInfo (16 KiB,
 # TIGRESS__TXINFO_MAX in lib/message.h; docs/protocol.md §5), and the committed vectors
-# (tests/interop/vectors/, docs/test-vectors.md) checked by the peer.
+# (tests/interop/vectors/, docs/test-vectors.md) checked by the peer. The libtigress side is
+# the CLI, and once per role tests/interop/c_driver.c on the C API directly.
 # Ends with "N passed, N failed"; exits non-zero when anything failed.
 #
 # Environment: BUILD (default build), TIGRESS_CLI (default $BUILD/tigress), TIGRESS_RELAY_BIN
 # (default $BUILD/tigress-relay), PYTHON3 (default /usr/bin/python3, where Debian's
-# python3-cryptography and python3-nacl are).
+# python3-cryptography and python3-nacl are), TIGRESS_INTEROP_C_DRIVER (default
+# $BUILD/tests/interop/c_driver).
 set -uo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
@@ -183,6 +185,37 @@ expect "max: CLI approves" 0 "$T" approve --state cm2 --key alice.key
 expect "max: draft peer verifies" 0 "${P[@]}" wait-approval --state dm2 --peer-key "$APUB" \
     --timeout "$TIMEOUT"
 expect "max: draft peer completes" 0 "${P[@]}" complete --state dm2
+
+echo "# the C API directly (tests/interop/c_driver.c), AEAD_AES_128_GCM, both roles"
+C=${TIGRESS_INTEROP_C_DRIVER:-$BUILD/tests/interop/c_driver}
+if [[ -x "$C" ]]; then
+    expect "capi: draft peer shares (RWD)" 0 "${P[@]}" share --relay "$R" --ca "$CA" --state dc1 \
+        --type AEAD_AES_128_GCM --format "$FORMAT" --content "$CONTENT" --stateful
+    URL=$out
+    "$C" recipient "$CA" "$URL" "$DPUB" 0102030405 >capi-rec.out 2>capi-rec.err & cpid=$!
+    expect "capi: draft peer reads the TxInfo" 0 "${P[@]}" wait-txinfo --state dc1 --timeout "$TIMEOUT"
+    check "capi: the TxInfo bytes" eq "$out" 0102030405
+    expect "capi: draft peer approves" 0 "${P[@]}" approve --state dc1 --key "$DSEED"
+    wait "$cpid"; rc=$?
+    check "capi: the C Recipient verified and completed (exit $rc)" eq "$rc" 0
+    check "capi: flow unknown, then stateful, SIGNED, COMPLETED" eq "$(tr '\n' ' ' <capi-rec.out)" \
+        "flow unknown flow stateful SIGNED COMPLETED "
+    expect "capi: draft peer sees the mailbox gone" 0 "${P[@]}" wait-gone --state dc1 --timeout "$TIMEOUT"
+
+    "$C" initiator "$CA" "$R" AEAD_AES_128_GCM "$DSEED" >capi-init.out 2>capi-init.err & cpid=$!
+    for ((i = 0; i < 100 * TIMEOUT / 30; i++)); do [[ -s capi-init.out ]] && break; sleep 0.1; done
+    URL=$(head -n 1 capi-init.out)
+    expect "capi: draft peer redeems the C Initiator's share" 0 "${P[@]}" redeem --ca "$CA" --state dc2 "$URL"
+    expect "capi: draft peer sends TxInfo" 0 "${P[@]}" update --state dc2 --txinfo-type t --txinfo 0a0b
+    expect "capi: draft peer verifies the C Initiator's approval" 0 "${P[@]}" wait-approval \
+        --state dc2 --peer-key "$DPUB" --timeout "$TIMEOUT"
+    expect "capi: draft peer completes" 0 "${P[@]}" complete --state dc2
+    wait "$cpid"; rc=$?
+    check "capi: the C Initiator saw TxInfo and completion (exit $rc)" eq "$rc" 0
+    check "capi: the C Initiator got the TxInfo bytes" grep -qx "txinfo 0a0b" capi-init.out
+else
+    not_ok "capi: $C is missing (make $C)"
+fi
 
 echo "# $skip payload type(s) skipped"
 echo "$pass passed, $fail failed"

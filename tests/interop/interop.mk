@@ -6,8 +6,10 @@
 # BUILD along. Under SAN=1 the same script runs the instrumented CLI and relay (like the CLI
 # suite); make valgrind skips it, as it does every script suite.
 INTEROP_TEST_RUNNER := $(BUILD)/tests/interop/run-interop-tests
+# The libtigress side through the C API directly (the script finds it next to the runner).
+INTEROP_C_DRIVER := $(BUILD)/tests/interop/c_driver
 
-CHECK_BUILD  += $(INTEROP_TEST_RUNNER)
+CHECK_BUILD  += $(INTEROP_C_DRIVER) $(INTEROP_TEST_RUNNER)
 CHECK_SUITES += $(INTEROP_TEST_RUNNER)
 
 $(INTEROP_TEST_RUNNER): tests/interop/interop.mk $(CLI_BIN) $(BUILD)/tigress-relay
@@ -15,3 +17,7 @@ $(INTEROP_TEST_RUNNER): tests/interop/interop.mk $(CLI_BIN) $(BUILD)/tigress-rel
 	@printf '#!/bin/sh\nBUILD=%s exec %s/tests/interop/interop-tests.sh "$$@"\n' \
 	    '$(abspath $(BUILD))' '$(CURDIR)' > $@
 	@chmod +x $@
+
+$(INTEROP_C_DRIVER): tests/interop/c_driver.c $(PUBLIC_HDRS) $(LIB_SO)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -o $@ $< $(BASE_LDFLAGS) $(TIGRESS_LINK)
