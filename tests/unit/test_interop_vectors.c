@@ -13,6 +13,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -142,20 +143,29 @@ static void test_interop_vectors__payloads(void **state)
         tigress_buf_dispose(&pt);
         tigress_secret_free(sec);
     }
-    assert_true(checked >= 2); /* XSALSA20_POLY1305 and AES-256-GCM are always there */
+    assert_true(checked >= 1); /* XSALSA20_POLY1305 is in every build */
 }
 
-static void open_msg(const cJSON *st, const char *which, tigress_payload_type type,
+/* false when this build of the library lacks the payload type (libsodium's AES-256-GCM needs
+ * the CPU's AES instructions in the portable library). */
+static bool open_msg(const cJSON *st, const char *which, tigress_payload_type type,
                      const tigress_secret *sec, tigress__msg *m)
 {
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(st, which);
     tigress__error_slot err;
+    tigress_status rc;
 
     memset(&err, 0, sizeof(err));
-    assert_int_equal(tigress__msg_open(&err, type, sec, s(msg, "data"), NULL, m), TIGRESS_OK);
+    rc = tigress__msg_open(&err, type, sec, s(msg, "data"), NULL, m);
+    if (rc == TIGRESS_E_UNSUPPORTED) {
+        printf("# stateful %s: skipped, the payload type is not in this build\n", which);
+        return false;
+    }
+    assert_int_equal(rc, TIGRESS_OK);
     assert_true(m->has_tigress);
     assert_true(m->has_stateful && m->stateful);
     assert_string_equal(m->body.format, "com.example.homekey");
+    return true;
 }
 
 static void test_interop_vectors__stateful(void **state)
@@ -173,25 +183,26 @@ static void test_interop_vectors__stateful(void **state)
     tigress_signer signer;
     tigress_verifier verifier;
     const char *mid = s(st, "mailbox_id");
+    bool have_msgs;
 
     (void)state;
     assert_int_equal(tigress_payload_type_from_name(&type, s(st, "payload_type")), TIGRESS_OK);
     sec = secret_of(st);
     memset(&m2, 0, sizeof(m2));
     memset(&m3, 0, sizeof(m3));
-    open_msg(st, "message2", type, sec, &m2);
-    open_msg(st, "message3", type, sec, &m3);
-    assert_int_equal(m2.role, TIGRESS_ROLE_RECIPIENT);
-    assert_int_equal(m2.seq, 2);
-    assert_int_equal(m3.role, TIGRESS_ROLE_INITIATOR);
-    assert_int_equal(m3.seq, 3);
-    assert_null(m2.body.sig);
-
     tx = unhex(s(st, "txinfo_hex"), &tx_len);
-    assert_int_equal(m2.body.txinfo_len, tx_len);
-    assert_memory_equal(m2.body.txinfo, tx, tx_len);
-    assert_int_equal(m3.body.txinfo_len, tx_len);
-    assert_memory_equal(m3.body.txinfo, tx, tx_len);
+    have_msgs = open_msg(st, "message2", type, sec, &m2) && open_msg(st, "message3", type, sec, &m3);
+    if (have_msgs) {
+        assert_int_equal(m2.role, TIGRESS_ROLE_RECIPIENT);
+        assert_int_equal(m2.seq, 2);
+        assert_int_equal(m3.role, TIGRESS_ROLE_INITIATOR);
+        assert_int_equal(m3.seq, 3);
+        assert_null(m2.body.sig);
+        assert_int_equal(m2.body.txinfo_len, tx_len);
+        assert_memory_equal(m2.body.txinfo, tx, tx_len);
+        assert_int_equal(m3.body.txinfo_len, tx_len);
+        assert_memory_equal(m3.body.txinfo, tx, tx_len);
+    }
 
     /* The signature input (§5) is the same bytes. */
     input = tigress__msg_sig_input(mid, tx, tx_len, &in_len);
@@ -211,14 +222,16 @@ static void test_interop_vectors__stateful(void **state)
     assert_int_equal(signer.sign(input, in_len, sig, &my_sig_len, signer.user_data), 0);
     assert_int_equal(my_sig_len, sig_len);
     assert_memory_equal(sig, want_sig, sig_len);
-    assert_int_equal(m3.body.sig_len, sig_len);
-    assert_memory_equal(m3.body.sig, want_sig, sig_len);
-    assert_string_equal(m3.body.sig_alg, "Ed25519");
+    if (have_msgs) {
+        assert_int_equal(m3.body.sig_len, sig_len);
+        assert_memory_equal(m3.body.sig, want_sig, sig_len);
+        assert_string_equal(m3.body.sig_alg, "Ed25519");
+    }
     assert_int_equal(tigress_verifier_ed25519(&verifier, pub), TIGRESS_OK);
-    assert_int_equal(verifier.verify("Ed25519", input, in_len, m3.body.sig, m3.body.sig_len,
+    assert_int_equal(verifier.verify("Ed25519", input, in_len, want_sig, sig_len,
                                      verifier.user_data), 0);
     input[in_len - 1] ^= 1; /* another TxInfo: refused */
-    assert_int_not_equal(verifier.verify("Ed25519", input, in_len, m3.body.sig, m3.body.sig_len,
+    assert_int_not_equal(verifier.verify("Ed25519", input, in_len, want_sig, sig_len,
                                          verifier.user_data), 0);
 
     tigress_ed25519_key_free(key);
