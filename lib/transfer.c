@@ -381,6 +381,23 @@ int tigress_transfer_is_stateful(const tigress_transfer *t)
     return t != NULL && t->stateful;
 }
 
+tigress_flow tigress_transfer_flow(const tigress_transfer *t)
+{
+    if (t == NULL || t->flow_unknown)
+        return TIGRESS_FLOW_UNKNOWN;
+    return t->stateful ? TIGRESS_FLOW_STATEFUL : TIGRESS_FLOW_STATELESS;
+}
+
+const char *tigress_flow_name(tigress_flow flow)
+{
+    switch (flow) {
+    case TIGRESS_FLOW_STATELESS: return "stateless";
+    case TIGRESS_FLOW_STATEFUL: return "stateful";
+    case TIGRESS_FLOW_UNKNOWN: return "unknown";
+    }
+    return "unknown";
+}
+
 tigress_payload_type tigress_transfer_payload_type(const tigress_transfer *t)
 {
     return t != NULL ? t->payload_type : TIGRESS_PAYLOAD_XSALSA20_POLY1305;

@@ -33,6 +33,9 @@ static void export_body(const tigress_transfer *t, tigress__jw *w, bool with_sec
     tigress__jw_str(w, "role", t->role == TIGRESS_ROLE_INITIATOR ? "initiator" : "recipient");
     tigress__jw_str(w, "state", tigress_state_name(t->state));
     tigress__jw_bool(w, "stateful", t->stateful);
+    /* Only when set, so that other blobs stay as they were (an older import ignores it). */
+    if (t->flow_unknown)
+        tigress__jw_bool(w, "flowUnknown", true);
     tigress__jw_str(w, "payloadType", tigress_payload_type_name(t->payload_type));
     tigress__jw_str(w, "relay", t->relay);
     tigress__jw_str(w, "mailboxId", t->mailbox_id);
@@ -269,7 +272,8 @@ static bool parse_numbers(import_ctx *x, tigress_transfer *t)
     if (!num(x, "peerSeq", 0, 4294967295.0, &v))
         return false;
     t->peer_seq = (uint32_t)v;
-    return flag(x, "stateful", &t->stateful) && flag(x, "pushSupported", &t->push_supported) &&
+    return flag(x, "stateful", &t->stateful) && flag(x, "flowUnknown", &t->flow_unknown) &&
+           flag(x, "pushSupported", &t->push_supported) &&
            flag(x, "tokenSentOnUpdate", &t->token_sent_on_update);
 }
 
@@ -382,6 +386,11 @@ static bool check_consistent(import_ctx *x, const tigress_transfer *t)
                                     (t->role == TIGRESS_ROLE_RECIPIENT &&
                                      t->state == TIGRESS_STATE_SIGNED));
 
+    /* Only a Recipient that has sent nothing yet can leave the flow open (§6). */
+    if (t->flow_unknown && (t->role != TIGRESS_ROLE_RECIPIENT || t->stateful ||
+                            t->state == TIGRESS_STATE_WAITING_FOR_PEER ||
+                            t->state == TIGRESS_STATE_SIGNED))
+        return bad(x, TIGRESS_E_FORMAT, "flowUnknown");
     if ((need_tx && t->txinfo == NULL) || (need_sig && t->sig == NULL))
         return bad(x, TIGRESS_E_FORMAT, "txInfo/signature");
     if (!t->stateful && (t->state == TIGRESS_STATE_TXINFO_RECEIVED ||

@@ -306,14 +306,20 @@ tigress_status tigress_transfer_update(tigress_transfer *t, const char *txinfo_t
     } else {
         memcpy(t->txinfo, txinfo, txinfo_len);
         t->txinfo_len = txinfo_len;
+        /* An unknown flow becomes stateful by sending TxInfo; message 2 says so. */
+        if (t->flow_unknown)
+            t->stateful = true;
         /* docs/protocol.md D4: the Recipient's token also rides on its first Update. */
         rc = send_update(t, TIGRESS__OP_UPDATE, false,
                          t->token_type != NULL && !t->token_sent_on_update);
     }
     if (rc == TIGRESS_OK) {
         t->token_sent_on_update = true;
+        t->flow_unknown = false;
         return tigress__state_apply(t, TIGRESS__EV_UPDATED);
     }
+    if (t->flow_unknown)
+        t->stateful = false;
     tigress__free_wiped_str(t->txinfo_type);
     tigress__free(t->txinfo);
     t->txinfo_type = NULL;
@@ -427,6 +433,9 @@ static tigress_status finish(tigress_transfer *t, tigress__op op, const char *me
     }
     if (rc != TIGRESS_OK)
         return rc;
+    /* Completing without TxInfo settles an unknown flow as stateless. */
+    if (op == TIGRESS__OP_COMPLETE)
+        t->flow_unknown = false;
     return tigress__state_apply(t, ev);
 }
 

@@ -46,6 +46,10 @@ struct tigress_transfer {
     tigress_role role;
     tigress_state state;
     bool stateful;
+    /* Recipient: message 1 came without a "tigress" member (a draft-only Initiator), so the
+     * flow is not known until the app sends TxInfo (stateful) or completes (stateless):
+     * docs/protocol.md §5, §6. Sits in what was padding after "stateful". */
+    bool flow_unknown;
     tigress_payload_type payload_type;
 
     char *relay;          /* relay base URL, no trailing slash */

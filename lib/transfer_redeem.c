@@ -79,6 +79,9 @@ static tigress_status redeem_adopt(tigress_transfer *t, tigress__read_result *rr
         return tigress__client_fail(c, TIGRESS_E_NOMEM, "out of memory");
     /* The Recipient learns the mode from the message; the Initiator's seq is the first seen. */
     t->stateful = m->has_stateful && m->stateful;
+    /* Without "tigress" (a draft-only Initiator) only the partner's format says whether TxInfo
+     * is needed: leave the flow open; update or complete decides it (docs/protocol.md §5). */
+    t->flow_unknown = !m->has_tigress;
     t->peer_seq = m->has_tigress ? m->seq : 1; /* without "tigress": it is message 1 */
     tigress__transfer_note_data(t, rr->data);
     if (tigress__transfer_expired(t))

@@ -110,7 +110,8 @@ static bool op_allowed(const tigress_transfer *t, tigress__op op)
 
         if (r->op != op || r->role != t->role || !(r->states_mask & S_BIT(t->state)))
             continue;
-        if (r->mode == ANY_MODE || r->mode == (t->stateful ? 1 : 0))
+        /* An unknown flow (docs/protocol.md §6) admits the operations of both. */
+        if (r->mode == ANY_MODE || t->flow_unknown || r->mode == (t->stateful ? 1 : 0))
             return true;
     }
     return false;
@@ -130,7 +131,8 @@ tigress_status tigress__state_check(tigress_transfer *t, tigress__op op)
                                     "%s is not allowed for the %s of a %s transfer in state %s",
                                     tigress__op_name(op),
                                     t->role == TIGRESS_ROLE_INITIATOR ? "Initiator" : "Recipient",
-                                    t->stateful ? "stateful" : "stateless",
+                                    t->flow_unknown ? "unknown-flow"
+                                    : t->stateful ? "stateful" : "stateless",
                                     tigress_state_name(t->state));
     return TIGRESS_OK;
 }

@@ -105,6 +105,7 @@ int cli_cmd_share(cli_ctx *ctx)
     out_str(ctx, "mailbox_id", "Mailbox:", tigress_transfer_mailbox_id(t));
     out_str(ctx, "state", "State:", tigress_state_name(tigress_transfer_state(t)));
     out_bool(ctx, "stateful", "Stateful:", tigress_transfer_is_stateful(t));
+    out_str(ctx, "flow", "Flow:", tigress_flow_name(tigress_transfer_flow(t)));
     out_str(ctx, "payload_type", "Payload type:",
             tigress_payload_type_name(tigress_transfer_payload_type(t)));
     out_time(ctx, "expires", "Expires:", tigress_transfer_expires_at(t));
@@ -195,12 +196,18 @@ int cli_cmd_redeem(cli_ctx *ctx)
     out_str(ctx, "mailbox_id", "Mailbox:", tigress_transfer_mailbox_id(t));
     out_str(ctx, "state", "State:", tigress_state_name(tigress_transfer_state(t)));
     out_bool(ctx, "stateful", "Stateful:", tigress_transfer_is_stateful(t));
+    out_str(ctx, "flow", "Flow:", tigress_flow_name(tigress_transfer_flow(t)));
     out_str(ctx, "payload_type", "Payload type:",
             tigress_payload_type_name(tigress_transfer_payload_type(t)));
     out_time(ctx, "expires", "Expires:", tigress_transfer_expires_at(t));
     const char *sp = ctx->state_path ? ctx->state_path : "FILE";
     if (!ctx->state_path)
         out_note(ctx, "Note: without --state this transfer cannot be completed from the CLI.");
+    else if (tigress_transfer_flow(t) == TIGRESS_FLOW_UNKNOWN)
+        out_note(ctx, "Next: the Initiator's message does not say whether the flow is stateful "
+                 "(another implementation); as the format requires, either `tigress update "
+                 "--state %s --txinfo-type T --txinfo HEX`%s or `tigress complete --state %s`",
+                 sp, ctx->meta.has_peer_key ? "" : " (and pass --peer-key HEX to `wait`)", sp);
     else if (tigress_transfer_is_stateful(t))
         out_note(ctx, "Next: `tigress update --state %s --txinfo-type T --txinfo HEX`%s", sp,
                  ctx->meta.has_peer_key ? "" : " (and pass --peer-key HEX to `wait`)");

@@ -138,6 +138,7 @@ void out_transfer(cli_ctx *ctx, const tigress_transfer *t)
     out_str(ctx, "image_url", "Image:", tigress_transfer_image_url(t));
     out_str(ctx, "format", "Format:", tigress_transfer_format(t));
     out_bool(ctx, "stateful", "Stateful:", tigress_transfer_is_stateful(t));
+    out_str(ctx, "flow", "Flow:", tigress_flow_name(tigress_transfer_flow(t)));
     out_str(ctx, "payload_type", "Payload type:",
             tigress_payload_type_name(tigress_transfer_payload_type(t)));
     out_time(ctx, "expires", "Expires:", tigress_transfer_expires_at(t));

@@ -16,15 +16,20 @@
  * | Initiator | TXINFO_RECEIVED   | tigress_transfer_approve()         | WAITING_FOR_PEER   |
  * | Initiator | CREATED, WAITING_FOR_PEER | wait/poll: mailbox gone (404) | COMPLETED       |
  * | Recipient | (none)            | tigress_redeem()                   | REDEEMED           |
- * | Recipient | REDEEMED (stateful) | tigress_transfer_update()        | WAITING_FOR_PEER   |
+ * | Recipient | REDEEMED (stateful or unknown flow) | tigress_transfer_update() | WAITING_FOR_PEER |
  * | Recipient | WAITING_FOR_PEER  | wait/poll: valid signature arrives | SIGNED             |
- * | Recipient | REDEEMED (stateless), SIGNED | tigress_transfer_complete() | COMPLETED       |
+ * | Recipient | REDEEMED (stateless or unknown flow), SIGNED | tigress_transfer_complete() | COMPLETED |
  * | Recipient | REDEEMED, WAITING_FOR_PEER | tigress_transfer_relinquish() | RELINQUISHED     |
  * | Recipient | REDEEMED, WAITING_FOR_PEER | wait/poll: mailbox gone  | REVOKED            |
  * | Initiator | any non-final     | tigress_transfer_revoke()          | REVOKED            |
  * | both      | any non-final     | the expiration passes              | EXPIRED            |
  *
  * A network failure never changes the state: the same call can be repeated.
+ *
+ * A Recipient whose message 1 came from another implementation (no `tigress` member,
+ * docs/protocol.md §5) does not know the flow (tigress_transfer_flow() is
+ * TIGRESS_FLOW_UNKNOWN): the partner's format decides. Both tigress_transfer_update() (the
+ * flow becomes stateful) and tigress_transfer_complete() (stateless) are then allowed.
  * @{
  */
 #ifndef TIGRESS_TRANSFER_H
@@ -349,7 +354,8 @@ TIGRESS_API tigress_state tigress_transfer_state(const tigress_transfer *transfe
  */
 TIGRESS_API tigress_role tigress_transfer_role(const tigress_transfer *transfer);
 /**
- * @brief Nonzero for a stateful (TxInfo/signature) transfer.
+ * @brief Nonzero for a stateful (TxInfo/signature) transfer; 0 while the flow is unknown
+ *  (see tigress_transfer_flow()).
  * @since 1.0
  */
 TIGRESS_API int tigress_transfer_is_stateful(const tigress_transfer *transfer);
@@ -442,6 +448,37 @@ TIGRESS_API tigress_status tigress_transfer_signature(const tigress_transfer *tr
     const char **alg_out, const uint8_t **sig_out, size_t *len_out);
 
 /** @} */
+
+/**
+ * @brief Whether a transfer's flow has round trips, as far as this side knows.
+ *
+ * An Initiator knows it from its share options. A Recipient learns it from message 1: a
+ * libtigress Initiator says so in the message's `tigress` member; an implementation of the
+ * drafts alone does not (docs/protocol.md §5, §7), and the credential's format decides. Until
+ * the app sends TxInfo (tigress_transfer_update(): stateful) or completes (stateless), such a
+ * Recipient's flow is TIGRESS_FLOW_UNKNOWN and both calls are allowed.
+ */
+typedef enum tigress_flow {
+    TIGRESS_FLOW_UNKNOWN = 0,   /**< Recipient of a draft-only Initiator, before update/complete. */
+    TIGRESS_FLOW_STATELESS = 1, /**< One message; complete after redeem. */
+    TIGRESS_FLOW_STATEFUL = 2   /**< TxInfo and signature round trips. */
+} tigress_flow;
+
+/**
+ * @brief The transfer's flow: stateless, stateful, or unknown (see tigress_flow).
+ * @return the flow; TIGRESS_FLOW_UNKNOWN for a NULL @p transfer.
+ * @note Not thread-safe: read it when no call on the transfer's client runs (from the
+ *       client's thread). No network traffic.
+ * @since 1.1
+ */
+TIGRESS_API tigress_flow tigress_transfer_flow(const tigress_transfer *transfer);
+
+/**
+ * @brief Name of a flow: "stateless", "stateful" or "unknown" (also for other values). Static.
+ * @note Thread-safe; needs no tigress_global_init(). The string is never freed.
+ * @since 1.1
+ */
+TIGRESS_API const char *tigress_flow_name(tigress_flow flow);
 
 /** Flags for tigress_transfer_export(). */
 enum {

@@ -401,6 +401,7 @@ URL=$(jget "$out" share_url)
 expect "bob redeems with --peer-key (shell 2)" 0 env -i PATH="$PATH" bash -c \
     "'$T' redeem --state sb.state --ca-file '$CA' --peer-key $PUB '$URL'"
 check "bob sees a stateful transfer" contains "$out" "Stateful:     yes"
+check "bob sees Flow: stateful" matches "$out" "Flow: +stateful"
 expect "bob sends TxInfo (shell 3)" 0 env -i PATH="$PATH" bash -c \
     "'$T' update --state sb.state --txinfo-type com.example.pubkey --txinfo 04a1b2c3d4"
 expect "alice waits for the TxInfo (shell 4, CA from the state file)" 0 env -i PATH="$PATH" bash -c \

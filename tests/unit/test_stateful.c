@@ -268,6 +268,151 @@ static void test_stateful__interop_message_without_tigress(void **state)
     tigress_transfer_free(init);
 }
 
+/* ---- A draft-only Initiator (docs/protocol.md §5, §7): its messages have no "tigress" member.
+ * It writes into the libtigress Initiator's mailbox with that Initiator's claim, so the mock
+ * relay treats it as the mailbox's Initiator. */
+
+static void draft_put(fx *f, tigress_transfer *init, const char *pt)
+{
+    tigress_buf data = {0};
+    tigress__request req;
+    tigress__response resp;
+    char body[8192];
+
+    assert_int_equal(tigress_payload_seal(&data, TIGRESS_PAYLOAD_AES_128_GCM,
+                                          tigress_transfer_secret(init), (const uint8_t *)pt,
+                                          strlen(pt)), TIGRESS_OK);
+    snprintf(body, sizeof(body), "{\"payload\":{\"type\":\"AEAD_AES_128_GCM\",\"data\":\"%s\"}}",
+             (const char *)data.ptr);
+    memset(&req, 0, sizeof(req));
+    memset(&resp, 0, sizeof(resp));
+    req.method = "PUT";
+    req.url = init->mailbox_url;
+    req.claim = init->claim;
+    req.body = body;
+    req.body_len = strlen(body);
+    assert_int_equal(tigress__http_call(f->a, &req, &resp), TIGRESS_OK);
+    assert_int_equal(resp.status, 200);
+    tigress__response_clear(&resp);
+    tigress_buf_dispose(&data);
+}
+
+/* Message 3 of a draft-only Initiator: the TxInfo and a signature by key over the §5 input. */
+static void draft_approve(fx *f, tigress_transfer *init, const char *mailbox_id,
+                          tigress_ed25519_key *key)
+{
+    tigress_signer s;
+    uint8_t input[17 + 36 + sizeof(TXINFO)], sig[64];
+    size_t sig_len = sizeof(sig);
+    char tx_b64[64], sig_b64[128], pt[1024];
+
+    assert_int_equal(tigress_signer_ed25519(&s, key), TIGRESS_OK);
+    memcpy(input, "tigress-txinfo-v1", 17);
+    memcpy(input + 17, mailbox_id, 36);
+    memcpy(input + 53, TXINFO, sizeof(TXINFO));
+    assert_int_equal(s.sign(input, sizeof(input), sig, &sig_len, s.user_data), 0);
+    assert_int_equal(sig_len, 64);
+    sodium_bin2base64(tx_b64, sizeof(tx_b64), TXINFO, sizeof(TXINFO),
+                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(sig_b64, sizeof(sig_b64), sig, sig_len, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(pt, sizeof(pt), "{\"format\":\"com.example.homekey\",\"content\":{\"door\":\"front\"},"
+             "\"txInfo\":{\"type\":\"publicKey\",\"data\":\"%s\"},"
+             "\"signature\":{\"alg\":\"Ed25519\",\"value\":\"%s\"}}", tx_b64, sig_b64);
+    draft_put(f, init, pt);
+}
+
+#define DRAFT_MSG1 "{\"format\":\"com.example.homekey\",\"content\":{\"door\":\"front\"}}"
+
+/* A draft-only Initiator (AES-128-GCM, rights RWD, message 1 without "tigress"): the Recipient
+ * does not know the flow, may send TxInfo (which makes it stateful), survives an export/import
+ * in between, rejects a forged approval and accepts the Initiator's signed one. */
+static void test_stateful__draft_initiator_recipient_updates(void **state)
+{
+    fx *f = *state;
+    tigress_transfer *init = fx_share(f, 1, TIGRESS_PAYLOAD_AES_128_GCM), *rec, *back = NULL;
+    tigress_ed25519_key *forger = NULL;
+    tigress_buf blob = {0};
+    char id[37];
+    const char *tt = NULL;
+    const uint8_t *td = NULL;
+    size_t tl = 0;
+
+    memcpy(id, tigress_transfer_mailbox_id(init), sizeof(id));
+    draft_put(f, init, DRAFT_MSG1);
+    rec = fx_redeem(f, init);
+    assert_int_equal(tigress_transfer_flow(rec), TIGRESS_FLOW_UNKNOWN);
+    assert_string_equal(tigress_flow_name(tigress_transfer_flow(rec)), "unknown");
+    assert_false(tigress_transfer_is_stateful(rec));
+    assert_string_equal(tigress_transfer_format(rec), "com.example.homekey");
+
+    /* The CLI keeps a transfer between commands as an export: the open flow survives it. */
+    assert_int_equal(tigress_transfer_export(rec, 0, &blob), TIGRESS_OK);
+    assert_non_null(strstr((const char *)blob.ptr, "\"flowUnknown\":true"));
+    assert_int_equal(tigress_transfer_import(&back, f->b, blob.ptr, blob.size, NULL), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_flow(back), TIGRESS_FLOW_UNKNOWN);
+    tigress_transfer_free(back);
+    tigress_buf_dispose(&blob);
+
+    assert_int_equal(tigress_transfer_update(rec, "publicKey", TXINFO, sizeof(TXINFO)), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_state(rec), TIGRESS_STATE_WAITING_FOR_PEER);
+    assert_int_equal(tigress_transfer_flow(rec), TIGRESS_FLOW_STATEFUL);
+    assert_true(tigress_transfer_is_stateful(rec));
+    /* What the Initiator reads is message 2 with the TxInfo (libtigress's Initiator here). */
+    assert_int_equal(tigress_transfer_poll(init), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_txinfo(init, &tt, &td, &tl), TIGRESS_OK);
+    assert_string_equal(tt, "publicKey");
+    assert_int_equal(tl, sizeof(TXINFO));
+    assert_memory_equal(td, TXINFO, sizeof(TXINFO));
+
+    /* A forged approval (another key) is a signature error; the state stays. */
+    assert_int_equal(tigress_ed25519_key_generate(&forger), TIGRESS_OK);
+    draft_approve(f, init, id, forger);
+    assert_int_equal(tigress_transfer_poll(rec), TIGRESS_E_SIGNATURE);
+    assert_int_equal(tigress_transfer_state(rec), TIGRESS_STATE_WAITING_FOR_PEER);
+    tigress_ed25519_key_free(forger);
+
+    /* The Initiator's own approval, still without "tigress". */
+    draft_approve(f, init, id, f->key);
+    assert_int_equal(tigress_transfer_poll(rec), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_state(rec), TIGRESS_STATE_SIGNED);
+    assert_int_equal(tigress_transfer_complete(rec), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_state(rec), TIGRESS_STATE_COMPLETED);
+    assert_int_equal(tigress_transfer_flow(rec), TIGRESS_FLOW_STATEFUL);
+    tigress_transfer_free(rec);
+    tigress_transfer_free(init);
+}
+
+/* The same draft-only message 1 in a stateless flow: complete is allowed and settles it. A
+ * libtigress stateless message 1 still forbids update (the flow is known). */
+static void test_stateful__draft_initiator_recipient_completes(void **state)
+{
+    fx *f = *state;
+    /* Rights RWD so that the draft message can replace libtigress's message 1 (a draft-only
+     * Initiator would send it in its Create). */
+    tigress_transfer *init = fx_share(f, 1, TIGRESS_PAYLOAD_AES_128_GCM), *rec;
+    tigress_transfer *init2 = fx_share(f, 0, TIGRESS_PAYLOAD_AES_256_GCM), *rec2;
+
+    draft_put(f, init, DRAFT_MSG1);
+    rec = fx_redeem(f, init);
+    assert_int_equal(tigress_transfer_flow(rec), TIGRESS_FLOW_UNKNOWN);
+    assert_int_equal(tigress_transfer_complete(rec), TIGRESS_OK);
+    assert_int_equal(tigress_transfer_state(rec), TIGRESS_STATE_COMPLETED);
+    assert_int_equal(tigress_transfer_flow(rec), TIGRESS_FLOW_STATELESS);
+
+    rec2 = fx_redeem(f, init2);
+    assert_int_equal(tigress_transfer_flow(rec2), TIGRESS_FLOW_STATELESS);
+    assert_int_equal(tigress_transfer_flow(init2), TIGRESS_FLOW_STATELESS);
+    assert_int_equal(tigress_transfer_update(rec2, "publicKey", TXINFO, sizeof(TXINFO)),
+                     TIGRESS_E_STATE);
+    assert_int_equal(tigress_transfer_flow(NULL), TIGRESS_FLOW_UNKNOWN);
+    assert_string_equal(tigress_flow_name(TIGRESS_FLOW_STATEFUL), "stateful");
+    assert_string_equal(tigress_flow_name((tigress_flow)42), "unknown");
+    tigress_transfer_free(rec2);
+    tigress_transfer_free(init2);
+    tigress_transfer_free(rec);
+    tigress_transfer_free(init);
+}
+
 /* C4: the Update's response is lost and there are no retries; the state does not move, and the
  * next tigress_transfer_update() reuses the Request-ID: the relay answers 201 and applies once. */
 static void test_stateful__update_retry_same_request_id(void **state)
@@ -567,6 +712,8 @@ int main(void)
         T(test_stateful__signer_failure),
         T(test_stateful__stale_replay_rejected),
         T(test_stateful__interop_message_without_tigress),
+        T(test_stateful__draft_initiator_recipient_updates),
+        T(test_stateful__draft_initiator_recipient_completes),
         T(test_stateful__update_retry_same_request_id),
         T(test_stateful__wait_schedule_fake_clock),
         T(test_stateful__wait_long_poll_304_then_200),

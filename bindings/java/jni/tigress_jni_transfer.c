@@ -342,6 +342,7 @@ JNIEXPORT jint JNICALL Java_org_tigress_Native_transferInt(JNIEnv *env, jclass c
     case 3: return (jint)tigress_transfer_payload_type(t);
     case 4: return (jint)(unsigned char)tigress_transfer_vertical(t);
     case 5: return (jint)tigress_transfer_push_supported(t);
+    case 6: return (jint)tigress_transfer_flow(t);
     default: return 0;
     }
 }

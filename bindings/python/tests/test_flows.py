@@ -16,6 +16,7 @@ class StatelessFlowTest(RelayTestCase):
             self.assertEqual(sent.state, TransferState.CREATED)
             self.assertEqual(sent.role, tigress.Role.INITIATOR)
             self.assertFalse(sent.is_stateful)
+            self.assertEqual(sent.flow, tigress.Flow.STATELESS)
             self.assertTrue(sent.share_url.startswith(self.relay_url + "/"))
             self.assertIn(sent.mailbox_id, sent.share_url)
             self.assertNotIn("#", sent.url or "")
@@ -92,6 +93,7 @@ class StatefulFlowTest(RelayTestCase):
     def run_stateful(self, signer: tigress.Signer, verifier: object) -> None:
         sent = self.share(self.content(), stateful=True)
         self.assertTrue(sent.is_stateful)
+        self.assertEqual(sent.flow, tigress.Flow.STATEFUL)
         got = self.bob.redeem(sent.share_url, verifier=verifier)
         self.assertEqual(got.state, TransferState.REDEEMED)
         txinfo = b"\x01recipient-public-key" + bytes(range(40))

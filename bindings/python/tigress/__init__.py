@@ -19,7 +19,7 @@ from .client import Client
 from .crypto import ALLOW_INSECURE_LOOPBACK, Payload, Secret, ShareUrl, payload_open, payload_seal
 from .errors import TigressError
 from .keys import Ed25519Key, FunctionSigner, Signer, Verifier, verify_ed25519
-from .transfer import PayloadType, Role, Transfer, TransferState
+from .transfer import Flow, PayloadType, Role, Transfer, TransferState
 from .transport import HttpRequest, HttpResponse, Transport, UrllibTransport
 from .aead import (AeadProvider, CryptographyAead, payload_type_builtin,
                    set_default_aead_provider)
@@ -36,7 +36,7 @@ def wipe(buf: bytearray) -> None:
     _lib.wipe(buf)
 
 
-__all__ = ["Client", "Transfer", "TransferState", "Role", "PayloadType", "Ed25519Key", "Signer",
+__all__ = ["Client", "Transfer", "TransferState", "Role", "Flow", "PayloadType", "Ed25519Key", "Signer",
            "FunctionSigner", "Verifier", "verify_ed25519", "TigressError", "ERROR_CLASSES", "STATUS_TABLE",
            "version", "wipe", "Secret", "Payload", "ShareUrl", "payload_seal", "payload_open",
            "ALLOW_INSECURE_LOOPBACK", "Transport", "HttpRequest", "HttpResponse",

@@ -162,6 +162,8 @@ _PROTOTYPES = {
     "tigress_transfer_state": (c_int, [P]),
     "tigress_transfer_role": (c_int, [P]),
     "tigress_transfer_is_stateful": (c_int, [P]),
+    "tigress_transfer_flow": (c_int, [P]),
+    "tigress_flow_name": (c_char_p, [c_int]),
     "tigress_transfer_payload_type": (c_int, [P]),
     "tigress_transfer_mailbox_id": (c_char_p, [P]),
     "tigress_transfer_share_url": (c_void_p, [P]),  # copied out with copy_cstr (secret)

@@ -32,6 +32,14 @@ class Role(enum.IntEnum):
     RECIPIENT = 2
 
 
+class Flow(enum.IntEnum):
+    """tigress_flow (since 1.1): UNKNOWN for a Recipient of a draft-only Initiator until it
+    sends TxInfo (then STATEFUL) or completes (then STATELESS); docs/protocol.md §5."""
+    UNKNOWN = 0
+    STATELESS = 1
+    STATEFUL = 2
+
+
 class PayloadType(enum.IntEnum):
     """tigress_payload_type: how the payload is encrypted."""
     XSALSA20_POLY1305 = 0
@@ -99,6 +107,11 @@ class Transfer:
     @property
     def is_stateful(self) -> bool:
         return bool(_lib.lib().tigress_transfer_is_stateful(self.handle))
+
+    @property
+    def flow(self) -> Flow:
+        """tigress_transfer_flow(): stateless, stateful or (Recipient, draft-only peer) unknown."""
+        return Flow(_lib.lib().tigress_transfer_flow(self.handle))
 
     @property
     def payload_type(self) -> PayloadType:

@@ -8,6 +8,12 @@ public enum TransferState: UInt32, Sendable {
          relinquished, expired, failed
 }
 
+/// Whether a transfer has round trips (tigress_flow, since 1.1): `unknown` for a Recipient of a
+/// draft-only Initiator until it sends TxInfo (`stateful`) or completes (`stateless`).
+public enum TransferFlow: UInt32, Sendable {
+    case unknown = 0, stateless, stateful
+}
+
 /// The side of a transfer (tigress_role).
 public enum TransferRole: UInt32, Sendable {
     case initiator = 1, recipient
@@ -78,6 +84,10 @@ public final class Transfer: @unchecked Sendable {
 
     public var state: TransferState {
         read { TransferState(rawValue: tigress_transfer_state($0).rawValue) ?? .failed }
+    }
+    /// The flow as far as this side knows it (changes on update/complete of an unknown flow).
+    public var flow: TransferFlow {
+        read { TransferFlow(rawValue: tigress_transfer_flow($0).rawValue) ?? .unknown }
     }
     /// The Share URL with the Secret in its fragment: send it to the Recipient only.
     /// A String cannot be wiped; prefer `shareURLData`.

@@ -15,6 +15,7 @@ final class FlowTests: RelayTestCase {
         XCTAssertEqual(sent.payloadType, type)
         XCTAssertEqual(sent.vertical, "c")
         XCTAssertFalse(sent.isStateful)
+        XCTAssertEqual(sent.flow, .stateless)
         var url = try XCTUnwrap(sent.shareURLData)
         XCTAssertTrue(String(decoding: url, as: UTF8.self).contains("#"), "\(kind) \(type)")
         let got = try await bob.redeem(shareURLData: url)
@@ -43,6 +44,7 @@ final class FlowTests: RelayTestCase {
         let credential = content()
         let sent = try await share(alice, credential, type: type, stateful: true, via: kind)
         XCTAssertTrue(sent.isStateful)
+        XCTAssertEqual(sent.flow, .stateful)
         let got = try await bob.redeem(shareURLData: XCTUnwrap(sent.shareURLData),
                                        verifier: Ed25519Verifier(publicKey: key.publicKey))
         XCTAssertEqual(got.content, credential)

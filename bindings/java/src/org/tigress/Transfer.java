@@ -37,6 +37,11 @@ public final class Transfer implements AutoCloseable {
     public TransferState state() { return TransferState.fromCode(integer(0)); }
     public Role role() { return integer(1) == 1 ? Role.INITIATOR : Role.RECIPIENT; }
     public boolean isStateful() { return integer(2) != 0; }
+    /**
+     * The flow (tigress_transfer_flow, since 1.1): {@link Flow#UNKNOWN} for a Recipient of a
+     * draft-only Initiator until it sends TxInfo (then STATEFUL) or completes (STATELESS).
+     */
+    public Flow flow() { return Flow.fromCode(integer(6)); }
     public PayloadType payloadType() { return PayloadType.fromCode(integer(3)); }
     /** 'a', 'h', 'c', or 0. */
     public char vertical() { return (char) integer(4); }

@@ -23,6 +23,7 @@ class FlowTest extends RelayTestBase {
             assertEquals(TransferState.CREATED, sent.state());
             assertEquals(Transfer.Role.INITIATOR, sent.role());
             assertFalse(sent.isStateful());
+            assertEquals(Flow.STATELESS, sent.flow());
             assertTrue(sent.shareUrl().startsWith(relayUrl + "/"));
             assertTrue(sent.shareUrl().contains(sent.mailboxId()));
             byte[] secret = sent.secret();
