@@ -39,6 +39,14 @@ int check_R1(conf_ctx *c)
     cresp r;
     http_do_thread(c, &q, &r);
     char echo[160];
+    if (r.status == 200) {      /* a mailbox was made over plain HTTP: remove it afterwards */
+        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
+        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
+        char id[64];
+        if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
+            own_mailbox(c, id, claim);
+        cJSON_Delete(j);
+    }
     if (r.status >= 200 && r.status < 300)
         fail_at(c, &q, &r, "a plain-HTTP Create on the relay's port was answered %ld", r.status);
     else if (r.status != 0 && cresp_header(&r, "Mailbox-Request-ID", echo, sizeof echo) == 0)
@@ -217,7 +225,7 @@ static void echo_case(conf_ctx *c, const char *what, const char *method, const c
     if (r.status == 0)
         fail_at(c, &q, &r, "%s: no answer", what);
     else if (cresp_header(&r, "Mailbox-Request-ID", echo, sizeof echo) != 0)
-        fail_at(c, &q, &r, "%s (%ld): no Mailbox-Request-ID echo", what, r.status);
+        fail_at(c, &q, &r, "%s: got %ld without a Mailbox-Request-ID echo", what, r.status);
     else if (strcmp(echo, rid) != 0)
         fail_at(c, &q, &r, "%s (%ld): echo \"%s\" differs from the Request-ID sent", what,
                 r.status, echo);

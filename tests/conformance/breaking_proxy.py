@@ -173,6 +173,7 @@ class Server(socketserver.ThreadingMixIn, HTTPServer):
         # is dropped unless the plain-http fault is on.
         try:
             request.settimeout(30)
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             first = request.recv(1, socket.MSG_PEEK)
         except OSError:
             return
