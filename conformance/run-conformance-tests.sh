@@ -5,6 +5,7 @@
 #     (slow) too with --slow, --json agrees, and the tester leaves no deletable mailbox behind;
 #  3. against the same relay behind tests/conformance/breaking_proxy.py: with no fault every
 #     check passes; with each injected violation exactly the matching check FAILs (--json);
+#     then against a plain-HTTP relay with --insecure-loopback (R1 skips);
 #  4. against tigress-relay on a private redis-server, when redis-server is installed (the
 #     way tests/cluster/conformance-redis.sh starts one).
 # Prints one line per assertion and ends with "N passed, N failed".
@@ -135,7 +136,9 @@ fi
 # ---- 3. injected violations: FAULT=the check that must be the only FAIL
 faults=(none= no-echo=R10 dup-create-200=R11 third-claim-delete=R21 non-v4-id=R5
         preview-script=R31 preview-quote=X-preview-escaping no-413=R42 ignore-inm=X-longpoll
-        expiration-shift=R19 plain-http=R1 html-no-charset=R40)
+        expiration-shift=R19 plain-http=R1 html-no-charset=R40 double-bind=R20
+        dedupe-off-update=R12 dedupe-off-relinquish=R13 dedupe-ignores-claim=R14
+        claim-unchecked=R8 fill-missing=R7 preview-unknown-200=R30 mangle-long-data=R34)
 for fw in "${faults[@]}"; do
     fault=${fw%%=*} want=${fw#*=}
     python3 tests/conformance/breaking_proxy.py --upstream "$url" --ca "$TIGRESS_RELAY_CA" \
@@ -167,6 +170,27 @@ for fw in "${faults[@]}"; do
     proxy_pid=
 done
 relay_fixture_cleanup
+
+# ---- 3b. a plain-HTTP development relay (--insecure-loopback): R1 (and the slow R18) skip
+pport=$(relay_fixture_free_port)
+"$TIGRESS_RELAY_BIN" --listen "127.0.0.1:$pport" --insecure-loopback --store "$work/plain.db" \
+    --rate-limit 0 --max-mailboxes-per-address 999999 >"$work/plain.out" 2>"$work/plain.log" &
+plain_pid=$!
+for _ in $(seq 100); do
+    grep -q 'listening on http://' "$work/plain.out" 2>/dev/null && break
+    sleep 0.05
+done
+out=$("$bin" "http://127.0.0.1:$pport" --insecure-loopback); rc=$?
+last=$(tail -n 1 <<<"$out")
+if [[ $rc -eq 0 && $last =~ ^[0-9]+\ passed,\ 0\ failed,\ 2\ skipped$ ]] &&
+    grep -q '^SKIP R1 ' <<<"$out"; then
+    ok "--insecure-loopback against a plain-HTTP loopback relay ($last)"
+else
+    bad "--insecure-loopback: exit $rc, $last"
+    sed 's/^/    /' <<<"$out" | grep -v '^    PASS'
+fi
+kill "$plain_pid" 2>/dev/null
+wait "$plain_pid" 2>/dev/null
 
 # ---- 4. Redis
 if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then

@@ -23,6 +23,16 @@ nothing. The faults, and the check that must catch each:
   expiration-shift    a secure read's expiration is one hour later than stored      R19
   plain-http          plain HTTP on the same port is forwarded too                  R1
   html-no-charset     the preview's Content-Type loses its charset=utf-8            R40
+  double-bind         a read refused while another claim was binding is answered   R20
+                      (re-read with the Initiator's claim): racing readers all win
+  dedupe-off-update   a repeated Update gets a fresh Request-ID upstream            R12
+  dedupe-off-relinquish  a repeated Relinquish gets a fresh Request-ID upstream     R13
+  dedupe-ignores-claim   a Create repeating another claim's Request-ID gets that   R14
+                      claim's 201
+  claim-unchecked     a Create without a valid claim gets a random one upstream     R8
+  fill-missing        a Create body's missing required members are filled in       R7
+  preview-unknown-200 the preview of an id never created is a 200 page              R30
+  mangle-long-data    a read's payload.data of 1000+ characters has one changed     R34
 """
 import argparse
 import http.client
@@ -34,11 +44,14 @@ import ssl
 import sys
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 FAULTS = ("none", "no-echo", "dup-create-200", "third-claim-delete", "non-v4-id",
           "preview-script", "preview-quote", "no-413", "ignore-inm", "expiration-shift",
-          "plain-http", "html-no-charset")
+          "plain-http", "html-no-charset", "double-bind", "dedupe-off-update",
+          "dedupe-off-relinquish", "dedupe-ignores-claim", "claim-unchecked", "fill-missing",
+          "preview-unknown-200", "mangle-long-data")
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection",
        "upgrade", "te", "trailer"}
 ID_RE = re.compile(r"^/v1/m/([^/?]+)$")
@@ -46,7 +59,12 @@ ID_RE = re.compile(r"^/v1/m/([^/?]+)$")
 ARGS = None
 UP_CTX = None
 LOCK = threading.Lock()
-PARTIES = {}            # mailbox id -> {"ini": claim, "rec": claim or None}
+PARTIES = {}            # mailbox id -> {"ini": claim, "rec": claim or None, "bound_at": seq}
+SEQ = [0]               # requests seen so far (arrival order)
+LAST_RID = {}           # (method, claim) -> the last Request-ID seen (dedupe-off-*)
+CREATED = {}            # Request-ID -> (claim, 200 body) of a Create (dedupe-ignores-claim)
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                     r"[0-9a-fA-F]{12}$")
 
 
 def to_fake(i):
@@ -92,8 +110,48 @@ class Handler(BaseHTTPRequestHandler):
                        if k.lower() not in ("if-none-match", "prefer")}
         claim = self.headers.get("Mailbox-Device-Claim")
         rid = self.headers.get("Mailbox-Request-ID")
+        is_create = self.command == "POST" and path == "/v1/m"
+        with LOCK:
+            SEQ[0] += 1
+            arrived = SEQ[0]
+        if fault in ("dedupe-off-update", "dedupe-off-relinquish") and rid is not None:
+            meth = "PUT" if fault == "dedupe-off-update" else "PATCH"
+            if self.command == meth:
+                with LOCK:
+                    repeat = LAST_RID.get((meth, claim)) == rid
+                    LAST_RID[(meth, claim)] = rid
+                if repeat:
+                    headers["Mailbox-Request-ID"] = rid + "-again"
+        if fault == "claim-unchecked" and is_create and not UUID_RE.match(claim or ""):
+            headers["Mailbox-Device-Claim"] = str(uuid.uuid4())
+        if fault == "fill-missing" and is_create and body:
+            try:
+                j = json.loads(body)
+            except ValueError:
+                j = None
+            if isinstance(j, dict):
+                p = j.setdefault("payload", {})
+                d = j.setdefault("displayInformation", {})
+                if isinstance(p, dict) and isinstance(d, dict):
+                    need = [k for k in ("type", "data") if k not in p] + \
+                           [k for k in ("title", "description", "imageURL") if k not in d]
+                    if need:
+                        p.setdefault("type", "XSALSA20_POLY1305")
+                        p.setdefault("data", "")
+                        for k in ("title", "description", "imageURL"):
+                            d.setdefault(k, "")
+                        body = json.dumps(j).encode()
+        dup_other = None
+        if fault == "dedupe-ignores-claim" and is_create and rid is not None:
+            with LOCK:
+                prev = CREATED.get(rid)
+            if prev is not None and prev[0] != claim:
+                dup_other = prev[1]
 
-        if fault == "no-413" and n > 65536:
+        if dup_other is not None:
+            status, data = 201, dup_other
+            rh = [("Content-Type", "application/json"), ("Mailbox-Request-ID", rid)]
+        elif fault == "no-413" and n > 65536:
             status, rh = 400, [("Content-Type", "application/json")]
             if rid is not None:
                 rh.append(("Mailbox-Request-ID", rid))
@@ -101,19 +159,50 @@ class Handler(BaseHTTPRequestHandler):
         else:
             status, rh, data = self._upstream(self.command, path, headers, body)
 
-        # party bookkeeping for third-claim-delete
-        if self.command == "POST" and path == "/v1/m" and status == 200:
+        if fault in ("dedupe-off-update", "dedupe-off-relinquish"):
+            rh = [(k, rid if k.lower() == "mailbox-request-id" else v) for k, v in rh]
+        # party bookkeeping (third-claim-delete, double-bind, preview-unknown-200)
+        if is_create and status == 200 and dup_other is None:
             try:
                 link = json.loads(data)["urlLink"]
                 with LOCK:
-                    PARTIES[link.rsplit("/", 1)[1]] = {"ini": claim, "rec": None}
+                    PARTIES[link.rsplit("/", 1)[1]] = {"ini": claim, "rec": None,
+                                                       "bound_at": None}
+                    if rid is not None:
+                        CREATED[rid] = (claim, data)
             except (ValueError, KeyError, TypeError):
                 pass
         elif mid is not None and status == 200 and self.command in ("POST", "PATCH"):
             with LOCK:
                 p = PARTIES.get(mid)
+                binding = (p is not None and claim != p["ini"] and self.command == "POST"
+                           and p["rec"] is None)
+            if binding and fault == "double-bind":
+                time.sleep(0.3)     # let every racing reader reach the proxy first
+            with LOCK:
                 if p is not None and claim != p["ini"]:
-                    p["rec"] = claim if self.command == "POST" else None
+                    if self.command == "PATCH":
+                        p["rec"] = None
+                    elif p["rec"] is None:
+                        p["rec"], p["bound_at"] = claim, SEQ[0]
+        if (fault == "double-bind" and self.command == "POST" and mid is not None
+                and status == 401):
+            p = {}
+            for _ in range(40):     # a racing loser: wait for the winner to be recorded
+                with LOCK:
+                    p = dict(PARTIES.get(mid) or {})
+                if not p or p.get("bound_at") is not None:
+                    break
+                time.sleep(0.05)
+            if p and claim != p["ini"] and p.get("bound_at") is not None \
+                    and arrived < p["bound_at"]:
+                headers["Mailbox-Device-Claim"] = p["ini"]
+                status, rh, data = self._upstream("POST", path, headers, None)
+        if (fault == "preview-unknown-200" and self.command == "GET" and status == 404
+                and mid not in PARTIES):
+            status, data = 200, b"<!DOCTYPE html><html><body><p>Hello</p></body></html>"
+            rh = [(k, "text/html; charset=utf-8" if k.lower() == "content-type" else v)
+                  for k, v in rh]
         if (fault == "third-claim-delete" and self.command == "DELETE" and status == 401
                 and mid is not None):
             with LOCK:
@@ -146,6 +235,11 @@ class Handler(BaseHTTPRequestHandler):
                     __import__("calendar").timegm(t) + 3600))
                 return b'"expiration":"' + s.encode() + b'"'
             data = re.sub(rb'"expiration":\s*"([^"]+)"', later, data)
+        if fault == "mangle-long-data" and self.command == "POST" and mid is not None \
+                and status == 200:
+            data = re.sub(rb'("data":\s*")([^"])([^"]{999,}")',
+                          lambda mm: mm.group(1) + (b"B" if mm.group(2) == b"A" else b"A")
+                          + mm.group(3), data)
         if fault == "no-echo":
             rh = [(k, v) for k, v in rh if k.lower() != "mailbox-request-id"]
 
