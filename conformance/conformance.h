@@ -105,7 +105,7 @@ char *create_body(const char *type, const char *data, const char *title, const c
  * deletion with claim. Returns the status. r may be NULL. */
 long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body, char id[64],
                cresp *r);
-/* Creates a mailbox with rights (expiration +1 h) and a fresh claim; 0 on success, else
+/* Creates a mailbox with rights (expiration +1 h; +2 min without D) and a fresh claim; 0 on success, else
  * records a failure. */
 int mb_new(conf_ctx *c, const char *rights, char claim[37], char id[64]);
 /* method on /v1/m/{id}: claim, fresh rid when rid is "" (NULL: none), body. */

@@ -35,7 +35,7 @@ static void help(FILE *f)
           "\n"
           "    The tester creates only its own mailboxes, each with fresh random Device Claims,\n"
           "    and deletes them at the end of the check that made them (a mailbox made without\n"
-          "    the D right cannot be deleted; it expires within an hour). It sends random bytes\n"
+          "    the D right cannot be deleted; it expires after two minutes). It sends random bytes\n"
           "    as payload data and never holds a Secret. It needs a relay whose rate limit and\n"
           "    per-address mailbox quota leave room for a few hundred requests and ~100\n"
           "    creations; a 429 with Retry-After is waited out (up to 5 s, 3 times).\n"
