@@ -38,7 +38,9 @@ static void help(FILE *f)
           "    the D right cannot be deleted; it expires after two minutes). It sends random bytes\n"
           "    as payload data and never holds a Secret. It needs a relay whose rate limit and\n"
           "    per-address mailbox quota leave room for a few hundred requests and ~100\n"
-          "    creations; a 429 with Retry-After is waited out (up to 5 s, 3 times).\n"
+          "    creations; a 429 with Retry-After is waited out (up to 5 s, 3 times). R6\n"
+          "    expects urlLink on RELAY_URL's host (the relay's public URL); R42 expects a\n"
+          "    body limit under 1 MiB.\n"
           "\n"
           "    Output: one line per check, \"PASS ID title\", \"FAIL ID title\" followed by\n"
           "    indented lines with what was expected and the request (>) and response (<) that\n"
@@ -218,6 +220,10 @@ int main(int argc, char **argv)
     if (url == NULL)
         return usage("no relay URL given", NULL);
     unsigned char sel_only[64] = {0}, sel_skip[64] = {0};
+    if (conf_n_checks > sizeof sel_only) {
+        fprintf(stderr, "tigress-conformance: too many checks for the selection table\n");
+        return 1;
+    }
     if ((only != NULL && mark(only, sel_only) != 0) || (skip != NULL && mark(skip, sel_skip) != 0))
         return 2;
     http_global_init();

@@ -143,16 +143,16 @@ for fw in "${faults[@]}"; do
     fault=${fw%%=*} want=${fw#*=}
     python3 tests/conformance/breaking_proxy.py --upstream "$url" --ca "$TIGRESS_RELAY_CA" \
         --cert "$TIGRESS_RELAY_DIR/cert.pem" --key "$TIGRESS_RELAY_DIR/key.pem" \
-        --fault "$fault" >"$work/proxy.out" 2>"$work/proxy.err" &
+        --fault "$fault" >"$work/proxy-$fault.out" 2>"$work/proxy-$fault.err" &
     proxy_pid=$!
     purl=
     for _ in $(seq 100); do
-        purl=$(sed -n 's/^listening on //p' "$work/proxy.out")
+        purl=$(sed -n 's/^listening on //p' "$work/proxy-$fault.out" 2>/dev/null)
         [[ -n $purl ]] && break
         sleep 0.1
     done
     if [[ -z $purl ]]; then
-        bad "proxy --fault $fault did not start: $(cat "$work/proxy.err")"
+        bad "proxy --fault $fault did not start: $(cat "$work/proxy-$fault.err")"
     else
         rc=$(run_json "fault-$fault" "$purl")
         got=$(fails_of "$work/fault-$fault.json")
@@ -163,6 +163,7 @@ for fw in "${faults[@]}"; do
         else
             bad "proxy --fault $fault: failed checks '$got' (exit $rc), want '${want}'"
             show "$work/fault-$fault.json"
+            sed 's/^/    /' "$work/fault-$fault.err" "$work/proxy-$fault.err"
         fi
     fi
     kill "$proxy_pid" 2>/dev/null
