@@ -1,6 +1,6 @@
 # libtigress: GNU make only. Each part of the tree adds its own rules in a fragment:
 #   lib/lib.mk, relay/relay.mk, examples/examples.mk, bindings/bindings.mk, bench/bench.mk,
-#   tests/lib/fixture.mk, tests/*/*.mk. This file holds what they share.
+#   conformance/conformance.mk, tests/lib/fixture.mk, tests/*/*.mk. This file holds what they share.
 #
 #   make            build the library, the relay and the CLI
 #   make check      install missing Debian packages, build, run every test
@@ -64,7 +64,8 @@ VALGRIND_SKIP :=
 VALGRIND_EXTRA :=
 
 include lib/lib.mk
--include relay/relay.mk examples/examples.mk bindings/bindings.mk bench/bench.mk
+-include relay/relay.mk examples/examples.mk bindings/bindings.mk bench/bench.mk \
+    conformance/conformance.mk
 -include tests/lib/fixture.mk
 -include $(filter-out tests/lib/fixture.mk,$(sort $(wildcard tests/*/*.mk)))
 

@@ -1,0 +1,268 @@
+/*
+ * conformance/util.c: UUIDs, times, random data, and the mailbox operations the checks share.
+ * Every mailbox the tool creates is registered and deleted at the end of its check.
+ */
+#define _DEFAULT_SOURCE         /* timegm */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+#include <uuid/uuid.h>
+
+#include "conformance.h"
+
+creq last_q;
+char last_path[128];
+static char last_claim[40], last_rid[140], last_method[8];
+static char *last_body;
+
+void new_uuid(char out[37])
+{
+    uuid_t u;
+    uuid_generate_random(u);
+    uuid_unparse_lower(u, out);
+}
+
+int is_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return 0;
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int is_v4_uuid(const char *s)
+{
+    return is_uuid(s) && s[14] == '4' && strchr("89abAB", s[19]) != NULL;
+}
+
+void rfc3339_in(long secs, char out[32])
+{
+    time_t t = time(NULL) + secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int parse_rfc3339(const char *s, long *epoch)
+{
+    struct tm tm = {0};
+    char z = 0;
+    if (strlen(s) != 20 ||
+        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z')
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *epoch = (long)timegm(&tm);
+    return 0;
+}
+
+char *random_b64(size_t nbytes)
+{
+    unsigned char *raw = malloc(nbytes ? nbytes : 1);
+    size_t cap = sodium_base64_ENCODED_LEN(nbytes, sodium_base64_VARIANT_ORIGINAL);
+    char *out = malloc(cap);
+    if (raw == NULL || out == NULL) {
+        free(raw);
+        free(out);
+        return NULL;
+    }
+    randombytes_buf(raw, nbytes);
+    sodium_bin2base64(out, cap, raw, nbytes, sodium_base64_VARIANT_ORIGINAL);
+    free(raw);
+    return out;
+}
+
+char *create_body(const char *type, const char *data, const char *title, const char *desc,
+                  const char *rights, const char *expiration, const char *extra)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *p = cJSON_AddObjectToObject(o, "payload");
+    cJSON_AddStringToObject(p, "type", type ? type : "XSALSA20_POLY1305");
+    cJSON_AddStringToObject(p, "data", data);
+    cJSON *d = cJSON_AddObjectToObject(o, "displayInformation");
+    cJSON_AddStringToObject(d, "title", title ? title : "Conformance test pass");
+    cJSON_AddStringToObject(d, "description", desc ? desc : "Made by tigress-conformance");
+    cJSON_AddStringToObject(d, "imageURL", "");
+    if (expiration != NULL) {
+        cJSON *m = cJSON_AddObjectToObject(o, "mailboxConfiguration");
+        if (rights != NULL)
+            cJSON_AddStringToObject(m, "accessRights", rights);
+        cJSON_AddStringToObject(m, "expiration", expiration);
+    }
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (s != NULL && extra != NULL) {
+        size_t n = strlen(s);
+        char *t = malloc(n + strlen(extra) + 1);
+        if (t != NULL) {
+            memcpy(t, s, n - 1);                     /* without the closing brace */
+            strcpy(t + n - 1, extra);
+            strcat(t, "}");
+        }
+        free(s);
+        s = t;
+    }
+    return s;
+}
+
+int id_from_link(const char *link, char id[64])
+{
+    const char *slash = strrchr(link, '/');
+    if (slash == NULL || slash[1] == '\0' || strlen(slash + 1) >= 64)
+        return -1;
+    snprintf(id, 64, "%s", slash + 1);
+    return 0;
+}
+
+void own_mailbox(conf_ctx *c, const char *id, const char *claim)
+{
+    if (c->n_owned >= (int)(sizeof c->owned / sizeof c->owned[0]))
+        return;
+    snprintf(c->owned[c->n_owned].id, sizeof c->owned[0].id, "%s", id);
+    snprintf(c->owned[c->n_owned].claim, sizeof c->owned[0].claim, "%s", claim);
+    c->n_owned++;
+}
+
+void cleanup_owned(conf_ctx *c)
+{
+    for (int i = 0; i < c->n_owned; i++) {
+        cresp r;
+        mb_op(c, "DELETE", c->owned[i].id, c->owned[i].claim, "", NULL, &r);
+        cresp_free(&r);     /* 404 (already gone) and 401 (no D right) are fine here */
+    }
+    c->n_owned = 0;
+}
+
+static void remember(const creq *q)
+{
+    snprintf(last_method, sizeof last_method, "%s", q->method);
+    if (q->path != last_path)
+        snprintf(last_path, sizeof last_path, "%s", q->path);
+    snprintf(last_claim, sizeof last_claim, "%s", q->claim ? q->claim : "");
+    snprintf(last_rid, sizeof last_rid, "%s", q->rid ? q->rid : "");
+    free(last_body);
+    last_body = q->body ? strdup(q->body) : NULL;
+    last_q = *q;
+    last_q.method = last_method;
+    last_q.path = last_path;
+    last_q.claim = q->claim ? last_claim : NULL;
+    last_q.rid = q->rid ? last_rid : NULL;
+    last_q.body = last_body;
+    last_q.body_len = 0;
+}
+
+long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body, char id[64],
+               cresp *out)
+{
+    char fresh[37];
+    if (rid == NULL || rid[0] == '\0') {
+        new_uuid(fresh);
+        rid = fresh;
+    }
+    creq q = {.method = "POST", .path = "/v1/m", .claim = claim, .rid = rid, .body = body};
+    cresp r;
+    http_do(c, &q, &r);
+    remember(&q);
+    if (id != NULL)
+        id[0] = '\0';
+    if (r.status == 200 || r.status == 201) {
+        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
+        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
+        char tmp[64];
+        if (cJSON_IsString(l) && id_from_link(l->valuestring, tmp) == 0) {
+            if (id != NULL)
+                snprintf(id, 64, "%s", tmp);
+            if (r.status == 200 && claim != NULL)
+                own_mailbox(c, tmp, claim);
+        }
+        cJSON_Delete(j);
+    }
+    long st = r.status;
+    if (out != NULL)
+        *out = r;
+    else
+        cresp_free(&r);
+    return st;
+}
+
+int mb_new(conf_ctx *c, const char *rights, char claim[37], char id[64])
+{
+    char exp[32];
+    /* without D the tester cannot delete it: let it expire soon instead */
+    rfc3339_in(rights != NULL && strchr(rights, 'D') == NULL ? 120 : 3600, exp);
+    new_uuid(claim);
+    char *data = random_b64(48);
+    char *b = create_body(NULL, data, NULL, NULL, rights, exp, NULL);
+    cresp r;
+    long st = mb_create(c, claim, NULL, b, id, &r);
+    free(data);
+    free(b);
+    if (st != 200 || id[0] == '\0') {
+        fail_at(c, &last_q, &r, "creating a mailbox (rights %s) did not give 200 and a urlLink",
+                rights ? rights : "default");
+        cresp_free(&r);
+        return -1;
+    }
+    cresp_free(&r);
+    return 0;
+}
+
+long mb_op(conf_ctx *c, const char *method, const char *id, const char *claim, const char *rid,
+           const char *body, cresp *out)
+{
+    char fresh[37];
+    if (rid != NULL && rid[0] == '\0') {
+        new_uuid(fresh);
+        rid = fresh;
+    }
+    char path[128];
+    snprintf(path, sizeof path, "/v1/m/%s", id);
+    creq q = {.method = method, .path = path, .claim = claim, .rid = rid, .body = body};
+    cresp r;
+    http_do(c, &q, &r);
+    remember(&q);
+    long st = r.status;
+    if (out != NULL)
+        *out = r;
+    else
+        cresp_free(&r);
+    return st;
+}
+
+int expect_op(conf_ctx *c, const char *what, long want, const char *method, const char *id,
+              const char *claim, const char *body, cresp *keep)
+{
+    cresp r;
+    long st = mb_op(c, method, id, claim, "", body, &r);
+    int ok = st == want;
+    if (!ok)
+        fail_at(c, &last_q, &r, "%s: expected %ld, got %ld", what, want, st);
+    if (keep != NULL)
+        *keep = r;
+    else
+        cresp_free(&r);
+    return ok;
+}
+
+cJSON *json_body(conf_ctx *c, const creq *q, const cresp *r)
+{
+    cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+    if (!cJSON_IsObject(j)) {
+        fail_at(c, q, r, "the body is not a JSON object");
+        cJSON_Delete(j);
+        return NULL;
+    }
+    return j;
+}
