@@ -931,8 +931,14 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
     /* Host and user are cut so each message fits msg (hosts are short in practice). */
     switch (why_rc) {
     case RS_CONN_AUTH:
-        snprintf(msg, sizeof(msg), "%.200s:%d refused the credentials%.64s%.64s (%s)", u->host, u->port,
-                 u->user != NULL ? " of user " : "", u->user != NULL ? u->user : "", why);
+        if (u->sentinel)
+            snprintf(msg, sizeof(msg), "the master %.100s refused the credentials%.64s%.64s "
+                     "(%s)", u->master_name, u->user != NULL ? " of user " : "",
+                     u->user != NULL ? u->user : "", why);
+        else
+            snprintf(msg, sizeof(msg), "%.200s:%d refused the credentials%.64s%.64s (%s)",
+                     u->host, u->port, u->user != NULL ? " of user " : "",
+                     u->user != NULL ? u->user : "", why);
         break;
     case RS_CONN_SELECT:
         snprintf(msg, sizeof(msg), "%.200s:%d refused SELECT %d (%s)", u->host, u->port, u->db, why);
@@ -942,8 +948,14 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
         break;
     default:
         /* Unreachable now: start anyway; calls answer STORE_UNAVAILABLE until it is back. */
-        snprintf(msg, sizeof(msg), "cannot reach %.200s:%d yet (%s); starting anyway, requests "
-                 "get 503 until it answers", u->host, u->port, why[0] ? why : "no answer");
+        if (u->sentinel)
+            snprintf(msg, sizeof(msg), "cannot reach the master %.100s through the sentinels "
+                     "yet (%.200s); starting anyway, requests get 503 until it answers",
+                     u->master_name, why[0] ? why : "no answer");
+        else
+            snprintf(msg, sizeof(msg), "cannot reach %.200s:%d yet (%s); starting anyway, "
+                     "requests get 503 until it answers", u->host, u->port,
+                     why[0] ? why : "no answer");
         set_err(err, err_len, msg);
         rs_pool_trip(&s->pool);
         return &s->base;

@@ -172,14 +172,26 @@ static bool sentinel_master(const rs_pool *p, rs_hostport *hp, char *why, size_t
 }
 
 /* ROLE: is the server we reached through the sentinels a master (not yet, or no longer, a
- * replica)? */
-static bool is_master(redisContext *c)
+ * replica)? RS_CONN_OK if so; RS_CONN_UNREACHABLE if not (a failover under way) or on an I/O
+ * failure; RS_CONN_AUTH when the server refuses ROLE itself (an ACL user without it: a
+ * configuration error, reported in why). */
+static rs_conn_rc check_master(redisContext *c, char *why, size_t why_len)
 {
     redisReply *r = redisCommand(c, "ROLE");
-    bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
-              r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0;
+    rs_conn_rc rc = RS_CONN_UNREACHABLE;
+    if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+        rc = RS_CONN_AUTH;
+        if (why != NULL)
+            snprintf(why, why_len, "ROLE: %.120s", r->str);
+    } else if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+               r->element[0]->type == REDIS_REPLY_STRING &&
+               strcmp(r->element[0]->str, "master") == 0) {
+        rc = RS_CONN_OK;
+    } else if (why != NULL) {
+        snprintf(why, why_len, "the server the sentinels named is not a master (yet)");
+    }
     freeReplyObject(r);
-    return ok;
+    return rc;
 }
 
 redisContext *rs_pool_connect(const rs_pool *p, rs_conn_rc *why_rc, char *why, size_t why_len)
@@ -199,11 +211,8 @@ redisContext *rs_pool_connect(const rs_pool *p, rs_conn_rc *why_rc, char *why, s
     }
     if (c != NULL && c->err == 0 && redisSetTimeout(c, tv) == REDIS_OK)
         rc = login(p, c, why, why_len);
-    if (rc == RS_CONN_OK && p->url.sentinel && !is_master(c)) {
-        rc = RS_CONN_UNREACHABLE;   /* a failover under way: the sentinels will say more */
-        if (why != NULL)
-            snprintf(why, why_len, "the server the sentinels named is not a master (yet)");
-        redisFree(c);
+    if (rc == RS_CONN_OK && p->url.sentinel && (rc = check_master(c, why, why_len)) != RS_CONN_OK) {
+        redisFree(c);       /* not a master: a failover under way, the sentinels will say more */
         c = NULL;
     }
     if (rc != RS_CONN_OK && c != NULL) {
