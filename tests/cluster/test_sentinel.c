@@ -5,6 +5,8 @@
  * failover-timeout 5000). A thread keeps creating mailboxes; the master is killed (SIGKILL);
  * the relay answers only 200 or 503 + Retry-After meanwhile, follows the failover by itself,
  * and every create it acknowledged (each one WAITed for a replica) is readable afterwards.
+ * Before that, with both replicas stopped (SIGSTOP), a create is answered 503 (WAIT saw no
+ * replica) and its retry with the same Request-ID, once they are back, finds it done.
  *
  * Two replicas, not one: with min_replicas=1 the promoted master needs a replica of its own
  * before a write can be acknowledged again, and the other replica becomes it.
@@ -177,6 +179,40 @@ static bool sentinels_ready(void)
                 return false;
     }
     return true;
+}
+
+/* No sentinel sees a replica as down (after they were stopped and continued). */
+static bool replicas_up_for_sentinels(void)
+{
+    for (int s = 0; s < N_SENTINELS; s++)
+        if (cli_contains(g_sentinel_port[s], "sentinel replicas " MASTER_NAME, "s_down") ||
+            cli_contains(g_sentinel_port[s], "sentinel replicas " MASTER_NAME, "disconnected"))
+            return false;
+    return true;
+}
+
+/* A create with a given Request-ID; status, Retry-After seen, and the mailbox id on 200. */
+static long create_rid(const relay_proc *r, const char *claim, const char *rid, char id[37],
+                       bool *retry_after)
+{
+    char exp[32];
+    th_rfc3339(3600, exp);
+    char *b = th_create_body("T", "d2FpdA==", "wait", "RWD", exp, NULL, NULL);
+    assert_non_null(b);
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b};
+    hresp h;
+    http_do(r, &q, &h);
+    free(b);
+    id[0] = '\0';
+    const char *p = h.body ? strstr(h.body, "/v1/m/") : NULL;
+    if ((h.status == 200 || h.status == 201) && p != NULL && strlen(p) >= 6 + 36) {
+        memcpy(id, p + 6, 36);
+        id[36] = '\0';
+    }
+    *retry_after = h.retry_after[0] != '\0';
+    long st = h.status;
+    hresp_free(&h);
+    return st;
 }
 
 /* The port the first sentinel names as master now. */
@@ -355,6 +391,34 @@ static void test_sentinel__failover_under_create_load(void **state)
     assert_int_equal(th_create(&r, claim, b, id), 200);
     free(b);
     assert_int_equal(th_read(&r, id, claim, NULL), 200);
+
+    /* min_replicas=1 with every replica stopped: the create is done on the master but no
+     * replica acknowledges it within the WAIT timeout, so it is answered 503 + Retry-After
+     * ("not known to be replicated"). Once the replicas are back, the client's retry with the
+     * same Request-ID gets the mailbox that was created after all. */
+    for (int i = 0; i < N_REPLICAS; i++)
+        kill(g_replica[i], SIGSTOP);
+    char wclaim[37], wrid[37], wid[37];
+    bool ra = false;
+    th_uuid(wclaim);
+    th_uuid(wrid);
+    long wst = create_rid(&r, wclaim, wrid, wid, &ra);
+    for (int i = 0; i < N_REPLICAS; i++)
+        kill(g_replica[i], SIGCONT);
+    fprintf(stderr, "# create with both replicas stopped: %ld\n", wst);
+    assert_int_equal(wst, 503);
+    assert_true(ra);
+    assert_true(wait_for(replicas_linked, 30));
+    assert_true(wait_for(replicas_up_for_sentinels, 30));
+    long rst = 0;
+    for (int i = 0; i < 50 && rst != 201; i++) {
+        rst = create_rid(&r, wclaim, wrid, wid, &ra);
+        if (rst != 201)
+            usleep(100 * 1000);
+    }
+    fprintf(stderr, "# its retry with the same Request-ID: %ld (the duplicate answer)\n", rst);
+    assert_int_equal(rst, 201);     /* a duplicate: the first attempt did create it */
+    assert_true(wid[0] == '\0' || th_read(&r, wid, wclaim, NULL) == 200);
 
     memset(&g_load, 0, sizeof g_load);
     pthread_mutex_init(&g_load.mu, NULL);
