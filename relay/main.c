@@ -47,7 +47,8 @@ static const opt g_opts[] = {
      "public base URL for urlLink and og:url"},
     {"store", O_STR, OFF(store_path), "./tigress-relay.db", "PATH|URL",
      "SQLite store file, or a shared Redis store: redis://[user:password@]host[:port][/db] "
-     "(rediss:// for TLS); a password here shows in `ps`: prefer --redis-password-file or "
+     "(rediss:// for TLS), or through Redis Sentinel: redis+sentinel://[user:password@]"
+     "host[:port][,host[:port]...]/MASTERNAME[?db=N&min_replicas=N&wait_ms=MS]; a password here shows in `ps`: prefer --redis-password-file or "
      "`store = ...` in a --config file"},
     {"redis-password-file", O_STR, MOFF(redis_password_file), NULL, "FILE",
      "Redis password read from FILE at start (one line; the URL's user, if any, is the ACL "
@@ -393,7 +394,8 @@ static bool user_set(const char *name)
 static bool is_redis_url(const char *loc)
 {
     return loc != NULL &&
-           (strncasecmp(loc, "redis://", 8) == 0 || strncasecmp(loc, "rediss://", 9) == 0);
+           (strncasecmp(loc, "redis://", 8) == 0 || strncasecmp(loc, "rediss://", 9) == 0 ||
+            strncasecmp(loc, "redis+sentinel://", 17) == 0);
 }
 
 /* Cross-option checks. Returns 0 or RELAY_EXIT_USAGE. */

@@ -25,7 +25,8 @@ store *store_open(const store_config *cfg, char *err, size_t err_len)
     }
     /* The scheme is compared without case, as URL schemes are. */
     if (strncasecmp(cfg->location, "redis://", 8) == 0 ||
-        strncasecmp(cfg->location, "rediss://", 9) == 0) {
+        strncasecmp(cfg->location, "rediss://", 9) == 0 ||
+        strncasecmp(cfg->location, "redis+sentinel://", 17) == 0) {
 #ifdef TIGRESS_HAVE_HIREDIS
         return store_redis_open(cfg, err, err_len);
 #else

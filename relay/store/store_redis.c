@@ -188,6 +188,26 @@ static void script_sha(rs_store *s, redisContext *c, rs_script which, char sha[4
     freeReplyObject(r);
 }
 
+/* With min_replicas (redis+sentinel://...?min_replicas=N): WAIT until N replicas have every
+ * write made on c so far, or the wait timeout. False when fewer acknowledged in time (or the
+ * connection failed): the write was done on the master but is not known to be replicated, so
+ * a failover now could lose it; the caller answers STORE_UNAVAILABLE (503). True at once
+ * without min_replicas. */
+static bool rs_wait_replicas(rs_store *s, redisContext *c)
+{
+    const rs_url *u = &s->pool.url;
+    if (u->min_replicas <= 0)
+        return true;
+    /* Below the command timeout, so the socket does not time out first. */
+    int ms = u->wait_ms > 0 ? u->wait_ms : s->pool.timeout_ms / 2;
+    if (ms >= s->pool.timeout_ms)
+        ms = s->pool.timeout_ms > 100 ? s->pool.timeout_ms - 100 : 1;
+    redisReply *r = redisCommand(c, "WAIT %d %d", u->min_replicas, ms > 0 ? ms : 1);
+    bool ok = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer >= u->min_replicas;
+    freeReplyObject(r);
+    return ok;
+}
+
 /* Runs script `which` with nkeys keys then the rest of `a` as ARGV. EVALSHA first; EVAL
  * when the server no longer has the script. NULL reply = connection trouble. */
 static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_args *a,
@@ -225,18 +245,28 @@ static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_
         lens[1] = strlen(rs_lua[which]);
         r = redisCommandArgv(k->c, a->n + 3, argv, lens);
     }
+    bool readonly = false;
     if (r == NULL)
         *src = STORE_UNAVAILABLE;
     else if (r->type == REDIS_REPLY_ERROR) {
         /* A loading or read-only server is temporary; anything else is ours. */
-        *src = (strncmp(r->str, "LOADING", 7) == 0 || strncmp(r->str, "READONLY", 8) == 0 ||
+        readonly = strncmp(r->str, "READONLY", 8) == 0;
+        *src = (strncmp(r->str, "LOADING", 7) == 0 || readonly ||
                 strncmp(r->str, "BUSY", 4) == 0 || strncmp(r->str, "MISCONF", 7) == 0)
                    ? STORE_UNAVAILABLE
                    : STORE_ERROR;
         freeReplyObject(r);
         r = NULL;
+    } else if (!rs_wait_replicas(s, k->c)) {
+        *src = STORE_UNAVAILABLE;   /* done, but not known to be replicated */
+        freeReplyObject(r);
+        r = NULL;
     }
-    rs_pool_put(&s->pool, k);
+    /* With sentinels, READONLY means the master we knew was demoted: ask them again. */
+    if (readonly && s->pool.url.sentinel)
+        rs_pool_drop(&s->pool, k);
+    else
+        rs_pool_put(&s->pool, k);
     return r;
 }
 
@@ -528,6 +558,8 @@ static store_rc rs_ready(rs_store *s)
     }
     if (src == STORE_OK)
         src = rs_migrate(s, k->c);
+    if (src == STORE_OK && !rs_wait_replicas(s, k->c))
+        src = STORE_UNAVAILABLE;    /* the claim key must survive a failover */
     rs_pool_put(&s->pool, k);
     s->ready = src == STORE_OK;
     pthread_mutex_unlock(&s->key_mu);
@@ -899,8 +931,14 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
     /* Host and user are cut so each message fits msg (hosts are short in practice). */
     switch (why_rc) {
     case RS_CONN_AUTH:
-        snprintf(msg, sizeof(msg), "%.200s:%d refused the credentials%.64s%.64s (%s)", u->host, u->port,
-                 u->user != NULL ? " of user " : "", u->user != NULL ? u->user : "", why);
+        if (u->sentinel)
+            snprintf(msg, sizeof(msg), "the master %.100s refused the credentials%.64s%.64s "
+                     "(%s)", u->master_name, u->user != NULL ? " of user " : "",
+                     u->user != NULL ? u->user : "", why);
+        else
+            snprintf(msg, sizeof(msg), "%.200s:%d refused the credentials%.64s%.64s (%s)",
+                     u->host, u->port, u->user != NULL ? " of user " : "",
+                     u->user != NULL ? u->user : "", why);
         break;
     case RS_CONN_SELECT:
         snprintf(msg, sizeof(msg), "%.200s:%d refused SELECT %d (%s)", u->host, u->port, u->db, why);
@@ -910,8 +948,14 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
         break;
     default:
         /* Unreachable now: start anyway; calls answer STORE_UNAVAILABLE until it is back. */
-        snprintf(msg, sizeof(msg), "cannot reach %.200s:%d yet (%s); starting anyway, requests "
-                 "get 503 until it answers", u->host, u->port, why[0] ? why : "no answer");
+        if (u->sentinel)
+            snprintf(msg, sizeof(msg), "cannot reach the master %.100s through the sentinels "
+                     "yet (%.200s); starting anyway, requests get 503 until it answers",
+                     u->master_name, why[0] ? why : "no answer");
+        else
+            snprintf(msg, sizeof(msg), "cannot reach %.200s:%d yet (%s); starting anyway, "
+                     "requests get 503 until it answers", u->host, u->port,
+                     why[0] ? why : "no answer");
         set_err(err, err_len, msg);
         rs_pool_trip(&s->pool);
         return &s->base;

@@ -19,7 +19,9 @@ const char *rs_pool_setup(rs_pool *p, const store_config *cfg, int default_timeo
     rs_breaker_init(&p->breaker);
     p->timeout_ms = cfg->busy_timeout_ms > 0 ? cfg->busy_timeout_ms : default_timeout_ms;
     if (!rs_url_parse(&p->url, cfg->location))
-        return "cannot parse the URL (redis[s]://[[user]:password@]host[:port][/db])";
+        return "cannot parse the URL (redis[s]://[[user]:password@]host[:port][/db] or "
+               "redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/MASTERNAME"
+               "[?db=N&min_replicas=N&wait_ms=MS])";
     if (!p->url.tls && (cfg->redis_ca != NULL || cfg->redis_cert != NULL || cfg->redis_key != NULL))
         return "TLS files given for a redis:// URL (use rediss://)";
     if ((cfg->redis_ca != NULL && (p->tls_ca = strdup(cfg->redis_ca)) == NULL) ||
@@ -130,14 +132,89 @@ static redisContext *connect_tls(const rs_pool *p, rs_conn_rc *rc, char *why, si
     return c;
 }
 
+/* Asks the sentinels, each in turn, for the current master of url.master_name
+ * (SENTINEL get-master-addr-by-name). True with *hp set, else false and why says what the
+ * last sentinel said (or that none answered). */
+static bool sentinel_master(const rs_pool *p, rs_hostport *hp, char *why, size_t why_len)
+{
+    struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
+    const rs_url *u = &p->url;
+    if (why != NULL)
+        snprintf(why, why_len, "no sentinel answered");
+    for (int i = 0; i < u->n_sentinels; i++) {
+        const rs_hostport *s = &u->sentinels[i];
+        redisContext *c = redisConnectWithTimeout(s->host, s->port, tv);
+        redisReply *r = NULL;
+        if (c != NULL && c->err == 0 && redisSetTimeout(c, tv) == REDIS_OK)
+            r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", u->master_name);
+        bool ok = r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+                  r->element[0]->type == REDIS_REPLY_STRING &&
+                  r->element[1]->type == REDIS_REPLY_STRING &&
+                  r->element[0]->len > 0 && r->element[0]->len < sizeof(hp->host);
+        if (ok) {
+            long port = strtol(r->element[1]->str, NULL, 10);
+            ok = port > 0 && port <= 65535;
+            if (ok) {
+                memcpy(hp->host, r->element[0]->str, r->element[0]->len + 1);
+                hp->port = (int)port;
+            }
+        } else if (why != NULL && r != NULL) {
+            snprintf(why, why_len, "sentinel %.100s:%d does not know master %.100s",
+                     s->host, s->port, u->master_name);
+        }
+        freeReplyObject(r);
+        if (c != NULL)
+            redisFree(c);
+        if (ok)
+            return true;
+    }
+    return false;
+}
+
+/* ROLE: is the server we reached through the sentinels a master (not yet, or no longer, a
+ * replica)? RS_CONN_OK if so; RS_CONN_UNREACHABLE if not (a failover under way) or on an I/O
+ * failure; RS_CONN_AUTH when the server refuses ROLE itself (an ACL user without it: a
+ * configuration error, reported in why). */
+static rs_conn_rc check_master(redisContext *c, char *why, size_t why_len)
+{
+    redisReply *r = redisCommand(c, "ROLE");
+    rs_conn_rc rc = RS_CONN_UNREACHABLE;
+    if (r != NULL && r->type == REDIS_REPLY_ERROR) {
+        rc = RS_CONN_AUTH;
+        if (why != NULL)
+            snprintf(why, why_len, "ROLE: %.120s", r->str);
+    } else if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+               r->element[0]->type == REDIS_REPLY_STRING &&
+               strcmp(r->element[0]->str, "master") == 0) {
+        rc = RS_CONN_OK;
+    } else if (why != NULL) {
+        snprintf(why, why_len, "the server the sentinels named is not a master (yet)");
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
 redisContext *rs_pool_connect(const rs_pool *p, rs_conn_rc *why_rc, char *why, size_t why_len)
 {
     struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
     rs_conn_rc rc = RS_CONN_UNREACHABLE;
-    redisContext *c = p->url.tls ? connect_tls(p, &rc, why, why_len)
-                                 : redisConnectWithTimeout(p->url.host, p->url.port, tv);
+    redisContext *c = NULL;
+    if (p->url.sentinel) {
+        /* Every new connection asks the sentinels afresh: after a failover the pool has
+         * been emptied (rs_pool_trip), so the next connection goes to the new master. */
+        rs_hostport m;
+        if (sentinel_master(p, &m, why, why_len))
+            c = redisConnectWithTimeout(m.host, m.port, tv);
+    } else {
+        c = p->url.tls ? connect_tls(p, &rc, why, why_len)
+                       : redisConnectWithTimeout(p->url.host, p->url.port, tv);
+    }
     if (c != NULL && c->err == 0 && redisSetTimeout(c, tv) == REDIS_OK)
         rc = login(p, c, why, why_len);
+    if (rc == RS_CONN_OK && p->url.sentinel && (rc = check_master(c, why, why_len)) != RS_CONN_OK) {
+        redisFree(c);       /* not a master: a failover under way, the sentinels will say more */
+        c = NULL;
+    }
     if (rc != RS_CONN_OK && c != NULL) {
         if (rc == RS_CONN_UNREACHABLE && why != NULL && c->err != 0)
             snprintf(why, why_len, "%.120s", c->errstr);
@@ -195,6 +272,15 @@ void rs_pool_put(rs_pool *p, rs_conn *k)
         redisFree(k->c);
         free(k);
     }
+}
+
+void rs_pool_drop(rs_pool *p, rs_conn *k)
+{
+    if (k == NULL)
+        return;
+    redisFree(k->c);
+    free(k);
+    rs_pool_trip(p);
 }
 
 #else /* !TIGRESS_HAVE_HIREDIS */

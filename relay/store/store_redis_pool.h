@@ -2,7 +2,9 @@
  * relay/store/store_redis_pool.h: the Redis backend's connections: where the server is
  * (store_redis_url.h), how to log in (AUTH, SELECT), TLS through the rediss:// tunnel
  * (redis_tls.h), a pool of idle connections, and the circuit breaker in front of it
- * (store_redis_breaker.h). Used by store_redis.c (the operations) and store_redis_shared.c
+ * (store_redis_breaker.h); with a redis+sentinel:// URL each new connection asks the
+ * sentinels for the current master and checks its ROLE. Used by store_redis.c (the
+ * operations) and store_redis_shared.c
  * (change notices, shared rate limit). Only built with hiredis.
  */
 #ifndef TIGRESS_RELAY_STORE_REDIS_POOL_H
@@ -53,6 +55,10 @@ rs_conn *rs_pool_get(rs_pool *p);
 /* Returns a connection to the pool; a broken one (I/O error, timeout) is dropped and opens
  * the breaker, a working one closes it. NULL is a no-op. */
 void rs_pool_put(rs_pool *p, rs_conn *k);
+
+/* Closes k (a connection to a server that turned out to be a replica: READONLY) and trips
+ * the pool, so that the next connection asks the sentinels again. NULL is a no-op. */
+void rs_pool_drop(rs_pool *p, rs_conn *k);
 
 /* Opens the breaker and drops the idle connections (they lead to the same dead server). */
 void rs_pool_trip(rs_pool *p);

@@ -32,6 +32,18 @@ $(CLUSTER_OPS_BIN): $(CLUSTER_OPS_SRCS) $(CLUSTER_T_HDRS) $(RELAY_BIN)
 	@mkdir -p $(@D)
 	$(CC) $(CLUSTER_T_CFLAGS) -o $@ $(CLUSTER_OPS_SRCS) $(BASE_LDFLAGS) $(CLUSTER_T_LIBS)
 
+# Redis Sentinel: a master, two replicas, three sentinels; the master killed under a create load
+# (redis+sentinel:// --store with min_replicas=1). Skipped when redis-sentinel is missing.
+CLUSTER_SENT_BIN  := $(BUILD)/tests/cluster/test_sentinel
+CLUSTER_SENT_SRCS := tests/cluster/test_sentinel.c tests/cluster/cluster_util.c \
+                     tests/relay/relay_harness.c $(RELAY_FIXTURE_OBJ)
+CHECK_BUILD  += $(CLUSTER_SENT_BIN)
+CHECK_SUITES += $(CLUSTER_SENT_BIN)
+
+$(CLUSTER_SENT_BIN): $(CLUSTER_SENT_SRCS) $(CLUSTER_T_HDRS) $(RELAY_BIN)
+	@mkdir -p $(@D)
+	$(CC) $(CLUSTER_T_CFLAGS) -o $@ $(CLUSTER_SENT_SRCS) $(BASE_LDFLAGS) $(CLUSTER_T_LIBS)
+
 .PHONY: demo-cluster
 demo-cluster: $(RELAY_BIN) $(BUILD)/tigress
 	@BUILD=$(BUILD) relay/demo-cluster.sh

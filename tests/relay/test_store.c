@@ -17,6 +17,8 @@
 #include <sqlite3.h>
 #ifdef TIGRESS_HAVE_HIREDIS
 #include <hiredis.h>
+
+#include "store_redis_url.h"
 #endif
 #include <sys/stat.h>
 #include <unistd.h>
@@ -673,6 +675,69 @@ static void test_store__open_dispatch_and_errors(void **state)
 #endif
 }
 
+#ifdef TIGRESS_HAVE_HIREDIS
+/* The Sentinel form of the Redis URL; redis:// and rediss:// parse as before. */
+static void test_store__redis_sentinel_url(void **state)
+{
+    (void)state;
+    rs_url u;
+    memset(&u, 0, sizeof u);
+    assert_true(rs_url_parse(&u, "redis+sentinel://al%3Ace:pw%40x@s1:26380,s2,10.0.0.3:1234/"
+                                 "mymaster?db=3&min_replicas=2&wait_ms=700"));
+    assert_true(u.sentinel);
+    assert_false(u.tls);
+    assert_int_equal(u.n_sentinels, 3);
+    assert_string_equal(u.sentinels[0].host, "s1");
+    assert_int_equal(u.sentinels[0].port, 26380);
+    assert_string_equal(u.sentinels[1].host, "s2");
+    assert_int_equal(u.sentinels[1].port, 26379);
+    assert_string_equal(u.sentinels[2].host, "10.0.0.3");
+    assert_int_equal(u.sentinels[2].port, 1234);
+    assert_string_equal(u.master_name, "mymaster");
+    assert_string_equal(u.user, "al:ce");
+    assert_string_equal(u.password, "pw@x");
+    assert_int_equal(u.db, 3);
+    assert_int_equal(u.min_replicas, 2);
+    assert_int_equal(u.wait_ms, 700);
+    rs_url_clear(&u);
+    memset(&u, 0, sizeof u);
+    assert_true(rs_url_parse(&u, "REDIS+SENTINEL://h/m"));
+    assert_int_equal(u.n_sentinels, 1);
+    assert_int_equal(u.db, 0);
+    assert_int_equal(u.min_replicas, 0);
+    assert_null(u.password);
+    rs_url_clear(&u);
+    static const char *const bad[] = {
+        "redis+sentinel://h",               /* no master name */
+        "redis+sentinel://h/",
+        "redis+sentinel:///m",              /* no sentinel */
+        "redis+sentinel://h,/m",            /* a trailing comma */
+        "redis+sentinel://h:0/m",
+        "redis+sentinel://h:70000/m",
+        "redis+sentinel://h:12x/m",
+        "redis+sentinel://h/m/x",
+        "redis+sentinel://h/m?db=x",
+        "redis+sentinel://h/m?db",
+        "redis+sentinel://h/m?mni_replicas=1",  /* a typo is refused, not ignored */
+        "redis+sentinel://h/m?wait_ms=0",
+        "rediss+sentinel://h/m",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&u, 0, sizeof u);
+        if (rs_url_parse(&u, bad[i]))
+            fail_msg("parsed: %s", bad[i]);
+        rs_url_clear(&u);
+    }
+    memset(&u, 0, sizeof u);
+    assert_true(rs_url_parse(&u, "redis://:pw@h:6380/2"));
+    assert_false(u.sentinel);
+    assert_string_equal(u.host, "h");
+    assert_int_equal(u.port, 6380);
+    assert_int_equal(u.db, 2);
+    rs_url_clear(&u);
+}
+#endif
+
 /* ---- what a stolen disk holds (SQLite file stores only) ---------------------------------- */
 
 /* Whether the file at path contains the bytes of needle anywhere (a missing file does not). */
@@ -1081,6 +1146,9 @@ int main(void)
     signal(SIGPIPE, SIG_IGN); /* a dropped Redis connection must not kill the tests */
     const struct CMUnitTest common[] = {
         cmocka_unit_test(test_store__open_dispatch_and_errors),
+#ifdef TIGRESS_HAVE_HIREDIS
+        cmocka_unit_test(test_store__redis_sentinel_url),
+#endif
     };
     const struct CMUnitTest semantics_mem[] = {STORE_SEMANTICS_TESTS};
     const struct CMUnitTest semantics_file[] = {STORE_SEMANTICS_TESTS};
