@@ -9,12 +9,27 @@ BENCH_BUILD ?= build-bench
 BENCH_SCALE ?= 1000000
 
 BENCH_DIR   := $(BUILD)/bench
-BENCH_BINS  := $(BENCH_DIR)/ceiling_server $(BENCH_DIR)/store_scale $(BENCH_DIR)/sdk_bench
+BENCH_BINS  := $(BENCH_DIR)/ceiling_server $(BENCH_DIR)/store_scale $(BENCH_DIR)/sdk_bench \
+               $(BENCH_DIR)/longpoll_hold
 BENCH_STORE_SRCS := $(filter-out relay/store/store_redis%.c relay/store/redis_tls.c,\
                                 $(sort $(wildcard relay/store/*.c)))
 
-.PHONY: bench bench-bins bench-run
+.PHONY: bench bench-bins bench-run bench-longpoll
 bench-bins: $(BENCH_BINS)
+
+# Held long-polls (make bench-longpoll; also the last part of make bench): bench/longpoll.sh
+#   make bench-longpoll                       N = 2000 and 10000 held long-polls
+#   make bench-longpoll LONGPOLL_N="2000 10000 50000"
+LONGPOLL_N ?= 2000 10000
+$(BENCH_DIR)/longpoll_hold: bench/longpoll_hold.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -D_GNU_SOURCE $(shell pkg-config --cflags gnutls) -o $@ $< $(BASE_LDFLAGS) \
+	    $(shell pkg-config --libs gnutls) -lpthread
+
+bench-longpoll:
+	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SAN= \
+	    $(BENCH_BUILD)/tigress-relay bench-bins
+	@BENCH_BUILD=$(BENCH_BUILD) bench/longpoll.sh $(LONGPOLL_N)
 
 $(BENCH_DIR)/ceiling_server: bench/ceiling_server.c
 	@mkdir -p $(@D)
