@@ -39,7 +39,7 @@ $(BENCH_DIR)/ceiling_server: bench/ceiling_server.c
 $(BENCH_DIR)/store_scale: bench/store_scale.c $(BENCH_STORE_SRCS) $(wildcard relay/store/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Irelay/store $(shell pkg-config --cflags sqlite3) -o $@ bench/store_scale.c \
-	    $(BENCH_STORE_SRCS) $(BASE_LDFLAGS) $(shell pkg-config --libs sqlite3) -lpthread
+	    $(BENCH_STORE_SRCS) $(BASE_LDFLAGS) $(shell pkg-config --libs sqlite3 libsodium) -lpthread
 
 $(BENCH_DIR)/sdk_bench: bench/sdk_bench.c bench/sdk_bench_crypto.c bench/sdk_bench.h $(PUBLIC_HDRS) $(LIB_SO)
 	@mkdir -p $(@D)

@@ -59,6 +59,7 @@ for n in "$@"; do
     sleep 1
     rss0=$(kib /proc/$RPID/status VmRSS)
     load0=$(cut -d' ' -f1-3 /proc/loadavg)
+    : >"$W/hold.out"
     "$BB/longpoll_hold" 127.0.0.1 "$port" "$n" $MB "$nsrc" "$SECS" "$RATE" >"$W/hold.out" 2>"$W/hold.err" &
     CPID=$!
     while ! grep -q '^HELD ' "$W/hold.out"; do
