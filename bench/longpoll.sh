@@ -12,7 +12,7 @@ set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
 B=$(realpath -m "${BENCH_BUILD:-build-bench}")
-RELAY=$B/tigress-relay BB=$B/bench
+RELAY=${LONGPOLL_RELAY:-$B/tigress-relay} BB=$B/bench
 SECS=${LONGPOLL_SECONDS:-10} RATE=${LONGPOLL_READ_RATE:-200} MB=1000
 for f in "$RELAY" "$BB/store_scale" "$BB/longpoll_hold"; do
     [[ -x $f ]] || { echo "bench-longpoll: $f is missing: run make bench-longpoll" >&2; exit 1; }
@@ -69,6 +69,10 @@ for n in "$@"; do
     rss1=$(kib /proc/$RPID/status VmRSS)
     anon1=$(kib /proc/$RPID/smaps_rollup Anonymous)
     pss1=$(kib /proc/$RPID/smaps_rollup Pss)
+    if [[ ${LONGPOLL_TRIM:-0} == 1 ]]; then   # diagnosis: how much of it is free heap (gdb)
+        gdb -p $RPID -batch -ex 'call (int)malloc_trim(0)' >/dev/null 2>&1
+        echo "after malloc_trim(0): VmRSS $(kib /proc/$RPID/status VmRSS) KiB" >&2
+    fi
     wait $CPID; CPID=
     rss2=$(kib /proc/$RPID/status VmRSS)
     load1=$(cut -d' ' -f1-3 /proc/loadavg)

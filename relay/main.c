@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -651,6 +652,32 @@ static void reload(main_config *mc, int argc, char **argv)
     relay_notify("READY=1");
 }
 
+/* Each connection is a file descriptor: raise the soft RLIMIT_NOFILE to the hard limit (an
+ * unprivileged process may), log both, and warn when --max-connections cannot fit under it
+ * (relay/README.md, "Sizing"). */
+static void raise_nofile(const relay_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t before = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = before;
+    }
+    relay_log(LOG_INFO, "event=start nofile_soft_was=%llu nofile_soft=%llu nofile_hard=%llu",
+              (unsigned long long)before, (unsigned long long)rl.rlim_cur,
+              (unsigned long long)rl.rlim_max);
+    /* About 64 descriptors besides connections: store, logs, listeners, push, metrics. */
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cfg->max_connections + 64)
+        relay_log(LOG_WARN, "event=start warning=\"--max-connections %u needs about %u file "
+                            "descriptors but the file limit is %llu: raise the hard limit "
+                            "(ulimit -Hn, systemd LimitNOFILE=)\"",
+                  (unsigned)cfg->max_connections, (unsigned)cfg->max_connections + 64,
+                  (unsigned long long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
     main_config mc;
@@ -706,6 +733,7 @@ int main(int argc, char **argv)
         relay_log(LOG_ERROR, "event=start error=\"cannot start worker threads\"");
         return RELAY_EXIT_USAGE;
     }
+    raise_nofile(cfgp);
     unsigned port = 0;
     int exit_code = 0;
     relay_server *srv = server_start(cfgp, rl, &exit_code, &port);
