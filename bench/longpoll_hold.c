@@ -332,7 +332,7 @@ int main(int argc, char **argv)
     unsigned n = (unsigned)atoi(argv[3]), mailboxes = (unsigned)atoi(argv[4]);
     unsigned nsrc = (unsigned)atoi(argv[5]), hold = (unsigned)atoi(argv[6]);
     unsigned rate = (unsigned)atoi(argv[7]);
-    struct rlimit rl = {n + 1024, n + 1024};
+    struct rlimit rl = {n + 128, n + 128};
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
         perror("longpoll_hold: setrlimit(RLIMIT_NOFILE)");
         return 1;

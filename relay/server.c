@@ -691,6 +691,12 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
         {MHD_OPTION_END, 0, NULL},
     };
     struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+    /* Per-connection memory pool: 8 KiB (libmicrohttpd's default is 32 KiB). It holds the
+     * request line and headers, the read buffer and the response headers; bodies are copied
+     * out into the request's own buffer (append_body), so --max-body does not depend on it. A
+     * held long-poll keeps its pool for its whole wait, so this is most of what one costs
+     * besides the GnuTLS session (relay/README.md, "Sizing"; bench/README.md). A request
+     * head that does not fit is answered 431 by libmicrohttpd. */
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_LISTEN_SOCKET, srv->fd,
