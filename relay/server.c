@@ -590,7 +590,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     req_ctx *ctx = *con_cls;
     if (ctx == NULL)
         return;
-    longpoll_forget(ctx);
+    /* Only a read still held (closed while suspended: daemon shutdown) can be in the waiter
+     * list; a resumed one was unlinked before it was answered. The list walk is O(held reads),
+     * so it is not done for every request. */
+    if (ctx->suspended_once && !ctx->responded)
+        longpoll_forget(ctx);
     if (ctx->holds_slot)
         held_release(ctx->addr_key);
     if (ctx->def != NULL) {
