@@ -3,6 +3,7 @@
 #   make bench                 install bench/packages.txt (wrk, hyperfine), build everything
 #                              with -O2 into BENCH_BUILD, run bench/run.sh (<= 10 min on 2 cores)
 #   make bench BENCH_SCALE=1000000   the largest store size (default 1000000)
+#   make bench LONGPOLL_N="2000 10000 50000"   held long-polls measured at the end (bench-longpoll)
 #
 # The programs are also buildable alone: make BUILD=build-bench bench-bins
 BENCH_BUILD ?= build-bench
@@ -55,6 +56,7 @@ bench:
 	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SAN= \
 	    lib $(BENCH_BUILD)/tigress-relay cli bench-bins
 	@BENCH_BUILD=$(BENCH_BUILD) BENCH_SCALE=$(BENCH_SCALE) bench/run.sh
+	@BENCH_BUILD=$(BENCH_BUILD) bench/longpoll.sh $(LONGPOLL_N)
 
 # ---- Instruction counts (make bench-instr; part of make check) ----
 #   make bench-instr             count instructions per operation under callgrind (relay routes +
