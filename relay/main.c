@@ -78,6 +78,9 @@ static const opt g_opts[] = {
     {"max-mailboxes-per-address", O_UINT0, OFF(max_mailboxes_per_address), "1000", "N",
      "mailboxes one client address may create per 24 hours (0 = no limit; else 429)"},
     {"max-connections", O_UINT, OFF(max_connections), "1024", "N", "concurrent connections"},
+    {"connection-memory", O_SIZE, OFF(connection_memory), "8192", "BYTES",
+     "libmicrohttpd memory per connection, at least 4096: the request line and headers must fit "
+     "(a longer request head is refused); most of what a held long-poll costs"},
     {"connection-timeout", O_UINT, OFF(connection_timeout), "30", "SECONDS",
      "idle connection timeout"},
     {"max-connections-per-address", O_UINT0, OFF(max_conn_per_addr), "64", "N",
@@ -445,6 +448,10 @@ static int check_config(relay_config *cfg, const main_config *mc)
         cfg->default_expiry = cfg->max_expiry;
     if (cfg->default_expiry > cfg->max_expiry) {
         fprintf(stderr, "tigress-relay: --default-expiry exceeds --max-expiry\n");
+        return RELAY_EXIT_USAGE;
+    }
+    if (cfg->connection_memory < 4096) {
+        fprintf(stderr, "tigress-relay: --connection-memory must be at least 4096\n");
         return RELAY_EXIT_USAGE;
     }
     /* Unset per-address caps follow the global ones, so that one address can never take every
