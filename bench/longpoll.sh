@@ -4,6 +4,7 @@
 # 1,000 mailboxes (bench/store_scale), RSS read, then bench/longpoll_hold holds N long-polls
 # from 127.0.0.2..127.0.0.(NSRC+1); RSS read again once all are held; meanwhile 200 normal
 # secure reads/s from 127.0.0.1 for LONGPOLL_SECONDS (default 10) give p50/p99.
+# LONGPOLL_RELAY_ARGS: more relay options (e.g. --connection-memory 16384).
 # Writes one JSON line per N into bench/results/longpoll-<date>.jsonl and prints them.
 #
 # Needs root or a hard RLIMIT_NOFILE above N + 1024 (the relay and the client each hold N
@@ -54,7 +55,7 @@ for n in "$@"; do
     "$RELAY" --listen 127.0.0.1:0 --cert "$W/certs/cert.pem" --key "$W/certs/key.pem" \
         --store "$W/store.db" --rate-limit 0 --sweep-interval 3600 --connection-timeout 120 \
         --max-connections $((n + 256)) --max-connections-per-address 0 \
-        --max-held-reads-per-address 0 --log-level warn >"$W/relay.out" 2>"$W/relay.err" &
+        --max-held-reads-per-address 0 --log-level warn ${LONGPOLL_RELAY_ARGS:-} >"$W/relay.out" 2>"$W/relay.err" &
     RPID=$!
     URL=
     for _ in $(seq 200); do
