@@ -3,18 +3,34 @@
 #   make bench                 install bench/packages.txt (wrk, hyperfine), build everything
 #                              with -O2 into BENCH_BUILD, run bench/run.sh (<= 10 min on 2 cores)
 #   make bench BENCH_SCALE=1000000   the largest store size (default 1000000)
+#   make bench LONGPOLL_N="2000 10000 50000"   held long-polls measured at the end (bench-longpoll)
 #
 # The programs are also buildable alone: make BUILD=build-bench bench-bins
 BENCH_BUILD ?= build-bench
 BENCH_SCALE ?= 1000000
 
 BENCH_DIR   := $(BUILD)/bench
-BENCH_BINS  := $(BENCH_DIR)/ceiling_server $(BENCH_DIR)/store_scale $(BENCH_DIR)/sdk_bench
+BENCH_BINS  := $(BENCH_DIR)/ceiling_server $(BENCH_DIR)/store_scale $(BENCH_DIR)/sdk_bench \
+               $(BENCH_DIR)/longpoll_hold
 BENCH_STORE_SRCS := $(filter-out relay/store/store_redis%.c relay/store/redis_tls.c,\
                                 $(sort $(wildcard relay/store/*.c)))
 
-.PHONY: bench bench-bins bench-run
+.PHONY: bench bench-bins bench-run bench-longpoll
 bench-bins: $(BENCH_BINS)
+
+# Held long-polls (make bench-longpoll; also the last part of make bench): bench/longpoll.sh
+#   make bench-longpoll                       N = 2000 and 10000 held long-polls
+#   make bench-longpoll LONGPOLL_N="2000 10000 50000"
+LONGPOLL_N ?= 2000 10000
+$(BENCH_DIR)/longpoll_hold: bench/longpoll_hold.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -D_GNU_SOURCE $(shell pkg-config --cflags gnutls) -o $@ $< $(BASE_LDFLAGS) \
+	    $(shell pkg-config --libs gnutls) -lpthread
+
+bench-longpoll:
+	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SAN= \
+	    $(BENCH_BUILD)/tigress-relay bench-bins
+	@BENCH_BUILD=$(BENCH_BUILD) bench/longpoll.sh $(LONGPOLL_N)
 
 $(BENCH_DIR)/ceiling_server: bench/ceiling_server.c
 	@mkdir -p $(@D)
@@ -24,7 +40,7 @@ $(BENCH_DIR)/ceiling_server: bench/ceiling_server.c
 $(BENCH_DIR)/store_scale: bench/store_scale.c $(BENCH_STORE_SRCS) $(wildcard relay/store/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Irelay/store $(shell pkg-config --cflags sqlite3) -o $@ bench/store_scale.c \
-	    $(BENCH_STORE_SRCS) $(BASE_LDFLAGS) $(shell pkg-config --libs sqlite3) -lpthread
+	    $(BENCH_STORE_SRCS) $(BASE_LDFLAGS) $(shell pkg-config --libs sqlite3 libsodium) -lpthread
 
 $(BENCH_DIR)/sdk_bench: bench/sdk_bench.c bench/sdk_bench_crypto.c bench/sdk_bench.h $(PUBLIC_HDRS) $(LIB_SO)
 	@mkdir -p $(@D)
@@ -40,6 +56,7 @@ bench:
 	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SAN= \
 	    lib $(BENCH_BUILD)/tigress-relay cli bench-bins
 	@BENCH_BUILD=$(BENCH_BUILD) BENCH_SCALE=$(BENCH_SCALE) bench/run.sh
+	@BENCH_BUILD=$(BENCH_BUILD) bench/longpoll.sh $(LONGPOLL_N)
 
 # ---- Instruction counts (make bench-instr; part of make check) ----
 #   make bench-instr             count instructions per operation under callgrind (relay routes +

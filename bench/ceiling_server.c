@@ -5,7 +5,7 @@
  *
  * Same settings as relay/server.c: MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
  * MHD_ALLOW_SUSPEND_RESUME, a thread pool (--threads, default 8 like the relay), connection
- * limit 1024, 32 KiB per-connection memory, 30 s idle timeout, TLS 1.3/1.2 with the relay's
+ * limit 1024, 8 KiB per-connection memory, 30 s idle timeout, TLS 1.3/1.2 with the relay's
  * priority string, and the certificate and key from PEM files. It reads (and drops) any
  * request body, then answers 200 with a fixed JSON body of about the size of a relay answer.
  *
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
         MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, 1024u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192,
         MHD_OPTION_CONNECTION_TIMEOUT, 30u,
         MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
         MHD_OPTION_HTTPS_MEM_KEY, key_pem,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -78,6 +79,9 @@ static const opt g_opts[] = {
     {"max-mailboxes-per-address", O_UINT0, OFF(max_mailboxes_per_address), "1000", "N",
      "mailboxes one client address may create per 24 hours (0 = no limit; else 429)"},
     {"max-connections", O_UINT, OFF(max_connections), "1024", "N", "concurrent connections"},
+    {"connection-memory", O_SIZE, OFF(connection_memory), "8192", "BYTES",
+     "libmicrohttpd memory per connection, at least 4096: the request line and headers must fit "
+     "(a longer request head is refused); most of what a held long-poll costs"},
     {"connection-timeout", O_UINT, OFF(connection_timeout), "30", "SECONDS",
      "idle connection timeout"},
     {"max-connections-per-address", O_UINT0, OFF(max_conn_per_addr), "64", "N",
@@ -448,6 +452,10 @@ static int check_config(relay_config *cfg, const main_config *mc)
         fprintf(stderr, "tigress-relay: --default-expiry exceeds --max-expiry\n");
         return RELAY_EXIT_USAGE;
     }
+    if (cfg->connection_memory < 4096) {
+        fprintf(stderr, "tigress-relay: --connection-memory must be at least 4096\n");
+        return RELAY_EXIT_USAGE;
+    }
     /* Unset per-address caps follow the global ones, so that one address can never take every
      * slot: at most half of --max-connections, and held reads at most half of that. The
      * request read deadline follows --connection-timeout. */
@@ -653,6 +661,32 @@ static void reload(main_config *mc, int argc, char **argv)
     relay_notify("READY=1");
 }
 
+/* Each connection is a file descriptor: raise the soft RLIMIT_NOFILE to the hard limit (an
+ * unprivileged process may), log both, and warn when --max-connections cannot fit under it
+ * (relay/README.md, "Sizing"). */
+static void raise_nofile(const relay_config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t before = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = before;
+    }
+    relay_log(LOG_INFO, "event=start nofile_soft_was=%llu nofile_soft=%llu nofile_hard=%llu",
+              (unsigned long long)before, (unsigned long long)rl.rlim_cur,
+              (unsigned long long)rl.rlim_max);
+    /* About 64 descriptors besides connections: store, logs, listeners, push, metrics. */
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)cfg->max_connections + 64)
+        relay_log(LOG_WARN, "event=start warning=\"--max-connections %u needs about %u file "
+                            "descriptors but the file limit is %llu: raise the hard limit "
+                            "(ulimit -Hn, systemd LimitNOFILE=)\"",
+                  (unsigned)cfg->max_connections, (unsigned)cfg->max_connections + 64,
+                  (unsigned long long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
     main_config mc;
@@ -708,6 +742,7 @@ int main(int argc, char **argv)
         relay_log(LOG_ERROR, "event=start error=\"cannot start worker threads\"");
         return RELAY_EXIT_USAGE;
     }
+    raise_nofile(cfgp);
     unsigned port = 0;
     int exit_code = 0;
     relay_server *srv = server_start(cfgp, rl, &exit_code, &port);

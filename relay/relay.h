@@ -48,6 +48,7 @@ typedef struct relay_config {
     double rate_limit;         /* requests per second per client; 0 = off */
     double rate_burst;
     unsigned max_connections;
+    size_t connection_memory;  /* libmicrohttpd pool per connection (bytes) */
     unsigned connection_timeout; /* seconds */
     unsigned max_conn_per_addr;  /* concurrent connections from one client address; 0 = no cap */
     unsigned request_read_timeout; /* seconds to deliver a request's head and body; 0 = off */

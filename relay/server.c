@@ -590,7 +590,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     req_ctx *ctx = *con_cls;
     if (ctx == NULL)
         return;
-    longpoll_forget(ctx);
+    /* Only a read still held (closed while suspended: daemon shutdown) can be in the waiter
+     * list; a resumed one was unlinked before it was answered. The list walk is O(held reads),
+     * so it is not done for every request. */
+    if (ctx->suspended_once && !ctx->responded)
+        longpoll_forget(ctx);
     if (ctx->holds_slot)
         held_release(ctx->addr_key);
     if (ctx->def != NULL) {
@@ -691,12 +695,20 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
         {MHD_OPTION_END, 0, NULL},
     };
     struct MHD_OptionItem none[] = {{MHD_OPTION_END, 0, NULL}};
+    /* Per-connection memory pool: --connection-memory, default 8 KiB (libmicrohttpd's default,
+     * and this relay's setting before, is 32 KiB). It holds the request line and headers, the
+     * read buffer and the response headers; bodies are copied
+     * out into the request's own buffer (append_body), so --max-body does not depend on it. A
+     * held long-poll keeps its pool for its whole wait, so this is most of what one costs
+     * besides the GnuTLS session (relay/README.md, "Sizing"; bench/README.md). A request
+     * head that does not fit (about 7 KiB of headers at 8 KiB) is refused by libmicrohttpd
+     * (431, or the connection closed when even the error does not fit). */
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_LISTEN_SOCKET, srv->fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_conn_per_addr,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
