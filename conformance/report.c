@@ -50,6 +50,7 @@ void append_escaped(char **buf, size_t *len, const char *src, size_t n, size_t m
     }
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vappend(conf_ctx *c, const char *fmt, va_list ap)
 {
     char line[1024];
