@@ -326,9 +326,7 @@ static long cond_read(conf_ctx *c, const char *id, const char *claim, const char
     creq q = {.method = "POST", .path = path, .claim = claim,
               .extra = {inm, wait > 0 ? pref : NULL}, .timeout = c->timeout + wait};
     http_do(c, &q, r);
-    last_q = q;
-    snprintf(last_path, sizeof last_path, "%s", path);
-    last_q.path = last_path;
+    remember_request(&q);
     return r->status;
 }
 

@@ -122,6 +122,7 @@ void cleanup_owned(conf_ctx *c);
 int id_from_link(const char *link, char id[64]);
 /* The request that http_do last sent from mb_op / mb_create (for failure reports). */
 extern creq last_q;
-extern char last_path[128];
+/* Copies *q, with every string it points to, into last_q (q's strings may be on the stack). */
+void remember_request(const creq *q);
 
 #endif

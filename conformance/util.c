@@ -15,8 +15,8 @@
 #include "conformance.h"
 
 creq last_q;
-char last_path[128];
-static char last_claim[40], last_rid[140], last_method[8];
+static char last_path[128];
+static char last_claim[40], last_rid[140], last_method[8], last_extra[4][256];
 static char *last_body;
 
 void new_uuid(char out[37])
@@ -145,7 +145,7 @@ void cleanup_owned(conf_ctx *c)
     c->n_owned = 0;
 }
 
-static void remember(const creq *q)
+void remember_request(const creq *q)
 {
     snprintf(last_method, sizeof last_method, "%s", q->method);
     if (q->path != last_path)
@@ -161,6 +161,15 @@ static void remember(const creq *q)
     last_q.rid = q->rid ? last_rid : NULL;
     last_q.body = last_body;
     last_q.body_len = 0;
+    /* The extra headers too: they usually live in the caller's stack frame. */
+    for (int i = 0; i < 4; i++) {
+        if (q->extra[i] == NULL) {
+            last_q.extra[i] = NULL;
+            continue;
+        }
+        snprintf(last_extra[i], sizeof last_extra[i], "%s", q->extra[i]);
+        last_q.extra[i] = last_extra[i];
+    }
 }
 
 long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body, char id[64],
@@ -174,7 +183,7 @@ long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body
     creq q = {.method = "POST", .path = "/v1/m", .claim = claim, .rid = rid, .body = body};
     cresp r;
     http_do(c, &q, &r);
-    remember(&q);
+    remember_request(&q);
     if (id != NULL)
         id[0] = '\0';
     if (r.status == 200 || r.status == 201) {
@@ -232,7 +241,7 @@ long mb_op(conf_ctx *c, const char *method, const char *id, const char *claim, c
     creq q = {.method = method, .path = path, .claim = claim, .rid = rid, .body = body};
     cresp r;
     http_do(c, &q, &r);
-    remember(&q);
+    remember_request(&q);
     long st = r.status;
     if (out != NULL)
         *out = r;
