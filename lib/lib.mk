@@ -1,6 +1,9 @@
 # libtigress: build/libtigress.so.1 (+ .so, .a, .pc).
 ABI_MAJOR   := 1
-LIB_VERSION := 1.0.0
+# The release version has one home, TIGRESS_VERSION_STRING in include/tigress/common.h (the
+# file name, the .pc and tigress_version_string() cannot disagree); header_notes.py checks the
+# header's macros agree and that no @since is newer.
+LIB_VERSION := $(shell sed -n 's/^\#define TIGRESS_VERSION_STRING "\([0-9.]*\)"/\1/p' include/tigress/common.h)
 SONAME      ?= libtigress.so.$(ABI_MAJOR)
 # Android (SONAME=libtigress.so) gets an unversioned file, and LOAD segments aligned to 16 KB
 # (Android 15+ devices with 16 KB pages refuse 4 KB-aligned libraries); everyone else the full

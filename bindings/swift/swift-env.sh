@@ -25,10 +25,11 @@ swift_env_init() {
     pcdir=$build/bindings/swift/pkgconfig
     mkdir -p "$pcdir"
     # Rewritten only when it changes, so that swift build does not rebuild for nothing.
-    local pc
+    local pc version
+    version=$(sed -n 's/^#define TIGRESS_VERSION_STRING "\([0-9.]*\)"/\1/p' "$src/include/tigress/common.h")
     pc=$(printf '%s\n' "includedir=$src/include" "libdir=$build" "" \
         "Name: libtigress" "Description: libtigress, in-tree build (for the Swift package)" \
-        "Version: 1.0.0" 'Libs: -L${libdir} -ltigress' 'Cflags: -I${includedir}')
+        "Version: $version" 'Libs: -L${libdir} -ltigress' 'Cflags: -I${includedir}')
     if [[ ! -f "$pcdir/libtigress.pc" || "$(cat "$pcdir/libtigress.pc")" != "$pc" ]]; then
         printf '%s\n' "$pc" > "$pcdir/libtigress.pc"
     fi

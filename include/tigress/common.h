@@ -115,13 +115,13 @@ TIGRESS_API const char *tigress_status_name(int status);
 /** Major version of the release (not of the ABI; see the soname). */
 #define TIGRESS_VERSION_MAJOR 1
 /** Minor version of the release. */
-#define TIGRESS_VERSION_MINOR 0
+#define TIGRESS_VERSION_MINOR 1
 /** Patch version of the release. */
 #define TIGRESS_VERSION_PATCH 0
 /** Release version as 0xMMmmpp, comparable with tigress_version_num(). */
-#define TIGRESS_VERSION_NUM 0x010000
+#define TIGRESS_VERSION_NUM 0x010100
 /** Release version as a string. */
-#define TIGRESS_VERSION_STRING "1.0.0"
+#define TIGRESS_VERSION_STRING "1.1.0"
 /** True when the headers are at least version x.y.z. */
 #define TIGRESS_VERSION_CHECK(x, y, z) \
     (TIGRESS_VERSION_NUM >= (((x) << 16) | ((y) << 8) | (z)))

@@ -14,6 +14,11 @@ encloses it, which then holds for every declaration of the group:
     ... declarations, each with its own brief and @since ...
     /** @} */
 
+Every @since names a release no newer than the headers' own version (TIGRESS_VERSION_MAJOR and
+_MINOR in common.h, which must agree with TIGRESS_VERSION_NUM and TIGRESS_VERSION_STRING): an
+API added for 1.1 in a library that still calls itself 1.0 would let a caller's
+TIGRESS_VERSION_CHECK(1, 1, 0) fail against the very headers that declare it.
+
 Usage: header_notes.py [SRC_DIR]   check include/tigress/*.h and include/tigress/sys/*.h
        header_notes.py --self-test check the checker on embedded sample headers
 Exits non-zero and lists the declarations that lack something."""
@@ -82,6 +87,38 @@ def check_text(name: str, text: str):
     return decls, problems
 
 
+SINCE = re.compile(r"@since\s+(\S+)")
+VERSION_MACRO = re.compile(r"#define\s+TIGRESS_VERSION_(MAJOR|MINOR|PATCH|NUM|STRING)\s+(\S+)")
+
+
+def headers_version(text: str):
+    """(major, minor, problems) from common.h's TIGRESS_VERSION_* macros, checked for agreement."""
+    v = dict(VERSION_MACRO.findall(text))
+    try:
+        major, minor, patch = int(v["MAJOR"]), int(v["MINOR"]), int(v["PATCH"])
+    except (KeyError, ValueError):
+        return 0, 0, ["common.h: TIGRESS_VERSION_MAJOR/MINOR/PATCH missing or not numbers"]
+    problems = []
+    if v.get("NUM", "").lower() != f"0x{major:02x}{minor:02x}{patch:02x}":
+        problems.append(f"common.h: TIGRESS_VERSION_NUM {v.get('NUM')} is not {major}.{minor}.{patch}")
+    if v.get("STRING") != f'"{major}.{minor}.{patch}"':
+        problems.append(f"common.h: TIGRESS_VERSION_STRING {v.get('STRING')} is not {major}.{minor}.{patch}")
+    return major, minor, problems
+
+
+def check_since(name: str, text: str, major: int, minor: int):
+    """Problems for every @since that is not MAJOR.MINOR or names a release after the headers'."""
+    problems = []
+    for m in SINCE.finditer(text):
+        got = re.fullmatch(r"(\d+)\.(\d+)", m.group(1).rstrip("*/").rstrip("."))
+        if not got:
+            problems.append(f"{name}: @since {m.group(1)} is not MAJOR.MINOR")
+        elif (int(got.group(1)), int(got.group(2))) > (major, minor):
+            problems.append(f"{name}: @since {m.group(1)} is newer than the headers' "
+                            f"version {major}.{minor}")
+    return problems
+
+
 def report(decls, problems) -> int:
     for p in problems:
         print("header-notes-check:", p)
@@ -142,13 +179,19 @@ def self_test() -> int:
          [("tigress_thing_name", "group"), ("tigress_thing_colour", "group"),
           ("tigress_thing_free", "own")], []),
         ("no_since.h", SAMPLE_NO_SINCE, [], ["no_since.h: tigress_thing_name lacks @since"]),
+        ("since_future.h", "/** @since 1.2 */ /** @since 1.1 */ /** @since 1 */", [],
+         ["since_future.h: @since 1.2 is newer than the headers' version 1.1",
+          "since_future.h: @since 1 is not MAJOR.MINOR"]),
         ("no_note.h", SAMPLE_NO_NOTE, [("tigress_thing_name", "group")],
          ["no_note.h: tigress_thing_free lacks @note (its own or its group's)",
           "no_note.h: tigress_thing_count lacks its own doc comment"]),
     ]
     failed = 0
     for name, text, want_decls, want_problems in cases:
-        decls, problems = check_text(name, text)
+        if name.startswith("since_"):
+            decls, problems = [], check_since(name, text, 1, 1)
+        else:
+            decls, problems = check_text(name, text)
         if (decls, problems) != (want_decls, want_problems):
             failed += 1
             print(f"header-notes-check --self-test: {name}: got {decls} {problems}, "
@@ -164,11 +207,14 @@ def main() -> int:
     src = sys.argv[1] if len(sys.argv) > 1 else "."
     paths = sorted(glob.glob(os.path.join(src, "include/tigress/*.h")) +
                    glob.glob(os.path.join(src, "include/tigress/sys/*.h")))
-    all_decls, all_problems = [], []
+    major, minor, all_problems = headers_version(
+        open(os.path.join(src, "include/tigress/common.h")).read())
+    all_decls = []
     for path in paths:
-        decls, problems = check_text(os.path.relpath(path, src), open(path).read())
+        text = open(path).read()
+        decls, problems = check_text(os.path.relpath(path, src), text)
         all_decls += decls
-        all_problems += problems
+        all_problems += problems + check_since(os.path.relpath(path, src), text, major, minor)
     return report(all_decls, all_problems)
 
 
