@@ -1,5 +1,11 @@
-/* The default transport: one libcurl easy handle per client, so connections are kept alive
- * between requests. TLS verification is always on; redirects are never followed.
+/* The default transport: one libcurl easy handle per client, driven through a private multi
+ * handle that keeps the connection cache, so connections are kept alive between requests. TLS
+ * verification is always on; redirects are never followed.
+ *
+ * Why the multi interface for one transfer at a time: curl_easy_perform() notices a cancel only
+ * in its progress callback, which libcurl calls about once a second while a long-poll sits
+ * idle, so tigress_client_cancel() took up to a second to end a wait. curl_multi_poll() can be
+ * woken from any thread (curl_multi_wakeup), so a cancel ends the transfer at once.
  *
  * A reference plug-in: it fills the response through the public setters of
  * include/tigress/sys/transport.h only (plus the transport-error detail of http_response.h),
@@ -16,6 +22,7 @@
 
 typedef struct curl_tp {
     CURL *easy;
+    CURLM *multi;               /* drives easy; owns the kept-alive connections */
     tigress__cancel_pending_fn cancel_pending; /* the caller's pending cancel, or NULL */
     void *cancel_ud;
     atomic_bool cancel;         /* set by the cancel slot */
@@ -211,6 +218,37 @@ static CURLcode set_options(curl_tp *tp, const tigress_http_request *req, send_c
     return cc;
 }
 
+/* The transfer's result as curl_easy_perform() would give it, or CURLE_ABORTED_BY_CALLBACK as
+ * soon as a cancel is seen (flag set by curl_cancel, then the poll woken). */
+static CURLcode perform_cancellable(curl_tp *tp)
+{
+    CURLcode cc = CURLE_GOT_NOTHING; /* stays so only if libcurl reports no result */
+    CURLMcode mc = curl_multi_add_handle(tp->multi, tp->easy);
+    int running = 1;
+
+    while (mc == CURLM_OK && running) {
+        mc = curl_multi_perform(tp->multi, &running);
+        if (mc == CURLM_OK && (atomic_load(&tp->cancel) || caller_cancelled(tp))) {
+            cc = CURLE_ABORTED_BY_CALLBACK;
+            break;
+        }
+        if (mc == CURLM_OK && running)
+            mc = curl_multi_poll(tp->multi, NULL, 0, 1000, NULL);
+    }
+    if (mc != CURLM_OK) {
+        snprintf(tp->errbuf, sizeof(tp->errbuf), "libcurl: %s", curl_multi_strerror(mc));
+        cc = mc == CURLM_OUT_OF_MEMORY ? CURLE_OUT_OF_MEMORY : CURLE_SEND_ERROR;
+    } else if (cc != CURLE_ABORTED_BY_CALLBACK) {
+        CURLMsg *m;
+        int left;
+        while ((m = curl_multi_info_read(tp->multi, &left)) != NULL)
+            if (m->msg == CURLMSG_DONE && m->easy_handle == tp->easy)
+                cc = m->data.result;
+    }
+    (void)curl_multi_remove_handle(tp->multi, tp->easy);
+    return cc;
+}
+
 static int curl_send(const tigress_http_request *req, tigress_http_response *resp, void *ud)
 {
     curl_tp *tp = ud;
@@ -231,7 +269,7 @@ static int curl_send(const tigress_http_request *req, tigress_http_response *res
     }
     cc = set_options(tp, req, &sc, hdrs);
     if (cc == CURLE_OK)
-        cc = curl_easy_perform(tp->easy);
+        cc = perform_cancellable(tp);
     curl_slist_free_all(hdrs);
     curl_easy_setopt(tp->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
     if (cc == CURLE_OK) {
@@ -264,6 +302,7 @@ static void curl_cancel(void *ud)
     curl_tp *tp = ud;
 
     atomic_store(&tp->cancel, true);
+    (void)curl_multi_wakeup(tp->multi); /* thread-safe; a wake before the poll is kept */
 }
 
 static void curl_free_tp(void *ud)
@@ -272,6 +311,7 @@ static void curl_free_tp(void *ud)
 
     if (tp == NULL)
         return;
+    curl_multi_cleanup(tp->multi); /* easy is never left added: perform_cancellable removes it */
     curl_easy_cleanup(tp->easy);
     tigress__free(tp);
 }
@@ -298,7 +338,10 @@ tigress_status tigress__curl_transport_new(tigress_transport *out, bool allow_ht
     if (tp == NULL)
         return TIGRESS_E_NOMEM;
     tp->easy = curl_easy_init();
-    if (tp->easy == NULL) {
+    tp->multi = curl_multi_init();
+    if (tp->easy == NULL || tp->multi == NULL) {
+        curl_multi_cleanup(tp->multi);
+        curl_easy_cleanup(tp->easy);
         tigress__free(tp);
         return TIGRESS_E_NOMEM;
     }
