@@ -17,10 +17,14 @@ def main() -> int:
     tests = sys.argv[1] if len(sys.argv) > 1 else "tests"
     suite = unittest.defaultTestLoader.discover(os.path.join(HERE, tests), top_level_dir=HERE)
     result = unittest.TextTestRunner(stream=sys.stdout, verbosity=2).run(suite)
-    failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
-    # A skipped test proves nothing: count it as failed rather than passed.
-    failed += len(result.skipped)
-    passed = result.testsRun - failed
+    # A skipped test proves nothing: count it as failed rather than passed. A test can appear
+    # twice (an error in the test and another in its tearDown), and a setUpClass error is an
+    # entry of its own that testsRun does not count: count distinct ids, so that the line
+    # never says fewer than 0 passed.
+    bad = {t.id() for t, _ in result.failures + result.errors + result.skipped}
+    bad |= {t.id() for t in result.unexpectedSuccesses}
+    failed = len(bad)
+    passed = max(result.testsRun - failed, 0)
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 

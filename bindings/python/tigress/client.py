@@ -6,6 +6,7 @@ from ctypes import c_char_p, c_void_p
 from typing import Any, Callable, Optional, Sequence, Tuple, Union
 
 from . import _lib
+from ._owned import Owned
 from ._check import acquire, check, release
 from .errors import TigressError
 from .keys import CallbackSlot, verifier_vtable
@@ -21,7 +22,7 @@ SecretLike = Union[str, bytes, bytearray]
 RETRIES_NONE = 0xFFFFFFFF
 
 
-class Client:
+class Client(Owned):
     """Settings for talking to relays, and the owner of transfers.
 
     Calls on a client and its transfers are serialised (a lock), so a client may be shared
@@ -98,18 +99,6 @@ class Client:
             self._transport = None  # no C callback can run any more
             self._aead = None
             release()
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def _forget(self, transfer: Transfer) -> None:
         self._transfers.discard(transfer)

@@ -10,6 +10,7 @@ from ctypes import c_void_p
 from typing import Any, Optional, Union
 
 from . import _lib
+from ._owned import Owned
 from ._check import acquire, check, release
 from .transfer import PayloadType
 
@@ -17,7 +18,7 @@ ALLOW_INSECURE_LOOPBACK = 1
 BytesLike = Union[bytes, bytearray]
 
 
-class Secret:
+class Secret(Owned):
     """The key of one transfer (tigress_secret), wiped by close(). A context manager."""
 
     def __init__(self, handle: int) -> None:
@@ -76,18 +77,6 @@ class Secret:
             _lib.lib().tigress_secret_free(self._handle)
             self._handle = None
             release()
-
-    def __enter__(self) -> "Secret":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 def _take(buf: _lib.Buf) -> bytearray:

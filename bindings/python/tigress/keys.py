@@ -4,6 +4,7 @@ from ctypes import c_size_t, c_uint8, c_void_p
 from typing import Any, Callable, List, Optional, Protocol, runtime_checkable
 
 from . import _lib
+from ._owned import Owned
 from ._check import acquire, check, release
 from ._status import SignatureError
 
@@ -42,7 +43,7 @@ class FunctionSigner:
         return self._fn(message)
 
 
-class Ed25519Key:
+class Ed25519Key(Owned):
     """An Ed25519 key pair held by the library in guarded memory (wiped on close).
 
     The key is a Signer: pass it to Transfer.approve(); it then signs in C without a round trip
@@ -107,18 +108,6 @@ class Ed25519Key:
             _lib.lib().tigress_ed25519_key_free(self._handle)
             self._handle = None
             release()
-
-    def __enter__(self) -> "Ed25519Key":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 class CallbackSlot:

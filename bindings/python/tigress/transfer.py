@@ -5,6 +5,7 @@ from ctypes import c_char_p, c_size_t, c_void_p
 from typing import TYPE_CHECKING, Any, Callable, Optional, Tuple
 
 from . import _lib
+from ._owned import Owned
 from ._status import AgainError
 from .keys import CallbackSlot, Signer, signer_vtable, verifier_vtable
 
@@ -47,7 +48,7 @@ class PayloadType(enum.IntEnum):
     AES_256_GCM = 2
 
 
-class Transfer:
+class Transfer(Owned):
     """A transfer created by Client.share(), Client.redeem() or Client.import_transfer().
 
     It belongs to its client: calls are serialised with the client's other calls, the client's
@@ -75,18 +76,6 @@ class Transfer:
                 _lib.lib().tigress_transfer_free(self._handle)
                 self._handle = None
                 self._client._forget(self)
-
-    def __enter__(self) -> "Transfer":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
     def _call(self, fn: Callable[..., int], *args: Any) -> int:
         return self._client._call(fn, self.handle, *args, slot=self._slot)
