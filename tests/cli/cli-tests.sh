@@ -21,24 +21,12 @@ export TIGRESS_RELAY_BIN=${TIGRESS_RELAY_BIN:-$BUILD/tigress-relay}
 # shellcheck source=../lib/relay-fixture.sh
 source "$src/tests/lib/relay-fixture.sh"
 
-pass=0 fail=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/tigress-cli-tests.XXXXXX")
 trap 'relay_fixture_cleanup; rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-ok()     { pass=$((pass + 1)); echo "ok   - $1"; }
-not_ok() { fail=$((fail + 1)); echo "FAIL - $1"; [[ -n "${2:-}" ]] && sed 's/^/       /' <<<"$2"; }
-# run CMD...: sets $out (stdout), $err (stderr), $rc.
-run() { out=$("$@" 2>"$work/.err"); rc=$?; err=$(<"$work/.err"); }
-# expect NAME RC CMD...: run and check the exit code.
-expect() {
-    local name=$1 want=$2; shift 2
-    run "$@"
-    if [[ $rc -eq $want ]]; then ok "$name (exit $rc)"; else
-        not_ok "$name: exit $rc, expected $want" "$(printf 'stdout: %s\nstderr: %s' "$out" "$err")"; fi
-}
-# check NAME TEST...: a bash test expression given as a command.
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# shellcheck source=../lib/shell-checks.sh
+source "$src/tests/lib/shell-checks.sh"
 contains() { [[ "$1" == *"$2"* ]]; }
 matches() { [[ "$1" =~ $2 ]]; }      # regular expression
 like() { [[ "$1" == $2 ]]; }         # glob pattern
@@ -502,5 +490,4 @@ if [[ "${CLI_TESTS_SKIP_INSTALL:-0}" != 1 ]]; then
 fi
 
 echo
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+checks_summary

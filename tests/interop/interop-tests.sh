@@ -23,21 +23,13 @@ export TIGRESS_RELAY_BIN=${TIGRESS_RELAY_BIN:-$BUILD/tigress-relay}
 # shellcheck source=../lib/relay-fixture.sh
 source "$src/tests/lib/relay-fixture.sh"
 
-pass=0 fail=0 skip=0
+skip=0
 work=$(mktemp -d "${TMPDIR:-/tmp}/tigress-interop.XXXXXX")
 trap 'relay_fixture_cleanup; rm -rf "$work"' EXIT
 cd "$work" || exit 1
 
-ok()     { pass=$((pass + 1)); echo "ok   - $1"; }
-not_ok() { fail=$((fail + 1)); echo "FAIL - $1"; [[ -n "${2:-}" ]] && sed 's/^/       /' <<<"$2"; }
-run() { out=$("$@" 2>"$work/.err"); rc=$?; err=$(<"$work/.err"); }
-expect() {
-    local name=$1 want=$2; shift 2
-    run "$@"
-    if [[ $rc -eq $want ]]; then ok "$name (exit $rc)"; else
-        not_ok "$name: exit $rc, expected $want" "$(printf 'stdout: %s\nstderr: %s' "$out" "$err")"; fi
-}
-check() { local name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+# shellcheck source=../lib/shell-checks.sh
+source "$src/tests/lib/shell-checks.sh"
 jget() { "$PY" -c 'import json,sys; v=json.loads(sys.argv[1]); [v:=v[k] for k in sys.argv[2:]]; print(v if not isinstance(v,(dict,list)) else json.dumps(v,sort_keys=True,separators=(",",":")))' "$@" 2>/dev/null; }
 eq() { [[ "$1" == "$2" ]]; }
 
@@ -218,5 +210,4 @@ else
 fi
 
 echo "# $skip payload type(s) skipped"
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+checks_summary
