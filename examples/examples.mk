@@ -18,7 +18,7 @@ CHECK_BUILD += $(CLI_BIN) $(EXAMPLE_BINS)
 examples: $(EXAMPLE_BINS)
 cli: $(CLI_BIN)
 
-$(BUILD)/obj/examples/cli/%.o: examples/cli/%.c examples/cli/cli.h $(PUBLIC_HDRS)
+$(BUILD)/obj/examples/cli/%.o: examples/cli/%.c examples/cli/cli.h common/calendar.h $(PUBLIC_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CLI_CFLAGS) -c $< -o $@
 

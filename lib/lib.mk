@@ -42,7 +42,7 @@ LIB_SO      := $(BUILD)/$(LIB_REAL)
 LIB_A       := $(BUILD)/libtigress.a
 LIB_PC      := $(BUILD)/libtigress.pc
 PUBLIC_HDRS := $(shell find include -name '*.h')
-LIB_HDRS    := $(wildcard lib/*.h)
+LIB_HDRS    := $(wildcard lib/*.h common/*.h)
 
 # Programs in this tree link the shared library through this (rpath to build/).
 TIGRESS_LINK = -L$(BUILD) -Wl,-rpath,$(abspath $(BUILD)) -ltigress

@@ -7,50 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/calendar.h"
 #include "internal.h"
-
-/* Days since 1970-01-01 of y-m-d (m 1..12, d 1..31). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* The inverse: y-m-d of a day count since 1970-01-01. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t era;
-    unsigned doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = (unsigned)(z - era * 146097);
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static unsigned days_in_month(int64_t y, unsigned m)
-{
-    static const unsigned char mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-    return mdays[m - 1] + (m == 2 && is_leap(y) ? 1u : 0u);
-}
 
 /* 9999-12-31T23:59:59Z: the last instant four year digits can write. */
 #define TIME_MAX_S INT64_C(253402300799)
@@ -63,25 +21,12 @@ tigress_status tigress__time_format(int64_t t, char out[21])
 
     if (t < 0 || t > TIME_MAX_S)
         return TIGRESS_E_INVALID;
-    civil_from_days(days, &y, &m, &d);
+    cal_civil_from_days(days, &y, &m, &d);
     if (snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d,
                  (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60)) != 20)
         return TIGRESS_E_INVALID;
     memcpy(out, tmp, 21);
     return TIGRESS_OK;
-}
-
-/* Exactly `n` ASCII digits at `s` as a number, or -1 (sscanf would accept signs and spaces). */
-static int fixed_digits(const char *s, int n)
-{
-    int v = 0;
-
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
 }
 
 tigress_status tigress__time_parse(const char *s, int64_t *out)
@@ -92,18 +37,18 @@ tigress_status tigress__time_parse(const char *s, int64_t *out)
     if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
         s[13] != ':' || s[16] != ':' || s[19] != 'Z')
         return TIGRESS_E_FORMAT;
-    y = fixed_digits(s, 4);
-    mo = fixed_digits(s + 5, 2);
-    d = fixed_digits(s + 8, 2);
-    h = fixed_digits(s + 11, 2);
-    mi = fixed_digits(s + 14, 2);
-    se = fixed_digits(s + 17, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)mo) ||
+    y = cal_fixed_digits(s, 4);
+    mo = cal_fixed_digits(s + 5, 2);
+    d = cal_fixed_digits(s + 8, 2);
+    h = cal_fixed_digits(s + 11, 2);
+    mi = cal_fixed_digits(s + 14, 2);
+    se = cal_fixed_digits(s + 17, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || (unsigned)d > cal_days_in_month(y, (unsigned)mo) ||
         h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
         return TIGRESS_E_FORMAT;
     /* A leap second (ss = 60) counts as the first second of the next minute, as timegm() and
      * POSIX time do. */
-    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + (int64_t)h * 3600 +
+    *out = cal_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + (int64_t)h * 3600 +
            (int64_t)mi * 60 + se;
     return TIGRESS_OK;
 }

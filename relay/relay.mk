@@ -6,7 +6,7 @@ RELAY_HAVE_HIREDIS := $(shell pkg-config --exists hiredis 2>/dev/null && echo 1)
 RELAY_PKGS   := libmicrohttpd gnutls libsodium libcjson uuid libcurl sqlite3 libcrypto
 RELAY_SRCS   := $(sort $(wildcard relay/*.c)) \
                 $(filter-out relay/store/store_redis%.c,$(sort $(wildcard relay/store/*.c)))
-RELAY_HDRS   := $(wildcard relay/*.h relay/store/*.h)
+RELAY_HDRS   := $(wildcard relay/*.h relay/store/*.h common/*.h)
 RELAY_DEFS   :=
 ifeq ($(RELAY_HAVE_HIREDIS),1)
 RELAY_PKGS   += hiredis

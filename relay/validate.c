@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../common/calendar.h"
 #include "relay.h"
 
 #define DISPLAY_MAX 256
@@ -143,41 +144,16 @@ long relay_prefer_wait(const char *prefer)
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 bool relay_parse_rfc3339(const char *s, int64_t *out)
 {
     size_t len = strlen(s);
     if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
         return false;
-    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-    int h = digits(s + 11, 2), mi = digits(s + 14, 2), se = digits(s + 17, 2);
+    int y = cal_fixed_digits(s, 4), mo = cal_fixed_digits(s + 5, 2);
+    int d = cal_fixed_digits(s + 8, 2), h = cal_fixed_digits(s + 11, 2);
+    int mi = cal_fixed_digits(s + 14, 2), se = cal_fixed_digits(s + 17, 2);
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
-        se < 0 || se > 59)
-        return false;
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[mo - 1] + (mo == 2 ? leap : 0))
+        se < 0 || se > 59 || (unsigned)d > cal_days_in_month(y, (unsigned)mo))
         return false;
     size_t i = 19;
     if (s[i] == '.') {       /* fractional seconds are allowed by RFC 3339; truncated */
@@ -190,25 +166,16 @@ bool relay_parse_rfc3339(const char *s, int64_t *out)
     }
     if (s[i] != 'Z' || s[i + 1] != '\0')
         return false;
-    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
+    *out = cal_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
     return true;
 }
 
 void relay_format_rfc3339(int64_t t, char out[21])
 {
-    int64_t days = t / 86400, secs = t % 86400;
-    if (secs < 0) { secs += 86400; days--; }
-    /* civil_from_days (inverse of the above). */
-    days += 719468;
-    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    unsigned doe = (unsigned)(days - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    unsigned d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
+    int64_t days, secs, y;
+    unsigned m, d;
+    cal_split_time(t, &days, &secs);
+    cal_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999)
         y = y < 0 ? 0 : 9999;
     char tmp[64];

@@ -10,6 +10,8 @@
 
 #include <sodium.h>
 
+#include "../../common/calendar.h"
+
 int64_t cli_now(void)
 {
     return (int64_t)time(NULL);
@@ -22,40 +24,17 @@ int64_t cli_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm), so that
- * parsing needs neither timegm() nor the TZ environment. */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* Exactly `n` ASCII digits at `s` as a number, or -1 (sscanf would accept signs and
- * spaces inside a timestamp). */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i]))
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 static int parse_rfc3339(const char *s, int64_t *out)
 {
     if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || strchr("Tt ", s[10]) == NULL ||
         s[13] != ':' || s[16] != ':')
         return -1;
-    int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2);
-    int h = digits(s + 11, 2), mi = digits(s + 14, 2), sec = digits(s + 17, 2), n = 19;
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || sec < 0 || sec > 60)
+    int y = cal_fixed_digits(s, 4), mo = cal_fixed_digits(s + 5, 2);
+    int d = cal_fixed_digits(s + 8, 2), h = cal_fixed_digits(s + 11, 2);
+    int mi = cal_fixed_digits(s + 14, 2), sec = cal_fixed_digits(s + 17, 2), n = 19;
+    /* The day is checked against its month: 2026-02-31 is refused, not read as March 3. */
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || (unsigned)d > cal_days_in_month(y, (unsigned)mo) ||
+        h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60)
         return -1;
     const char *p = s + n;
     if (*p == '.') { /* fractional seconds: ignored */
@@ -67,7 +46,8 @@ static int parse_rfc3339(const char *s, int64_t *out)
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int oh = digits(p + 1, 2), om = oh < 0 || p[3] != ':' ? -1 : digits(p + 4, 2);
+        int oh = cal_fixed_digits(p + 1, 2);
+        int om = oh < 0 || p[3] != ':' ? -1 : cal_fixed_digits(p + 4, 2);
         if (oh < 0 || om < 0)
             return -1;
         offset = (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
@@ -77,7 +57,7 @@ static int parse_rfc3339(const char *s, int64_t *out)
     }
     if (*p != '\0')
         return -1;
-    *out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+    *out = cal_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
     return 0;
 }
 
@@ -134,30 +114,13 @@ int cli_parse_duration_ms(const char *text, long *out_ms)
     return 0;
 }
 
-/* The inverse of days_from_civil: y-m-d of a day count since 1970-01-01. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 /* RFC 3339 UTC by calendar arithmetic on int64_t: no time_t (32 bits on some targets). */
 void cli_format_time(int64_t unix_s, char *buf, size_t size)
 {
-    int64_t days = unix_s / 86400, secs = unix_s % 86400, y;
+    int64_t days, secs, y;
     unsigned m, d;
-    if (secs < 0) {
-        secs += 86400;
-        days--;
-    }
-    civil_from_days(days, &y, &m, &d);
+    cal_split_time(unix_s, &days, &secs);
+    cal_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999) {
         snprintf(buf, size, "%lld", (long long)unix_s);
         return;

@@ -80,6 +80,9 @@ expect "unknown option" 2 "$T" share --bogus
 expect "share without --relay" 2 "$T" share --format f --content '{}' --title t
 check "the message names the missing option" contains "$err" "--relay"
 expect "bad --expires" 2 "$T" share --relay "$R" --format f --content '{}' --title t --expires soon
+# A day its month does not have is an error, not silently the next month (2031 is no leap year).
+expect "--expires on a day its month does not have" 2 "$T" share --relay "$R" --format f \
+    --content '{}' --title t --expires 2031-02-29T10:00:00Z
 expect "bad --vertical" 2 "$T" share --relay "$R" --format f --content '{}' --title t --vertical x
 expect "bad --payload-type" 2 "$T" share --relay "$R" --format f --content '{}' --title t --payload-type ROT13
 expect "status without --state" 2 "$T" status

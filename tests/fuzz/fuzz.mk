@@ -36,7 +36,7 @@ $(FUZZ_SUITE): tests/fuzz/replay.sh tests/fuzz/fuzz.mk
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 
-$(BUILD)/fuzz/obj/lib/%.o: lib/%.c $(wildcard lib/*.h) $(PUBLIC_HDRS)
+$(BUILD)/fuzz/obj/lib/%.o: lib/%.c $(wildcard lib/*.h common/*.h) $(PUBLIC_HDRS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(LIB_CFLAGS) -c $< -o $@
 
