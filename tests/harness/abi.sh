@@ -15,7 +15,8 @@
 #     bit 4. So both bits fail. Added functions must pass: abidiff runs with --no-added-syms,
 #     which keeps them from setting bit 4; enumerators appended to an enum are a "harmless"
 #     change that abidiff filters by default. abi/suppressions.abignore ignores the one sentinel
-#     enumerator (TIGRESS_STATUS_LAST_) that moves when a status code is appended.
+#     enumerator (TIGRESS_STATUS_LAST_) that moves when a status code is appended, and the
+#     layouts of the opaque handle structs (never defined in include/; checked below).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:?check|baseline} lib=${2:?LIB_SO} build=${3:?BUILD_DIR}
@@ -60,6 +61,17 @@ if [[ -n "$added" ]]; then
     echo "abi: new exported symbols not yet in abi/symbols.txt (add them on purpose: make abi-baseline):"
     sed 's/^/  /' <<<"$added"; status=1
 fi
+
+# A struct the suppressions treat as opaque must stay opaque: a definition in include/ would make
+# its layout ABI, and the suppression would hide changes to it.
+opaque=$(sed -n 's/^ *name_regexp = \^tigress_(\(.*\))\$$/\1/p' abi/suppressions.abignore | tr '|' ' ')
+for t in $opaque; do
+    if grep -rqE "struct tigress_$t[[:space:]]*\{" include; then
+        echo "abi: struct tigress_$t is defined in include/ but abi/suppressions.abignore treats it as opaque"
+        status=1
+    fi
+done
+[[ -n "$opaque" ]] || { echo "abi: no opaque-type suppression found in abi/suppressions.abignore"; status=1; }
 
 abidiff --no-added-syms --suppressions abi/suppressions.abignore abi/libtigress.abi "$out/libtigress.abi" > "$out/abidiff.txt" 2>&1
 rc=$?
