@@ -47,10 +47,32 @@ static void sb_str(sbuf *b, const char *s)
     sb_put(b, s, strlen(s));
 }
 
+/* Bytes at s that must not reach the page as they are, 0 if none. Bidi controls (U+202A-202E,
+ * U+2066-2069) would make a title read in another order than its characters ("Hotel
+ * \u202Ecod.exe" shows as "Hotel exe.doc"), C0/C1 controls and DEL have no business in a
+ * title; each becomes a visible U+FFFD so the reader sees that something was there. */
+static size_t hidden_char_len(const unsigned char *s)
+{
+    if (s[0] < 0x20 || s[0] == 0x7f)
+        return 1;
+    if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+        return 2;
+    if (s[0] == 0xe2 && ((s[1] == 0x80 && s[2] >= 0xaa && s[2] <= 0xae) ||
+                         (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
+        return 3;
+    return 0;
+}
+
 /* Escapes for both element text and double-quoted attribute values. */
 static void sb_esc(sbuf *b, const char *s)
 {
     for (; *s; s++) {
+        size_t hidden = hidden_char_len((const unsigned char *)s);
+        if (hidden > 0) {
+            sb_str(b, "&#xFFFD;");
+            s += hidden - 1;
+            continue;
+        }
         switch (*s) {
         case '&': sb_str(b, "&amp;"); break;
         case '<': sb_str(b, "&lt;"); break;

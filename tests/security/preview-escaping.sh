@@ -110,6 +110,27 @@ else
     if grep -q 'y="><' "$tmp/page.html"; then bad "hostile imageURL: the quote breaks out of the attribute"; else ok "hostile imageURL: attribute not broken"; fi
 fi
 
+# Bidi controls and control characters in a title (docs/security.md): each shows as U+FFFD, so
+# "\u202Ecod.exe" cannot read as "exe.doc" on the page; the rest of the title is kept.
+python3 - > "$tmp/bidi.json" <<'PY'
+import json
+print(json.dumps({"payload": {"type": "XSALSA20_POLY1305", "data": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+                  "displayInformation": {"title": "Hotel \u202ecod.exe\u2066x\u2069\u0085\u001b[31m",
+                                         "description": "d", "imageURL": "https://img.test/ok.png"}}))
+PY
+id=$(create "$tmp/bidi.json")
+if [[ -z "$id" ]]; then
+    bad "title with bidi controls: status $(cat "$tmp/status"): $(cat "$tmp/create.out")"
+else
+    curl -sS --cacert "$TIGRESS_RELAY_CA" -o "$tmp/bidi.html" "$TIGRESS_RELAY_URL/v1/m/$id"
+    if LC_ALL=C grep -qP '\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\xc2[\x80-\x9f]|[\x00-\x08\x0b-\x1f\x7f]' "$tmp/bidi.html"; then
+        bad "bidi title: a bidi or control character reached the page"
+    else ok "bidi title: no bidi or control character on the page"; fi
+    if grep -q '<h1>Hotel &#xFFFD;cod.exe&#xFFFD;x&#xFFFD;&#xFFFD;&#xFFFD;\[31m</h1>' "$tmp/bidi.html"; then
+        ok "bidi title: each one shown as U+FFFD, the rest kept"
+    else bad "bidi title: not shown as expected: $(grep -a '<h1>' "$tmp/bidi.html")"; fi
+fi
+
 # The page of an unknown mailbox carries the same protections.
 code=$(curl -sS --cacert "$TIGRESS_RELAY_CA" -D "$tmp/404.hdr" -o "$tmp/404.html" -w '%{http_code}' \
     "$TIGRESS_RELAY_URL/v1/m/$(uuid)")
