@@ -124,6 +124,9 @@ void out_json_string(const char *s);
  * \uXXXX for C1 controls (U+0080-U+009F), bidi controls (U+061C, U+200E, U+200F,
  * U+202A-U+202E, U+2066-U+2069) and U+2028/U+2029; everything else as it is. (text.c) */
 char *cli_text_escape(const char *s);
+/* Writes s as a JSON string to f: quotes, backslashes and C0 controls escaped, every UTF-8
+ * character as it is, and each byte that is not part of a valid UTF-8 character as \ufffd. */
+void cli_json_write_string(FILE *f, const char *s);
 
 /* Make Ctrl-C cancel calls on this client (NULL: none). (main.c) */
 void cli_register_client(tigress_client *client);

@@ -1,5 +1,6 @@
 /* Output: "Label: value" lines for people, or exactly one JSON object on stdout for scripts.
- * Text values are escaped for the terminal (text.c); JSON values are exactly what was received.
+ * Text values are escaped for the terminal (text.c); JSON values are exactly what was received
+ * (only bytes that are not UTF-8, which JSON cannot carry, become U+FFFD; text.c).
  * Errors go to stderr as one sentence naming the problem (and, with --json, also as a JSON
  * object on stdout so that a script always gets one parseable object). */
 #include "cli.h"
@@ -12,22 +13,7 @@ static int json_first; /* no comma before the next member */
 
 void out_json_string(const char *s)
 {
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", stdout); break;
-        case '\\': fputs("\\\\", stdout); break;
-        case '\n': fputs("\\n", stdout); break;
-        case '\r': fputs("\\r", stdout); break;
-        case '\t': fputs("\\t", stdout); break;
-        default:
-            if (*p < 0x20)
-                printf("\\u%04x", *p);
-            else
-                putchar(*p);
-        }
-    }
-    putchar('"');
+    cli_json_write_string(stdout, s);
 }
 
 static void json_key(const char *key)

@@ -3,9 +3,12 @@
  * one could set the terminal's title, clear the screen or recolour what follows, a newline could
  * forge a line such as "State: COMPLETED", and a bidi control could make text read backwards.
  * Every "Label: value" line of the text output goes through cli_text_escape(); --json output
- * does not (it is JSON-escaped and must stay exact). */
+ * goes through cli_json_write_string(), which keeps every character exact and only replaces
+ * bytes that are not UTF-8 (a peer's ciphertext can decrypt to anything), since a JSON text
+ * must be UTF-8 and a script's parser would refuse the whole object. */
 #include "cli.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,4 +89,32 @@ char *cli_text_escape(const char *s)
     }
     *w = '\0';
     return out;
+}
+
+void cli_json_write_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        uint32_t cp;
+        size_t n;
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20) {
+                fprintf(f, "\\u%04x", *p);
+            } else if (*p < 0x80) {
+                fputc(*p, f);
+            } else if ((n = utf8_decode(p, &cp)) > 0) {
+                fwrite(p, 1, n, f);
+                p += n - 1;
+            } else {
+                fputs("\\ufffd", f); /* one per byte that is not part of a UTF-8 character */
+            }
+        }
+    }
+    fputc('"', f);
 }

@@ -4,6 +4,7 @@
  * peer or the relay must come out as one line that cannot drive a terminal: C0 controls, DEL,
  * C1 controls (raw bytes or UTF-8), bidi controls and line separators escaped, invalid UTF-8
  * escaped byte by byte, and every other character (ASCII, accents, CJK, emoji) unchanged.
+ * And cli_json_write_string, the --json side: exact characters, always valid UTF-8 JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +95,29 @@ static void test_worst_case_growth(void **state)
     expect_escape(in, want);
 }
 
+static void expect_json(const char *in, const char *want)
+{
+    char buf[512] = { 0 };
+    FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
+    assert_non_null(f);
+    cli_json_write_string(f, in);
+    assert_int_equal(fclose(f), 0);
+    assert_string_equal(buf, want);
+}
+
+/* --json keeps what the peer wrote exactly (bidi controls, C1, DEL are characters a script may
+ * want), escapes what JSON requires, and turns bytes that are not UTF-8 (possible in a
+ * decrypted format or TxInfo type) into U+FFFD one per byte, so the object stays parseable. */
+static void test_json_string(void **state)
+{
+    (void)state;
+    expect_json("plain \"q\" \\ \n\r\t\x01", "\"plain \\\"q\\\" \\\\ \\n\\r\\t\\u0001\"");
+    expect_json("caf\xc3\xa9 \xe2\x80\xae \xc2\x85\x7f \xf0\x9f\x94\x91",
+                "\"caf\xc3\xa9 \xe2\x80\xae \xc2\x85\x7f \xf0\x9f\x94\x91\"");
+    expect_json("a\xff\xc3(\xed\xa0\x80z", "\"a\\ufffd\\ufffd(\\ufffd\\ufffd\\ufffdz\"");
+    expect_json("", "\"\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -102,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_bidi_and_separators),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_worst_case_growth),
+        cmocka_unit_test(test_json_string),
     };
     return cmocka_run_group_tests_name("cli text escaping", tests, NULL, NULL);
 }
