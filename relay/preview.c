@@ -50,10 +50,11 @@ static void sb_str(sbuf *b, const char *s)
 /* Bytes at s that must not reach the page as they are, 0 if none. Bidi controls (U+202A-202E,
  * U+2066-2069) would make a title read in another order than its characters ("Hotel
  * \u202Ecod.exe" shows as "Hotel exe.doc"), C0/C1 controls and DEL have no business in a
- * title; each becomes a visible U+FFFD so the reader sees that something was there. */
+ * title; each becomes a visible U+FFFD so the reader sees that something was there. Tab, CR and
+ * LF stay: HTML reads them as spaces, and a description may have lines. */
 static size_t hidden_char_len(const unsigned char *s)
 {
-    if (s[0] < 0x20 || s[0] == 0x7f)
+    if ((s[0] < 0x20 && s[0] != '\t' && s[0] != '\n' && s[0] != '\r') || s[0] == 0x7f)
         return 1;
     if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
         return 2;
@@ -69,7 +70,7 @@ static void sb_esc(sbuf *b, const char *s)
     for (; *s; s++) {
         size_t hidden = hidden_char_len((const unsigned char *)s);
         if (hidden > 0) {
-            sb_str(b, "&#xFFFD;");
+            sb_str(b, "\xef\xbf\xbd"); /* U+FFFD in UTF-8, the page's charset: any reader gets it */
             s += hidden - 1;
             continue;
         }

@@ -293,12 +293,15 @@ URL=$(jget "$out" share_url)
 expect "preview (text)" 0 "$T" preview --ca-file "$CA" "$URL"
 check "preview text has no raw control character" clean_text "$out"
 check "preview text forges no State: line" [ "$(lines "$out" '^State:')" = 0 ]
-check "preview text shows the ESC escaped" contains "$out" 'Car\x1b]0;pwned\x07\x1b[2J'
-check "preview text shows the bidi controls escaped" contains "$out" '\u202eyek\u2066\nState: COMPLETED\r\u009b31m\x7f\u061c\u200f'
-check "preview text shows the image URL's bidi control escaped" contains "$out" 'img.example/a\u202egnp.exe'
+# The preview is the relay's public page, which shows controls and bidi overrides as U+FFFD
+# (docs/security.md); what it keeps (newline, CR, ALM, RLM) the CLI escapes.
+PAGE_TITLE=$'Car\ufffd]0;pwned\ufffd\ufffd[2J\ufffdyek\ufffd\nState: COMPLETED\r\ufffd31m\ufffd\u061c\u200f'
+check "preview text shows the page's title, the rest escaped" contains "$out" \
+    $'Car\ufffd]0;pwned\ufffd\ufffd[2J\ufffdyek\ufffd'"\\nState: COMPLETED\\r"$'\ufffd31m\ufffd''\u061c\u200f'
+check "preview text shows the page's image URL" contains "$out" $'img.example/a\ufffdgnp.exe'
 expect "preview --json" 0 "$T" preview --json --ca-file "$CA" "$URL"
-check "preview --json: the exact title" jeq "$out" "$EVIL" title
-check "preview --json: the exact image URL" jeq "$out" "$EVIL_IMG" image_url
+check "preview --json: exactly the page's title" jeq "$out" "$PAGE_TITLE" title
+check "preview --json: exactly the page's image URL" jeq "$out" $'https://img.example/a\ufffdgnp.exe' image_url
 expect "bob redeems (text)" 0 "$T" redeem --state tb.state --ca-file "$CA" --peer-key "$PUB" "$URL"
 check "redeem text has no raw control character" clean_text "$out"
 check "redeem text has one State: line, the real one" [ "$(lines "$out" '^State:')" = 1 ]
