@@ -423,12 +423,12 @@ int check_R15(conf_ctx *c)
     st = mb_op(c, "POST", id, claim, NULL, NULL, &r);
     cJSON *j = st == 200 ? json_body(c, &last_q, &r) : NULL;
     cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "expiration");
-    long t;
+    int64_t t;
     if (st != 200)
         fail_at(c, &last_q, &r, "read by the Initiator: expected 200 (R), got %ld", st);
     else if (!cJSON_IsString(e) || parse_rfc3339(e->valuestring, &t) != 0)
         fail_at(c, &last_q, &r, "no expiration in YYYY-MM-DDThh:mm:ssZ");
-    else if (t <= (long)time(NULL))
+    else if (t <= (int64_t)time(NULL))
         fail_at(c, &last_q, &r, "the default expiration is not in the future");
     cJSON_Delete(j);
     cresp_free(&r);
@@ -487,9 +487,9 @@ int check_R18(conf_ctx *c)
         note(c, "the relay accepted no expiration of 2 s to 120 s ahead");
         return RES_SKIP;
     }
-    long t;
+    int64_t t = 0;
     parse_rfc3339(exp, &t);
-    while ((long)time(NULL) <= t + 1)
+    while ((int64_t)time(NULL) <= t + 1)
         sleep(1);
     char upd[] = "{\"payload\":{\"type\":\"XSALSA20_POLY1305\",\"data\":\"AQ==\"}}";
     expect_op(c, "read after the expiration", 404, "POST", id, claim, NULL, NULL);

@@ -8,6 +8,7 @@
 #define TIGRESS_CONFORMANCE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cJSON.h>
 
@@ -93,7 +94,7 @@ int is_uuid(const char *s);
 int is_v4_uuid(const char *s);
 /* UTC time now+secs as YYYY-MM-DDThh:mm:ssZ */
 void rfc3339_in(long secs, char out[32]);
-int parse_rfc3339(const char *s, long *epoch);
+int parse_rfc3339(const char *s, int64_t *epoch);
 /* Random bytes, Base64 (standard, padded) into a malloc'd string. */
 char *random_b64(size_t nbytes);
 

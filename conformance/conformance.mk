@@ -4,7 +4,7 @@
 # uses only variables of lib.mk and the top Makefile.
 CONF_SRCS    := $(sort $(wildcard conformance/*.c))
 CONF_OBJS    := $(CONF_SRCS:%.c=$(BUILD)/obj/%.o)
-CONF_HDRS    := $(wildcard conformance/*.h)
+CONF_HDRS    := $(wildcard conformance/*.h common/*.h)
 CONF_BIN     := $(BUILD)/tigress-conformance
 CONF_PKGS    := libcurl libcjson libsodium uuid
 CONF_CFLAGS   = $(BASE_CFLAGS) $(shell pkg-config --cflags $(CONF_PKGS))

@@ -2,7 +2,6 @@
  * conformance/util.c: UUIDs, times, random data, and the mailbox operations the checks share.
  * Every mailbox the tool creates is registered and deleted at the end of its check.
  */
-#define _DEFAULT_SOURCE         /* timegm */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include <sodium.h>
 #include <uuid/uuid.h>
 
+#include "../common/calendar.h"
 #include "conformance.h"
 
 creq last_q;
@@ -48,23 +48,28 @@ int is_v4_uuid(const char *s)
 
 void rfc3339_in(long secs, char out[32])
 {
-    time_t t = time(NULL) + secs;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int64_t days, sod, y;
+    unsigned m, d;
+    cal_split_time((int64_t)time(NULL) + secs, &days, &sod);
+    cal_civil_from_days(days, &y, &m, &d);
+    snprintf(out, 32, "%04d-%02u-%02uT%02d:%02d:%02dZ", (int)y, m, d, (int)(sod / 3600),
+             (int)(sod / 60 % 60), (int)(sod % 60));
 }
 
-int parse_rfc3339(const char *s, long *epoch)
+/* Exactly the shape the relay must write, YYYY-MM-DDThh:mm:ssZ, with a real calendar date;
+ * int64 arithmetic (common/calendar.h), so no time_t or timegm() is involved. */
+int parse_rfc3339(const char *s, int64_t *epoch)
 {
-    struct tm tm = {0};
-    char z = 0;
-    if (strlen(s) != 20 ||
-        sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z')
+    if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+        s[16] != ':' || s[19] != 'Z')
         return -1;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    *epoch = (long)timegm(&tm);
+    int y = cal_fixed_digits(s, 4), mo = cal_fixed_digits(s + 5, 2);
+    int d = cal_fixed_digits(s + 8, 2), h = cal_fixed_digits(s + 11, 2);
+    int mi = cal_fixed_digits(s + 14, 2), se = cal_fixed_digits(s + 17, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || (unsigned)d > cal_days_in_month(y, (unsigned)mo) ||
+        h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60)
+        return -1;
+    *epoch = cal_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se;
     return 0;
 }
 
