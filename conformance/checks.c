@@ -7,11 +7,13 @@
 
 const conf_check conf_checks[] = {
     {"R1", "a plain-HTTP request to the relay's port gets no API answer", 0, check_R1},
+    {"R3", "a Create without the /v1 version prefix makes no mailbox", 0, check_R3},
     {"R4", "Create answers 200 JSON with urlLink and a boolean push flag", 0, check_R4},
     {"R5", "the relay makes the mailbox id: a fresh v4 UUID, a body id ignored", 0, check_R5},
     {"R6", "urlLink is https on the relay's host with the path /v1/m/{id}", 0, check_R6},
     {"R7", "Create with bad JSON or a missing member is 400 and stores nothing", 0, check_R7},
     {"R8", "Create with a missing or malformed Device Claim is 401", 0, check_R8},
+    {"R9", "a Create with an attestation is accepted, or refused by policy with 401", 0, check_R9},
     {"R10", "every response echoes Mailbox-Request-ID, errors included", 0, check_R10},
     {"R11", "a repeated Create answers 201 with the original body", 0, check_R11},
     {"R12", "a repeated Update answers 201 and does not write again", 0, check_R12},

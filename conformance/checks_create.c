@@ -1,6 +1,7 @@
 /*
  * conformance/checks_create.c: TLS only, Create and its answer, Request-ID echo and
- * duplicates, configuration and expiry, the body limit (R1, R4-R8, R10-R15, R17, R18, R42).
+ * duplicates, configuration and expiry, the body limit, the version prefix and attestation
+ * (R1, R3-R15, R17, R18, R42).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,71 @@ int check_R1(conf_ctx *c)
         fail_at(c, &q, &r, "a plain-HTTP Create on the relay's port was answered %ld", r.status);
     else if (r.status != 0 && cresp_header(&r, "Mailbox-Request-ID", echo, sizeof echo) == 0)
         fail_at(c, &q, &r, "a plain-HTTP request got an API answer (it echoes the Request-ID)");
+    cresp_free(&r);
+    free(b);
+    DONE(c);
+}
+
+/* A Create sent where the version prefix is missing or wrong must not make a mailbox. */
+int check_R3(conf_ctx *c)
+{
+    static const char *const paths[] = {"/m", "/v2/m", "/V1/m", "/v1/mailbox"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char claim[37], rid[37];
+        new_uuid(claim);
+        new_uuid(rid);
+        char *b = valid_body("RD");
+        creq q = {.method = "POST", .path = paths[i], .claim = claim, .rid = rid, .body = b};
+        cresp r;
+        http_do(c, &q, &r);
+        if (r.status >= 200 && r.status < 300) {
+            cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
+            cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
+            char id[64];
+            if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
+                own_mailbox(c, id, claim);
+            cJSON_Delete(j);
+            fail_at(c, &q, &r, "a Create on %s (not /v1/m) was answered %ld", paths[i], r.status);
+        } else if (r.status == 0) {
+            fail_at(c, &q, &r, "a Create on %s got no HTTP answer", paths[i]);
+        }
+        cresp_free(&r);
+        free(b);
+    }
+    if (!c->failed) {
+        char claim[37], id[64];
+        if (mb_new(c, NULL, claim, id) == 0)
+            expect_op(c, "read on /v1/m/{id} after the refused unversioned Creates", 200, "POST",
+                      id, claim, NULL, NULL);
+    }
+    DONE(c);
+}
+
+/* Attestation is optional: a Create carrying an opaque Mailbox-Device-Attestation is either
+ * accepted (200) or refused by policy with 401, never a 400 or a server error. */
+int check_R9(conf_ctx *c)
+{
+    char claim[37], rid[37];
+    new_uuid(claim);
+    new_uuid(rid);
+    char *b = valid_body("RD");
+    creq q = {.method = "POST", .path = "/v1/m", .claim = claim, .rid = rid, .body = b,
+              .extra = {"Mailbox-Device-Attestation: dGVzdC1hdHRlc3RhdGlvbg==", NULL}};
+    cresp r;
+    http_do(c, &q, &r);
+    if (r.status == 200) {
+        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
+        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
+        char id[64];
+        if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
+            own_mailbox(c, id, claim);
+        cJSON_Delete(j);
+    } else if (r.status == 401) {
+        note(c, "the relay refuses this attestation by policy (401)");
+    } else {
+        fail_at(c, &q, &r, "a Create with an attestation it may not verify: expected 200 or 401, "
+                "got %ld", r.status);
+    }
     cresp_free(&r);
     free(b);
     DONE(c);

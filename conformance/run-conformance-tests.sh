@@ -87,7 +87,7 @@ missing=""
 for s in NAME SYNOPSIS DESCRIPTION OPTIONS CHECKS "EXIT STATUS" EXAMPLES; do
     grep -q "^$s\$" <<<"$help" || missing+=" $s"
 done
-for id in R1 R4 R5 R6 R7 R8 R10 R11 R12 R13 R14 R15 R16 R17 R18 R19 R20 R21 R22 R23 R24 R25 \
+for id in R1 R3 R4 R5 R6 R7 R8 R9 R10 R11 R12 R13 R14 R15 R16 R17 R18 R19 R20 R21 R22 R23 R24 R25 \
           R26 R27 R28 R29 R30 R31 R32 R33 R34 R39 R40 R41 R42 X-longpoll X-preview-escaping \
           X-push-advertised; do
     grep -qE "^    $id +" <<<"$help" || missing+=" $id"
@@ -119,8 +119,8 @@ else
 fi
 rc=$(run_json sqlite "$url")
 n=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d), sum(x["result"]=="PASS" for x in d))' "$work/sqlite.json" 2>/dev/null)
-if [[ $rc -eq 0 && $n == "38 37" ]]; then
-    ok "SQLite --json: 38 checks, 37 PASS"
+if [[ $rc -eq 0 && $n == "40 39" ]]; then
+    ok "SQLite --json: 40 checks, 39 PASS"
 else
     bad "SQLite --json: exit $rc, checks/passes: $n"
 fi
@@ -138,7 +138,8 @@ faults=(none= no-echo=R10 dup-create-200=R11 third-claim-delete=R21 non-v4-id=R5
         preview-script=R31 preview-quote=X-preview-escaping no-413=R42 ignore-inm=X-longpoll
         expiration-shift=R19 plain-http=R1 html-no-charset=R40 double-bind=R20
         dedupe-off-update=R12 dedupe-off-relinquish=R13 dedupe-ignores-claim=R14
-        claim-unchecked=R8 fill-missing=R7 preview-unknown-200=R30 mangle-long-data=R34)
+        claim-unchecked=R8 fill-missing=R7 preview-unknown-200=R30 mangle-long-data=R34
+        unversioned-routes=R3 attestation-400=R9)
 for fw in "${faults[@]}"; do
     fault=${fw%%=*} want=${fw#*=}
     python3 tests/conformance/breaking_proxy.py --upstream "$url" --ca "$TIGRESS_RELAY_CA" \

@@ -33,6 +33,8 @@ nothing. The faults, and the check that must catch each:
   fill-missing        a Create body's missing required members are filled in       R7
   preview-unknown-200 the preview of an id never created is a 200 page              R30
   mangle-long-data    a read's payload.data of 1000+ characters has one changed     R34
+  unversioned-routes  a request on /m or /v2/m is forwarded as /v1/m                R3
+  attestation-400     a Create carrying Mailbox-Device-Attestation is answered 400  R9
 """
 import argparse
 import http.client
@@ -51,7 +53,7 @@ FAULTS = ("none", "no-echo", "dup-create-200", "third-claim-delete", "non-v4-id"
           "preview-script", "preview-quote", "no-413", "ignore-inm", "expiration-shift",
           "plain-http", "html-no-charset", "double-bind", "dedupe-off-update",
           "dedupe-off-relinquish", "dedupe-ignores-claim", "claim-unchecked", "fill-missing",
-          "preview-unknown-200", "mangle-long-data")
+          "preview-unknown-200", "mangle-long-data", "unversioned-routes", "attestation-400")
 HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection",
        "upgrade", "te", "trailer"}
 ID_RE = re.compile(r"^/v1/m/([^/?]+)$")
@@ -103,6 +105,8 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "non-v4-id" and mid is not None:
             mid = to_real(mid)
             path = "/v1/m/" + mid
+        if fault == "unversioned-routes" and re.match(r"^/(m|v2/m)(/|$)", path):
+            path = "/v1/m" + path.split("/m", 1)[1]
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP and
                    k.lower() != "host"}
         if fault == "ignore-inm":
@@ -151,6 +155,12 @@ class Handler(BaseHTTPRequestHandler):
         if dup_other is not None:
             status, data = 201, dup_other
             rh = [("Content-Type", "application/json"), ("Mailbox-Request-ID", rid)]
+        elif fault == "attestation-400" and is_create and \
+                self.headers.get("Mailbox-Device-Attestation") is not None:
+            status, rh = 400, [("Content-Type", "application/json")]
+            if rid is not None:
+                rh.append(("Mailbox-Request-ID", rid))
+            data = b'{"error":"invalid_headers","message":"attestation not understood"}'
         elif fault == "no-413" and n > 65536:
             status, rh = 400, [("Content-Type", "application/json")]
             if rid is not None:
