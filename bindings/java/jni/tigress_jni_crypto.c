@@ -4,6 +4,7 @@
  * copies made here of secret bytes (plaintexts, Share URLs with a fragment) are wiped.
  */
 #include <jni.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,12 +107,13 @@ static jbyteArray buf_out(JNIEnv *env, int rc, tigress_buf *b)
     return a;
 }
 
-JNIEXPORT jbyteArray JNICALL Java_org_tigress_Native_payloadSeal(JNIEnv *env, jclass cls,
-    jint type, jlong secret, jbyteArray plaintext)
+/* Seal (plaintext in) or open (the Base64 text of payload.data in, NUL-terminated by
+ * tj_copy_in) with a borrowed secret handle. The input copy is wiped in both cases: a plaintext
+ * is secret, and wiping public ciphertext costs nothing worth a second code path. */
+static jbyteArray payload_op(JNIEnv *env, jint type, jlong secret, jbyteArray in, bool seal)
 {
-    (void)cls;
     size_t n = 0;
-    uint8_t *p = tj_copy_in(env, plaintext, &n);
+    uint8_t *p = tj_copy_in(env, in, &n);
     if (!p) {
         tj_throw_status(env, TIGRESS_E_INVALID, NULL);
         return NULL;
@@ -119,8 +121,10 @@ JNIEXPORT jbyteArray JNICALL Java_org_tigress_Native_payloadSeal(JNIEnv *env, jc
     tigress_buf out = { 0 };
     jbyteArray r = NULL;
     if (tj_global_init(env) == 0) {
-        int rc = tigress_payload_seal(&out, (tigress_payload_type)type,
-                                      (const tigress_secret *)(intptr_t)secret, p, n);
+        const tigress_secret *s = (const tigress_secret *)(intptr_t)secret;
+        tigress_payload_type t = (tigress_payload_type)type;
+        int rc = seal ? tigress_payload_seal(&out, t, s, p, n)
+                      : tigress_payload_open(&out, t, s, (const char *)p);
         r = buf_out(env, rc, &out);
         tigress_global_cleanup();
     }
@@ -128,26 +132,18 @@ JNIEXPORT jbyteArray JNICALL Java_org_tigress_Native_payloadSeal(JNIEnv *env, jc
     return r;
 }
 
+JNIEXPORT jbyteArray JNICALL Java_org_tigress_Native_payloadSeal(JNIEnv *env, jclass cls,
+    jint type, jlong secret, jbyteArray plaintext)
+{
+    (void)cls;
+    return payload_op(env, type, secret, plaintext, true);
+}
+
 JNIEXPORT jbyteArray JNICALL Java_org_tigress_Native_payloadOpen(JNIEnv *env, jclass cls,
     jint type, jlong secret, jbyteArray data)
 {
     (void)cls;
-    size_t n = 0;
-    uint8_t *d = tj_copy_in(env, data, &n);
-    if (!d) {
-        tj_throw_status(env, TIGRESS_E_INVALID, NULL);
-        return NULL;
-    }
-    tigress_buf out = { 0 };
-    jbyteArray r = NULL;
-    if (tj_global_init(env) == 0) {
-        int rc = tigress_payload_open(&out, (tigress_payload_type)type,
-                                      (const tigress_secret *)(intptr_t)secret, (const char *)d);
-        r = buf_out(env, rc, &out);
-        tigress_global_cleanup();
-    }
-    free(d);
-    return r;
+    return payload_op(env, type, secret, data, false);
 }
 
 JNIEXPORT jbyteArray JNICALL Java_org_tigress_Native_shareUrlBuild(JNIEnv *env, jclass cls,
