@@ -207,14 +207,20 @@ typedef struct sq_access {
     char rights[STORE_RIGHTS_MAX + 1];
 } sq_access;
 
+/* A copy of a text column; SQLite knows its length, so no strlen. */
 static char *col_dup(sqlite3_stmt *st, int col, bool *oom)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
     if (t == NULL)
         return NULL;
-    char *d = strdup((const char *)t);
-    if (d == NULL)
+    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    char *d = malloc(n + 1);
+    if (d == NULL) {
         *oom = true;
+        return NULL;
+    }
+    memcpy(d, t, n);
+    d[n] = '\0';
     return d;
 }
 
