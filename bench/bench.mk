@@ -15,7 +15,7 @@ BENCH_BINS  := $(BENCH_DIR)/ceiling_server $(BENCH_DIR)/store_scale $(BENCH_DIR)
 BENCH_STORE_SRCS := $(filter-out relay/store/store_redis%.c relay/store/redis_tls.c,\
                                 $(sort $(wildcard relay/store/*.c)))
 
-.PHONY: bench bench-bins bench-run bench-longpoll
+.PHONY: bench bench-bins bench-run bench-longpoll bench-ratio
 bench-bins: $(BENCH_BINS)
 
 # Held long-polls (make bench-longpoll; also the last part of make bench): bench/longpoll.sh
@@ -57,6 +57,17 @@ bench:
 	    lib $(BENCH_BUILD)/tigress-relay cli bench-bins
 	@BENCH_BUILD=$(BENCH_BUILD) BENCH_SCALE=$(BENCH_SCALE) bench/run.sh
 	@BENCH_BUILD=$(BENCH_BUILD) bench/longpoll.sh $(LONGPOLL_N)
+
+# The relay/ceiling ratios of the create and secure-read targets in interleaved rounds
+# (bench/ratio.sh; about 1 min per 5 rounds):
+#   make bench-ratio                 ROUNDS=5 rounds of 5 s runs
+#   make bench-ratio ROUNDS=9 BASE_RELAY=/path/tigress-relay BASE_STORE_SCALE=/path/store_scale
+#                                    also another build's relay in the same rounds
+bench-ratio:
+	@./.ci/install-deps.sh bench/packages.txt
+	@$(MAKE) --no-print-directory BUILD=$(BENCH_BUILD) CFLAGS="-O2 -g" SAN= \
+	    $(BENCH_BUILD)/tigress-relay bench-bins
+	@BENCH_BUILD=$(BENCH_BUILD) bench/ratio.sh
 
 # ---- Instruction counts (make bench-instr; part of make check) ----
 #   make bench-instr             count instructions per operation under callgrind (relay routes +

@@ -25,7 +25,7 @@
  * thread keeps reusing the same connection and its prepared statements. A ":memory:" store
  * has a single connection, which the writer and the readers share under a mutex.
  */
-#include "store_sqlite_ops.h"
+#include "store_sqlite_schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,9 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* 1: claims and Request-IDs in the clear. 2: their keyed hashes (sq_hash), migrated in place
- * from 1 at open (migrate_v1). */
-#define SQ_SCHEMA_VERSION 2
 #ifndef SQ_MAX_BATCH
 #define SQ_MAX_BATCH 512 /* jobs per transaction: bounds a batch's latency */
 #endif
@@ -51,31 +48,6 @@
 #define SQ_MAX_IDLE_PER_SHARD 2
 #define SQ_SWEEP_BATCH 500    /* rows per sweep transaction, so writers are not starved */
 #define SQ_DEFAULT_BUSY_MS 5000
-
-static const char sq_schema[] =
-    "CREATE TABLE IF NOT EXISTS mailboxes ("
-    " id TEXT PRIMARY KEY,"
-    " initiator_claim TEXT NOT NULL,"
-    " recipient_claim TEXT,"
-    " rights TEXT NOT NULL,"
-    " expires_at INTEGER NOT NULL,"
-    " version INTEGER NOT NULL,"
-    " payload TEXT NOT NULL,"
-    " display TEXT,"
-    " initiator_token TEXT,"
-    " recipient_token TEXT);"
-    /* initiator_claim, recipient_claim, requests.claim and requests.request_id hold keyed
-     * hashes (32-byte BLOBs, sq_hash), never the values; the column names and types are those
-     * of schema 1, which migrate_v1 rewrites in place. */
-    "CREATE INDEX IF NOT EXISTS mailboxes_expires_at ON mailboxes(expires_at);"
-    /* Duplicate detection: the last Request-ID processed per Device Claim, gone with its
-     * mailbox. */
-    "CREATE TABLE IF NOT EXISTS requests ("
-    " claim TEXT PRIMARY KEY,"
-    " request_id TEXT NOT NULL,"
-    " mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
-    " response_body TEXT);"
-    "CREATE INDEX IF NOT EXISTS requests_mailbox_id ON requests(mailbox_id);";
 
 /* A queued write job and its waiting caller. */
 typedef struct sq_wait {
@@ -164,207 +136,6 @@ static int conn_open(const sq_store *s, bool writer, sq_conn **out)
     }
     *out = c;
     return SQLITE_OK;
-}
-
-static int user_version_cb(void *arg, int n, char **vals, char **names)
-{
-    (void)names;
-    if (n > 0 && vals[0] != NULL)
-        *(int *)arg = (int)strtol(vals[0], NULL, 10); /* SQLite prints a plain integer */
-    return 0;
-}
-
-/* ---- the claim key -------------------------------------------------------------------- */
-
-/* The key that hashes claims and Request-IDs lives in a file beside the database,
- * "<store>.key": 32 random bytes, mode 0600, created at the first open of a new (or
- * schema-1) store. Not inside the database: a copy of store.db (a backup, a stolen disk
- * image of the data volume, a leaked dump) then holds hashes that cannot be tested against
- * guessed claims. An operator may place the file before the first start (e.g. from a
- * secrets store; a symlink is refused, O_NOFOLLOW) and must back it up with the database: without it no stored claim can be verified, so a schema-2 store whose
- * key file is missing or unusable is refused at open. */
-static int key_file_path(const sq_store *s, char *out, size_t cap)
-{
-    int n = snprintf(out, cap, "%s.key", s->path);
-    return n > 0 && (size_t)n < cap ? 0 : -1;
-}
-
-/* 0: loaded; -1 with errno ENOENT: no file; -1 otherwise: unusable (err set). */
-static int key_load(sq_store *s, const char *path, char *err, size_t err_len)
-{
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno != ENOENT)
-            set_err(err, err_len, "cannot open the claim key file (<store>.key)", 0);
-        return -1;
-    }
-    struct stat st;
-    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) == 0 &&
-             st.st_size == SQ_KEY_LEN && read(fd, s->key, SQ_KEY_LEN) == SQ_KEY_LEN;
-    close(fd);
-    if (!ok) {
-        sodium_memzero(s->key, sizeof(s->key));
-        set_err(err, err_len,
-                "claim key file (<store>.key) unusable: must be a regular file of 32 bytes,"
-                " readable by its owner only (0600)", 0);
-        errno = EINVAL;
-        return -1;
-    }
-    return 0;
-}
-
-/* Loads the key file, or (create) makes it: O_EXCL, so of two processes opening a new store
- * at once one creates it and the other reads it. */
-static int key_setup(sq_store *s, bool create, char *err, size_t err_len)
-{
-    char path[4096];
-    if (key_file_path(s, path, sizeof(path)) != 0) {
-        set_err(err, err_len, "store path too long", 0);
-        return -1;
-    }
-    if (key_load(s, path, err, err_len) == 0)
-        return 0;
-    if (errno != ENOENT)
-        return -1;
-    if (!create) {
-        set_err(err, err_len,
-                "claim key file (<store>.key) missing: the store's claims cannot be verified"
-                " without it (restore it from the backup of the store)", 0);
-        return -1;
-    }
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return key_load(s, path, err, err_len);
-        set_err(err, err_len, "cannot create the claim key file (<store>.key)", 0);
-        return -1;
-    }
-    randombytes_buf(s->key, sizeof(s->key));
-    bool ok = write(fd, s->key, sizeof(s->key)) == (ssize_t)sizeof(s->key) && fsync(fd) == 0;
-    close(fd);
-    /* The directory entry too, so the key survives a power cut with the database. */
-    char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    int dfd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ok = ok && fsync(dfd) == 0;
-        close(dfd);
-    }
-    if (!ok) {
-        unlink(path);
-        sodium_memzero(s->key, sizeof(s->key));
-        set_err(err, err_len, "cannot write the claim key file (<store>.key)", 0);
-        return -1;
-    }
-    return 0;
-}
-
-/* SQL function tigress_hash(domain, value) on the writer connection, for the migration:
- * sq_hash() of value (NULL stays NULL). */
-static void sql_hash_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-    (void)argc;
-    const unsigned char *domain = sqlite3_value_text(argv[0]);
-    if (sqlite3_value_type(argv[1]) == SQLITE_NULL || domain == NULL) {
-        sqlite3_result_null(ctx);
-        return;
-    }
-    const char *v = (const char *)sqlite3_value_text(argv[1]);
-    if (v == NULL) {
-        sqlite3_result_error_nomem(ctx);
-        return;
-    }
-    unsigned char h[SQ_HASH_LEN];
-    sq_hash(sqlite3_user_data(ctx), (char)domain[0], v, h);
-    sqlite3_result_blob(ctx, h, SQ_HASH_LEN, SQLITE_TRANSIENT);
-}
-
-/* Schema 1 -> 2 inside the caller's transaction: every claim and Request-ID replaced by its
- * keyed hash. secure_delete (on the writer) zeroes the old values in the pages it rewrites;
- * the caller checkpoints the WAL afterwards. */
-static const char sq_migrate_v1[] =
-    "UPDATE mailboxes SET initiator_claim = tigress_hash('c', initiator_claim),"
-    " recipient_claim = tigress_hash('c', recipient_claim);"
-    "UPDATE requests SET claim = tigress_hash('c', claim),"
-    " request_id = tigress_hash('r', request_id);";
-
-static int migrate_v1(sq_store *s)
-{
-    sqlite3 *db = s->wconn->db;
-    int rc = sqlite3_create_function(db, "tigress_hash", 2,
-                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
-                                     s->key, sql_hash_fn, NULL, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sq_migrate_v1, NULL, NULL, NULL);
-    sqlite3_create_function(db, "tigress_hash", 2, SQLITE_UTF8, NULL, NULL, NULL, NULL);
-    return rc;
-}
-
-/* WAL mode, then the schema, created, migrated or checked under one write transaction. */
-static int init_schema(sq_store *s, char *err, size_t err_len)
-{
-    sqlite3 *db = s->wconn->db;
-    int rc;
-    if (!s->memory) {
-        sqlite3_stmt *st = NULL;
-        rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_step(st);
-        bool wal = rc == SQLITE_ROW &&
-                   strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-        sqlite3_finalize(st);
-        if (!wal) {
-            set_err(err, err_len, "cannot switch to WAL mode", rc == SQLITE_ROW ? 0 : rc);
-            return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
-        }
-    }
-    rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        set_err(err, err_len, "cannot lock the database", rc);
-        return rc;
-    }
-    int ver = -1;
-    rc = sqlite3_exec(db, "PRAGMA user_version", user_version_cb, &ver, NULL);
-    if (rc == SQLITE_OK && ver > SQ_SCHEMA_VERSION) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        set_err(err, err_len, "database schema is newer than this relay", 0);
-        return SQLITE_ERROR;
-    }
-    /* The key first: a new or schema-1 store may get a new key file; a schema-2 one must
-     * have its own. In memory: a random key for this store's life. */
-    if (rc == SQLITE_OK) {
-        if (s->memory) {
-            randombytes_buf(s->key, sizeof(s->key));
-        } else if (key_setup(s, ver < SQ_SCHEMA_VERSION, err, err_len) != 0) {
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            return SQLITE_ERROR;
-        }
-    }
-    bool migrated = false;
-    if (rc == SQLITE_OK && ver < SQ_SCHEMA_VERSION) {
-        rc = sqlite3_exec(db, sq_schema, NULL, NULL, NULL); /* IF NOT EXISTS: v1 keeps its tables */
-        if (rc == SQLITE_OK && ver == 1) {
-            rc = migrate_v1(s);
-            migrated = true;
-        }
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(db, "PRAGMA user_version=2", NULL, NULL, NULL);
-    }
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        set_err(err, err_len, migrated ? "cannot migrate the schema" : "cannot create the schema",
-                rc);
-        return rc;
-    }
-    /* The migration's WAL frames before the rewrite still hold the old values: gone now. */
-    if (migrated && !s->memory)
-        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    return rc;
 }
 
 /* ---- read connections ---------------------------------------------------------------- */
@@ -614,6 +385,7 @@ static store_rc submit(sq_store *s, sq_job *job)
     sq_wait w;
     memset(&w, 0, sizeof(w));
     w.job = *job;
+    sq_job_prepare(s->key, &w.job); /* here, not in the writer */
     if (pthread_cond_init(&w.cv, NULL) != 0)
         return STORE_ERROR;
     pthread_mutex_lock(&s->q_mu);
@@ -646,6 +418,7 @@ static bool enqueue_async(sq_store *s, const sq_job *job, store_async *a)
         return false;
     }
     w->job = *job;
+    sq_job_prepare(s->key, &w->job); /* here, not in the writer */
     w->async = a;
     pthread_mutex_lock(&s->q_mu);
     if (s->stopping) {
@@ -921,7 +694,8 @@ store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
         sq_free(s);
         return NULL;
     }
-    if (init_schema(s, err, err_len) != SQLITE_OK) {
+    sq_schema_ctx sc = {.db = s->wconn->db, .path = s->path, .memory = s->memory, .key = s->key};
+    if (sq_init_schema(&sc, err, err_len) != SQLITE_OK) {
         sq_free(s);
         return NULL;
     }

@@ -14,6 +14,10 @@
  * accepts claims, not hashes, and a hash cannot be turned back into its claim without the
  * key. Access checks done in C compare hashes with sodium_memcmp.
  *
+ * Mailbox IDs are bound as their 16 bytes (sq_uuid_parse), and write jobs arrive with their
+ * hashes and ID bytes already computed by the calling thread (sq_job_prepare): the writer
+ * thread, which runs every write of the store one after the other, only binds and steps.
+ *
  * Every statement is reset as soon as its rows are consumed: a statement left mid-step keeps
  * a read transaction open, which would pin an old WAL snapshot on a reader connection.
  */
@@ -23,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every *claim and request_id column and their parameters hold sq_hash() values. */
+/* Every *claim and request_id column and their parameters hold sq_hash() values; every id
+ * and mailbox_id the 16 bytes of the UUID. */
 static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_SEL_MAILBOX] = "SELECT initiator_claim, recipient_claim, rights, expires_at, version,"
                        " payload, display, initiator_token, recipient_token"
@@ -35,10 +40,13 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_INS_MAILBOX] = "INSERT INTO mailboxes(id, initiator_claim, recipient_claim, rights,"
                        " expires_at, version, payload, display, initiator_token, recipient_token)"
                        " VALUES (?1, ?2, NULL, ?3, ?4, 1, ?5, ?6, ?7, NULL)",
-    [SQ_PUT_REQUEST] = "INSERT INTO requests(claim, request_id, mailbox_id, response_body)"
-                       " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(claim) DO UPDATE SET"
+    /* released: the claim is no longer a party of that mailbox (it relinquished), so the
+     * mailboxes_forget_requests trigger finds its row through requests_released. */
+    [SQ_PUT_REQUEST] = "INSERT INTO requests(claim, request_id, mailbox_id, response_body,"
+                       " released) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(claim) DO UPDATE SET"
                        " request_id = excluded.request_id, mailbox_id = excluded.mailbox_id,"
-                       " response_body = excluded.response_body",
+                       " response_body = excluded.response_body, released = excluded.released",
+    [SQ_RELEASE_REQUEST] = "UPDATE requests SET released = 1 WHERE claim = ?1 AND mailbox_id = ?2",
     /* First-claim binding: one conditional UPDATE; sqlite3_changes() says who won. */
     [SQ_BIND] = "UPDATE mailboxes SET recipient_claim = ?1 WHERE id = ?2"
                 " AND recipient_claim IS NULL AND initiator_claim <> ?1 AND expires_at > ?3",
@@ -123,6 +131,48 @@ void sq_hash(const unsigned char key[SQ_KEY_LEN], char domain, const char *value
     crypto_generichash_final(&h, out, SQ_HASH_LEN);
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+bool sq_uuid_parse(const char *text, unsigned char out[SQ_ID_LEN])
+{
+    if (text == NULL)
+        return false;
+    size_t o = 0;
+    for (size_t i = 0; i < STORE_UUID_LEN; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (text[i] != '-')
+                return false;
+            continue;
+        }
+        int hi = hexval(text[i]);
+        int lo = hi < 0 ? -1 : hexval(text[i + 1]);
+        if (lo < 0)
+            return false;
+        out[o++] = (unsigned char)(hi << 4 | lo);
+        i++;
+    }
+    return text[STORE_UUID_LEN] == '\0';
+}
+
+void sq_job_prepare(const unsigned char key[SQ_KEY_LEN], sq_job *j)
+{
+    const char *id = j->kind == SQ_JOB_CREATE && j->mb != NULL ? j->mb->id : j->id;
+    const char *claim = j->kind == SQ_JOB_CREATE && j->mb != NULL ? j->mb->initiator_claim
+                                                                  : j->claim;
+    j->id_ok = id != NULL && sq_uuid_parse(id, j->idb);
+    if (claim != NULL)
+        sq_hash(key, SQ_HASH_CLAIM, claim, j->hc);
+    if (j->request_id != NULL)
+        sq_hash(key, SQ_HASH_REQUEST, j->request_id, j->hr);
+}
+
 /* A claim's hash against a stored hash column, in constant time (sodium_memcmp). */
 static bool hash_eq(const unsigned char h[SQ_HASH_LEN], sqlite3_stmt *st, int col)
 {
@@ -137,6 +187,14 @@ static void bind_hash(sqlite3_stmt *st, int i, const unsigned char h[SQ_HASH_LEN
     sqlite3_bind_blob(st, i, h, SQ_HASH_LEN, SQLITE_STATIC);
 }
 
+static void bind_id(sqlite3_stmt *st, int i, const unsigned char id[SQ_ID_LEN])
+{
+    if (id == NULL)
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_blob(st, i, id, SQ_ID_LEN, SQLITE_STATIC);
+}
+
 static bool has_right(const char *rights, char r)
 {
     return strchr(rights, r) != NULL;
@@ -149,14 +207,20 @@ typedef struct sq_access {
     char rights[STORE_RIGHTS_MAX + 1];
 } sq_access;
 
+/* A copy of a text column; SQLite knows its length, so no strlen. */
 static char *col_dup(sqlite3_stmt *st, int col, bool *oom)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
     if (t == NULL)
         return NULL;
-    char *d = strdup((const char *)t);
-    if (d == NULL)
+    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    char *d = malloc(n + 1);
+    if (d == NULL) {
         *oom = true;
+        return NULL;
+    }
+    memcpy(d, t, n);
+    d[n] = '\0';
     return d;
 }
 
@@ -193,10 +257,11 @@ static store_rc fill_mailbox(sqlite3_stmt *st, const char *id, const sq_access *
     return STORE_OK;
 }
 
-/* Loads the live mailbox `id` and works out what `claim` is in it. Fills *out too when it is
- * not NULL. STORE_NOT_FOUND when missing or expired. */
-static store_rc load(sq_conn *c, const char *id, const char *claim, int64_t now, sq_access *a,
-                     store_mailbox *out)
+/* Loads the live mailbox (text `id`, its bytes `idb`) and works out what the claim whose hash
+ * is `hc` (NULL: none) is in it. Fills *out too when it is not NULL. STORE_NOT_FOUND when
+ * missing or expired. */
+static store_rc load(sq_conn *c, const char *id, const unsigned char idb[SQ_ID_LEN],
+                     const unsigned char *hc, int64_t now, sq_access *a, store_mailbox *out)
 {
     int rc;
     memset(a, 0, sizeof(*a)); /* defined on every return, not only on STORE_OK */
@@ -204,7 +269,7 @@ static store_rc load(sq_conn *c, const char *id, const char *claim, int64_t now,
     sqlite3_stmt *st = sq_stmt(c, SQ_SEL_MAILBOX, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    bind_text(st, 1, id);
+    bind_id(st, 1, idb);
     sqlite3_bind_int64(st, 2, now);
     rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
@@ -214,12 +279,10 @@ static store_rc load(sq_conn *c, const char *id, const char *claim, int64_t now,
     copy_bounded(a->rights, sizeof(a->rights), (const char *)sqlite3_column_text(st, 2));
     a->bound = sqlite3_column_type(st, 1) != SQLITE_NULL;
     a->party = STORE_PARTY_NONE;
-    if (claim != NULL) {
-        unsigned char h[SQ_HASH_LEN];
-        sq_hash(c->key, SQ_HASH_CLAIM, claim, h);
-        if (hash_eq(h, st, 0))
+    if (hc != NULL) {
+        if (hash_eq(hc, st, 0))
             a->party = STORE_PARTY_INITIATOR;
-        else if (a->bound && hash_eq(h, st, 1))
+        else if (a->bound && hash_eq(hc, st, 1))
             a->party = STORE_PARTY_RECIPIENT;
     }
     store_rc src = STORE_OK;
@@ -229,23 +292,30 @@ static store_rc load(sq_conn *c, const char *id, const char *claim, int64_t now,
     return src;
 }
 
-/* STORE_DUPLICATE (with the remembered body in *dup) when request_id is the last one
- * processed for claim (in mailbox `id`, unless id is NULL); STORE_OK when it is not. */
-static store_rc check_dup(sq_conn *c, const char *claim, const char *request_id, const char *id,
+/* load() for a write job: its prepared ID bytes and claim hash. */
+static store_rc load_job(sq_conn *c, const sq_job *j, sq_access *a, store_mailbox *out)
+{
+    if (!j->id_ok) {
+        memset(a, 0, sizeof(*a));
+        return STORE_NOT_FOUND; /* not a UUID: names no mailbox */
+    }
+    return load(c, j->id, j->idb, j->claim != NULL ? j->hc : NULL, j->now, a, out);
+}
+
+/* STORE_DUPLICATE (with the remembered body in *dup) when the job's Request-ID is the last one
+ * processed for its claim (in mailbox `idb`, unless idb is NULL); STORE_OK when it is not. */
+static store_rc check_dup(sq_conn *c, const sq_job *j, const unsigned char *idb,
                           store_reply *dup)
 {
-    if (request_id == NULL)
+    if (j->request_id == NULL)
         return STORE_OK;
     int rc;
     sqlite3_stmt *st = sq_stmt(c, SQ_SEL_DUP, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    unsigned char hc[SQ_HASH_LEN], hr[SQ_HASH_LEN];
-    sq_hash(c->key, SQ_HASH_CLAIM, claim, hc);
-    sq_hash(c->key, SQ_HASH_REQUEST, request_id, hr);
-    bind_hash(st, 1, hc);
-    bind_hash(st, 2, hr);
-    bind_text(st, 3, id);
+    bind_hash(st, 1, j->hc);
+    bind_hash(st, 2, j->hr);
+    bind_id(st, 3, idb);
     rc = sqlite3_step(st);
     store_rc src = STORE_OK;
     if (rc == SQLITE_ROW) {
@@ -267,35 +337,33 @@ static store_rc check_dup(sq_conn *c, const char *claim, const char *request_id,
     return src;
 }
 
-/* Remembers request_id as the last one processed for claim (one row per claim). */
-static store_rc remember(sq_conn *c, const char *claim, const char *request_id, const char *id,
-                         const char *body)
+/* Remembers the job's Request-ID as the last one processed for its claim (one row per
+ * claim). released: the claim is no longer a party of the mailbox (a Relinquish). */
+static store_rc remember(sq_conn *c, const sq_job *j, bool released)
 {
-    if (request_id == NULL)
+    if (j->request_id == NULL)
         return STORE_OK;
     int rc;
     sqlite3_stmt *st = sq_stmt(c, SQ_PUT_REQUEST, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    unsigned char hc[SQ_HASH_LEN], hr[SQ_HASH_LEN];
-    sq_hash(c->key, SQ_HASH_CLAIM, claim, hc);
-    sq_hash(c->key, SQ_HASH_REQUEST, request_id, hr);
-    bind_hash(st, 1, hc);
-    bind_hash(st, 2, hr);
-    bind_text(st, 3, id);
-    bind_text(st, 4, body);
+    bind_hash(st, 1, j->hc);
+    bind_hash(st, 2, j->hr);
+    bind_id(st, 3, j->idb);
+    bind_text(st, 4, j->response_body);
+    sqlite3_bind_int(st, 5, released ? 1 : 0);
     return sq_map_rc(exec_stmt(st, NULL));
 }
 
 /* Runs a two-parameter (id, text) UPDATE. */
-static store_rc set_text(sq_conn *c, sq_stmt_id which, const char *id, const char *v,
-                         int *changes)
+static store_rc set_text(sq_conn *c, sq_stmt_id which, const unsigned char idb[SQ_ID_LEN],
+                         const char *v, int *changes)
 {
     int rc;
     sqlite3_stmt *st = sq_stmt(c, which, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    bind_text(st, 1, id);
+    bind_id(st, 1, idb);
     bind_text(st, 2, v);
     return sq_map_rc(exec_stmt(st, changes));
 }
@@ -303,18 +371,18 @@ static store_rc set_text(sq_conn *c, sq_stmt_id which, const char *id, const cha
 static store_rc job_create(sq_conn *c, sq_job *j)
 {
     const store_new_mailbox *mb = j->mb;
+    if (!j->id_ok)
+        return STORE_ERROR; /* the relay makes every ID a UUID */
     /* A Create has no mailbox yet: the duplicate is any earlier Create by this claim. */
-    store_rc src = check_dup(c, mb->initiator_claim, j->request_id, NULL, j->dup);
+    store_rc src = check_dup(c, j, NULL, j->dup);
     if (src != STORE_OK)
         return src;
     int rc;
     sqlite3_stmt *st = sq_stmt(c, SQ_INS_MAILBOX, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    unsigned char hc[SQ_HASH_LEN];
-    sq_hash(c->key, SQ_HASH_CLAIM, mb->initiator_claim, hc);
-    bind_text(st, 1, mb->id);
-    bind_hash(st, 2, hc);
+    bind_id(st, 1, j->idb);
+    bind_hash(st, 2, j->hc);
     bind_text(st, 3, mb->rights);
     sqlite3_bind_int64(st, 4, mb->expires_at);
     bind_text(st, 5, mb->payload_json);
@@ -323,7 +391,7 @@ static store_rc job_create(sq_conn *c, sq_job *j)
     src = sq_map_rc(exec_stmt(st, NULL));
     if (src != STORE_OK)
         return src;
-    return remember(c, mb->initiator_claim, j->request_id, mb->id, j->response_body);
+    return remember(c, j, false);
 }
 
 /* Binds j->claim as Recipient. One conditional UPDATE: it changes a row only if nobody is
@@ -334,10 +402,8 @@ static store_rc bind_recipient(sq_conn *c, sq_job *j)
     sqlite3_stmt *st = sq_stmt(c, SQ_BIND, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    unsigned char hc[SQ_HASH_LEN];
-    sq_hash(c->key, SQ_HASH_CLAIM, j->claim, hc);
-    bind_hash(st, 1, hc);
-    bind_text(st, 2, j->id);
+    bind_hash(st, 1, j->hc);
+    bind_id(st, 2, j->idb);
     sqlite3_bind_int64(st, 3, j->now);
     store_rc src = sq_map_rc(exec_stmt(st, &changes));
     if (src != STORE_OK)
@@ -348,7 +414,7 @@ static store_rc bind_recipient(sq_conn *c, sq_job *j)
 static store_rc job_read(sq_conn *c, sq_job *j)
 {
     sq_access a;
-    store_rc src = load(c, j->id, j->claim, j->now, &a, NULL);
+    store_rc src = load_job(c, j, &a, NULL);
     if (src != STORE_OK)
         return src;
     if (!has_right(a.rights, 'R'))
@@ -362,41 +428,41 @@ static store_rc job_read(sq_conn *c, sq_job *j)
         a.party = STORE_PARTY_RECIPIENT;
     }
     if (a.party == STORE_PARTY_RECIPIENT && j->token_json != NULL) {
-        src = set_text(c, SQ_SET_RTOKEN, j->id, j->token_json, NULL);
+        src = set_text(c, SQ_SET_RTOKEN, j->idb, j->token_json, NULL);
         if (src != STORE_OK)
             return src;
     }
     if (j->out == NULL)
         return STORE_OK;
-    return load(c, j->id, j->claim, j->now, &a, j->out);
+    return load_job(c, j, &a, j->out);
 }
 
 static store_rc job_update(sq_conn *c, sq_job *j)
 {
     sq_access a;
-    store_rc src = load(c, j->id, j->claim, j->now, &a, NULL);
+    store_rc src = load_job(c, j, &a, NULL);
     if (src != STORE_OK)
         return src;
-    src = check_dup(c, j->claim, j->request_id, j->id, j->dup);
+    src = check_dup(c, j, j->idb, j->dup);
     if (src != STORE_OK)
         return src;
     if (a.party == STORE_PARTY_NONE || !has_right(a.rights, 'W'))
         return STORE_UNAUTHORIZED;
-    src = set_text(c, SQ_SET_PAYLOAD, j->id, j->payload_json, NULL);
+    src = set_text(c, SQ_SET_PAYLOAD, j->idb, j->payload_json, NULL);
     if (src == STORE_OK && j->token_json != NULL)
         src = set_text(c, a.party == STORE_PARTY_INITIATOR ? SQ_SET_ITOKEN : SQ_SET_RTOKEN,
-                       j->id, j->token_json, NULL);
+                       j->idb, j->token_json, NULL);
     if (src == STORE_OK)
-        src = remember(c, j->claim, j->request_id, j->id, j->response_body);
+        src = remember(c, j, false);
     if (src != STORE_OK || j->out == NULL)
         return src;
-    return load(c, j->id, j->claim, j->now, &a, j->out);
+    return load_job(c, j, &a, j->out);
 }
 
 static store_rc job_remove(sq_conn *c, sq_job *j)
 {
     sq_access a;
-    store_rc src = load(c, j->id, j->claim, j->now, &a, NULL);
+    store_rc src = load_job(c, j, &a, NULL);
     if (src != STORE_OK)
         return src;
     if (a.party == STORE_PARTY_NONE || !has_right(a.rights, 'D'))
@@ -405,20 +471,20 @@ static store_rc job_remove(sq_conn *c, sq_job *j)
     sqlite3_stmt *st = sq_stmt(c, SQ_DEL_MAILBOX, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    bind_text(st, 1, j->id);
-    /* The foreign key cascades to the mailbox's duplicate-detection rows. */
+    bind_id(st, 1, j->idb);
+    /* The mailboxes_forget_requests trigger deletes its duplicate-detection rows. */
     return sq_map_rc(exec_stmt(st, NULL));
 }
 
 static store_rc job_relinquish(sq_conn *c, sq_job *j)
 {
     sq_access a;
-    store_rc src = load(c, j->id, j->claim, j->now, &a, NULL);
+    store_rc src = load_job(c, j, &a, NULL);
     if (src != STORE_OK)
         return src;
     /* Before the access check: after a relinquish the claim is no longer bound, yet its
      * retry must still get the duplicate answer (R13). */
-    src = check_dup(c, j->claim, j->request_id, j->id, j->dup);
+    src = check_dup(c, j, j->idb, j->dup);
     if (src != STORE_OK)
         return src;
     if (a.party == STORE_PARTY_INITIATOR)
@@ -431,16 +497,23 @@ static store_rc job_relinquish(sq_conn *c, sq_job *j)
     sqlite3_stmt *st = sq_stmt(c, SQ_RELINQUISH, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    unsigned char hc[SQ_HASH_LEN];
-    sq_hash(c->key, SQ_HASH_CLAIM, j->claim, hc);
-    bind_text(st, 1, j->id);
-    bind_hash(st, 2, hc);
+    bind_id(st, 1, j->idb);
+    bind_hash(st, 2, j->hc);
     src = sq_map_rc(exec_stmt(st, &changes));
     if (src != STORE_OK)
         return src;
     if (changes != 1)
         return STORE_CONFLICT;
-    return remember(c, j->claim, j->request_id, j->id, j->response_body);
+    if (j->request_id != NULL)
+        return remember(c, j, true);
+    /* No Request-ID: the claim's earlier row (an Update's) may still name this mailbox, and
+     * the claim is no longer a party of it: mark it, so that deleting the mailbox finds it. */
+    st = sq_stmt(c, SQ_RELEASE_REQUEST, &rc);
+    if (st == NULL)
+        return sq_map_rc(rc);
+    bind_hash(st, 1, j->hc);
+    bind_id(st, 2, j->idb);
+    return sq_map_rc(exec_stmt(st, NULL));
 }
 
 static store_rc job_sweep(sq_conn *c, sq_job *j)
@@ -475,7 +548,13 @@ store_rc sq_read_fast(sq_conn *c, const char *id, const char *claim, const char 
     sq_access a;
     store_mailbox tmp;
     *need_writer = false;
-    store_rc src = load(c, id, claim, now, &a, out != NULL ? out : &tmp);
+    unsigned char idb[SQ_ID_LEN], hc[SQ_HASH_LEN];
+    if (!sq_uuid_parse(id, idb))
+        return STORE_NOT_FOUND;
+    if (claim != NULL)
+        sq_hash(c->key, SQ_HASH_CLAIM, claim, hc);
+    store_rc src = load(c, id, idb, claim != NULL ? hc : NULL, now, &a,
+                        out != NULL ? out : &tmp);
     if (src != STORE_OK)
         return src;
     if (out == NULL)
@@ -493,10 +572,13 @@ store_rc sq_read_fast(sq_conn *c, const char *id, const char *claim, const char 
 store_rc sq_peek(sq_conn *c, const char *id, int64_t now, store_mailbox *out)
 {
     int rc;
+    unsigned char idb[SQ_ID_LEN];
+    if (!sq_uuid_parse(id, idb))
+        return STORE_NOT_FOUND;
     sqlite3_stmt *st = sq_stmt(c, SQ_SEL_PEEK, &rc);
     if (st == NULL)
         return sq_map_rc(rc);
-    bind_text(st, 1, id);
+    bind_id(st, 1, idb);
     sqlite3_bind_int64(st, 2, now);
     rc = sqlite3_step(st);
     store_rc src;
@@ -519,10 +601,13 @@ store_rc sq_peek(sq_conn *c, const char *id, int64_t now, store_mailbox *out)
 uint64_t sq_version(sq_conn *c, const char *id, int64_t now)
 {
     int rc;
+    unsigned char idb[SQ_ID_LEN];
+    if (!sq_uuid_parse(id, idb))
+        return 0;
     sqlite3_stmt *st = sq_stmt(c, SQ_SEL_VERSION, &rc);
     if (st == NULL)
         return 0;
-    bind_text(st, 1, id);
+    bind_id(st, 1, idb);
     sqlite3_bind_int64(st, 2, now);
     uint64_t v = 0;
     if (sqlite3_step(st) == SQLITE_ROW)

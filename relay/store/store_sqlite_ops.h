@@ -20,6 +20,7 @@ typedef enum sq_stmt_id {
     SQ_SEL_DUP,
     SQ_INS_MAILBOX,
     SQ_PUT_REQUEST,
+    SQ_RELEASE_REQUEST,
     SQ_BIND,
     SQ_SET_RTOKEN,
     SQ_SET_ITOKEN,
@@ -45,6 +46,12 @@ typedef enum sq_stmt_id {
 void sq_hash(const unsigned char key[SQ_KEY_LEN], char domain, const char *value,
              unsigned char out[SQ_HASH_LEN]);
 
+/* Mailbox IDs are stored as their 16 bytes (schema 3). Parses the lowercase text form
+ * (8-4-4-4-12 hex digits, as the relay generates and the HTTP layer normalises it); false for
+ * anything else, which then names no mailbox. */
+#define SQ_ID_LEN 16
+bool sq_uuid_parse(const char *text, unsigned char out[SQ_ID_LEN]);
+
 /* One SQLite connection and its statement cache. Used by one thread at a time. */
 typedef struct sq_conn {
     sqlite3 *db;
@@ -64,7 +71,9 @@ typedef enum sq_job_kind {
     SQ_JOB_CHECKPOINT      /* run by the writer alone, outside a transaction */
 } sq_job_kind;
 
-/* A write job: the arguments of one store call (borrowed: the caller blocks until done). */
+/* A write job: the arguments of one store call (borrowed: the caller blocks until done).
+ * sq_job_prepare() fills the ready-to-bind values on the calling thread, so that the single
+ * writer thread, whose time bounds the write rate, neither parses nor hashes. */
 typedef struct sq_job {
     sq_job_kind kind;
     const store_new_mailbox *mb;
@@ -78,6 +87,11 @@ typedef struct sq_job {
     long limit;            /* sweep: rows per batch */
     store_reply *dup;
     store_mailbox *out;
+    /* ready to bind (sq_job_prepare) */
+    bool id_ok;                      /* id parsed (false: names no mailbox) */
+    unsigned char idb[SQ_ID_LEN];    /* id, or the new mailbox's id for a create */
+    unsigned char hc[SQ_HASH_LEN];   /* sq_hash of claim (create: the Initiator's) */
+    unsigned char hr[SQ_HASH_LEN];   /* sq_hash of request_id, when there is one */
     /* results */
     store_rc rc;
     long removed;          /* sweep: rows deleted */
@@ -88,6 +102,9 @@ store_rc sq_map_rc(int rc);
 
 /* Returns the cached statement `id` of `c`, reset and unbound, or NULL (rc in *rc). */
 sqlite3_stmt *sq_stmt(sq_conn *c, sq_stmt_id id, int *rc);
+
+/* Fills the job's ready-to-bind values (id bytes, claim and Request-ID hashes). */
+void sq_job_prepare(const unsigned char key[SQ_KEY_LEN], sq_job *job);
 
 /* The logic of one write job, run inside the writer's transaction (the caller adds the
  * savepoint). Sets job->rc and the job's outputs. */

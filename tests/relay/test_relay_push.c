@@ -621,11 +621,17 @@ static void test_relay__push_smuggled_userinfo_never_connects(void **state)
     free(b);
     assert_int_equal(relay_stop(&r3), 0);
 
-    char tok[256], sql[512];
+    char tok[256], sql[512], hex[33];
     snprintf(tok, sizeof tok,
              "{\"type\":\"webpush\",\"tokenData\":\"https://8.8.8.8:443@127.0.0.1:%u/h\"}", l.port);
-    snprintf(sql, sizeof sql, "UPDATE mailboxes SET initiator_token = '%s' WHERE id = '%s';", tok,
-             id);
+    /* The store keeps the ID as its 16 bytes (relay/store/store_sqlite_schema.c). */
+    size_t n = 0;
+    for (const char *q = id; *q != '\0' && n < 32; q++)
+        if (*q != '-')
+            hex[n++] = *q;
+    hex[n] = '\0';
+    snprintf(sql, sizeof sql, "UPDATE mailboxes SET initiator_token = '%s' WHERE id = X'%s';", tok,
+             hex);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(r3.store_path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);

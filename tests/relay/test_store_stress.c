@@ -356,13 +356,14 @@ static void test_store__schema_holds_only_protocol_state(void **state)
     sf_fixture *f = FX(state);
     sqlite3 *db = raw_open(f->location);
     assert_raw(db, "SELECT name FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name",
-               "mailboxes,mailboxes_expires_at,requests,requests_mailbox_id,");
+               "mailboxes,mailboxes_expires_at,mailboxes_forget_requests,requests,"
+               "requests_released,");
     assert_raw(db, "SELECT name FROM pragma_table_info('mailboxes')",
                "id,initiator_claim,recipient_claim,rights,expires_at,version,payload,display,"
                "initiator_token,recipient_token,");
     assert_raw(db, "SELECT name FROM pragma_table_info('requests')",
-               "claim,request_id,mailbox_id,response_body,");
-    assert_raw(db, "PRAGMA user_version", "2,");
+               "claim,request_id,mailbox_id,response_body,released,");
+    assert_raw(db, "PRAGMA user_version", "3,");
     /* Claims and Request-IDs are held as 32-byte keyed hashes, never as values (D12). */
     char id[STORE_UUID_LEN + 1];
     sf_uuid(id, 0x35350000u, 1);
@@ -376,6 +377,9 @@ static void test_store__schema_holds_only_protocol_state(void **state)
     assert_raw(db, "SELECT typeof(claim) || length(claim) || ' ' || typeof(request_id)"
                    " || length(request_id) FROM requests",
                "blob32 blob32,");
+    /* Mailbox IDs as their 16 bytes (schema 3). */
+    assert_raw(db, "SELECT typeof(id) || length(id) FROM mailboxes", "blob16,");
+    assert_raw(db, "SELECT typeof(mailbox_id) || length(mailbox_id) FROM requests", "blob16,");
     assert_raw(db, "PRAGMA journal_mode", "wal,");
     sqlite3_close(db);
 }
