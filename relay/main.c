@@ -742,7 +742,7 @@ int main(int argc, char **argv)
     }
     ratelimit *rl = ratelimit_new(cfgp->rate_limit, cfgp->rate_burst);
     routes_init(cfgp, st);
-    if (push_start(cfgp) != 0 || longpoll_start(st) != 0 || rl == NULL) {
+    if (push_start(cfgp, st) != 0 || longpoll_start(st) != 0 || rl == NULL) {
         relay_log(LOG_ERROR, "event=start error=\"cannot start worker threads\"");
         return RELAY_EXIT_USAGE;
     }

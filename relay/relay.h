@@ -241,11 +241,13 @@ void conncap_release(uint64_t key);
 void conncap_free(void);
 
 /* ---- push.c ---- */
-int push_start(const relay_config *cfg);
+/* st: where a webpush token answered 404/410 is cleared (store_drop_token); may be NULL. */
+int push_start(const relay_config *cfg, store *st);
 /* True when the relay can push to a token of this type. */
 bool push_supported(const char *token_type);
-/* Queues a content-free push to the token (stored JSON); returns at once. */
-void push_enqueue(const char *token_json);
+/* Queues a content-free push to the token (stored JSON) of `party` in mailbox_id; returns at
+ * once. A webpush answered 404/410 clears that token from the mailbox in the store. */
+void push_enqueue(const char *token_json, const char *mailbox_id, store_party party);
 void push_stop(void);
 
 /* ---- routes.c ---- */
