@@ -507,6 +507,70 @@ static void test_limits__trusted_proxy_exempt_from_connection_cap(void **state)
     assert_int_equal(relay_stop(&r), 0);
 }
 
+/* Behind a trusted proxy the held long-polls are counted per forwarded client, not per proxy:
+ * with --max-held-reads-per-address 1, clients 192.0.2.1 and 192.0.2.2 behind the same proxy
+ * (127.0.0.1) each hold one read; a second one from 192.0.2.1 is refused (429). */
+static void test_limits__held_reads_counted_per_forwarded_client(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-held-reads-per-address", "1",
+                           "--trusted-proxy", "127.0.0.1/32", NULL};
+    assert_int_equal(start_plain(&r, "heldfwd.db", extra), 0);
+    char claim[37], rid[37], reader[37], exp[32];
+    th_uuid(claim);
+    th_uuid(rid);
+    th_uuid(reader);
+    th_rfc3339(3600, exp);
+    char *body = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/m", r.port);
+    hreq cq = {.method = "POST", .path = url, .rid = rid, .claim = claim, .body = body};
+    hresp h;
+    http_do(&r, &cq, &h);
+    free(body);
+    assert_int_equal(h.status, 200);
+    const char *slash = h.body != NULL ? strstr(h.body, "/v1/m/") : NULL;
+    assert_non_null(slash);
+    char id[37];
+    snprintf(id, sizeof id, "%.36s", slash + 6);
+    hresp_free(&h);
+    char rpath[200];
+    snprintf(rpath, sizeof rpath, "%s/%s", url, id);
+    hreq rq = {.method = "POST", .path = rpath, .claim = reader};
+    http_do(&r, &rq, &h);
+    assert_int_equal(h.status, 200);
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", h.etag);
+    hresp_free(&h);
+
+    const char *clients[3] = {"192.0.2.1", "192.0.2.2", "192.0.2.1"};
+    int fds[3];
+    char buf[4096];
+    size_t got[3];
+    for (int i = 0; i < 3; i++) {
+        char req[640];
+        snprintf(req, sizeof req,
+                 "POST /v1/m/%s HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
+                 "Mailbox-Device-Claim: %s\r\nIf-None-Match: %s\r\nPrefer: wait=3\r\n"
+                 "Content-Length: 0\r\n\r\n", id, clients[i], reader, etag);
+        fds[i] = tcp_from("127.0.0.1", r.port);
+        assert_true(fds[i] >= 0);
+        assert_true(send_all(fds[i], req, strlen(req)));
+        got[i] = read_reply(fds[i], i < 2 ? 300 : rf_scaled_ms(3000), buf, sizeof buf);
+    }
+    printf("# held reads behind one proxy: 192.0.2.1 %s, 192.0.2.2 %s, 192.0.2.1 again %.12s\n",
+           got[0] == 0 ? "held" : "answered", got[1] == 0 ? "held" : "answered",
+           got[2] > 12 ? buf + 9 : "held");
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    assert_int_equal(got[0], 0);            /* held */
+    assert_int_equal(got[1], 0);            /* held: another client, same proxy */
+    assert_true(got[2] > 12);
+    assert_int_equal(atoi(buf + 9), 429);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_limits__chunked_body_over_max_body_stops_early),
         cmocka_unit_test(test_limits__R42_connection_memory_bounds_request_head),
         cmocka_unit_test(test_limits__trusted_proxy_exempt_from_connection_cap),
+        cmocka_unit_test(test_limits__held_reads_counted_per_forwarded_client),
     };
     return cmocka_run_group_tests_name("relay per-client limits", tests, group_setup,
                                        group_teardown);
