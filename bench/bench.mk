@@ -21,6 +21,7 @@ bench-bins: $(BENCH_BINS)
 # Held long-polls (make bench-longpoll; also the last part of make bench): bench/longpoll.sh
 #   make bench-longpoll                       N = 2000 and 10000 held long-polls
 #   make bench-longpoll LONGPOLL_N="2000 10000 50000"
+#   LONGPOLL_PLAIN=1 make bench-longpoll        the relay in plain HTTP (TLS at a same-host proxy)
 LONGPOLL_N ?= 2000 10000
 $(BENCH_DIR)/longpoll_hold: bench/longpoll_hold.c
 	@mkdir -p $(@D)

@@ -5,6 +5,9 @@
 # from 127.0.0.2..127.0.0.(NSRC+1); RSS read again once all are held; meanwhile 200 normal
 # secure reads/s from 127.0.0.1 for LONGPOLL_SECONDS (default 10) give p50/p99.
 # LONGPOLL_RELAY_ARGS: more relay options (e.g. --connection-memory 16384).
+# LONGPOLL_PLAIN=1: plain HTTP, as behind a TLS-terminating proxy on the same host: the relay
+# runs with --insecure-loopback --trusted-proxy 127.0.0.0/8 (its own per-address connection
+# cap then exempts the loopback "proxy") and the client speaks HTTP without TLS.
 # Writes one JSON line per N into bench/results/longpoll-<date>.jsonl and prints them.
 #
 # Needs root or a hard RLIMIT_NOFILE above N + 1024 (the relay and the client each hold N
@@ -52,14 +55,19 @@ for n in "$@"; do
     fi
     # Several source addresses: about 28,000 ephemeral ports each (ip_local_port_range).
     nsrc=$(( n / 20000 + 1 ))
-    "$RELAY" --listen 127.0.0.1:0 --cert "$W/certs/cert.pem" --key "$W/certs/key.pem" \
+    if [[ ${LONGPOLL_PLAIN:-0} == 1 ]]; then
+        mode=(--insecure-loopback --trusted-proxy 127.0.0.0/8)
+    else
+        mode=(--cert "$W/certs/cert.pem" --key "$W/certs/key.pem" --max-connections-per-address 0)
+    fi
+    "$RELAY" --listen 127.0.0.1:0 "${mode[@]}" \
         --store "$W/store.db" --rate-limit 0 --sweep-interval 3600 --connection-timeout 120 \
-        --max-connections $((n + 256)) --max-connections-per-address 0 \
+        --max-connections $((n + 256)) \
         --max-held-reads-per-address 0 --log-level warn ${LONGPOLL_RELAY_ARGS:-} >"$W/relay.out" 2>"$W/relay.err" &
     RPID=$!
     URL=
     for _ in $(seq 200); do
-        URL=$(grep -m1 -o 'https://[^ ]*' "$W/relay.out" 2>/dev/null) && [[ -n $URL ]] && break
+        URL=$(grep -m1 -Eo 'https?://[^ ]*' "$W/relay.out" 2>/dev/null) && [[ -n $URL ]] && break
         sleep 0.05
     done
     [[ -n $URL ]] || { echo "bench-longpoll: relay did not start"; cat "$W/relay.err"; exit 1; }
@@ -97,7 +105,9 @@ print(json.dumps({"n": int(n), "held": int(held), "seconds_to_hold": secs,
     "kib_per_held": round((rss1 - rss0) / max(held, 1), 2),
     "read_p50_ms": r["p50_ms"], "read_p99_ms": r["p99_ms"], "read_max_ms": r["max_ms"],
     "reads": r["reads"], "read_rate": r["read_rate"], "client_errors": r["errors"],
-    "loadavg_before": sys.argv[10], "loadavg_after": sys.argv[11]}))' \
-        "$n" "$held" "$secs" "$rss0" "$rss1" "$anon1" "$pss1" "$rss2" "$res" "$load0" "$load1")
+    "loadavg_before": sys.argv[10], "loadavg_after": sys.argv[11],
+    "tls": sys.argv[12] != "1", "relay_args": sys.argv[13]}))' \
+        "$n" "$held" "$secs" "$rss0" "$rss1" "$anon1" "$pss1" "$rss2" "$res" "$load0" "$load1" \
+        "${LONGPOLL_PLAIN:-0}" "${LONGPOLL_RELAY_ARGS:-}")
     echo "$line" | tee -a "$OUT"
 done

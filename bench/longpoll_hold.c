@@ -17,6 +17,10 @@
  * per second over one keep-alive connection from 127.0.0.1 for HOLD_SECONDS and prints one
  * line: RESULT {"held":...,"reads":...,"p50_ms":...,"p99_ms":...,"max_ms":...,"errors":...}.
  * TLS certificates are not verified (a throw-away test CA on loopback).
+ *
+ * LONGPOLL_PLAIN=1 in the environment: plain HTTP instead (no GnuTLS session on either side),
+ * for a relay started with --insecure-loopback, the set-up behind a TLS-terminating proxy on
+ * the same host (relay/README.md, "Deploying").
  */
 
 #include <arpa/inet.h>
@@ -56,6 +60,25 @@ static const char *g_host;
 static unsigned g_port;
 static gnutls_certificate_credentials_t g_cred;
 static atomic_uint g_held, g_errors;
+static bool g_plain;            /* LONGPOLL_PLAIN=1: no TLS */
+
+/* gnutls_record_send/recv, or send/recv on the socket in plain mode, with EAGAIN reported as
+ * GNUTLS_E_AGAIN so that the state machine below is the same for both. */
+static ssize_t io_send(gnutls_session_t s, int fd, const char *b, size_t n)
+{
+    if (!g_plain)
+        return gnutls_record_send(s, b, n);
+    ssize_t r = send(fd, b, n, MSG_NOSIGNAL);
+    return r >= 0 ? r : (errno == EAGAIN || errno == EINTR) ? GNUTLS_E_AGAIN : -1;
+}
+
+static ssize_t io_recv(gnutls_session_t s, int fd, char *b, size_t n)
+{
+    if (!g_plain)
+        return gnutls_record_recv(s, b, n);
+    ssize_t r = recv(fd, b, n, 0);
+    return r >= 0 ? r : (errno == EAGAIN || errno == EINTR) ? GNUTLS_E_AGAIN : -1;
+}
 
 static double now_ms(void)
 {
@@ -177,7 +200,7 @@ static void *reader_main(void *arg)
         next += 1000.0 / ra->rate;
         if (fd < 0) {
             fd = connect_from(0, false);
-            if (fd < 0 || new_session(&s, fd, 0) < 0 || gnutls_handshake(s) < 0) {
+            if (fd < 0 || (!g_plain && (new_session(&s, fd, 0) < 0 || gnutls_handshake(s) < 0))) {
                 atomic_fetch_add(&g_errors, 1);
                 if (fd >= 0)
                     close(fd);
@@ -188,10 +211,10 @@ static void *reader_main(void *arg)
         size_t n = make_request(req, sizeof req, (unsigned)(rand() % ra->mailboxes), NULL, k);
         double t0 = now_ms();
         int status = 0;
-        if (gnutls_record_send(s, req, n) == (ssize_t)n) {
+        if (io_send(s, fd, req, n) == (ssize_t)n) {
             size_t len = 0;
             while (len < sizeof resp - 1) {
-                ssize_t r = gnutls_record_recv(s, resp + len, sizeof resp - 1 - len);
+                ssize_t r = io_recv(s, fd, resp + len, sizeof resp - 1 - len);
                 if (r <= 0)
                     break;
                 len += (size_t)r;
@@ -202,7 +225,9 @@ static void *reader_main(void *arg)
         }
         if (status != 200) {
             atomic_fetch_add(&g_errors, 1);
-            gnutls_deinit(s);
+            if (s != NULL)
+                gnutls_deinit(s);
+            s = NULL;
             close(fd);
             fd = -1;
             continue;
@@ -210,8 +235,10 @@ static void *reader_main(void *arg)
         ra->lat[ra->n++] = now_ms() - t0;
     }
     if (fd >= 0) {
-        gnutls_bye(s, GNUTLS_SHUT_WR);
-        gnutls_deinit(s);
+        if (s != NULL) {
+            gnutls_bye(s, GNUTLS_SHUT_WR);
+            gnutls_deinit(s);
+        }
         close(fd);
     }
     return NULL;
@@ -254,6 +281,11 @@ static void step(conn *c, int ep, unsigned *handshaking, unsigned long *seq)
                 kill_conn(c, ep);
                 return;
             }
+            if (g_plain) {              /* connected: nothing to negotiate */
+                (*handshaking)--;
+                start_send(c, (*seq)++);
+                continue;
+            }
             if (new_session(&c->s, c->fd, GNUTLS_NONBLOCK) < 0) {
                 (*handshaking)--;
                 kill_conn(c, ep);
@@ -271,7 +303,7 @@ static void step(conn *c, int ep, unsigned *handshaking, unsigned long *seq)
             }
             start_send(c, (*seq)++);
         } else if (c->state == ST_SEND) {
-            ssize_t r = gnutls_record_send(c->s, c->buf + c->off, c->len - c->off);
+            ssize_t r = io_send(c->s, c->fd, c->buf + c->off, c->len - c->off);
             if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
                 return;
             if (r < 0) {
@@ -288,7 +320,7 @@ static void step(conn *c, int ep, unsigned *handshaking, unsigned long *seq)
                 }
             }
         } else if (c->state == ST_RECV) {
-            ssize_t r = gnutls_record_recv(c->s, c->buf + c->len, BUFSZ - 1 - c->len);
+            ssize_t r = io_recv(c->s, c->fd, c->buf + c->len, BUFSZ - 1 - c->len);
             if (r == GNUTLS_E_AGAIN || r == GNUTLS_E_INTERRUPTED)
                 return;
             if (r <= 0) {
@@ -337,6 +369,8 @@ int main(int argc, char **argv)
         perror("longpoll_hold: setrlimit(RLIMIT_NOFILE)");
         return 1;
     }
+    const char *plain = getenv("LONGPOLL_PLAIN");
+    g_plain = plain != NULL && strcmp(plain, "1") == 0;
     gnutls_global_init();
     gnutls_certificate_allocate_credentials(&g_cred);
 

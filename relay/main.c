@@ -80,8 +80,8 @@ static const opt g_opts[] = {
      "mailboxes one client address may create per 24 hours (0 = no limit; else 429)"},
     {"max-connections", O_UINT, OFF(max_connections), "1024", "N", "concurrent connections"},
     {"connection-memory", O_SIZE, OFF(connection_memory), "8192", "BYTES",
-     "libmicrohttpd memory per connection, at least 4096: the request line and headers must fit "
-     "(a longer request head is refused); most of what a held long-poll costs"},
+     "libmicrohttpd memory per connection, 4096 to 1048576: the request line and headers must "
+     "fit (a longer request head is refused, 431); most of what a held long-poll costs"},
     {"connection-timeout", O_UINT, OFF(connection_timeout), "30", "SECONDS",
      "idle connection timeout"},
     {"max-connections-per-address", O_UINT0, OFF(max_conn_per_addr), "64", "N",
@@ -452,8 +452,12 @@ static int check_config(relay_config *cfg, const main_config *mc)
         fprintf(stderr, "tigress-relay: --default-expiry exceeds --max-expiry\n");
         return RELAY_EXIT_USAGE;
     }
-    if (cfg->connection_memory < 4096) {
-        fprintf(stderr, "tigress-relay: --connection-memory must be at least 4096\n");
+    /* Below 4096 libmicrohttpd cannot hold an ordinary request head; above 1 MiB the value is
+     * almost surely a typo (a digit too many), and every connection, each held long-poll
+     * included, would reserve that much. */
+    if (cfg->connection_memory < 4096 || cfg->connection_memory > 1048576) {
+        fprintf(stderr, "tigress-relay: --connection-memory must be between 4096 and 1048576 "
+                        "bytes (got %zu)\n", cfg->connection_memory);
         return RELAY_EXIT_USAGE;
     }
     /* Unset per-address caps follow the global ones, so that one address can never take every
@@ -738,7 +742,7 @@ int main(int argc, char **argv)
     }
     ratelimit *rl = ratelimit_new(cfgp->rate_limit, cfgp->rate_burst);
     routes_init(cfgp, st);
-    if (push_start(cfgp) != 0 || longpoll_start(st) != 0 || rl == NULL) {
+    if (push_start(cfgp, st) != 0 || longpoll_start(st) != 0 || rl == NULL) {
         relay_log(LOG_ERROR, "event=start error=\"cannot start worker threads\"");
         return RELAY_EXIT_USAGE;
     }

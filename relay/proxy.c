@@ -10,8 +10,10 @@
  * obfuscated or "unknown" node, anything that is not an IP address) is ignored: the peer address
  * is used. From peers outside the CIDRs both headers are ignored.
  * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) count as the IPv4 address.
- * The per-connection cap (--max-connections-per-address) is applied by libmicrohttpd when the
- * connection is accepted, before any header: it always counts the peer (the proxy).
+ * The per-connection cap (--max-connections-per-address) is applied when the connection is
+ * accepted, before any header, so it can only count the peer: with trusted proxies configured
+ * it is counted by conncap.c, which exempts the proxies' own connections (each carries many
+ * clients; the proxy limits connections per client).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -285,30 +287,41 @@ static const char *header_lines(struct MHD_Connection *c, joined *j, const char 
     return j->seen ? j->buf : NULL;
 }
 
+size_t proxy_peer_addr(const struct sockaddr *sa, unsigned char out[16])
+{
+    if (sa == NULL)
+        return 0;
+    if (sa->sa_family == AF_INET) {
+        memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+        return 4;
+    }
+    if (sa->sa_family != AF_INET6)
+        return 0;
+    memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(out, mapped, 12) == 0) {
+        memmove(out, out + 12, 4);
+        return 4;
+    }
+    return 16;
+}
+
+bool proxy_trusted(const unsigned char *ip, size_t len)
+{
+    return g_ncidrs > 0 && proxy_cidr_match(g_cidrs, g_ncidrs, ip, len);
+}
+
 size_t proxy_client_addr(struct MHD_Connection *c, unsigned char out[16])
 {
     const union MHD_ConnectionInfo *ci =
         c != NULL ? MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS) : NULL;
-    if (ci == NULL || ci->client_addr == NULL)
+    if (ci == NULL)
         return 0;
-    const struct sockaddr *sa = ci->client_addr;
     unsigned char peer[16];
-    size_t plen;
-    if (sa->sa_family == AF_INET) {
-        memcpy(peer, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-        plen = 4;
-    } else if (sa->sa_family == AF_INET6) {
-        memcpy(peer, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-        plen = 16;
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (memcmp(peer, mapped, 12) == 0) {
-            memmove(peer, peer + 12, 4);
-            plen = 4;
-        }
-    } else {
+    size_t plen = proxy_peer_addr(ci->client_addr, peer);
+    if (plen == 0)
         return 0;
-    }
-    if (g_ncidrs == 0 || !proxy_cidr_match(g_cidrs, g_ncidrs, peer, plen)) {
+    if (!proxy_trusted(peer, plen)) {
         memcpy(out, peer, plen);
         return plen;
     }

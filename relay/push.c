@@ -13,7 +13,10 @@
  *                                 APNs/FCM credentials); the notification names no mailbox.
  * Retries with exponential back-off on network errors, 429 and 5xx: a retry goes to the end of
  * the queue with a due time, and only due jobs are started. A webpush subscription answered
- * 404/410 is gone: later pushes to it are dropped (g_gone); other 4xx end that push only.
+ * 404/410 is gone: the token is cleared from its mailbox in the store (store_drop_token, only
+ * while the mailbox still holds that token), so neither a restart nor another relay process on
+ * a shared store pushes to it again; later pushes to it from this process are also dropped at
+ * once (g_gone, a cache). Other 4xx end that push only.
  *
  * SSRF: the target URL is parsed once, strictly (pushurl.c); its host is resolved here and
  * every address must be public unless the host is in --push-allow. The transfer then uses that
@@ -55,6 +58,9 @@ typedef struct job {
     int attempts;
     int64_t due_ms;
     bool webpush;
+    char *token;        /* the stored token JSON, and whose in which mailbox (for a 404/410) */
+    char mailbox[40];
+    store_party party;
     /* While in flight: */
     CURL *c;
     struct curl_slist *hdrs, *resolve, *connect_to;
@@ -70,6 +76,7 @@ static bool g_stop, g_running;
 static pthread_t g_thread;
 static CURLM *g_multi;
 static char *g_gateway, *g_allow, *g_ca;
+static store *g_store;
 /* webpush URLs that answered 404 or 410 (RFC 8030 section 7.3: the subscription is gone), as
  * keyed hashes (the URLs are not kept): later pushes to them are dropped without a request.
  * A ring: the oldest is forgotten first. Under g_lock. */
@@ -118,6 +125,7 @@ static void job_free(job *j)
     push_target_free(&j->t);
     free(j->url);
     free(j->body);
+    free(j->token);
     free(j);
 }
 
@@ -148,9 +156,9 @@ static char *gateway_body(const char *type, const char *pushkey)
     return s;
 }
 
-void push_enqueue(const char *token_json)
+void push_enqueue(const char *token_json, const char *mailbox_id, store_party party)
 {
-    if (!g_running || token_json == NULL)
+    if (!g_running || token_json == NULL || mailbox_id == NULL)
         return;
     cJSON *t = cJSON_Parse(token_json);
     const cJSON *ty = cJSON_GetObjectItemCaseSensitive(t, "type");
@@ -162,7 +170,11 @@ void push_enqueue(const char *token_json)
             j->webpush = strcmp(ty->valuestring, "webpush") == 0;
             j->url = xstrdup(j->webpush ? td->valuestring : g_gateway);
             j->body = j->webpush ? NULL : gateway_body(ty->valuestring, td->valuestring);
-            if (j->url == NULL || (!j->webpush && j->body == NULL)) {
+            j->token = j->webpush ? xstrdup(token_json) : NULL;
+            snprintf(j->mailbox, sizeof j->mailbox, "%s", mailbox_id);
+            j->party = party;
+            if (j->url == NULL || (!j->webpush && j->body == NULL) ||
+                (j->webpush && j->token == NULL)) {
                 job_free(j);
                 j = NULL;
             }
@@ -442,6 +454,15 @@ static void finish_job(job *j, enum send_result r)
                 g_gone_n++;
         }
         pthread_mutex_unlock(&g_lock);
+        /* In the store too, so that a restart or another process on a shared store does not
+         * push to it again. A blocking store call on the push worker: rare (one per gone
+         * subscription) and bounded by the store's own timeouts. */
+        store_rc src = g_store != NULL ? store_drop_token(g_store, j->mailbox, j->party, j->token)
+                                       : STORE_ERROR;
+        relay_log(LOG_INFO, "event=push outcome=gone token=%s",
+                  src == STORE_OK          ? "cleared"
+                  : src == STORE_NOT_FOUND ? "already_replaced_or_gone"
+                                           : "kept_store_failed");
     }
     if (r == SENT) {
         metrics_inc(M_PUSH_SENT);
@@ -535,8 +556,9 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int push_start(const relay_config *cfg)
+int push_start(const relay_config *cfg, store *st)
 {
+    g_store = st;
     g_gateway = cfg->push_gateway;
     g_allow = cfg->push_allow;
     g_ca = cfg->push_ca;

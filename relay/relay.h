@@ -221,13 +221,33 @@ int proxy_init(const char *cidrs);   /* 0, or an exit code after a message on st
 void proxy_free(void);
 /* The client address of c's request (see proxy.c) into out; its length (4 or 16), 0: none. */
 size_t proxy_client_addr(struct MHD_Connection *c, unsigned char out[16]);
+/* A socket address's IP into out (an IPv4-mapped IPv6 address as IPv4): 4, 16, or 0 (none). */
+struct sockaddr;
+size_t proxy_peer_addr(const struct sockaddr *sa, unsigned char out[16]);
+/* True when ip is inside a --trusted-proxy CIDR. */
+bool proxy_trusted(const unsigned char *ip, size_t len);
+
+/* ---- conncap.c: --max-connections-per-address when --trusted-proxy is set ---- */
+/* Counts connections per peer address itself instead of libmicrohttpd's per-IP limit, so that
+ * the trusted proxies' connections can be exempt. cap 0: off. */
+void conncap_init(unsigned cap);
+/* For the accept policy: true when sa (not a trusted proxy) holds its cap already, so the
+ * connection is refused before libmicrohttpd sets it up. */
+bool conncap_full(const struct sockaddr *sa);
+/* Counts a new connection from sa: 1 counted (conncap_release(*key) when it closes), 0 not
+ * counted (a trusted proxy, or no memory), -1 over the cap (not counted: close it). */
+int conncap_take(const struct sockaddr *sa, uint64_t *key);
+void conncap_release(uint64_t key);
+void conncap_free(void);
 
 /* ---- push.c ---- */
-int push_start(const relay_config *cfg);
+/* st: where a webpush token answered 404/410 is cleared (store_drop_token); may be NULL. */
+int push_start(const relay_config *cfg, store *st);
 /* True when the relay can push to a token of this type. */
 bool push_supported(const char *token_type);
-/* Queues a content-free push to the token (stored JSON); returns at once. */
-void push_enqueue(const char *token_json);
+/* Queues a content-free push to the token (stored JSON) of `party` in mailbox_id; returns at
+ * once. A webpush answered 404/410 clears that token from the mailbox in the store. */
+void push_enqueue(const char *token_json, const char *mailbox_id, store_party party);
 void push_stop(void);
 
 /* ---- routes.c ---- */

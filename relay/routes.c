@@ -521,7 +521,8 @@ static void finish_update(relay_pending *p, relay_response *rs)
         const char *other = mb->caller == STORE_PARTY_INITIATOR ? mb->recipient_token_json
                                                                : mb->initiator_token_json;
         if (other != NULL && (mb->caller != STORE_PARTY_INITIATOR || mb->recipient_bound))
-            push_enqueue(other);
+            push_enqueue(other, id, mb->caller == STORE_PARTY_INITIATOR ? STORE_PARTY_RECIPIENT
+                                                                        : STORE_PARTY_INITIATOR);
         if (ur->token_json == NULL) {
             char type[64];
             relay_token_type(mine, type);

@@ -82,6 +82,8 @@ typedef struct conn_slot {
     int64_t deadline_ms;
     bool request_in;            /* the current request is fully received (or answered) */
     bool shut;
+    bool cap_counted;           /* counted by conncap.c under cap_key */
+    uint64_t cap_key;
 } conn_slot;
 
 static const relay_config *g_cfg;
@@ -92,6 +94,9 @@ static ratelimit *g_rl;
  * counts itself in before it looks at g_no_defer, so server_stop cannot miss it. */
 static atomic_int g_inflight;
 static atomic_bool g_no_defer;
+/* --max-connections-per-address is counted by conncap.c (trusted proxies exempt) rather than
+ * by libmicrohttpd's per-IP limit, which cannot exempt anyone. */
+static bool g_own_conncap;
 
 /* Open connections, for the read deadline (conn_slot). libmicrohttpd reports a connection
  * closed before it closes the socket, so under g_conn_mu a listed fd is still that
@@ -149,6 +154,16 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
             return;                 /* no deadline for it: the idle timeout still applies */
         }
         s->fd = ci->connect_fd;
+        if (g_own_conncap) {
+            const union MHD_ConnectionInfo *ai =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+            int t = conncap_take(ai != NULL ? ai->client_addr : NULL, &s->cap_key);
+            s->cap_counted = t == 1;
+            if (t < 0) {            /* over the cap: closed before anything is read */
+                shutdown(s->fd, SHUT_RDWR);
+                s->shut = true;
+            }
+        }
         pthread_mutex_lock(&g_conn_mu);
         s->deadline_ms = now_ms_i() + 1000 * (int64_t)g_cfg->request_read_timeout;
         s->next = g_conns;
@@ -170,8 +185,19 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
     if (s->next != NULL)
         s->next->prev = s->prev;
     pthread_mutex_unlock(&g_conn_mu);
+    if (s->cap_counted)
+        conncap_release(s->cap_key);
     free(s);
     *socket_context = NULL;
+}
+
+/* Refuses a connection from an address that holds --max-connections-per-address already,
+ * before libmicrohttpd allocates it (on_connection makes the exact count). */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)cls;
+    (void)addrlen;
+    return conncap_full(addr) ? MHD_NO : MHD_YES;
 }
 
 /* in == true: the request is in (no deadline until it is answered); false: the response is
@@ -703,14 +729,16 @@ relay_server *server_start(relay_config *cfg, ratelimit *rl, int *exit_code,
      * besides the GnuTLS session (relay/README.md, "Sizing"; bench/README.md). A request
      * head that does not fit (about 7 KiB of headers at 8 KiB) is refused by libmicrohttpd
      * (431, or the connection closed when even the error does not fit). */
+    g_own_conncap = cfg->trusted_proxy != NULL && cfg->max_conn_per_addr > 0;
+    conncap_init(g_own_conncap ? cfg->max_conn_per_addr : 0);
     srv->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, srv,
+        flags, 0, g_own_conncap ? on_accept : NULL, NULL, on_request, srv,
         MHD_OPTION_LISTEN_SOCKET, srv->fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->connection_timeout,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->max_conn_per_addr,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, g_own_conncap ? 0u : (unsigned)cfg->max_conn_per_addr,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
         MHD_OPTION_ARRAY, cfg->insecure_loopback ? none : tls_opts,
@@ -761,6 +789,7 @@ void server_stop(relay_server *srv)
     }
     sweeper_stop();
     MHD_stop_daemon(srv->daemon);
+    conncap_free();
     tlscreds_free();          /* no session is left that could use them */
     free(srv);
 }

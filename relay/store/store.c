@@ -118,6 +118,14 @@ store_rc store_relinquish(store *s, const char *id, const char *claim, const cha
     return s->ops->relinquish(s, id, claim, request_id, response_body, now, dup);
 }
 
+store_rc store_drop_token(store *s, const char *id, store_party party, const char *token_json)
+{
+    if (s == NULL || id == NULL || token_json == NULL ||
+        (party != STORE_PARTY_INITIATOR && party != STORE_PARTY_RECIPIENT))
+        return STORE_ERROR;
+    return s->ops->drop_token(s, id, party, token_json);
+}
+
 uint64_t store_version(store *s, const char *id, int64_t now)
 {
     if (s == NULL || id == NULL)

@@ -70,6 +70,13 @@ store_rc store_remove(store *s, const char *id, const char *claim, int64_t now);
 store_rc store_relinquish(store *s, const char *id, const char *claim, const char *request_id,
                           const char *response_body, int64_t now, store_reply *dup);
 
+/* A push service answered that `party`'s token (its subscription) is gone (404/410): clears
+ * that party's token, but only while the mailbox still holds exactly token_json (the party may
+ * have sent a new token since). No access check: the relay itself asks, from the push worker.
+ * STORE_OK when cleared; STORE_NOT_FOUND when there was nothing to clear (mailbox gone, or
+ * another token); party must be STORE_PARTY_INITIATOR or STORE_PARTY_RECIPIENT. */
+store_rc store_drop_token(store *s, const char *id, store_party party, const char *token_json);
+
 /* Current version of a live mailbox (0 when missing or expired), without access checks:
  * used only after an authorised read, to decide whether a long-poll must keep waiting.
  * A backend that can tell returns UINT64_MAX when the store cannot answer (Redis down):

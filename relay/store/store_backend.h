@@ -30,6 +30,7 @@ typedef struct store_ops {
     store_rc (*remove)(store *s, const char *id, const char *claim, int64_t now);
     store_rc (*relinquish)(store *s, const char *id, const char *claim, const char *request_id,
                            const char *response_body, int64_t now, store_reply *dup);
+    store_rc (*drop_token)(store *s, const char *id, store_party party, const char *token_json);
     uint64_t (*version)(store *s, const char *id, int64_t now);
     long (*sweep)(store *s, int64_t now);
     long (*count)(store *s);

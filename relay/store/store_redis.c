@@ -55,10 +55,11 @@
 #define RS_DEFAULT_TIMEOUT_MS 2000
 
 typedef enum rs_script { RS_CREATE, RS_READ, RS_UPDATE, RS_REMOVE, RS_RELINQUISH, RS_SWEEP,
-                         RS_SCRIPT_COUNT } rs_script;
+                         RS_DROP_TOKEN, RS_SCRIPT_COUNT } rs_script;
 
 static const char *const rs_lua[RS_SCRIPT_COUNT] = {
     rs_create_lua, rs_read_lua, rs_update_lua, rs_remove_lua, rs_relinquish_lua, rs_sweep_lua,
+    rs_drop_token_lua,
 };
 
 typedef struct rs_store {
@@ -778,6 +779,27 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
     return src;
 }
 
+static store_rc rs_drop_token(store *st, const char *id, store_party party,
+                              const char *token_json)
+{
+    rs_store *s = (rs_store *)st;
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    rs_args a = {0};
+    argkey(&a, "mb:", id);
+    arg(&a, party == STORE_PARTY_INITIATOR ? "itok" : "rtok");
+    arg(&a, token_json);
+    store_rc src = STORE_OK;
+    redisReply *r = run_script(s, RS_DROP_TOKEN, 1, &a, &src);
+    args_free(&a);
+    if (r == NULL)
+        return src;
+    src = code_of(r);
+    freeReplyObject(r);
+    return src;
+}
+
 static uint64_t rs_version(store *st, const char *id, int64_t now)
 {
     store_rc src = STORE_OK;
@@ -873,6 +895,7 @@ static const store_ops rs_ops = {
     .update = rs_update,
     .remove = rs_remove,
     .relinquish = rs_relinquish,
+    .drop_token = rs_drop_token,
     .version = rs_version,
     .sweep = rs_sweep,
     .count = rs_count,

@@ -126,6 +126,13 @@ static const char rs_relinquish_lua[] = RS_PRELUDE
     "remember(ARGV[2], opt(ARGV[4]), ARGV[1], opt(ARGV[5]), h[5])\n"
     "return {0}\n";
 
+/* KEYS: mb. ARGV: field ('itok' or 'rtok'), token. A gone push subscription: cleared only
+ * while it is still the stored token. */
+static const char rs_drop_token_lua[] =
+    "if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return {2} end\n"
+    "redis.call('HDEL', KEYS[1], ARGV[1])\n"
+    "return {0}\n";
+
 /* KEYS: exp. ARGV: now, limit, prefix. Returns how many expired mailboxes it removed. */
 static const char rs_sweep_lua[] = RS_DROP
     "local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])\n"

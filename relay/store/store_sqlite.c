@@ -554,6 +554,13 @@ static store_rc sq_relinquish(store *st, const char *id, const char *claim,
     return submit((sq_store *)st, &j);
 }
 
+static store_rc sq_drop_token(store *st, const char *id, store_party party,
+                              const char *token_json)
+{
+    sq_job j = {.kind = SQ_JOB_DROP_TOKEN, .id = id, .party = party, .token_json = token_json};
+    return submit((sq_store *)st, &j);
+}
+
 static uint64_t sq_version_op(store *st, const char *id, int64_t now)
 {
     sq_store *s = (sq_store *)st;
@@ -642,6 +649,7 @@ static const store_ops sq_ops = {
     .update = sq_update,
     .remove = sq_remove,
     .relinquish = sq_relinquish,
+    .drop_token = sq_drop_token,
     .version = sq_version_op,
     .sweep = sq_sweep_op,
     .count = sq_count_op,

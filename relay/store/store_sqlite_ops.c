@@ -56,6 +56,11 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_DEL_MAILBOX] = "DELETE FROM mailboxes WHERE id = ?1",
     [SQ_RELINQUISH] = "UPDATE mailboxes SET recipient_claim = NULL, recipient_token = NULL"
                       " WHERE id = ?1 AND recipient_claim = ?2",
+    /* A gone push subscription: cleared only while it is still the stored token. */
+    [SQ_DROP_ITOKEN] = "UPDATE mailboxes SET initiator_token = NULL"
+                       " WHERE id = ?1 AND initiator_token = ?2",
+    [SQ_DROP_RTOKEN] = "UPDATE mailboxes SET recipient_token = NULL"
+                       " WHERE id = ?1 AND recipient_token = ?2",
     [SQ_SWEEP] = "DELETE FROM mailboxes WHERE rowid IN"
                  " (SELECT rowid FROM mailboxes WHERE expires_at <= ?1 LIMIT ?2)",
     [SQ_COUNT] = "SELECT count(*) FROM mailboxes WHERE expires_at > ?1",
@@ -529,6 +534,21 @@ static store_rc job_sweep(sq_conn *c, sq_job *j)
     return src;
 }
 
+static store_rc job_drop_token(sq_conn *c, sq_job *j)
+{
+    int rc, changes = 0;
+    if (!j->id_ok)
+        return STORE_NOT_FOUND; /* not a UUID: no mailbox can have it */
+    sqlite3_stmt *st = sq_stmt(c, j->party == STORE_PARTY_INITIATOR ? SQ_DROP_ITOKEN
+                                                                     : SQ_DROP_RTOKEN, &rc);
+    if (st == NULL)
+        return sq_map_rc(rc);
+    bind_id(st, 1, j->idb);
+    bind_text(st, 2, j->token_json);
+    store_rc src = sq_map_rc(exec_stmt(st, &changes));
+    return src == STORE_OK && changes == 0 ? STORE_NOT_FOUND : src;
+}
+
 void sq_run_job(sq_conn *c, sq_job *j)
 {
     switch (j->kind) {
@@ -538,6 +558,7 @@ void sq_run_job(sq_conn *c, sq_job *j)
     case SQ_JOB_REMOVE: j->rc = job_remove(c, j); break;
     case SQ_JOB_RELINQUISH: j->rc = job_relinquish(c, j); break;
     case SQ_JOB_SWEEP: j->rc = job_sweep(c, j); break;
+    case SQ_JOB_DROP_TOKEN: j->rc = job_drop_token(c, j); break;
     default: j->rc = STORE_ERROR; break;
     }
 }

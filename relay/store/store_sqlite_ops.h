@@ -27,6 +27,8 @@ typedef enum sq_stmt_id {
     SQ_SET_PAYLOAD,
     SQ_DEL_MAILBOX,
     SQ_RELINQUISH,
+    SQ_DROP_ITOKEN,
+    SQ_DROP_RTOKEN,
     SQ_SWEEP,
     SQ_COUNT,
     SQ_SAVEPOINT,
@@ -68,6 +70,7 @@ typedef enum sq_job_kind {
     SQ_JOB_REMOVE,
     SQ_JOB_RELINQUISH,
     SQ_JOB_SWEEP,
+    SQ_JOB_DROP_TOKEN,
     SQ_JOB_CHECKPOINT      /* run by the writer alone, outside a transaction */
 } sq_job_kind;
 
@@ -85,6 +88,7 @@ typedef struct sq_job {
     const char *token_json;
     int64_t now;
     long limit;            /* sweep: rows per batch */
+    store_party party;     /* drop_token: whose token */
     store_reply *dup;
     store_mailbox *out;
     /* ready to bind (sq_job_prepare) */

@@ -3,6 +3,7 @@
 #   test_store         semantics of relay/store/store.h on every backend
 #   test_store_stress  concurrency, durability under SIGKILL, group-commit throughput
 #   test_store_schema  the SQLite schema 3: migration from 2, no request row outlives its mailbox
+#   test_store_tokens  store_drop_token (a gone push subscription cleared) on every backend
 # With hiredis installed (pkg-config hiredis) the Redis backend is built in as well.
 STORE_T_SRCS    := $(filter-out relay/store/store_redis%.c relay/store/redis_tls.c,\
                                 $(sort $(wildcard relay/store/*.c)))
@@ -25,7 +26,8 @@ STORE_T_CFLAGS   = $(BASE_CFLAGS) $(STORE_T_DEFS) -Irelay/store -Itests/relay $(
                    $(shell pkg-config --cflags $(STORE_T_PKGS) 2>/dev/null)
 STORE_T_LIBS     = $(shell pkg-config --libs $(STORE_T_PKGS) 2>/dev/null) -lpthread
 STORE_T_BINS    := $(BUILD)/tests/relay/test_store $(BUILD)/tests/relay/test_store_stress \
-                   $(BUILD)/tests/relay/test_store_async $(BUILD)/tests/relay/test_store_schema
+                   $(BUILD)/tests/relay/test_store_async $(BUILD)/tests/relay/test_store_schema \
+                   $(BUILD)/tests/relay/test_store_tokens
 
 CHECK_BUILD  += $(STORE_T_BINS)
 CHECK_SUITES += $(STORE_T_BINS)

@@ -389,6 +389,188 @@ static void test_limits__chunked_body_over_max_body_stops_early(void **state)
     assert_int_equal(relay_stop(&r), 0);
 }
 
+/* A plain-HTTP Create from 127.0.0.1 whose Mailbox-Device-Attestation is att_len bytes; the
+ * status (0: closed without an answer). */
+static int create_with_attestation(unsigned port, size_t att_len)
+{
+    char claim[37], rid[37], exp[32];
+    th_uuid(claim);
+    th_uuid(rid);
+    th_rfc3339(3600, exp);
+    char *body = th_create_body("T", "AAAA", "x", "RD", exp, NULL, NULL);
+    char *att = malloc(att_len + 1);
+    size_t cap = att_len + 1024 + (body != NULL ? strlen(body) : 0);
+    char *req = malloc(cap);
+    int st = 0;
+    if (body != NULL && att != NULL && req != NULL) {
+        memset(att, 'A', att_len);
+        att[att_len] = '\0';
+        snprintf(req, cap,
+                 "POST /v1/m HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "Mailbox-Device-Claim: %s\r\nMailbox-Request-ID: %s\r\n"
+                 "Mailbox-Device-Attestation: %s\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %zu\r\n\r\n%s", claim, rid, att, strlen(body), body);
+        st = plain_status("127.0.0.1", port, req, rf_scaled_ms(3000));
+    }
+    free(body);
+    free(att);
+    free(req);
+    return st;
+}
+
+/* R42 (request size): the request head must fit in libmicrohttpd's per-connection memory
+ * (--connection-memory, default 8192). A Create carrying a 12,000-byte attestation header is
+ * refused with 431 by default and created with --connection-memory 32768; a value outside
+ * 4096..1048576 is refused at start (exit 64) with the range in the message. */
+static void test_limits__R42_connection_memory_bounds_request_head(void **state)
+{
+    (void)state;
+    const char *none[] = {"--rate-limit", "0", NULL};
+    relay_proc r = {0};
+    assert_int_equal(start_plain(&r, "cmem-default.db", none), 0);
+    assert_int_equal(create_with_attestation(r.port, 200), 200);      /* a usual head fits */
+    int big_default = create_with_attestation(r.port, 12000);
+    assert_int_equal(relay_stop(&r), 0);
+
+    const char *more[] = {"--rate-limit", "0", "--connection-memory", "32768", NULL};
+    relay_proc r2 = {0};
+    assert_int_equal(start_plain(&r2, "cmem-32k.db", more), 0);
+    int big_32k = create_with_attestation(r2.port, 12000);
+    assert_int_equal(relay_stop(&r2), 0);
+    printf("# 12,000-byte attestation header: %d with 8192, %d with 32768\n", big_default,
+           big_32k);
+    assert_int_equal(big_default, 431);
+    assert_int_equal(big_32k, 200);
+
+    const char *bad[] = {"4095", "1048577", "0", "8k", NULL};
+    for (size_t i = 0; bad[i] != NULL; i++) {
+        const char *extra[] = {"--connection-memory", bad[i], NULL};
+        relay_proc r3 = {0};
+        assert_int_equal(start_plain(&r3, "cmem-bad.db", extra), 64);
+        if (i < 2)      /* in range of the type, out of the relay's: the message names it */
+            assert_true(th_file_contains(r3.log_path, "between 4096 and 1048576"));
+    }
+}
+
+/* Behind a trusted proxy every connection comes from the proxy. Connections from a
+ * --trusted-proxy address are not counted by --max-connections-per-address (the proxy limits
+ * connections per client; rate limits, quota and held reads count the forwarded client):
+ * with a cap of 4, twelve keep-alive connections from 127.0.0.1 (trusted) are all kept and
+ * answered, while from 127.0.0.2 (not trusted) the cap still closes all but four. */
+static void test_limits__trusted_proxy_exempt_from_connection_cap(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-connections", "64",
+                           "--max-connections-per-address", "4",
+                           "--trusted-proxy", "127.0.0.1/32", NULL};
+    assert_int_equal(start_plain(&r, "proxycap.db", extra), 0);
+    const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n";
+    char buf[4096];
+    int fds[12];
+    for (int i = 0; i < 12; i++) {
+        fds[i] = tcp_from("127.0.0.1", r.port);
+        assert_true(fds[i] >= 0);
+    }
+    rf_sleep_ms(300);
+    int ok = 0;
+    for (int i = 0; i < 12; i++) {      /* all still open: each answers on its connection */
+        if (send_all(fds[i], get, strlen(get)) &&
+            read_reply(fds[i], rf_scaled_ms(3000), buf, sizeof buf) > 12 && atoi(buf + 9) == 200)
+            ok++;
+    }
+    for (int i = 0; i < 12; i++)
+        close(fds[i]);
+
+    for (int i = 0; i < 12; i++) {
+        fds[i] = tcp_from("127.0.0.2", r.port);
+        assert_true(fds[i] >= 0);
+    }
+    rf_sleep_ms(300);
+    int refused = 0, answered = 0;
+    for (int i = 0; i < 12; i++) {
+        if (closed_within(fds[i], 50)) {
+            refused++;
+            continue;
+        }
+        if (send_all(fds[i], get, strlen(get)) &&
+            read_reply(fds[i], rf_scaled_ms(3000), buf, sizeof buf) > 12 && atoi(buf + 9) == 200)
+            answered++;
+    }
+    for (int i = 0; i < 12; i++)
+        close(fds[i]);
+    printf("# cap 4: trusted 127.0.0.1 got %d of 12 answered; untrusted 127.0.0.2: %d closed at "
+           "once, %d answered\n", ok, refused, answered);
+    assert_int_equal(ok, 12);
+    assert_int_equal(refused, 8);
+    assert_int_equal(answered, 4);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
+/* Behind a trusted proxy the held long-polls are counted per forwarded client, not per proxy:
+ * with --max-held-reads-per-address 1, clients 192.0.2.1 and 192.0.2.2 behind the same proxy
+ * (127.0.0.1) each hold one read; a second one from 192.0.2.1 is refused (429). */
+static void test_limits__held_reads_counted_per_forwarded_client(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-held-reads-per-address", "1",
+                           "--trusted-proxy", "127.0.0.1/32", NULL};
+    assert_int_equal(start_plain(&r, "heldfwd.db", extra), 0);
+    char claim[37], rid[37], reader[37], exp[32];
+    th_uuid(claim);
+    th_uuid(rid);
+    th_uuid(reader);
+    th_rfc3339(3600, exp);
+    char *body = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/m", r.port);
+    hreq cq = {.method = "POST", .path = url, .rid = rid, .claim = claim, .body = body};
+    hresp h;
+    http_do(&r, &cq, &h);
+    free(body);
+    assert_int_equal(h.status, 200);
+    const char *slash = h.body != NULL ? strstr(h.body, "/v1/m/") : NULL;
+    assert_non_null(slash);
+    char id[37];
+    snprintf(id, sizeof id, "%.36s", slash + 6);
+    hresp_free(&h);
+    char rpath[200];
+    snprintf(rpath, sizeof rpath, "%s/%s", url, id);
+    hreq rq = {.method = "POST", .path = rpath, .claim = reader};
+    http_do(&r, &rq, &h);
+    assert_int_equal(h.status, 200);
+    char etag[64];
+    snprintf(etag, sizeof etag, "%s", h.etag);
+    hresp_free(&h);
+
+    const char *clients[3] = {"192.0.2.1", "192.0.2.2", "192.0.2.1"};
+    int fds[3];
+    char buf[4096];
+    size_t got[3];
+    for (int i = 0; i < 3; i++) {
+        char req[640];
+        snprintf(req, sizeof req,
+                 "POST /v1/m/%s HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
+                 "Mailbox-Device-Claim: %s\r\nIf-None-Match: %s\r\nPrefer: wait=3\r\n"
+                 "Content-Length: 0\r\n\r\n", id, clients[i], reader, etag);
+        fds[i] = tcp_from("127.0.0.1", r.port);
+        assert_true(fds[i] >= 0);
+        assert_true(send_all(fds[i], req, strlen(req)));
+        got[i] = read_reply(fds[i], i < 2 ? 300 : rf_scaled_ms(3000), buf, sizeof buf);
+    }
+    printf("# held reads behind one proxy: 192.0.2.1 %s, 192.0.2.2 %s, 192.0.2.1 again %.12s\n",
+           got[0] == 0 ? "held" : "answered", got[1] == 0 ? "held" : "answered",
+           got[2] > 12 ? buf + 9 : "held");
+    for (int i = 0; i < 3; i++)
+        close(fds[i]);
+    assert_int_equal(got[0], 0);            /* held */
+    assert_int_equal(got[1], 0);            /* held: another client, same proxy */
+    assert_true(got[2] > 12);
+    assert_int_equal(atoi(buf + 9), 429);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +578,9 @@ int main(void)
         cmocka_unit_test(test_limits__trickled_head_is_cut_off),
         cmocka_unit_test(test_limits__held_reads_per_address),
         cmocka_unit_test(test_limits__chunked_body_over_max_body_stops_early),
+        cmocka_unit_test(test_limits__R42_connection_memory_bounds_request_head),
+        cmocka_unit_test(test_limits__trusted_proxy_exempt_from_connection_cap),
+        cmocka_unit_test(test_limits__held_reads_counted_per_forwarded_client),
     };
     return cmocka_run_group_tests_name("relay per-client limits", tests, group_setup,
                                        group_teardown);
