@@ -272,7 +272,11 @@ int rf_relay_stop(rf_relay *r)
     if (r->pid <= 0)
         return -1;
     int st;
-    reap(r, SIGTERM, &st);
+    pid_t pid = reap(r, SIGTERM, &st);
+    if (WIFSIGNALED(st))    /* say which signal, so a rare failure of a clean stop is diagnosable */
+        fprintf(stderr, "# relay %ld did not exit on SIGTERM: killed by signal %d (%s)%s\n",
+                (long)pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
+                WCOREDUMP(st) ? ", core dumped" : "");
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
