@@ -49,6 +49,7 @@
 
 #include "store_redis_lua.h"
 #include "store_redis_pool.h"
+#include "store_redis_schema.h"
 #include "store_redis_shared.h"
 
 #define RS_SWEEP_BATCH 500
@@ -73,10 +74,7 @@ typedef struct rs_store {
     unsigned char key[32];      /* the claim key (key_mu until ready, then read-only) */
 } rs_store;
 
-#define RS_KEY_LEN 32
-#define RS_HASH_HEX (2 * 32 + 1)
-
-static const char rs_prefix[] = "tigress:";
+static const char rs_prefix[] = RS_PREFIX;
 
 static void set_err(char *err, size_t err_len, const char *msg)
 {
@@ -354,178 +352,6 @@ static store_rc take_dup(const redisReply *r, store_reply *dup)
     return STORE_DUPLICATE;
 }
 
-/* ---- keyed hashes of claims and Request-IDs ---------------------------------------------- */
-
-static void rs_hash(const unsigned char key[RS_KEY_LEN], char domain, const char *v,
-                    char out[RS_HASH_HEX])
-{
-    crypto_generichash_state h;
-    unsigned char d = (unsigned char)domain, bin[32];
-    crypto_generichash_init(&h, key, RS_KEY_LEN, sizeof(bin));
-    crypto_generichash_update(&h, &d, 1);
-    crypto_generichash_update(&h, (const unsigned char *)v, strlen(v));
-    crypto_generichash_final(&h, bin, sizeof(bin));
-    sodium_bin2hex(out, RS_HASH_HEX, bin, sizeof(bin));
-}
-
-/* What rs_hash writes: 64 lowercase hex digits (a claim or Request-ID of schema 1 is not). */
-static bool is_hash(const char *v, size_t len)
-{
-    if (len != RS_HASH_HEX - 1)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-            return false;
-    return true;
-}
-
-/* Migration scripts (schema 1 -> 2), each a compare-and-set on one key, so a value changed
- * since the scan read it is left alone. */
-static const char rs_mig_mb_lua[] =
-    "local h = redis.call('HMGET', KEYS[1], 'ini', 'rec')\n"
-    "if ARGV[1] ~= '' and h[1] == ARGV[1] then redis.call('HSET', KEYS[1], 'ini', ARGV[2]) end\n"
-    "if ARGV[3] ~= '' and h[2] == ARGV[3] then redis.call('HSET', KEYS[1], 'rec', ARGV[4]) end\n"
-    "return 0\n";
-static const char rs_mig_rq_lua[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('DEL', KEYS[1]) return 0 end\n"
-    "local rid = redis.call('HGET', KEYS[1], 'rid')\n"
-    "redis.call('RENAME', KEYS[1], KEYS[2])\n"
-    "if rid == ARGV[1] then redis.call('HSET', KEYS[2], 'rid', ARGV[2])\n"
-    "else redis.call('HDEL', KEYS[2], 'rid') end\n"
-    "return 1\n";
-static const char rs_mig_set_lua[] =
-    "if redis.call('SREM', KEYS[1], ARGV[1]) == 1 then redis.call('SADD', KEYS[1], ARGV[2]) end\n"
-    "return 0\n";
-
-/* One SCAN pass over prefix+pattern, calling fn(key) for each key; false on a failed reply. */
-static bool scan_keys(redisContext *c, const char *pattern,
-                      bool (*fn)(rs_store *, redisContext *, const char *), rs_store *s)
-{
-    char cursor[32] = "0";
-    do {
-        redisReply *r = redisCommand(c, "SCAN %s MATCH %s%s COUNT 500", cursor, rs_prefix,
-                                     pattern);
-        if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-            r->element[0]->type != REDIS_REPLY_STRING) {
-            freeReplyObject(r);
-            return false;
-        }
-        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
-        const redisReply *keys = r->element[1];
-        for (size_t i = 0; i < keys->elements; i++)
-            if (!fn(s, c, keys->element[i]->str)) {
-                freeReplyObject(r);
-                return false;
-            }
-        freeReplyObject(r);
-    } while (strcmp(cursor, "0") != 0);
-    return true;
-}
-
-static bool reply_ok(redisReply *r)
-{
-    bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
-    freeReplyObject(r);
-    return ok;
-}
-
-static bool mig_mb(rs_store *s, redisContext *c, const char *key)
-{
-    redisReply *r = redisCommand(c, "HMGET %s ini rec", key);
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
-        freeReplyObject(r);
-        return false;
-    }
-    char old[2][160] = {"", ""}, hex[2][RS_HASH_HEX] = {"", ""};
-    for (int i = 0; i < 2; i++) {
-        const redisReply *v = r->element[i];
-        if (v->type == REDIS_REPLY_STRING && !is_hash(v->str, v->len) &&
-            v->len < sizeof(old[i])) {
-            memcpy(old[i], v->str, v->len + 1);
-            rs_hash(s->key, 'c', old[i], hex[i]);
-        }
-    }
-    freeReplyObject(r);
-    if (old[0][0] == '\0' && old[1][0] == '\0')
-        return true;
-    return reply_ok(redisCommand(c, "EVAL %s 1 %s %s %s %s %s", rs_mig_mb_lua, key, old[0],
-                                 hex[0], old[1], hex[1]));
-}
-
-static bool mig_rq(rs_store *s, redisContext *c, const char *key)
-{
-    size_t plen = strlen(rs_prefix) + 3; /* "tigress:rq:" */
-    const char *claim = key + plen;
-    if (strlen(key) <= plen || is_hash(claim, strlen(claim)))
-        return true;
-    redisReply *r = redisCommand(c, "HGET %s rid", key);
-    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-        freeReplyObject(r);
-        return false;
-    }
-    char rid[160] = "", rid_hex[RS_HASH_HEX] = "", claim_hex[RS_HASH_HEX], newkey[160];
-    if (r->type == REDIS_REPLY_STRING && r->len < sizeof(rid)) {
-        memcpy(rid, r->str, r->len + 1);
-        rs_hash(s->key, 'r', rid, rid_hex);
-    }
-    freeReplyObject(r);
-    rs_hash(s->key, 'c', claim, claim_hex);
-    snprintf(newkey, sizeof(newkey), "%srq:%s", rs_prefix, claim_hex);
-    return reply_ok(redisCommand(c, "EVAL %s 2 %s %s %s %s", rs_mig_rq_lua, key, newkey, rid,
-                                 rid_hex));
-}
-
-static bool mig_mbc(rs_store *s, redisContext *c, const char *key)
-{
-    redisReply *r = redisCommand(c, "SMEMBERS %s", key);
-    if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(r);
-        return false;
-    }
-    bool ok = true;
-    for (size_t i = 0; ok && i < r->elements; i++) {
-        const redisReply *m = r->element[i];
-        if (m->type != REDIS_REPLY_STRING || is_hash(m->str, m->len))
-            continue;
-        char hex[RS_HASH_HEX];
-        rs_hash(s->key, 'c', m->str, hex);
-        ok = reply_ok(redisCommand(c, "EVAL %s 1 %s %s %s", rs_mig_set_lua, key, m->str, hex));
-    }
-    freeReplyObject(r);
-    return ok;
-}
-
-/* Schema 1 -> 2: every claim and Request-ID stored in the clear (mailbox fields ini and rec,
- * rq key names and their rid, mbc set members) replaced by its hash. Run by the first relay
- * process that finds no tigress:schema, holding tigress:migrating (60 s) so that one process
- * migrates; the others answer STORE_UNAVAILABLE (503) meanwhile. Every step is a
- * compare-and-set on one key and skips what is a hash already, so an interrupted migration
- * simply runs again. Relays of schema 1 must all be stopped first: one still running would
- * keep writing claims in the clear. */
-static store_rc rs_migrate(rs_store *s, redisContext *c)
-{
-    redisReply *r = redisCommand(c, "GET %sschema", rs_prefix);
-    if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-        freeReplyObject(r);
-        return STORE_UNAVAILABLE;
-    }
-    bool done = r->type == REDIS_REPLY_STRING && strcmp(r->str, "2") == 0;
-    freeReplyObject(r);
-    if (done)
-        return STORE_OK;
-    r = redisCommand(c, "SET %smigrating 1 NX PX 60000", rs_prefix);
-    bool mine = r != NULL && r->type == REDIS_REPLY_STATUS;
-    freeReplyObject(r);
-    if (!mine)
-        return STORE_UNAVAILABLE; /* another process migrates (or Redis failed): retry later */
-    bool ok = scan_keys(c, "mb:*", mig_mb, s) && scan_keys(c, "rq:*", mig_rq, s) &&
-              scan_keys(c, "mbc:*", mig_mbc, s) &&
-              reply_ok(redisCommand(c, "SET %sschema 2", rs_prefix));
-    reply_ok(redisCommand(c, "DEL %smigrating", rs_prefix));
-    return ok ? STORE_OK : STORE_UNAVAILABLE;
-}
-
 /* Before any operation that names a claim: the claim key, and the store at schema 2. Done once
  * per process, on first use (the relay may start while Redis is down). */
 static store_rc rs_ready(rs_store *s)
@@ -545,7 +371,7 @@ static store_rc rs_ready(rs_store *s)
     store_rc src = STORE_UNAVAILABLE;
     redisReply *r = redisCommand(k->c, "SET %sclaimkey %b NX", rs_prefix, mine, sizeof(mine));
     sodium_memzero(mine, sizeof(mine));
-    if (reply_ok(r)) {
+    if (rs_reply_ok(r)) {
         r = redisCommand(k->c, "GET %sclaimkey", rs_prefix);
         if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == RS_KEY_LEN) {
             memcpy(s->key, r->str, RS_KEY_LEN);
@@ -558,7 +384,7 @@ static store_rc rs_ready(rs_store *s)
         freeReplyObject(r);
     }
     if (src == STORE_OK)
-        src = rs_migrate(s, k->c);
+        src = rs_migrate(k->c, s->key);
     if (src == STORE_OK && !rs_wait_replicas(s, k->c))
         src = STORE_UNAVAILABLE;    /* the claim key must survive a failover */
     rs_pool_put(&s->pool, k);
