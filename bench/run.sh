@@ -54,12 +54,14 @@ start_server() {
 }
 stop_server() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
-# All load comes from one address: no rate limit, and no per-address cap on creates (its
-# default, 1000 per 24 h, answers every later create, and the durability loop's, with 429).
+# All load comes from one address: no rate limit and no per-address caps. The creation cap (1000
+# per 24 h) would answer every later create, and the durability loop's, with 429; the connection
+# cap (64) would reset connections of the SDK's 64-thread run (two clients per thread).
 start_relay() {   # start_relay NAME STORE [extra options]
     local name=$1 store=$2; shift 2
     start_server "$name" "$RELAY" --listen 127.0.0.1:0 --cert "$W/certs/cert.pem" \
         --key "$W/certs/key.pem" --store "$store" --rate-limit 0 --max-mailboxes-per-address 0 \
+        --max-connections-per-address 0 --max-held-reads-per-address 0 \
         --sweep-interval 3600 "$@"
 }
 
