@@ -52,7 +52,9 @@ start_relays() {
     for ((i = 0; i < n; i++)); do
         local p; p=$(free_port)
         "$RELAY" --listen "127.0.0.1:$p" --cert "$W/cert.pem" --key "$W/key.pem" \
-            --store "$store" --rate-limit "$rate" --rate-burst 1000000 --log-level error >"$W/relay$i.out" 2>"$W/relay$i.log" &
+            --store "$store" --rate-limit "$rate" --rate-burst 1000000 --log-level error \
+            --max-mailboxes-per-address 0 --max-connections-per-address 0 \
+            --max-held-reads-per-address 0 >"$W/relay$i.out" 2>"$W/relay$i.log" &
         RPIDS+=($!) RPORTS+=("$p")
         pids+=($!)
     done
