@@ -40,14 +40,7 @@ int check_R1(conf_ctx *c)
     cresp r;
     http_do_thread(c, &q, &r);
     char echo[160];
-    if (r.status == 200) {      /* a mailbox was made over plain HTTP: remove it afterwards */
-        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
-        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
-        char id[64];
-        if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
-            own_mailbox(c, id, claim);
-        cJSON_Delete(j);
-    }
+    own_if_created(c, &r, claim); /* a mailbox made over plain HTTP: remove it afterwards */
     if (r.status >= 200 && r.status < 300)
         fail_at(c, &q, &r, "a plain-HTTP Create on the relay's port was answered %ld", r.status);
     else if (r.status != 0 && cresp_header(&r, "Mailbox-Request-ID", echo, sizeof echo) == 0)
@@ -70,12 +63,7 @@ int check_R3(conf_ctx *c)
         cresp r;
         http_do(c, &q, &r);
         if (r.status >= 200 && r.status < 300) {
-            cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
-            cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
-            char id[64];
-            if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
-                own_mailbox(c, id, claim);
-            cJSON_Delete(j);
+            own_if_created(c, &r, claim);
             fail_at(c, &q, &r, "a Create on %s (not /v1/m) was answered %ld", paths[i], r.status);
         } else if (r.status == 0) {
             fail_at(c, &q, &r, "a Create on %s got no HTTP answer", paths[i]);
@@ -105,12 +93,7 @@ int check_R9(conf_ctx *c)
     cresp r;
     http_do(c, &q, &r);
     if (r.status == 200) {
-        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
-        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
-        char id[64];
-        if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
-            own_mailbox(c, id, claim);
-        cJSON_Delete(j);
+        own_if_created(c, &r, claim);
     } else if (r.status == 401) {
         note(c, "the relay refuses this attestation by policy (401)");
     } else {
@@ -297,14 +280,8 @@ static void echo_case(conf_ctx *c, const char *what, const char *method, const c
     else if (strcmp(echo, rid) != 0)
         fail_at(c, &q, &r, "%s (%ld): echo \"%s\" differs from the Request-ID sent", what,
                 r.status, echo);
-    if (r.status == 200 && strcmp(path, "/v1/m") == 0) {
-        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
-        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
-        char id[64];
-        if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
-            own_mailbox(c, id, claim);
-        cJSON_Delete(j);
-    }
+    if (strcmp(path, "/v1/m") == 0)
+        own_if_created(c, &r, claim);
     cresp_free(&r);
 }
 
@@ -585,14 +562,7 @@ int check_R42(conf_ctx *c)
     if (r.status != 413)
         fail_at(c, &q, &r, "a 1 MiB Create body: expected 413, got %ld%s", r.status,
                 r.status == 200 ? " (the relay sets no body limit at or below 1 MiB)" : "");
-    if (r.status == 200) {
-        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
-        char id[64];
-        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
-        if (cJSON_IsString(l) && id_from_link(l->valuestring, id) == 0)
-            own_mailbox(c, id, claim);
-        cJSON_Delete(j);
-    }
+    own_if_created(c, &r, claim);
     cresp_free(&r);
     free(big);
     DONE(c);

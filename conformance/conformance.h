@@ -121,6 +121,11 @@ void own_mailbox(conf_ctx *c, const char *id, const char *claim);
 void cleanup_owned(conf_ctx *c);
 /* Mailbox id from a urlLink: its last path segment (NULL when absent). */
 int id_from_link(const char *link, char id[64]);
+/* The mailbox id of a Create answer's urlLink into id; 0 on success, -1 when there is none. */
+int created_id(const cresp *r, char id[64]);
+/* When r is a 200 Create answer, registers its mailbox (made with claim) for deletion at the end
+ * of the check: a Create the check expected to be refused must not leave a mailbox behind. */
+void own_if_created(conf_ctx *c, const cresp *r, const char *claim);
 /* The request that http_do last sent from mb_op / mb_create (for failure reports). */
 extern creq last_q;
 /* Copies *q, with every string it points to, into last_q (q's strings may be on the stack). */

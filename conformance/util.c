@@ -177,6 +177,22 @@ void remember_request(const creq *q)
     }
 }
 
+int created_id(const cresp *r, char id[64])
+{
+    cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
+    cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
+    int rc = cJSON_IsString(l) ? id_from_link(l->valuestring, id) : -1;
+    cJSON_Delete(j);
+    return rc;
+}
+
+void own_if_created(conf_ctx *c, const cresp *r, const char *claim)
+{
+    char id[64];
+    if (r->status == 200 && created_id(r, id) == 0)
+        own_mailbox(c, id, claim);
+}
+
 long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body, char id[64],
                cresp *out)
 {
@@ -192,16 +208,13 @@ long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body
     if (id != NULL)
         id[0] = '\0';
     if (r.status == 200 || r.status == 201) {
-        cJSON *j = cJSON_ParseWithLength(r.body, r.body_len);
-        cJSON *l = cJSON_GetObjectItemCaseSensitive(j, "urlLink");
         char tmp[64];
-        if (cJSON_IsString(l) && id_from_link(l->valuestring, tmp) == 0) {
+        if (created_id(&r, tmp) == 0) {
             if (id != NULL)
                 snprintf(id, 64, "%s", tmp);
             if (r.status == 200 && claim != NULL)
                 own_mailbox(c, tmp, claim);
         }
-        cJSON_Delete(j);
     }
     long st = r.status;
     if (out != NULL)

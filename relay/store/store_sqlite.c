@@ -83,16 +83,6 @@ typedef struct sq_store {
     bool writer_started;
 } sq_store;
 
-static void set_err(char *err, size_t err_len, const char *what, int rc)
-{
-    if (err == NULL || err_len == 0)
-        return;
-    if (rc != SQLITE_OK)
-        snprintf(err, err_len, "sqlite store: %s: %s", what, sqlite3_errstr(rc));
-    else
-        snprintf(err, err_len, "sqlite store: %s", what);
-}
-
 static void conn_close(sq_conn *c)
 {
     if (c == NULL)
@@ -678,13 +668,13 @@ store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
 {
     sq_global_init();
     if (!g_sodium_ok) {
-        set_err(err, err_len, "libsodium cannot be initialised", 0);
+        sq_set_err(err, err_len, "libsodium cannot be initialised", 0);
         return NULL;
     }
     sq_store *s = calloc(1, sizeof(*s));
     if (s == NULL || (s->path = strdup(cfg->location)) == NULL) {
         free(s);
-        set_err(err, err_len, "out of memory", 0);
+        sq_set_err(err, err_len, "out of memory", 0);
         return NULL;
     }
     s->base.ops = &sq_ops;
@@ -698,7 +688,7 @@ store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
 
     int rc = conn_open(s, true, &s->wconn);
     if (rc != SQLITE_OK) {
-        set_err(err, err_len, "cannot open the database", rc);
+        sq_set_err(err, err_len, "cannot open the database", rc);
         sq_free(s);
         return NULL;
     }
@@ -708,7 +698,7 @@ store *store_sqlite_open(const store_config *cfg, char *err, size_t err_len)
         return NULL;
     }
     if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
-        set_err(err, err_len, "cannot start the writer thread", 0);
+        sq_set_err(err, err_len, "cannot start the writer thread", 0);
         sq_free(s);
         return NULL;
     }

@@ -63,7 +63,7 @@ static const char sq_schema[] =
     " DELETE FROM requests WHERE released AND mailbox_id = OLD.id;"
     " END;";
 
-static void set_err(char *err, size_t err_len, const char *what, int rc)
+void sq_set_err(char *err, size_t err_len, const char *what, int rc)
 {
     if (err == NULL || err_len == 0)
         return;
@@ -102,7 +102,7 @@ static int key_load(sq_schema_ctx *s, const char *path, char *err, size_t err_le
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno != ENOENT)
-            set_err(err, err_len, "cannot open the claim key file (<store>.key)", 0);
+            sq_set_err(err, err_len, "cannot open the claim key file (<store>.key)", 0);
         return -1;
     }
     struct stat st;
@@ -111,7 +111,7 @@ static int key_load(sq_schema_ctx *s, const char *path, char *err, size_t err_le
     close(fd);
     if (!ok) {
         sodium_memzero(s->key, SQ_KEY_LEN);
-        set_err(err, err_len,
+        sq_set_err(err, err_len,
                 "claim key file (<store>.key) unusable: must be a regular file of 32 bytes,"
                 " readable by its owner only (0600)", 0);
         errno = EINVAL;
@@ -126,7 +126,7 @@ static int key_setup(sq_schema_ctx *s, bool create, char *err, size_t err_len)
 {
     char path[4096];
     if (key_file_path(s, path, sizeof(path)) != 0) {
-        set_err(err, err_len, "store path too long", 0);
+        sq_set_err(err, err_len, "store path too long", 0);
         return -1;
     }
     if (key_load(s, path, err, err_len) == 0)
@@ -134,7 +134,7 @@ static int key_setup(sq_schema_ctx *s, bool create, char *err, size_t err_len)
     if (errno != ENOENT)
         return -1;
     if (!create) {
-        set_err(err, err_len,
+        sq_set_err(err, err_len,
                 "claim key file (<store>.key) missing: the store's claims cannot be verified"
                 " without it (restore it from the backup of the store)", 0);
         return -1;
@@ -143,7 +143,7 @@ static int key_setup(sq_schema_ctx *s, bool create, char *err, size_t err_len)
     if (fd < 0) {
         if (errno == EEXIST)
             return key_load(s, path, err, err_len);
-        set_err(err, err_len, "cannot create the claim key file (<store>.key)", 0);
+        sq_set_err(err, err_len, "cannot create the claim key file (<store>.key)", 0);
         return -1;
     }
     randombytes_buf(s->key, SQ_KEY_LEN);
@@ -163,7 +163,7 @@ static int key_setup(sq_schema_ctx *s, bool create, char *err, size_t err_len)
     if (!ok) {
         unlink(path);
         sodium_memzero(s->key, SQ_KEY_LEN);
-        set_err(err, err_len, "cannot write the claim key file (<store>.key)", 0);
+        sq_set_err(err, err_len, "cannot write the claim key file (<store>.key)", 0);
         return -1;
     }
     return 0;
@@ -267,20 +267,20 @@ int sq_init_schema(sq_schema_ctx *s, char *err, size_t err_len)
                    strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
         sqlite3_finalize(st);
         if (!wal) {
-            set_err(err, err_len, "cannot switch to WAL mode", rc == SQLITE_ROW ? 0 : rc);
+            sq_set_err(err, err_len, "cannot switch to WAL mode", rc == SQLITE_ROW ? 0 : rc);
             return rc == SQLITE_ROW ? SQLITE_ERROR : rc;
         }
     }
     rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        set_err(err, err_len, "cannot lock the database", rc);
+        sq_set_err(err, err_len, "cannot lock the database", rc);
         return rc;
     }
     int ver = -1;
     rc = sqlite3_exec(db, "PRAGMA user_version", user_version_cb, &ver, NULL);
     if (rc == SQLITE_OK && ver > SQ_SCHEMA_VERSION) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        set_err(err, err_len, "database schema is newer than this relay", 0);
+        sq_set_err(err, err_len, "database schema is newer than this relay", 0);
         return SQLITE_ERROR;
     }
     /* The key first: a new or schema-1 store may get a new key file; a store of schema 2 or
@@ -315,7 +315,7 @@ int sq_init_schema(sq_schema_ctx *s, char *err, size_t err_len)
         rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        set_err(err, err_len, migrated ? "cannot migrate the schema" : "cannot create the schema",
+        sq_set_err(err, err_len, migrated ? "cannot migrate the schema" : "cannot create the schema",
                 rc);
         return rc;
     }

@@ -21,6 +21,9 @@ typedef struct sq_schema_ctx {
     unsigned char *key;  /* SQ_KEY_LEN bytes: filled with the store's claim key */
 } sq_schema_ctx;
 
+/* "sqlite store: WHAT[: SQLite's text for rc]" into err (when err is not NULL). */
+void sq_set_err(char *err, size_t err_len, const char *what, int rc);
+
 /* WAL mode, then the schema created (new store), migrated to SQ_SCHEMA_VERSION in one
  * transaction, or checked; loads or makes the key file. SQLITE_OK, or an error with err set. */
 int sq_init_schema(sq_schema_ctx *s, char *err, size_t err_len);
