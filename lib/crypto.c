@@ -177,7 +177,7 @@ static tigress_status open_in_place(uint8_t *buf, size_t pt_len, tigress_payload
 
 tigress_status tigress__payload_open(tigress_buf *out, tigress_payload_type type,
                                      const tigress_secret *secret, const char *data,
-                                     const tigress_aead_provider *aead)
+                                     const tigress_aead_provider *aead, bool guarded)
 {
     uint8_t nonce[TIGRESS__SECRETBOX_NONCE_BYTES];
     uint8_t *buf = NULL;
@@ -206,9 +206,10 @@ tigress_status tigress__payload_open(tigress_buf *out, tigress_payload_type type
     nlen = nonce_bytes(type);
     max = tigress__b64_public_decoded_max(data_len);
     cap = (max > nlen ? max - nlen : 0) + 1;
-    buf = tigress__malloc(cap);
+    buf = guarded ? tigress__secure_alloc(cap) : tigress__malloc(cap);
     if (buf == NULL) {
-        rc = tigress__fail(TIGRESS_E_NOMEM, "out of memory opening a payload");
+        rc = tigress__fail(TIGRESS_E_NOMEM, guarded ? "out of guarded memory opening a payload"
+                                                    : "out of memory opening a payload");
         goto out;
     }
     if (tigress__b64_public_decode(nonce, nlen, buf, &raw_len, data, data_len) != TIGRESS_OK) {
@@ -236,7 +237,10 @@ tigress_status tigress__payload_open(tigress_buf *out, tigress_payload_type type
     buf = NULL; /* now owned by the caller, who disposes (and so wipes) it */
     rc = TIGRESS_OK;
 out:
-    wipe_free(buf, cap);
+    if (guarded)
+        tigress__secure_free(buf); /* wipes */
+    else
+        wipe_free(buf, cap);
     sodium_memzero(nonce, sizeof(nonce));
     return rc;
 }
@@ -244,26 +248,7 @@ out:
 tigress_status tigress_payload_open(tigress_buf *out, tigress_payload_type type,
                                     const tigress_secret *secret, const char *data)
 {
-    tigress_buf heap = {0};
-    tigress_status rc;
-    uint8_t *guarded;
-
-    if (out == NULL)
-        return tigress__fail(TIGRESS_E_INVALID, "tigress_payload_open: out is NULL");
-    out->ptr = NULL;
-    out->size = 0;
-    rc = tigress__payload_open(&heap, type, secret, data, NULL);
-    if (rc != TIGRESS_OK)
-        return rc;
-    /* The caller keeps the plaintext for as long as it likes: hand it over in guarded memory
-     * (tigress_buf_dispose knows it); the working copy is wiped here. */
-    guarded = tigress__secure_alloc(heap.size + 1);
-    if (guarded != NULL)
-        memcpy(guarded, heap.ptr, heap.size + 1);
-    out->size = guarded != NULL ? heap.size : 0;
-    out->ptr = guarded;
-    tigress_buf_dispose(&heap);
-    if (guarded == NULL)
-        return tigress__fail(TIGRESS_E_NOMEM, "out of guarded memory opening a payload");
-    return TIGRESS_OK;
+    /* The caller keeps the plaintext for as long as it likes: it is opened straight into
+     * guarded memory (tigress_buf_dispose knows it). */
+    return tigress__payload_open(out, type, secret, data, NULL, true);
 }

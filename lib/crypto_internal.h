@@ -20,14 +20,16 @@ void tigress__crypto_global_cleanup(void);
 
 /*
  * tigress_payload_seal() and tigress_payload_open() with the AEAD provider of a client (NULL:
- * the process default, else the built-in AES-GCM). message.c uses these.
+ * the process default, else the built-in AES-GCM). message.c uses these. open puts the
+ * plaintext in guarded memory (lib/secmem.c) when `guarded`, else on the heap (wiped when
+ * disposed): for a plaintext that is parsed and dropped within the call.
  */
 tigress_status tigress__payload_seal(tigress_buf *out, tigress_payload_type type,
                                      const tigress_secret *secret, const uint8_t *plaintext,
                                      size_t plaintext_len, const tigress_aead_provider *aead);
 tigress_status tigress__payload_open(tigress_buf *out, tigress_payload_type type,
                                      const tigress_secret *secret, const char *data,
-                                     const tigress_aead_provider *aead);
+                                     const tigress_aead_provider *aead, bool guarded);
 
 /*
  * tigress_payload_seal() with a caller-chosen nonce of nonce_len bytes (which must be the size

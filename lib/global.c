@@ -81,6 +81,7 @@ void tigress_global_cleanup(void)
         curl_global_cleanup();
 #endif
         tigress__crypto_global_cleanup();
+        tigress__secure_drain();
     }
     pthread_mutex_unlock(&g_init_lock);
 }

@@ -56,6 +56,10 @@ bool tigress__secure_release(void *ptr);
 bool tigress__secure_owns(const void *ptr);
 /* How many secure blocks are live (tests: leak checks, since valgrind does not see them). */
 size_t tigress__secure_live(void);
+/* How many released blocks are kept, wiped, for reuse (tests). */
+size_t tigress__secure_idle(void);
+/* Unmaps every idle block (the last tigress_global_cleanup(); no other call running). */
+void tigress__secure_drain(void);
 
 /* ---- global state (global.c) ---- */
 /* True once tigress_global_init() has succeeded and not been fully cleaned up. */

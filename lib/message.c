@@ -241,7 +241,7 @@ tigress_status tigress__msg_open(tigress__error_slot *err, tigress_payload_type 
     tigress_status rc;
 
     memset(out, 0, sizeof(*out));
-    rc = tigress__payload_open(&pt, type, secret, data, aead);
+    rc = tigress__payload_open(&pt, type, secret, data, aead, false);
     if (rc == TIGRESS_E_CRYPTO)
         return tigress__error_set(err, rc, "the payload failed authentication: wrong Secret or "
                                           "tampered payload");

@@ -16,6 +16,18 @@
  * release functions, tigress_free() and tigress_buf_dispose(), recognise a block they are
  * handed and give it back to sodium_free instead of the hooks. Ordinary pointers are never
  * dereferenced to find out: only the registry is consulted.
+ *
+ * Reuse. Mapping a block costs about ten system calls (mmap, mprotect x4, madvise x2, mlock,
+ * munlock, munmap between sodium_malloc and sodium_free), some 25 us on a virtual machine: far
+ * more than decrypting a payload into it. So blocks up to 32 pages (a 64 KiB payload fits) are
+ * taken from size classes of 1, 2, 4, 8, 16 and 32 pages and, when released, wiped and kept
+ * (up to 64 KiB per class, one block of the largest) for the next allocation instead of being
+ * unmapped. An idle block is all zeros and
+ * keeps everything sodium_malloc gave it: its guard pages, its mlock, its exclusion from core
+ * dumps. The caller's bytes are placed at the very end of the block, against the trailing
+ * guard page, so an overrun past what was asked for still faults at once; what the smaller
+ * requests of a class leave unused is at the block's start. tigress_global_cleanup() unmaps
+ * the idle blocks when the library is last cleaned up.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -23,12 +35,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 typedef struct secmem_hdr {
     struct secmem_hdr *next;
-    size_t size; /* bytes the caller asked for */
+    void *base;   /* what sodium_malloc returned: the block's first usable byte */
+    size_t size;  /* bytes the caller asked for */
+    unsigned cls; /* size class, or SECMEM_UNPOOLED */
 } secmem_hdr;
 
 #define SECMEM_ALIGN alignof(max_align_t)
@@ -37,10 +52,22 @@ typedef struct secmem_hdr {
  * a multiple of SECMEM_ALIGN leaves both the header and the data aligned. */
 #define SECMEM_HDR SECMEM_ROUND(sizeof(secmem_hdr))
 #define SECMEM_BUCKETS 256u
+/* Bytes of header and data a request of n takes (n == 0 still gets one byte). */
+#define SECMEM_NEED(n) (SECMEM_HDR + SECMEM_ROUND((n) == 0 ? 1 : (n)))
+
+#define SECMEM_CLASSES 6u /* blocks of 1, 2, 4, 8, 16 and 32 pages */
+#define SECMEM_UNPOOLED SECMEM_CLASSES
+#define SECMEM_IDLE_BYTES (64u * 1024u) /* kept per class */
+#define SECMEM_IDLE_MAX 16u             /* = SECMEM_IDLE_BYTES / the smallest page size */
+/* Left free in a class's first page for libsodium's canary (16 bytes today), so that a class's
+ * capacity plus the canary still fits its pages. */
+#define SECMEM_SLACK 64u
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static secmem_hdr *g_buckets[SECMEM_BUCKETS];
 static size_t g_live;
+static void *g_idle[SECMEM_CLASSES][SECMEM_IDLE_MAX]; /* bases of wiped, unused blocks */
+static unsigned g_idle_n[SECMEM_CLASSES];
 
 static secmem_hdr *hdr_of(const void *p)
 {
@@ -60,20 +87,93 @@ static size_t bucket_of(const void *p)
     return (size_t)(k >> 56) % SECMEM_BUCKETS;
 }
 
+/* 4 KiB on most machines, 16 KiB on some arm64 phones: the classes follow the real size.
+ * (sysconf reads it from the auxiliary vector: no system call.) */
+static size_t page_size(void)
+{
+    long p = sysconf(_SC_PAGESIZE);
+
+    return p >= 4096 ? (size_t)p : 4096;
+}
+
+/* Usable bytes of a class-cls block: sodium_malloc(capacity) fills its pages exactly. */
+static size_t class_capacity(unsigned cls)
+{
+    return (page_size() << cls) - SECMEM_SLACK;
+}
+
+/* The smallest class that holds need bytes, or SECMEM_UNPOOLED. */
+static unsigned class_for(size_t need)
+{
+    for (unsigned c = 0; c < SECMEM_CLASSES; c++) {
+        if (need <= class_capacity(c))
+            return c;
+    }
+    return SECMEM_UNPOOLED;
+}
+
+static unsigned idle_limit(unsigned cls)
+{
+    size_t n = SECMEM_IDLE_BYTES / (page_size() << cls);
+
+    return n == 0 ? 1u : (unsigned)(n < SECMEM_IDLE_MAX ? n : SECMEM_IDLE_MAX);
+}
+
+/* A block for a request of need bytes: an idle one of its class when there is one, else a new
+ * mapping. Sets *cls; NULL when out of memory. */
+static void *block_take(size_t need, unsigned *cls)
+{
+    void *base = NULL;
+
+    *cls = class_for(need);
+    if (*cls == SECMEM_UNPOOLED)
+        return sodium_malloc(need);
+    pthread_mutex_lock(&g_lock);
+    if (g_idle_n[*cls] > 0)
+        base = g_idle[*cls][--g_idle_n[*cls]];
+    pthread_mutex_unlock(&g_lock);
+    return base != NULL ? base : sodium_malloc(class_capacity(*cls));
+}
+
+/* Keeps a wiped block for reuse when its class has room, else unmaps it. */
+static void block_give_back(void *base, unsigned cls)
+{
+    bool kept = false;
+
+    if (cls != SECMEM_UNPOOLED) {
+        pthread_mutex_lock(&g_lock);
+        if (g_idle_n[cls] < idle_limit(cls)) {
+            g_idle[cls][g_idle_n[cls]++] = base;
+            kept = true;
+        }
+        pthread_mutex_unlock(&g_lock);
+    }
+    if (!kept)
+        sodium_free(base); /* wipes the whole block before unmapping it */
+}
+
 void *tigress__secure_alloc(size_t size)
 {
     secmem_hdr *h;
-    size_t b;
+    unsigned cls;
+    void *base;
+    size_t need, b;
 
     if (size > SIZE_MAX / 2)
         return NULL;
     if (sodium_init() < 0 || !tigress__alloc_probe())
         return NULL;
-    h = sodium_malloc(SECMEM_HDR + SECMEM_ROUND(size == 0 ? 1 : size));
-    if (h == NULL)
+    need = SECMEM_NEED(size);
+    base = block_take(need, &cls);
+    if (base == NULL)
         return NULL;
-    sodium_memzero(h, SECMEM_HDR + SECMEM_ROUND(size == 0 ? 1 : size));
+    /* The block ends at its trailing guard page; the header and data end there too. */
+    h = (secmem_hdr *)(void *)((unsigned char *)base +
+                               (cls == SECMEM_UNPOOLED ? need : class_capacity(cls)) - need);
+    sodium_memzero(h, need);
+    h->base = base;
     h->size = size;
+    h->cls = cls;
     b = bucket_of(data_of(h));
     pthread_mutex_lock(&g_lock);
     h->next = g_buckets[b];
@@ -104,10 +204,18 @@ static bool unregister(const void *p)
 
 bool tigress__secure_release(void *p)
 {
+    secmem_hdr *h;
+    void *base;
+    unsigned cls;
+
     if (p == NULL || !unregister(p))
         return false;
-    /* sodium_free wipes the whole block (header included) before unmapping it. */
-    sodium_free(hdr_of(p));
+    h = hdr_of(p);
+    base = h->base;
+    cls = h->cls;
+    /* The rest of a pooled block is still zero from its last wipe (or never held data). */
+    sodium_memzero(h, SECMEM_NEED(h->size));
+    block_give_back(base, cls);
     return true;
 }
 
@@ -138,6 +246,34 @@ bool tigress__secure_owns(const void *p)
     }
     pthread_mutex_unlock(&g_lock);
     return found;
+}
+
+size_t tigress__secure_idle(void)
+{
+    size_t n = 0;
+
+    pthread_mutex_lock(&g_lock);
+    for (unsigned c = 0; c < SECMEM_CLASSES; c++)
+        n += g_idle_n[c];
+    pthread_mutex_unlock(&g_lock);
+    return n;
+}
+
+void tigress__secure_drain(void)
+{
+    for (;;) {
+        void *base = NULL;
+
+        pthread_mutex_lock(&g_lock);
+        for (unsigned c = 0; c < SECMEM_CLASSES && base == NULL; c++) {
+            if (g_idle_n[c] > 0)
+                base = g_idle[c][--g_idle_n[c]];
+        }
+        pthread_mutex_unlock(&g_lock);
+        if (base == NULL)
+            return;
+        sodium_free(base);
+    }
 }
 
 size_t tigress__secure_live(void)

@@ -191,11 +191,54 @@ static void test_secmem__alloc_registry(void **state)
     assert_null(tigress__secure_alloc(SIZE_MAX - 8));
 }
 
+/* A released block is wiped at once and kept for the next allocation of its class, so that
+ * opening a payload does not map and unmap pages each time; it keeps its guard (the data still
+ * ends against the trailing guard page: the end address is the same for any size in a class). */
+static void test_secmem__released_blocks_wiped_and_reused(void **state)
+{
+    size_t idle0;
+    unsigned char *a, *b;
+
+    (void)state;
+    tigress__secure_drain(); /* earlier tests may have filled the class */
+    idle0 = tigress__secure_idle();
+    assert_int_equal(idle0, 0);
+    a = tigress__secure_alloc(1000);
+    assert_non_null(a);
+    assert_guarded(a, "a pooled block");
+    memset(a, 0xA5, 1000);
+    assert_true(tigress__secure_release(a));
+    assert_int_equal(tigress__secure_idle(), idle0 + 1);
+    /* Still mapped (it is idle, not unmapped): every byte that held data is zero. */
+    for (size_t i = 0; i < 1000; i++)
+        if (a[i] != 0)
+            fail_msg("byte %zu of a released block was not wiped", i);
+    b = tigress__secure_alloc(100);
+    assert_non_null(b);
+    assert_int_equal(tigress__secure_idle(), idle0);
+    assert_ptr_equal(b + 112, a + 1008); /* same block, same end (sizes rounded to 16) */
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal(b[i], 0);
+    assert_guarded(b, "a reused block");
+    tigress__secure_free(b);
+
+    /* Larger than the largest class: mapped and unmapped per block, as before. */
+    size_t big = 80 * 4096;
+    unsigned char *c = tigress__secure_alloc(big);
+    assert_non_null(c);
+    c[big - 1] = 1;
+    tigress__secure_free(c);
+    assert_int_equal(tigress__secure_idle(), idle0 + 1);
+}
+
 /* A refusing hook refuses guarded memory too (the fault-injection seam). */
 static int g_refuse;
 static void *r_malloc(size_t n, void *ud) { (void)ud; return g_refuse ? NULL : malloc(n); }
 static void *r_realloc(void *p, size_t n, void *ud) { (void)ud; return g_refuse ? NULL : realloc(p, n); }
 static void r_free(void *p, void *ud) { (void)ud; free(p); }
+/* The hooks pass everything through until a test sets g_refuse. */
+static const tigress_allocator g_hooks = { TIGRESS_ALLOCATOR_VERSION, r_malloc, r_realloc,
+                                           r_free, NULL };
 
 static void test_secmem__hooks_refusal_fails_secure_alloc(void **state)
 {
@@ -213,6 +256,32 @@ static void test_secmem__hooks_refusal_fails_secure_alloc(void **state)
     tigress_secret_free(s);
 }
 
+/* The pool is bounded per class (64 KiB), and the last global cleanup unmaps it. */
+static void test_secmem__pool_bounded_and_drained(void **state)
+{
+    void *blocks[40];
+
+    (void)state;
+    for (size_t i = 0; i < 40; i++)
+        assert_non_null(blocks[i] = tigress__secure_alloc(3000));
+    for (size_t i = 0; i < 40; i++)
+        tigress__secure_free(blocks[i]);
+    assert_true(tigress__secure_idle() >= 1);
+    assert_true(tigress__secure_idle() <= 16);
+    /* Release main's reference and the mock transport's (else released at exit): the last
+     * one unmaps the idle blocks. Then take both back. */
+    tigress_global_cleanup();
+    int released = 1;
+    if (tigress__secure_idle() > 0) {
+        tigress_global_cleanup();
+        released++;
+    }
+    assert_int_equal(tigress__secure_idle(), 0);
+    assert_int_equal(tigress_global_init_mem(&g_hooks), TIGRESS_OK);
+    if (released == 2)
+        assert_int_equal(tigress_global_init(), TIGRESS_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,13 +293,11 @@ int main(void)
                                         fx_setup, fx_teardown),
         cmocka_unit_test(test_secmem__alloc_registry),
         cmocka_unit_test(test_secmem__hooks_refusal_fails_secure_alloc),
+        cmocka_unit_test(test_secmem__released_blocks_wiped_and_reused),
+        cmocka_unit_test(test_secmem__pool_bounded_and_drained),
     };
 
-    /* The hooks pass everything through until a test sets g_refuse. */
-    static const tigress_allocator hooks = { TIGRESS_ALLOCATOR_VERSION, r_malloc, r_realloc,
-                                             r_free, NULL };
-
-    if (tigress_global_init_mem(&hooks) != TIGRESS_OK)
+    if (tigress_global_init_mem(&g_hooks) != TIGRESS_OK)
         return 1;
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     tigress_global_cleanup();
