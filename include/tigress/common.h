@@ -204,8 +204,8 @@ typedef struct tigress_buf {
  *
  * Buffers that hold Secret material or plaintext (tigress_share_url_build() with a Secret,
  * tigress_transfer_export(), tigress_payload_open()) are in guarded memory (sodium_malloc,
- * see tigress_allocator); this function recognises them and releases them with sodium_free,
- * which wipes them. Others are wiped and given back to the allocator hooks.
+ * see tigress_allocator); this function recognises them, wipes them and gives them back to
+ * the guarded pool (or sodium_free). Others are wiped and given back to the allocator hooks.
  * @param[in,out] buf the buffer; NULL or an empty buffer is a no-op.
  * @since 1.0
  */

@@ -29,8 +29,12 @@ extern "C" {
  *       transfer's decrypted content and tigress_payload_open() plaintexts. Each such block
  *       (except the decrypted content's and a signing key's) is charged to the @c malloc hook
  *       as a one-byte allocation that is freed at once: when the hook refuses it, the call
- *       fails with TIGRESS_E_NOMEM, so a failing hook reaches these paths too. Copies that live only during one call (parsing, sealing, building a blob)
- *       are in hook memory and wiped before they are freed.
+ *       fails with TIGRESS_E_NOMEM, so a failing hook reaches these paths too. Copies that live
+ *       only during one call (parsing, sealing, building a blob) are in hook memory and wiped
+ *       before they are freed. A released guarded block of up to 32 pages is wiped and kept
+ *       for reuse (at most 64 KiB per size class, still guarded, locked and out of core
+ *       dumps), which spares the mapping system calls of the next one; the last
+ *       tigress_global_cleanup() unmaps them.
  */
 typedef struct tigress_allocator {
     unsigned int version;                                   /**< TIGRESS_ALLOCATOR_VERSION */
