@@ -72,6 +72,22 @@ static void copy_bounded(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* "\"<version>\"" into etag[32] (a 64-bit value has at most 20 digits): every read makes one. */
+static void format_etag(char etag[32], uint64_t version)
+{
+    char digits[20];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + version % 10);
+        version /= 10;
+    } while (version > 0);
+    etag[0] = '"';
+    for (size_t i = 0; i < n; i++)
+        etag[1 + i] = digits[n - 1 - i];
+    etag[n + 1] = '"';
+    etag[n + 2] = '\0';
+}
+
 static relay_pending *pending_new(store_op op, const relay_request *rq, const char *id,
                                   const char *claim)
 {
@@ -423,7 +439,7 @@ static void finish_read(relay_pending *p, const relay_request *rq, relay_respons
         return;
     }
     metrics_inc(M_READS);
-    snprintf(rs->etag, sizeof rs->etag, "\"%llu\"", (unsigned long long)mb.version);
+    format_etag(rs->etag, mb.version);
     uint64_t seen;
     if (parse_etag(rq->if_none_match, &seen) && seen == mb.version) {
         unsigned wait = prefer_wait(rq->prefer);
@@ -717,7 +733,7 @@ static void dispatch(const relay_request *rq, relay_response *rs)
         return;
     }
     relay_lower_uuid(raw, id);
-    snprintf(rs->mailbox, sizeof rs->mailbox, "%s", id);
+    memcpy(rs->mailbox, id, sizeof id);
     if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0)
         handle_preview(rq, rs, id);
     else if (strcmp(m, "POST") == 0)
