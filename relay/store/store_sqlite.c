@@ -235,7 +235,7 @@ static void run_batch(sq_store *s, sq_wait *batch)
     sq_conn *c = s->wconn;
     if (s->memory)
         pthread_mutex_lock(&s->conn_mu);
-    int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = exec_cached(c, SQ_BEGIN);
     if (rc != SQLITE_OK) {
         fail_batch(batch, sq_map_rc(rc));
         goto out;
@@ -251,7 +251,7 @@ static void run_batch(sq_store *s, sq_wait *batch)
         }
     }
     /* The one fsync of the batch. Nobody has been told anything yet. */
-    rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    rc = exec_cached(c, SQ_COMMIT);
     if (rc != SQLITE_OK) {
         if (!sqlite3_get_autocommit(c->db))
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);

@@ -64,6 +64,10 @@ static const char *const sq_sql[SQ_STMT_COUNT] = {
     [SQ_SWEEP] = "DELETE FROM mailboxes WHERE rowid IN"
                  " (SELECT rowid FROM mailboxes WHERE expires_at <= ?1 LIMIT ?2)",
     [SQ_COUNT] = "SELECT count(*) FROM mailboxes WHERE expires_at > ?1",
+    /* The writer's batch transaction: prepared once like the rest (sqlite3_exec would parse
+     * both for every batch, and at low load a batch is one create). */
+    [SQ_BEGIN] = "BEGIN IMMEDIATE",
+    [SQ_COMMIT] = "COMMIT",
     [SQ_SAVEPOINT] = "SAVEPOINT job",
     [SQ_RELEASE] = "RELEASE job",
     [SQ_ROLLBACK_TO] = "ROLLBACK TO job",

@@ -31,6 +31,8 @@ typedef enum sq_stmt_id {
     SQ_DROP_RTOKEN,
     SQ_SWEEP,
     SQ_COUNT,
+    SQ_BEGIN,
+    SQ_COMMIT,
     SQ_SAVEPOINT,
     SQ_RELEASE,
     SQ_ROLLBACK_TO,
