@@ -33,37 +33,13 @@ fi
 command -v wrk >/dev/null || { echo "ratio: wrk is missing (bench/packages.txt)" >&2; exit 1; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/tigress-ratio.XXXXXX")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$W"
-}
+BENCH_WHO=ratio
+# shellcheck source=bench/lib.sh
+. "$src/bench/lib.sh"
 trap cleanup EXIT
 export BENCH_LUA=$src/bench/lua BENCH_THREADS=2 BENCH_RATE=0 BENCH_MAILBOXES=10000
 tests/lib/relay-fixture.sh certs "$W/certs" || exit 1
 
-# start_server NAME CMD...: starts it, waits for "listening on URL", sets URL and SPID.
-start_server() {
-    local name=$1; shift
-    "$@" >"$W/$name.out" 2>"$W/$name.err" &
-    SPID=$!
-    PIDS+=("$SPID")
-    for _ in $(seq 200); do
-        URL=$(grep -m1 -o 'https://[^ ]*' "$W/$name.out" 2>/dev/null) && [[ -n $URL ]] && return 0
-        kill -0 "$SPID" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "ratio: $name did not start:"; cat "$W/$name.err"; exit 1
-}
-stop_server() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-# All load comes from one address: no rate limit and no per-address cap on creates (its
-# default, 1000 per 24 h, would turn all but the first thousand creates into 429s).
-start_relay() {   # start_relay NAME BINARY STORE
-    start_server "$1" "$2" --listen 127.0.0.1:0 --cert "$W/certs/cert.pem" \
-        --key "$W/certs/key.pem" --store "$3" --rate-limit 0 --max-mailboxes-per-address 0 \
-        --sweep-interval 3600
-}
 # rate SCRIPT URL: requests/s of one saturating wrk run (non-2xx/3xx answers are errors).
 rate() {
     wrk -t2 -c32 -d"${S}s" --timeout 10s -s "bench/lua/$1.lua" "$2" >"$W/wrk.txt" 2>&1

@@ -25,12 +25,9 @@ done
 W=$(mktemp -d "${TMPDIR:-/tmp}/tigress-bench.XXXXXX")
 R=$W/results
 mkdir -p "$R"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    rm -rf "$W"
-}
+BENCH_WHO=bench
+# shellcheck source=bench/lib.sh
+. "$src/bench/lib.sh"
 trap cleanup EXIT
 T0=$(date +%s)
 log() { printf '[bench %4ds] %s\n' $(($(date +%s) - T0)) "$*"; }
@@ -39,31 +36,11 @@ tests/lib/relay-fixture.sh certs "$W/certs" || exit 1
 CA=$W/certs/ca.pem
 export BENCH_LUA=$src/bench/lua
 
-# start_server NAME CMD...: starts it, waits for "listening on URL", sets URL and SPID.
-start_server() {
-    local name=$1; shift
-    "$@" >"$W/$name.out" 2>"$W/$name.err" &
-    SPID=$!
-    PIDS+=("$SPID")
-    for _ in $(seq 200); do
-        URL=$(grep -m1 -o 'https://[^ ]*' "$W/$name.out" 2>/dev/null) && [[ -n $URL ]] && return 0
-        kill -0 "$SPID" 2>/dev/null || break
-        sleep 0.05
-    done
-    echo "bench: $name did not start:"; cat "$W/$name.err"; exit 1
-}
-stop_server() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
-
-# All load comes from one address: no rate limit and no per-address caps. The creation cap (1000
-# per 24 h) would answer every later create, and the durability loop's, with 429; the connection
-# cap (64) would reset connections of the SDK's 64-thread run (two clients per thread).
-start_relay() {   # start_relay NAME STORE [extra options]
-    local name=$1 store=$2; shift 2
-    start_server "$name" "$RELAY" --listen 127.0.0.1:0 --cert "$W/certs/cert.pem" \
-        --key "$W/certs/key.pem" --store "$store" --rate-limit 0 --max-mailboxes-per-address 0 \
-        --max-connections-per-address 0 --max-held-reads-per-address 0 \
-        --sweep-interval 3600 "$@"
-}
+# All load comes from one address, and bench/lib.sh's start_relay already lifts the rate limit
+# and the creation cap (1000 per 24 h would answer every later create, and the durability
+# loop's, with 429). Here the connection and held-read caps go too: the connection cap (64)
+# would reset connections of the SDK's 64-thread run (two clients per thread).
+NOCAPS=(--max-connections-per-address 0 --max-held-reads-per-address 0)
 
 # wrk_run OUT SCRIPT URL THREADS CONNS SECONDS [RATE]: one BENCHJSON line into $R/OUT.json
 wrk_run() {
@@ -113,7 +90,7 @@ measure_store() {   # measure_store N
     local n=$1 db=$W/store-$1.db
     "$BB/store_scale" fill "$db" "$n" >"$R/fill_$n.json" || { echo "bench: fill $n failed"; exit 1; }
     local bytes; bytes=$(cat "$db" "$db-wal" 2>/dev/null | wc -c)
-    start_relay "relay-$n" "$db"
+    start_relay "relay-$n" "$RELAY" "$db" "${NOCAPS[@]}"
     local rpid=$SPID
     BENCH_MAILBOXES=$n wrk_run "warm_$n" read "$URL" 2 32 3 || exit 1
     local rss; rss=$(rss_kib "$rpid")
@@ -123,7 +100,7 @@ measure_store() {   # measure_store N
     log "store $n: $(cat "$R/fill_$n.json") $(cat "$R/store_$n.json") $(cat "$R/storeread_$n.json")"
 }
 # Baseline: an empty store, warmed with reads that all miss.
-start_relay relay-empty "$W/empty.db"
+start_relay relay-empty "$RELAY" "$W/empty.db" "${NOCAPS[@]}"
 BENCH_MAILBOXES=1000 wrk_run warm_0 read "$URL" 2 32 3
 echo "{\"mailboxes\":0,\"rss_kib\":$(rss_kib "$SPID")}" >"$R/store_0.json"
 stop_server "$SPID"
@@ -147,7 +124,7 @@ scenario ceiling_post ceiling_post "$URL" 2 32
 stop_server "$SPID"
 
 export BENCH_MAILBOXES=10000
-start_relay relay "$W/store-10000.db"
+start_relay relay "$RELAY" "$W/store-10000.db" "${NOCAPS[@]}"
 RELAY_URL=$URL RELAY_PID=$SPID
 scenario read read "$URL" 2 32
 scenario preview preview "$URL" 2 32
@@ -157,7 +134,7 @@ echo "{\"rss_kib_after_http\":$(rss_kib "$RELAY_PID")}" >"$R/relay_after_http.js
 
 # The same creates against a relay with 64 worker threads: how far the group commit's batch
 # size (bounded by the threads blocked in the store) lifts durable writes.
-start_relay relay64 "$W/store-1000.db" --threads 64
+start_relay relay64 "$RELAY" "$W/store-1000.db" "${NOCAPS[@]}" --threads 64
 wrk_run create_threads64_sat create "$URL" 2 64 "$SAT_S"
 log "create, 64 relay threads: $(cat "$R/create_threads64_sat.json")"
 stop_server "$SPID"
@@ -168,7 +145,7 @@ stop_server "$SPID"
 # middle of that, restarted on the same store, and every acknowledged ID must still be there.
 data=$(printf 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldY%.0s' $(seq 11))QUJDREVGR0g=
 body='{"payload":{"type":"XSALSA20_POLY1305","data":"'$data'"},"displayInformation":{"title":"Car key","description":"durability","imageURL":""}}'
-start_relay durable "$W/durable.db"
+start_relay durable "$RELAY" "$W/durable.db" "${NOCAPS[@]}"
 DPID=$SPID
 BENCH_THREADS=2 wrk -t2 -c32 -d30s -s bench/lua/create.lua "$URL" >/dev/null 2>&1 &
 WRKPID=$!
@@ -187,7 +164,7 @@ done
 kill -9 "$DPID"; wait "$DPID" 2>/dev/null
 wait "$LOOP" 2>/dev/null
 kill "$WRKPID" 2>/dev/null; wait "$WRKPID" 2>/dev/null
-start_relay durable-restarted "$W/durable.db"
+start_relay durable-restarted "$RELAY" "$W/durable.db" "${NOCAPS[@]}"
 acked=0 lost=0
 while read -r id; do
     acked=$((acked + 1))

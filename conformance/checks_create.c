@@ -13,17 +13,6 @@
 
 #define DONE(c) return (c)->failed ? RES_FAIL : RES_PASS
 
-/* A valid body with fresh random data, rights and expiration +1 h. */
-static char *valid_body(const char *rights)
-{
-    char exp[32];
-    rfc3339_in(3600, exp);
-    char *d = random_b64(32);
-    char *b = create_body(NULL, d, NULL, NULL, rights, exp, NULL);
-    free(d);
-    return b;
-}
-
 int check_R1(conf_ctx *c)
 {
     if (c->plain) {
@@ -55,21 +44,14 @@ int check_R3(conf_ctx *c)
 {
     static const char *const paths[] = {"/m", "/v2/m", "/V1/m", "/v1/mailbox"};
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
-        char claim[37], rid[37];
-        new_uuid(claim);
-        new_uuid(rid);
-        char *b = valid_body("RD");
-        creq q = {.method = "POST", .path = paths[i], .claim = claim, .rid = rid, .body = b};
+        char claim[37];
         cresp r;
-        http_do(c, &q, &r);
-        if (r.status >= 200 && r.status < 300) {
-            own_if_created(c, &r, claim);
-            fail_at(c, &q, &r, "a Create on %s (not /v1/m) was answered %ld", paths[i], r.status);
-        } else if (r.status == 0) {
-            fail_at(c, &q, &r, "a Create on %s got no HTTP answer", paths[i]);
-        }
+        long st = create_fresh(c, paths[i], NULL, claim, NULL, &r);
+        if (st >= 200 && st < 300)
+            fail_at(c, &last_q, &r, "a Create on %s (not /v1/m) was answered %ld", paths[i], st);
+        else if (st == 0)
+            fail_at(c, &last_q, &r, "a Create on %s got no HTTP answer", paths[i]);
         cresp_free(&r);
-        free(b);
     }
     if (!c->failed) {
         char claim[37], id[64];
@@ -84,35 +66,24 @@ int check_R3(conf_ctx *c)
  * accepted (200) or refused by policy with 401, never a 400 or a server error. */
 int check_R9(conf_ctx *c)
 {
-    char claim[37], rid[37];
-    new_uuid(claim);
-    new_uuid(rid);
-    char *b = valid_body("RD");
-    creq q = {.method = "POST", .path = "/v1/m", .claim = claim, .rid = rid, .body = b,
-              .extra = {"Mailbox-Device-Attestation: dGVzdC1hdHRlc3RhdGlvbg==", NULL}};
+    char claim[37];
     cresp r;
-    http_do(c, &q, &r);
-    if (r.status == 200) {
-        own_if_created(c, &r, claim);
-    } else if (r.status == 401) {
+    long st = create_fresh(c, "/v1/m", "Mailbox-Device-Attestation: dGVzdC1hdHRlc3RhdGlvbg==",
+                           claim, NULL, &r);
+    if (st == 401)
         note(c, "the relay refuses this attestation by policy (401)");
-    } else {
-        fail_at(c, &q, &r, "a Create with an attestation it may not verify: expected 200 or 401, "
-                "got %ld", r.status);
-    }
+    else if (st != 200)
+        fail_at(c, &last_q, &r, "a Create with an attestation it may not verify: expected 200 or "
+                "401, got %ld", st);
     cresp_free(&r);
-    free(b);
     DONE(c);
 }
 
 int check_R4(conf_ctx *c)
 {
     char claim[37], id[64];
-    new_uuid(claim);
-    char *b = valid_body("RD");
     cresp r;
-    long st = mb_create(c, claim, NULL, b, id, &r);
-    free(b);
+    long st = create_fresh(c, "/v1/m", NULL, claim, id, &r);
     char ct[200] = "";
     cresp_header(&r, "Content-Type", ct, sizeof ct);
     if (st != 200) {
@@ -171,11 +142,8 @@ int check_R5(conf_ctx *c)
 int check_R6(conf_ctx *c)
 {
     char claim[37], id[64];
-    new_uuid(claim);
-    char *b = valid_body("RD");
     cresp r;
-    long st = mb_create(c, claim, NULL, b, id, &r);
-    free(b);
+    long st = create_fresh(c, "/v1/m", NULL, claim, id, &r);
     if (st != 200) {
         fail_at(c, &last_q, &r, "Create: expected 200, got %ld", st);
         cresp_free(&r);

@@ -106,6 +106,14 @@ char *create_body(const char *type, const char *data, const char *title, const c
  * deletion with claim. Returns the status. r may be NULL. */
 long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body, char id[64],
                cresp *r);
+/* A valid Create body (malloc'd): fresh random data, rights, expiration +1 h. */
+char *valid_body(const char *rights);
+/* The Create several checks open with: a fresh claim (into claim) and Request-ID, valid_body("RD"),
+ * POSTed to path ("/v1/m", or a wrong one a relay must refuse) with extra (one more "Name:
+ * value" header) or NULL. As mb_create: id (may be NULL) and r, registered for deletion on 200,
+ * the request in last_q for failure reports; returns the status. */
+long create_fresh(conf_ctx *c, const char *path, const char *extra, char claim[37], char id[64],
+                  cresp *r);
 /* Creates a mailbox with rights (expiration +1 h; +2 min without D) and a fresh claim; 0 on success, else
  * records a failure. */
 int mb_new(conf_ctx *c, const char *rights, char claim[37], char id[64]);

@@ -193,15 +193,19 @@ void own_if_created(conf_ctx *c, const cresp *r, const char *claim)
         own_mailbox(c, id, claim);
 }
 
-long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body, char id[64],
-               cresp *out)
+/* POST path (extra: one more header or NULL): the Create request of mb_create and create_fresh.
+ * Also made on a wrong path, where a relay that answers 200 has made a mailbox all the same: it
+ * is registered for deletion like any other. */
+static long create_at(conf_ctx *c, const char *path, const char *extra, const char *claim,
+                      const char *rid, const char *body, char id[64], cresp *out)
 {
     char fresh[37];
     if (rid == NULL || rid[0] == '\0') {
         new_uuid(fresh);
         rid = fresh;
     }
-    creq q = {.method = "POST", .path = "/v1/m", .claim = claim, .rid = rid, .body = body};
+    creq q = {.method = "POST", .path = path, .claim = claim, .rid = rid, .body = body,
+              .extra = {extra, NULL}};
     cresp r;
     http_do(c, &q, &r);
     remember_request(&q);
@@ -221,6 +225,32 @@ long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body
         *out = r;
     else
         cresp_free(&r);
+    return st;
+}
+
+long mb_create(conf_ctx *c, const char *claim, const char *rid, const char *body, char id[64],
+               cresp *out)
+{
+    return create_at(c, "/v1/m", NULL, claim, rid, body, id, out);
+}
+
+char *valid_body(const char *rights)
+{
+    char exp[32];
+    rfc3339_in(3600, exp);
+    char *d = random_b64(32);
+    char *b = create_body(NULL, d, NULL, NULL, rights, exp, NULL);
+    free(d);
+    return b;
+}
+
+long create_fresh(conf_ctx *c, const char *path, const char *extra, char claim[37], char id[64],
+                  cresp *out)
+{
+    new_uuid(claim);
+    char *b = valid_body("RD");
+    long st = create_at(c, path, extra, claim, NULL, b, id, out);
+    free(b);
     return st;
 }
 

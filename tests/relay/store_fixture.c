@@ -22,6 +22,7 @@
 #ifdef TIGRESS_HAVE_HIREDIS
 #include <hiredis.h>
 #endif
+#include <sqlite3.h>
 
 int64_t sf_now_base;
 static sf_backend g_backend = SF_SQLITE_MEMORY;
@@ -333,6 +334,39 @@ store *sf_reopen(sf_fixture *f)
     if (s == NULL)
         fprintf(stderr, "store_open(%s) failed: %s\n", f->location, err);
     return s;
+}
+
+/* The tables of user_versions 1 and 2: the same TEXT columns, holding claims and Request-IDs in
+ * the clear (1) or as keyed hashes (2). */
+static const char old_schema[] =
+    "CREATE TABLE mailboxes (id TEXT PRIMARY KEY, initiator_claim TEXT NOT NULL,"
+    " recipient_claim TEXT, rights TEXT NOT NULL, expires_at INTEGER NOT NULL,"
+    " version INTEGER NOT NULL, payload TEXT NOT NULL, display TEXT, initiator_token TEXT,"
+    " recipient_token TEXT);"
+    "CREATE INDEX mailboxes_expires_at ON mailboxes(expires_at);"
+    "CREATE TABLE requests (claim TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
+    " mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
+    " response_body TEXT);"
+    "CREATE INDEX requests_mailbox_id ON requests(mailbox_id);";
+
+sqlite3 *sf_old_schema_db(sf_fixture *f, int user_version)
+{
+    store_close(f->s);
+    f->s = NULL;
+    remove_store_files(f->location);
+    sqlite3 *db = NULL;
+    char version[64];
+    snprintf(version, sizeof(version), "PRAGMA user_version=%d;", user_version);
+    /* WAL, as the relay of that schema ran its stores. */
+    if (sqlite3_open(f->location, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, old_schema, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db, version, NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "old-schema store %s: %s\n", f->location, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
 }
 
 int sf_setup(void **state)

@@ -11,6 +11,9 @@
 
 #include "store.h"
 
+/* As <sqlite3.h> declares it (C11 allows the repeated typedef): this header needs no more. */
+typedef struct sqlite3 sqlite3;
+
 typedef enum sf_backend {
     SF_SQLITE_MEMORY,
     SF_SQLITE_FILE,
@@ -56,6 +59,12 @@ int sf_redis_restart(bool hard);
 
 /* Opens (again) the store at the fixture's location, e.g. after a close. */
 store *sf_reopen(sf_fixture *f);
+
+/* For the migration tests: closes the fixture's store, removes its files (the key file too) and
+ * opens a bare SQLite database at its location (WAL) with the tables of an older relay's
+ * schema, user_version 1 or 2, for the test to fill by hand; sf_reopen then migrates it. NULL
+ * (the cause on stderr) when SQLite refuses. */
+sqlite3 *sf_old_schema_db(sf_fixture *f, int user_version);
 
 /* Writes a version-4-shaped UUID made from n into out[37]. */
 void sf_uuid(char out[STORE_UUID_LEN + 1], uint32_t tag, uint32_t n);

@@ -167,6 +167,62 @@ static int start_plain(relay_proc *r, const char *store_name, const char *const 
     return relay_start_raw(r, args);
 }
 
+/* For the held-read tests, over the plain-HTTP relay r: a mailbox (RWD, +1 h) created under a
+ * fresh claim into id, read once by a fresh reader claim (bound as its Recipient), and the
+ * ETag of that read, which an If-None-Match long-poll then waits on. */
+static void mailbox_read_once(relay_proc *r, char id[37], char reader[37], char etag[64])
+{
+    char claim[37], rid[37], exp[32];
+    th_uuid(claim);
+    th_uuid(rid);
+    th_uuid(reader);
+    th_rfc3339(3600, exp);
+    char *body = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/m", r->port);
+    hreq cq = {.method = "POST", .path = url, .rid = rid, .claim = claim, .body = body};
+    hresp h;
+    http_do(r, &cq, &h);
+    free(body);
+    assert_int_equal(h.status, 200);
+    const char *slash = h.body != NULL ? strstr(h.body, "/v1/m/") : NULL;
+    assert_non_null(slash);
+    snprintf(id, 37, "%.36s", slash + 6);
+    hresp_free(&h);
+    char rpath[200];
+    snprintf(rpath, sizeof rpath, "%s/%s", url, id);
+    hreq rq = {.method = "POST", .path = rpath, .claim = reader};
+    http_do(r, &rq, &h);
+    assert_int_equal(h.status, 200);
+    snprintf(etag, 64, "%s", h.etag);
+    hresp_free(&h);
+}
+
+/* n TCP connections from src to the relay r, then 300 ms for the relay to close those over
+ * its per-address cap (it does so as it accepts them). */
+static void connect_n(const relay_proc *r, const char *src, int *fds, int n)
+{
+    for (int i = 0; i < n; i++) {
+        fds[i] = tcp_from(src, r->port);
+        assert_true(fds[i] >= 0);
+    }
+    rf_sleep_ms(300);
+}
+
+/* True when request on the open connection fd is answered 200 within 3 s (scaled). */
+static bool answered_200(int fd, const char *request)
+{
+    char buf[4096];
+    return send_all(fd, request, strlen(request)) &&
+           read_reply(fd, rf_scaled_ms(3000), buf, sizeof buf) > 12 && atoi(buf + 9) == 200;
+}
+
+static void close_all(const int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -190,11 +246,7 @@ static void test_limits__idle_tls_from_one_address_leaves_room(void **state)
     const char *extra[] = {"--rate-limit", "0", "--max-connections", "16", NULL};
     assert_int_equal(relay_start(&r, "idle.db", extra), 0);
     int fds[16];
-    for (int i = 0; i < 16; i++) {
-        fds[i] = tcp_from("127.0.0.1", r.port);
-        assert_true(fds[i] >= 0);
-    }
-    rf_sleep_ms(300);
+    connect_n(&r, "127.0.0.1", fds, 16);
     int refused = 0;
     for (int i = 0; i < 16; i++)
         if (closed_within(fds[i], 50))
@@ -203,8 +255,7 @@ static void test_limits__idle_tls_from_one_address_leaves_room(void **state)
     long st = https_healthz_from(&r, "127.0.0.2", rf_scaled_ms(5000), &took);
     printf("# idle TLS connections from one address: %d of 16 closed at once; "
            "127.0.0.2 got %ld in %ld ms\n", refused, st, took);
-    for (int i = 0; i < 16; i++)
-        close(fds[i]);
+    close_all(fds, 16);
     assert_int_equal(st, 200);
     assert_true(refused >= 8);
     assert_int_equal(relay_stop(&r), 0);
@@ -252,32 +303,8 @@ static void test_limits__held_reads_per_address(void **state)
     const char *extra[] = {"--rate-limit", "0", "--max-connections", "16", NULL};
     assert_int_equal(start_plain(&r, "held.db", extra), 0);
 
-    char claim[37], rid[37], reader[37], exp[32];
-    th_uuid(claim);
-    th_uuid(rid);
-    th_uuid(reader);
-    th_rfc3339(3600, exp);
-    char *body = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/m", r.port);
-    hreq cq = {.method = "POST", .path = url, .rid = rid, .claim = claim, .body = body};
-    hresp h;
-    http_do(&r, &cq, &h);
-    free(body);
-    assert_int_equal(h.status, 200);
-    const char *slash = h.body != NULL ? strstr(h.body, "/v1/m/") : NULL;
-    assert_non_null(slash);
-    char id[37];
-    snprintf(id, sizeof id, "%.36s", slash + 6);
-    hresp_free(&h);
-    char rpath[200];
-    snprintf(rpath, sizeof rpath, "%s/%s", url, id);
-    hreq rq = {.method = "POST", .path = rpath, .claim = reader};
-    http_do(&r, &rq, &h);
-    assert_int_equal(h.status, 200);
-    char etag[64];
-    snprintf(etag, sizeof etag, "%s", h.etag);
-    hresp_free(&h);
+    char id[37], reader[37], etag[64];
+    mailbox_read_once(&r, id, reader, etag);
 
     char wait_req[512];
     snprintf(wait_req, sizeof wait_req,
@@ -466,39 +493,23 @@ static void test_limits__trusted_proxy_exempt_from_connection_cap(void **state)
                            "--trusted-proxy", "127.0.0.1/32", NULL};
     assert_int_equal(start_plain(&r, "proxycap.db", extra), 0);
     const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 192.0.2.7\r\n\r\n";
-    char buf[4096];
     int fds[12];
-    for (int i = 0; i < 12; i++) {
-        fds[i] = tcp_from("127.0.0.1", r.port);
-        assert_true(fds[i] >= 0);
-    }
-    rf_sleep_ms(300);
+    connect_n(&r, "127.0.0.1", fds, 12);
     int ok = 0;
-    for (int i = 0; i < 12; i++) {      /* all still open: each answers on its connection */
-        if (send_all(fds[i], get, strlen(get)) &&
-            read_reply(fds[i], rf_scaled_ms(3000), buf, sizeof buf) > 12 && atoi(buf + 9) == 200)
+    for (int i = 0; i < 12; i++)        /* all still open: each answers on its connection */
+        if (answered_200(fds[i], get))
             ok++;
-    }
-    for (int i = 0; i < 12; i++)
-        close(fds[i]);
+    close_all(fds, 12);
 
-    for (int i = 0; i < 12; i++) {
-        fds[i] = tcp_from("127.0.0.2", r.port);
-        assert_true(fds[i] >= 0);
-    }
-    rf_sleep_ms(300);
+    connect_n(&r, "127.0.0.2", fds, 12);
     int refused = 0, answered = 0;
     for (int i = 0; i < 12; i++) {
-        if (closed_within(fds[i], 50)) {
+        if (closed_within(fds[i], 50))
             refused++;
-            continue;
-        }
-        if (send_all(fds[i], get, strlen(get)) &&
-            read_reply(fds[i], rf_scaled_ms(3000), buf, sizeof buf) > 12 && atoi(buf + 9) == 200)
+        else if (answered_200(fds[i], get))
             answered++;
     }
-    for (int i = 0; i < 12; i++)
-        close(fds[i]);
+    close_all(fds, 12);
     printf("# cap 4: trusted 127.0.0.1 got %d of 12 answered; untrusted 127.0.0.2: %d closed at "
            "once, %d answered\n", ok, refused, answered);
     assert_int_equal(ok, 12);
@@ -517,32 +528,8 @@ static void test_limits__held_reads_counted_per_forwarded_client(void **state)
     const char *extra[] = {"--rate-limit", "0", "--max-held-reads-per-address", "1",
                            "--trusted-proxy", "127.0.0.1/32", NULL};
     assert_int_equal(start_plain(&r, "heldfwd.db", extra), 0);
-    char claim[37], rid[37], reader[37], exp[32];
-    th_uuid(claim);
-    th_uuid(rid);
-    th_uuid(reader);
-    th_rfc3339(3600, exp);
-    char *body = th_create_body("T", "AAAA", "x", "RWD", exp, NULL, NULL);
-    char url[128];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/v1/m", r.port);
-    hreq cq = {.method = "POST", .path = url, .rid = rid, .claim = claim, .body = body};
-    hresp h;
-    http_do(&r, &cq, &h);
-    free(body);
-    assert_int_equal(h.status, 200);
-    const char *slash = h.body != NULL ? strstr(h.body, "/v1/m/") : NULL;
-    assert_non_null(slash);
-    char id[37];
-    snprintf(id, sizeof id, "%.36s", slash + 6);
-    hresp_free(&h);
-    char rpath[200];
-    snprintf(rpath, sizeof rpath, "%s/%s", url, id);
-    hreq rq = {.method = "POST", .path = rpath, .claim = reader};
-    http_do(&r, &rq, &h);
-    assert_int_equal(h.status, 200);
-    char etag[64];
-    snprintf(etag, sizeof etag, "%s", h.etag);
-    hresp_free(&h);
+    char id[37], reader[37], etag[64];
+    mailbox_read_once(&r, id, reader, etag);
 
     const char *clients[3] = {"192.0.2.1", "192.0.2.2", "192.0.2.1"};
     int fds[3];

@@ -239,6 +239,41 @@ static long read_with_token(const char *id, const char *claim, const char *ttype
     return st;
 }
 
+/* A mailbox on relay r whose Initiator (a fresh claim into ini) registered the webpush token
+ * url, read once by a fresh claim into rec, which that binds as the Recipient: an Update by
+ * rec then pushes to url. */
+static void webpush_mailbox(const relay_proc *r, const char *url, char ini[37], char rec[37],
+                            char id[37])
+{
+    th_uuid(ini);
+    th_uuid(rec);
+    char *b = create_with_token("T", "AAAA", "webpush", url);
+    assert_int_equal(th_create(r, ini, b, id), 200);
+    free(b);
+    assert_int_equal(th_read(r, id, rec, NULL), 200);
+}
+
+/* A relay of one test's own (not the suite's g_r): no rate limit, metrics, push targets
+ * verified with the test CA; allow_loopback adds --push-allow 127.0.0.1, without which its
+ * SSRF guard refuses every target here. 0 when it listens (relay_start). */
+static int start_push_relay(relay_proc *r, const char *store_name, bool allow_loopback)
+{
+    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
+                           "--push-ca", th_ca(), allow_loopback ? "--push-allow" : NULL,
+                           "127.0.0.1", NULL};
+    return relay_start(r, store_name, extra);
+}
+
+/* The receiver answers the next n pushes with statuses[0..n-1] (then 201 again). */
+static void script_answers(const unsigned *statuses, int n)
+{
+    pthread_mutex_lock(&g_lock);
+    for (int i = 0; i < n; i++)
+        g_script[i] = statuses[i];
+    g_nscript = n;
+    pthread_mutex_unlock(&g_lock);
+}
+
 /* R37: an Update by one party pushes to the other party's token, and only to it. */
 static void test_relay__R37_push_to_other_party_only(void **state)
 {
@@ -381,17 +416,10 @@ static void test_relay__push_ssrf_refused(void **state)
     (void)state;
     reset_pushes();
     relay_proc r2 = {0};
-    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
-                           "--push-ca", th_ca(), NULL};
-    assert_int_equal(relay_start(&r2, "ssrf.db", extra), 0);
+    assert_int_equal(start_push_relay(&r2, "ssrf.db", false), 0);
     char ini[37], rec[37], id[37], url[160];
-    th_uuid(ini);
-    th_uuid(rec);
     snprintf(url, sizeof url, "https://127.0.0.1:%u/push/internal", g_rx_port);
-    char *b = create_with_token("T", "AAAA", "webpush", url);
-    assert_int_equal(th_create(&r2, ini, b, id), 200);
-    free(b);
-    assert_int_equal(th_read(&r2, id, rec, NULL), 200);
+    webpush_mailbox(&r2, url, ini, rec, id);
     assert_int_equal(th_update(&r2, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
                      200);
     long refused = 0;
@@ -428,19 +456,10 @@ static void test_relay__push_retry_and_gone(void **state)
     reset_pushes();
     long sent0 = th_metric(&g_r, "tigress_relay_push_sent_total");
     long failed0 = th_metric(&g_r, "tigress_relay_push_failed_total");
-    pthread_mutex_lock(&g_lock);
-    g_script[0] = 503;
-    g_script[1] = 503;
-    g_nscript = 2;
-    pthread_mutex_unlock(&g_lock);
+    script_answers((const unsigned[]){503, 503}, 2);
     char ini[37], rec[37], id[37], url[160];
-    th_uuid(ini);
-    th_uuid(rec);
     snprintf(url, sizeof url, "https://127.0.0.1:%u/push/retry", g_rx_port);
-    char *b = create_with_token("T", "AAAA", "webpush", url);
-    assert_int_equal(th_create(&g_r, ini, b, id), 200);
-    free(b);
-    assert_int_equal(th_read(&g_r, id, rec, NULL), 200);
+    webpush_mailbox(&g_r, url, ini, rec, id);
     assert_int_equal(th_update(&g_r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
                      200);
     assert_int_equal(wait_metric(&g_r, "tigress_relay_push_sent_total", sent0 + 1), sent0 + 1);
@@ -448,9 +467,8 @@ static void test_relay__push_retry_and_gone(void **state)
     assert_int_equal(g_npush, 3);               /* 503, 503, then accepted */
     for (int i = 0; i < 3; i++)
         assert_string_equal(g_pushes[i].path, "/push/retry");
-    g_script[0] = 410;
-    g_nscript = 1;
     pthread_mutex_unlock(&g_lock);
+    script_answers((const unsigned[]){410}, 1);
     assert_int_equal(th_update(&g_r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AB\"}}"),
                      200);
     assert_int_equal(wait_metric(&g_r, "tigress_relay_push_failed_total", failed0 + 1),
@@ -477,22 +495,12 @@ static void test_relay__R37_push_gone_cleared_in_store(void **state)
 {
     (void)state;
     reset_pushes();
-    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
-                           "--push-allow", "127.0.0.1", "--push-ca", th_ca(), NULL};
     relay_proc r = {0};
-    assert_int_equal(relay_start(&r, "gone.db", extra), 0);
-    pthread_mutex_lock(&g_lock);
-    g_script[0] = 410;
-    g_nscript = 1;
-    pthread_mutex_unlock(&g_lock);
+    assert_int_equal(start_push_relay(&r, "gone.db", true), 0);
+    script_answers((const unsigned[]){410}, 1);
     char ini[37], rec[37], id[37], url[160];
-    th_uuid(ini);
-    th_uuid(rec);
     snprintf(url, sizeof url, "https://127.0.0.1:%u/push/gone", g_rx_port);
-    char *b = create_with_token("T", "AAAA", "webpush", url);
-    assert_int_equal(th_create(&r, ini, b, id), 200);
-    free(b);
-    assert_int_equal(th_read(&r, id, rec, NULL), 200);
+    webpush_mailbox(&r, url, ini, rec, id);
     assert_int_equal(th_update(&r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AB\"}}"),
                      200);
     assert_int_equal(wait_metric(&r, "tigress_relay_push_failed_total", 1), 1);
@@ -508,7 +516,7 @@ static void test_relay__R37_push_gone_cleared_in_store(void **state)
     pthread_mutex_unlock(&g_lock);
 
     assert_int_equal(relay_stop(&r), 0);        /* the in-memory set of gone URLs is lost */
-    assert_int_equal(relay_start(&r, "gone.db", extra), 0);
+    assert_int_equal(start_push_relay(&r, "gone.db", true), 0);
     assert_int_equal(th_update(&r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AC\"}}"),
                      200);
     rf_sleep_ms(500);
@@ -665,9 +673,7 @@ static void test_relay__push_smuggled_userinfo_never_connects(void **state)
     tcp_listener l;
     listener_start(&l, false);
     relay_proc r3 = {0};
-    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
-                           "--push-ca", th_ca(), NULL};
-    assert_int_equal(relay_start(&r3, "smuggle.db", extra), 0);
+    assert_int_equal(start_push_relay(&r3, "smuggle.db", false), 0);
     char ini[37], rec[37], id[37];
     th_uuid(ini);
     th_uuid(rec);
@@ -693,7 +699,7 @@ static void test_relay__push_smuggled_userinfo_never_connects(void **state)
     assert_int_equal(sqlite3_changes(db), 1);
     sqlite3_close(db);
 
-    assert_int_equal(relay_start(&r3, "smuggle.db", extra), 0);
+    assert_int_equal(start_push_relay(&r3, "smuggle.db", false), 0);
     assert_int_equal(th_read(&r3, id, rec, NULL), 200);
     assert_int_equal(th_update(&r3, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
                      200);
@@ -722,19 +728,12 @@ static void test_relay__push_tarpit_does_not_delay_others(void **state)
     tcp_listener tp;
     listener_start(&tp, true);
     relay_proc r4 = {0};
-    const char *extra[] = {"--rate-limit", "0", "--metrics-listen", "127.0.0.1:0",
-                           "--push-allow", "127.0.0.1", "--push-ca", th_ca(), NULL};
-    assert_int_equal(relay_start(&r4, "tarpit.db", extra), 0);
+    assert_int_equal(start_push_relay(&r4, "tarpit.db", true), 0);
     const char *upd = "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}";
     for (int i = 0; i < TARPITS; i++) {
         char ini[37], rec[37], id[37], url[160];
-        th_uuid(ini);
-        th_uuid(rec);
         snprintf(url, sizeof url, "https://127.0.0.1:%u/tarpit/%d", tp.port, i);
-        char *b = create_with_token("T", "AAAA", "webpush", url);
-        assert_int_equal(th_create(&r4, ini, b, id), 200);
-        free(b);
-        assert_int_equal(th_read(&r4, id, rec, NULL), 200);
+        webpush_mailbox(&r4, url, ini, rec, id);
         assert_int_equal(th_update(&r4, id, rec, NULL, upd), 200);
     }
     /* The tarpits hold the relay's connections before the healthy push is queued. */
@@ -742,13 +741,8 @@ static void test_relay__push_tarpit_does_not_delay_others(void **state)
         usleep(25 * 1000);
     assert_true(listener_count(&tp) >= 1);
     char ini[37], rec[37], id[37], url[160];
-    th_uuid(ini);
-    th_uuid(rec);
     snprintf(url, sizeof url, "https://127.0.0.1:%u/push/after-tarpits", g_rx_port);
-    char *b = create_with_token("T", "AAAA", "webpush", url);
-    assert_int_equal(th_create(&r4, ini, b, id), 200);
-    free(b);
-    assert_int_equal(th_read(&r4, id, rec, NULL), 200);
+    webpush_mailbox(&r4, url, ini, rec, id);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_int_equal(th_update(&r4, id, rec, NULL, upd), 200);
@@ -1095,13 +1089,8 @@ static long get_vapid_key(const relay_proc *r, char *out, size_t cap)
 static int push_once(const relay_proc *r, const char *name, int before)
 {
     char ini[37], rec[37], id[37], url[160];
-    th_uuid(ini);
-    th_uuid(rec);
     snprintf(url, sizeof url, "https://127.0.0.1:%u/push/%s", g_rx_port, name);
-    char *b = create_with_token("T", "AAAA", "webpush", url);
-    assert_int_equal(th_create(r, ini, b, id), 200);
-    free(b);
-    assert_int_equal(th_read(r, id, rec, NULL), 200);
+    webpush_mailbox(r, url, ini, rec, id);
     assert_int_equal(th_update(r, id, rec, NULL, "{\"payload\":{\"type\":\"T\",\"data\":\"AA\"}}"),
                      200);
     return wait_pushes(before + 1);

@@ -842,20 +842,6 @@ static void test_store__files_hold_no_claim_or_request_id_in_clear(void **state)
     assert_int_equal(rd(f->s, id, SF_CLAIM_C), STORE_UNAUTHORIZED);
 }
 
-/* The schema of user_version 1 (claims and Request-IDs in the clear), as relays before the
- * keyed hashes wrote it. */
-static const char old_schema_v1[] =
-    "CREATE TABLE mailboxes (id TEXT PRIMARY KEY, initiator_claim TEXT NOT NULL,"
-    " recipient_claim TEXT, rights TEXT NOT NULL, expires_at INTEGER NOT NULL,"
-    " version INTEGER NOT NULL, payload TEXT NOT NULL, display TEXT, initiator_token TEXT,"
-    " recipient_token TEXT);"
-    "CREATE INDEX mailboxes_expires_at ON mailboxes(expires_at);"
-    "CREATE TABLE requests (claim TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
-    " mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
-    " response_body TEXT);"
-    "CREATE INDEX requests_mailbox_id ON requests(mailbox_id);"
-    "PRAGMA user_version=1;";
-
 /* A store written by the previous relay (schema 1, claims in the clear) opens, is migrated
  * in place (to user_version 2, then 3; a key file beside it) and its parties keep every right: the
  * Initiator and the bound Recipient read, update and delete, a third claim is refused, and
@@ -863,18 +849,14 @@ static const char old_schema_v1[] =
 static void test_store__old_schema_store_is_migrated_and_claims_still_work(void **state)
 {
     sf_fixture *f = *state;
-    store_close(f->s);
-    f->s = NULL;
     char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1], sql[2048], p[600];
     new_id(id1);
     new_id(id2);
-    unlink(f->location);
     snprintf(p, sizeof(p), "%s.key", f->location);
-    unlink(p);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->location, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, old_schema_v1, NULL, NULL, NULL), SQLITE_OK);
+    /* Schema 1: claims and Request-IDs in the clear, as relays before the keyed hashes wrote
+     * them. */
+    sqlite3 *db = sf_old_schema_db(f, 1);
+    assert_non_null(db);
     snprintf(sql, sizeof(sql),
              "INSERT INTO mailboxes VALUES ('%s', '%s', '%s', 'RWD', %lld, 3, '%s', '{}', NULL,"
              " NULL);"

@@ -26,20 +26,6 @@
 static const char PAYLOAD[] = "{\"type\":\"XSALSA20_POLY1305\",\"data\":\"AAAA\"}";
 #define SF_CLAIM_E "eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee"
 
-/* The schema of user_version 2, as the relay before schema 3 created it: TEXT ids, keyed
- * hashes (32-byte BLOBs) in the claim and Request-ID columns. */
-static const char schema_v2[] =
-    "CREATE TABLE mailboxes (id TEXT PRIMARY KEY, initiator_claim TEXT NOT NULL,"
-    " recipient_claim TEXT, rights TEXT NOT NULL, expires_at INTEGER NOT NULL,"
-    " version INTEGER NOT NULL, payload TEXT NOT NULL, display TEXT, initiator_token TEXT,"
-    " recipient_token TEXT);"
-    "CREATE INDEX mailboxes_expires_at ON mailboxes(expires_at);"
-    "CREATE TABLE requests (claim TEXT PRIMARY KEY, request_id TEXT NOT NULL,"
-    " mailbox_id TEXT NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,"
-    " response_body TEXT);"
-    "CREATE INDEX requests_mailbox_id ON requests(mailbox_id);"
-    "PRAGMA user_version=2;";
-
 static void new_id(char id[STORE_UUID_LEN + 1])
 {
     static uint32_t n;
@@ -125,16 +111,16 @@ static store_rc rd(store *s, const char *id, const char *claim, store_party *par
 static void test_store_schema__v2_store_is_migrated_to_v3(void **state)
 {
     sf_fixture *f = *state;
-    store_close(f->s);
-    f->s = NULL;
     char id1[STORE_UUID_LEN + 1], id2[STORE_UUID_LEN + 1], id3[STORE_UUID_LEN + 1];
     char keypath[600];
     new_id(id1);
     new_id(id2);
     new_id(id3);
-    unlink(f->location);
+    /* Schema 2, as the relay before schema 3 created it: TEXT ids, keyed hashes (32-byte
+     * BLOBs) in the claim and Request-ID columns, the key in the file beside the store. */
+    sqlite3 *db = sf_old_schema_db(f, 2);
+    assert_non_null(db);
     snprintf(keypath, sizeof(keypath), "%s.key", f->location);
-    unlink(keypath);
     unsigned char key[SQ_KEY_LEN];
     for (int i = 0; i < SQ_KEY_LEN; i++)
         key[i] = (unsigned char)(i * 7 + 1);
@@ -142,11 +128,6 @@ static void test_store_schema__v2_store_is_migrated_to_v3(void **state)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, key, sizeof(key)), (ssize_t)sizeof(key));
     close(fd);
-
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(f->location, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, schema_v2, NULL, NULL, NULL), SQLITE_OK);
     put_mailbox(db, key, id1, SF_CLAIM_A, SF_CLAIM_B, 3); /* A created, B bound and updated */
     put_mailbox(db, key, id2, SF_CLAIM_C, NULL, 1);       /* C created, nobody bound */
     put_mailbox(db, key, id3, SF_CLAIM_D, NULL, 1);       /* D created, E bound then left */
