@@ -469,12 +469,13 @@ static store_rc rs_read(store *st, const char *id, const char *claim,
     return src;
 }
 
-/* A single HMGET: atomic on its own, no script needed. */
-static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char *f2,
-                         store_rc *src)
+/* A single HMGET of key <kind><name> (kind "mb:" or "rq:"): atomic on its own, no script
+ * needed. */
+static redisReply *hmget(rs_store *s, const char *kind, const char *name, const char *f1,
+                         const char *f2, store_rc *src)
 {
     char key[160];
-    int n = snprintf(key, sizeof(key), "%smb:%s", rs_prefix, id);
+    int n = snprintf(key, sizeof(key), "%s%s%s", rs_prefix, kind, name);
     if (n < 0 || (size_t)n >= sizeof(key)) {
         *src = STORE_ERROR;
         return NULL;
@@ -497,7 +498,7 @@ static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char
 static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *out)
 {
     store_rc src = STORE_OK;
-    redisReply *r = hmget((rs_store *)st, id, "exp", "display", &src);
+    redisReply *r = hmget((rs_store *)st, "mb:", id, "exp", "display", &src);
     if (r == NULL)
         return src;
     long long exp = el_num(r, 0);
@@ -510,6 +511,26 @@ static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *o
         out->display_json = el_dup(r, 1, &oom);
         src = oom ? STORE_ERROR : STORE_OK;
     }
+    freeReplyObject(r);
+    return src;
+}
+
+/* The create script's isdup() without the create: one HMGET of the claim's rq key. */
+static store_rc rs_replay(store *st, const char *claim, const char *request_id,
+                          store_reply *dup)
+{
+    rs_store *s = (rs_store *)st;
+    store_rc src = rs_ready(s);
+    if (src != STORE_OK)
+        return src;
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    redisReply *r = hmget(s, "rq:", hash_of(s, 'c', claim, hc), "rid", "body", &src);
+    if (r == NULL)
+        return src;
+    hash_of(s, 'r', request_id, hr);
+    src = STORE_NOT_FOUND;
+    if (r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, hr) == 0)
+        src = take_dup(r, dup);
     freeReplyObject(r);
     return src;
 }
@@ -629,7 +650,7 @@ static store_rc rs_drop_token(store *st, const char *id, store_party party,
 static uint64_t rs_version(store *st, const char *id, int64_t now)
 {
     store_rc src = STORE_OK;
-    redisReply *r = hmget((rs_store *)st, id, "exp", "ver", &src);
+    redisReply *r = hmget((rs_store *)st, "mb:", id, "exp", "ver", &src);
     if (r == NULL)
         return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: store_version() */
     uint64_t v = 0;
@@ -716,6 +737,7 @@ static long rs_rate_take(store *st, const unsigned char *key, size_t key_len, do
 
 static const store_ops rs_ops = {
     .create = rs_create,
+    .replay = rs_replay,
     .read = rs_read,
     .peek = rs_peek,
     .update = rs_update,
