@@ -240,6 +240,20 @@ static char *push_body(bool supported)
                              : "{\"isPushNotificationSupported\":false}");
 }
 
+/* What a new mailbox's Create answers (R4, R6): its urlLink and whether push is supported. */
+static char *create_answer(const char *id, bool push)
+{
+    cJSON *o = cJSON_CreateObject();
+    char link[1100];
+    snprintf(link, sizeof link, "%s/v1/m/%s", g_cfg->public_url, id);
+    char *body = NULL;
+    if (o != NULL && cJSON_AddStringToObject(o, "urlLink", link) != NULL &&
+        cJSON_AddBoolToObject(o, "isPushNotificationSupported", push))
+        body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return body;
+}
+
 /* ---- CreateMailbox: POST /v1/m ---- */
 static void handle_create(const relay_request *rq, relay_response *rs)
 {
@@ -275,22 +289,8 @@ static void handle_create(const relay_request *rq, relay_response *rs)
         return;
     }
     new_mailbox_id(id);
-    cJSON *o = cJSON_CreateObject();
-    char link[1100];
-    snprintf(link, sizeof link, "%s/v1/m/%s", g_cfg->public_url, id);
-    char *body = NULL;
-    if (o != NULL && cJSON_AddStringToObject(o, "urlLink", link) != NULL &&
-        cJSON_AddBoolToObject(o, "isPushNotificationSupported", push_supported(cr.token_type)))
-        body = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (body == NULL) {
-        create_request_clear(&cr);
-        if (qtaken)
-            quota_refund(qkey);
-        routes_error(rs, 500, "internal", "out of memory");
-        return;
-    }
-    relay_pending *p = pending_new(STORE_OP_CREATE, rq, id, claim);
+    char *body = create_answer(id, push_supported(cr.token_type));
+    relay_pending *p = body != NULL ? pending_new(STORE_OP_CREATE, rq, id, claim) : NULL;
     if (p == NULL) {
         free(body);
         create_request_clear(&cr);
