@@ -62,6 +62,7 @@ struct relay_pending {
     char mailbox[37];
     unsigned char quota_key[16]; /* create: the per-address quota entry it counted against */
     bool quota_taken;
+    unsigned quota_wait;        /* replay: Retry-After of the 429 when it is no replay */
 };
 
 /* snprintf(dst, cap, "%s", src) without the format parsing (every request makes one). */
@@ -175,6 +176,13 @@ static void store_error(relay_response *rs, store_rc rc)
     }
 }
 
+/* A repeated Create, Update or Relinquish: 201 with the first answer's body (D2). */
+static void answer_duplicate(const relay_pending *p, relay_response *rs)
+{
+    set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
+    metrics_inc(M_DUPLICATES);
+}
+
 static bool is_json_type(const char *ct)
 {
     if (ct == NULL)
@@ -240,6 +248,39 @@ static char *push_body(bool supported)
                              : "{\"isPushNotificationSupported\":false}");
 }
 
+static void quota_exceeded(relay_response *rs, unsigned wait)
+{
+    rs->retry_after = wait;
+    routes_error(rs, 429, "quota_exceeded",
+                 "this client address has created as many mailboxes as this relay allows "
+                 "per 24 hours");
+}
+
+/* The quota refuses new mailboxes, not replays (docs/protocol.md D8, R11): a Create that
+ * repeats the claim's last Request-ID creates nothing and still gets its duplicate answer.
+ * So the store is asked for that answer (a lookup, no write); 429 only when there is none. */
+static void replay_or_refuse(const relay_request *rq, relay_response *rs, const char *claim,
+                             unsigned wait)
+{
+    relay_pending *p = pending_new(STORE_OP_REPLAY, rq, NULL, claim);
+    if (p == NULL) {
+        quota_exceeded(rs, wait);
+        return;
+    }
+    p->quota_wait = wait;
+    rs->pending = p;
+}
+
+static void finish_replay(relay_pending *p, relay_response *rs)
+{
+    if (p->job.rc == STORE_DUPLICATE)
+        answer_duplicate(p, rs);
+    else if (p->job.rc == STORE_NOT_FOUND)
+        quota_exceeded(rs, p->quota_wait);
+    else
+        store_error(rs, p->job.rc);
+}
+
 /* What a new mailbox's Create answers (R4, R6): its urlLink and whether push is supported. */
 static char *create_answer(const char *id, bool push)
 {
@@ -282,10 +323,7 @@ static void handle_create(const relay_request *rq, relay_response *rs)
     unsigned qwait = quota_take(rq->conn, qkey, &qtaken);
     if (qwait > 0) {
         create_request_clear(&cr);
-        rs->retry_after = qwait;
-        routes_error(rs, 429, "quota_exceeded",
-                     "this client address has created as many mailboxes as this relay allows "
-                     "per 24 hours");
+        replay_or_refuse(rq, rs, claim, qwait);
         return;
     }
     new_mailbox_id(id);
@@ -324,8 +362,7 @@ static void finish_create(relay_pending *p, relay_response *rs)
         snprintf(rs->mailbox, sizeof rs->mailbox, "%s", p->id);
         metrics_inc(M_CREATED);
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
-        metrics_inc(M_DUPLICATES);
+        answer_duplicate(p, rs);
     } else {
         store_error(rs, rc);
     }
@@ -532,8 +569,7 @@ static void finish_update(relay_pending *p, relay_response *rs)
         set_body(rs, 200, JSON_TYPE, body);
         body = NULL;
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
-        metrics_inc(M_DUPLICATES);
+        answer_duplicate(p, rs);
     } else {
         store_error(rs, rc);
     }
@@ -589,8 +625,7 @@ static void finish_relinquish(relay_pending *p, relay_response *rs)
         metrics_inc(M_RELINQUISHES);
         set_body(rs, 200, JSON_TYPE, dup_str("{}"));
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
-        metrics_inc(M_DUPLICATES);
+        answer_duplicate(p, rs);
     } else {
         store_error(rs, rc);
     }
@@ -740,6 +775,7 @@ void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs
     case STORE_OP_UPDATE: finish_update(p, rs); break;
     case STORE_OP_REMOVE: finish_delete(p, rs); break;
     case STORE_OP_RELINQUISH: finish_relinquish(p, rs); break;
+    case STORE_OP_REPLAY: finish_replay(p, rs); break;
     default: routes_error(rs, 500, "internal", "internal error"); break;
     }
     routes_pending_free(p);
