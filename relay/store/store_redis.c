@@ -402,18 +402,30 @@ static const char *hash_of(const rs_store *s, char domain, const char *v, char o
     return out;
 }
 
+/* rs_ready(), then the hashes of claim (into hc) and of *request_id (into hr; *request_id
+ * then points at hr, or stays NULL without one): the preamble of every call that may be
+ * remembered as a claim's last request. */
+static store_rc ready_hashes(rs_store *s, const char *claim, const char **request_id,
+                             char hc[RS_HASH_HEX], char hr[RS_HASH_HEX])
+{
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    hash_of(s, 'c', claim, hc);
+    *request_id = hash_of(s, 'r', *request_id, hr);
+    return STORE_OK;
+}
+
 /* ---- the vtable (the front, store.c, has checked the arguments and cleared the outputs) -- */
 
 static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *request_id,
                           const char *response_body, store_reply *dup)
 {
     rs_store *s = (rs_store *)st;
-    store_rc ready = rs_ready(s);
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    store_rc ready = ready_hashes(s, mb->initiator_claim, &request_id, hc, hr);
     if (ready != STORE_OK)
         return ready;
-    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
-    hash_of(s, 'c', mb->initiator_claim, hc);
-    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", mb->id);
     argkey(&a, "rq:", hc);
@@ -520,16 +532,13 @@ static store_rc rs_replay(store *st, const char *claim, const char *request_id,
                           store_reply *dup)
 {
     rs_store *s = (rs_store *)st;
-    store_rc src = rs_ready(s);
-    if (src != STORE_OK)
-        return src;
     char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
-    redisReply *r = hmget(s, "rq:", hash_of(s, 'c', claim, hc), "rid", "body", &src);
+    store_rc src = ready_hashes(s, claim, &request_id, hc, hr);
+    redisReply *r = src == STORE_OK ? hmget(s, "rq:", hc, "rid", "body", &src) : NULL;
     if (r == NULL)
         return src;
-    hash_of(s, 'r', request_id, hr);
     src = STORE_NOT_FOUND;
-    if (r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, hr) == 0)
+    if (r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, request_id) == 0)
         src = take_dup(r, dup);
     freeReplyObject(r);
     return src;
@@ -541,12 +550,10 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
                           store_mailbox *out)
 {
     rs_store *s = (rs_store *)st;
-    store_rc ready = rs_ready(s);
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    store_rc ready = ready_hashes(s, claim, &request_id, hc, hr);
     if (ready != STORE_OK)
         return ready;
-    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
-    hash_of(s, 'c', claim, hc);
-    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", hc);
@@ -599,12 +606,10 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
                               store_reply *dup)
 {
     rs_store *s = (rs_store *)st;
-    store_rc ready = rs_ready(s);
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    store_rc ready = ready_hashes(s, claim, &request_id, hc, hr);
     if (ready != STORE_OK)
         return ready;
-    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
-    hash_of(s, 'c', claim, hc);
-    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", hc);
