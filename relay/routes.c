@@ -63,6 +63,7 @@ struct relay_pending {
     char mailbox[37];
     unsigned char quota_key[16]; /* create: the per-address quota entry it counted against */
     bool quota_taken;
+    unsigned quota_wait;        /* replay: Retry-After of the 429 when it is no replay */
 };
 
 /* snprintf(dst, cap, "%s", src) without the format parsing (every request makes one). */
@@ -192,6 +193,13 @@ static void store_error(relay_response *rs, store_rc rc)
     }
 }
 
+/* A repeated Create, Update or Relinquish: 201 with the first answer's body (D2). */
+static void answer_duplicate(const relay_pending *p, relay_response *rs)
+{
+    set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
+    metrics_inc(M_DUPLICATES);
+}
+
 static bool is_json_type(const char *ct)
 {
     if (ct == NULL)
@@ -262,6 +270,53 @@ static char *push_body(bool supported)
                              : "{\"isPushNotificationSupported\":false}");
 }
 
+static void quota_exceeded(relay_response *rs, unsigned wait)
+{
+    rs->retry_after = wait;
+    routes_error(rs, 429, "quota_exceeded",
+                 "this client address has created as many mailboxes as this relay allows "
+                 "per 24 hours");
+}
+
+/* The quota refuses new mailboxes, not replays (docs/protocol.md D8, R11): a Create that
+ * repeats the claim's last Request-ID creates nothing and still gets its duplicate answer.
+ * So the store is asked for that answer (a lookup, no write); 429 only when there is none. */
+static void replay_or_refuse(const relay_request *rq, relay_response *rs, const char *claim,
+                             unsigned wait)
+{
+    relay_pending *p = pending_new(STORE_OP_REPLAY, rq, NULL, claim);
+    if (p == NULL) {
+        quota_exceeded(rs, wait);
+        return;
+    }
+    p->quota_wait = wait;
+    rs->pending = p;
+}
+
+static void finish_replay(relay_pending *p, relay_response *rs)
+{
+    if (p->job.rc == STORE_DUPLICATE)
+        answer_duplicate(p, rs);
+    else if (p->job.rc == STORE_NOT_FOUND)
+        quota_exceeded(rs, p->quota_wait);
+    else
+        store_error(rs, p->job.rc);
+}
+
+/* What a new mailbox's Create answers (R4, R6): its urlLink and whether push is supported. */
+static char *create_answer(const char *id, bool push)
+{
+    cJSON *o = cJSON_CreateObject();
+    char link[1100];
+    snprintf(link, sizeof link, "%s/v1/m/%s", g_cfg->public_url, id);
+    char *body = NULL;
+    if (o != NULL && cJSON_AddStringToObject(o, "urlLink", link) != NULL &&
+        cJSON_AddBoolToObject(o, "isPushNotificationSupported", push))
+        body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return body;
+}
+
 /* ---- CreateMailbox: POST /v1/m ---- */
 static void handle_create(const relay_request *rq, relay_response *rs)
 {
@@ -290,29 +345,12 @@ static void handle_create(const relay_request *rq, relay_response *rs)
     unsigned qwait = quota_take(rq->conn, qkey, &qtaken);
     if (qwait > 0) {
         create_request_clear(&cr);
-        rs->retry_after = qwait;
-        routes_error(rs, 429, "quota_exceeded",
-                     "this client address has created as many mailboxes as this relay allows "
-                     "per 24 hours");
+        replay_or_refuse(rq, rs, claim, qwait);
         return;
     }
     new_mailbox_id(id);
-    cJSON *o = cJSON_CreateObject();
-    char link[1100];
-    snprintf(link, sizeof link, "%s/v1/m/%s", g_cfg->public_url, id);
-    char *body = NULL;
-    if (o != NULL && cJSON_AddStringToObject(o, "urlLink", link) != NULL &&
-        cJSON_AddBoolToObject(o, "isPushNotificationSupported", push_supported(cr.token_type)))
-        body = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (body == NULL) {
-        create_request_clear(&cr);
-        if (qtaken)
-            quota_refund(qkey);
-        routes_error(rs, 500, "internal", "out of memory");
-        return;
-    }
-    relay_pending *p = pending_new(STORE_OP_CREATE, rq, id, claim);
+    char *body = create_answer(id, push_supported(cr.token_type));
+    relay_pending *p = body != NULL ? pending_new(STORE_OP_CREATE, rq, id, claim) : NULL;
     if (p == NULL) {
         free(body);
         create_request_clear(&cr);
@@ -346,8 +384,7 @@ static void finish_create(relay_pending *p, relay_response *rs)
         snprintf(rs->mailbox, sizeof rs->mailbox, "%s", p->id);
         metrics_inc(M_CREATED);
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
-        metrics_inc(M_DUPLICATES);
+        answer_duplicate(p, rs);
     } else {
         store_error(rs, rc);
     }
@@ -554,8 +591,7 @@ static void finish_update(relay_pending *p, relay_response *rs)
         set_body(rs, 200, JSON_TYPE, body);
         body = NULL;
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
-        metrics_inc(M_DUPLICATES);
+        answer_duplicate(p, rs);
     } else {
         store_error(rs, rc);
     }
@@ -611,8 +647,7 @@ static void finish_relinquish(relay_pending *p, relay_response *rs)
         metrics_inc(M_RELINQUISHES);
         set_body(rs, 200, JSON_TYPE, dup_str("{}"));
     } else if (rc == STORE_DUPLICATE) {
-        set_body(rs, 201, JSON_TYPE, dup_str(p->job.dup.body != NULL ? p->job.dup.body : "{}"));
-        metrics_inc(M_DUPLICATES);
+        answer_duplicate(p, rs);
     } else {
         store_error(rs, rc);
     }
@@ -762,6 +797,7 @@ void routes_finish(relay_pending *p, const relay_request *rq, relay_response *rs
     case STORE_OP_UPDATE: finish_update(p, rs); break;
     case STORE_OP_REMOVE: finish_delete(p, rs); break;
     case STORE_OP_RELINQUISH: finish_relinquish(p, rs); break;
+    case STORE_OP_REPLAY: finish_replay(p, rs); break;
     default: routes_error(rs, 500, "internal", "internal error"); break;
     }
     routes_pending_free(p);

@@ -70,6 +70,14 @@ store_rc store_create(store *s, const store_new_mailbox *mb, const char *request
     return s->ops->create(s, mb, request_id, response_body, dup);
 }
 
+store_rc store_replay(store *s, const char *claim, const char *request_id, store_reply *dup)
+{
+    clear_reply(dup);
+    if (s == NULL || claim == NULL || request_id == NULL)
+        return STORE_ERROR;
+    return s->ops->replay(s, claim, request_id, dup);
+}
+
 store_rc store_read(store *s, const char *id, const char *claim,
                     const char *recipient_token_json, int64_t now, store_mailbox *out)
 {
@@ -192,6 +200,8 @@ static bool job_ok(const store_async *j)
         return new_mailbox_ok(&j->mb);
     case STORE_OP_UPDATE:
         return j->id != NULL && j->claim != NULL && j->payload_json != NULL;
+    case STORE_OP_REPLAY:
+        return j->claim != NULL && j->request_id != NULL;
     case STORE_OP_READ:
     case STORE_OP_REMOVE:
     case STORE_OP_RELINQUISH:
@@ -222,6 +232,9 @@ void store_run(store *s, store_async *j)
     switch (j->op) {
     case STORE_OP_CREATE:
         j->rc = store_create(s, &j->mb, j->request_id, j->response_body, &j->dup);
+        break;
+    case STORE_OP_REPLAY:
+        j->rc = store_replay(s, j->claim, j->request_id, &j->dup);
         break;
     case STORE_OP_READ:
         j->rc = store_read(s, j->id, j->claim, j->token_json, j->now, &j->out);

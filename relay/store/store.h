@@ -40,6 +40,13 @@ void store_close(store *s);
 store_rc store_create(store *s, const store_new_mailbox *mb, const char *request_id,
                       const char *response_body, store_reply *dup);
 
+/* The answer a repeated Create would get, without creating anything: STORE_DUPLICATE with the
+ * original body in *dup when request_id is the last one processed for `claim` (the match
+ * store_create makes), STORE_NOT_FOUND when it is not (a Create would make a mailbox). The
+ * relay asks this when the per-address quota refuses a Create: a replay creates nothing, so
+ * the quota must not refuse it (docs/protocol.md D8, R11). Bodies are not compared (D2). */
+store_rc store_replay(store *s, const char *claim, const char *request_id, store_reply *dup);
+
 /* ReadSecureContent. Binds `claim` as Recipient when none is bound and it is not the
  * Initiator's (one atomic conditional update: of racing readers exactly one wins).
  * If recipient_token_json is not NULL and the caller is (or becomes) the Recipient, it is

@@ -20,6 +20,7 @@ typedef struct store_ops {
     /* The operations every backend has; each as store_<name>() in store.h. */
     store_rc (*create)(store *s, const store_new_mailbox *mb, const char *request_id,
                        const char *response_body, store_reply *dup);
+    store_rc (*replay)(store *s, const char *claim, const char *request_id, store_reply *dup);
     store_rc (*read)(store *s, const char *id, const char *claim,
                      const char *recipient_token_json, int64_t now, store_mailbox *out);
     store_rc (*peek)(store *s, const char *id, int64_t now, store_mailbox *out);

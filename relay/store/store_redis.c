@@ -402,18 +402,30 @@ static const char *hash_of(const rs_store *s, char domain, const char *v, char o
     return out;
 }
 
+/* rs_ready(), then the hashes of claim (into hc) and of *request_id (into hr; *request_id
+ * then points at hr, or stays NULL without one): the preamble of every call that may be
+ * remembered as a claim's last request. */
+static store_rc ready_hashes(rs_store *s, const char *claim, const char **request_id,
+                             char hc[RS_HASH_HEX], char hr[RS_HASH_HEX])
+{
+    store_rc ready = rs_ready(s);
+    if (ready != STORE_OK)
+        return ready;
+    hash_of(s, 'c', claim, hc);
+    *request_id = hash_of(s, 'r', *request_id, hr);
+    return STORE_OK;
+}
+
 /* ---- the vtable (the front, store.c, has checked the arguments and cleared the outputs) -- */
 
 static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *request_id,
                           const char *response_body, store_reply *dup)
 {
     rs_store *s = (rs_store *)st;
-    store_rc ready = rs_ready(s);
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    store_rc ready = ready_hashes(s, mb->initiator_claim, &request_id, hc, hr);
     if (ready != STORE_OK)
         return ready;
-    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
-    hash_of(s, 'c', mb->initiator_claim, hc);
-    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", mb->id);
     argkey(&a, "rq:", hc);
@@ -469,12 +481,13 @@ static store_rc rs_read(store *st, const char *id, const char *claim,
     return src;
 }
 
-/* A single HMGET: atomic on its own, no script needed. */
-static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char *f2,
-                         store_rc *src)
+/* A single HMGET of key <kind><name> (kind "mb:" or "rq:"): atomic on its own, no script
+ * needed. */
+static redisReply *hmget(rs_store *s, const char *kind, const char *name, const char *f1,
+                         const char *f2, store_rc *src)
 {
     char key[160];
-    int n = snprintf(key, sizeof(key), "%smb:%s", rs_prefix, id);
+    int n = snprintf(key, sizeof(key), "%s%s%s", rs_prefix, kind, name);
     if (n < 0 || (size_t)n >= sizeof(key)) {
         *src = STORE_ERROR;
         return NULL;
@@ -497,7 +510,7 @@ static redisReply *hmget(rs_store *s, const char *id, const char *f1, const char
 static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *out)
 {
     store_rc src = STORE_OK;
-    redisReply *r = hmget((rs_store *)st, id, "exp", "display", &src);
+    redisReply *r = hmget((rs_store *)st, "mb:", id, "exp", "display", &src);
     if (r == NULL)
         return src;
     long long exp = el_num(r, 0);
@@ -514,18 +527,33 @@ static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *o
     return src;
 }
 
+/* The create script's isdup() without the create: one HMGET of the claim's rq key. */
+static store_rc rs_replay(store *st, const char *claim, const char *request_id,
+                          store_reply *dup)
+{
+    rs_store *s = (rs_store *)st;
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    store_rc src = ready_hashes(s, claim, &request_id, hc, hr);
+    redisReply *r = src == STORE_OK ? hmget(s, "rq:", hc, "rid", "body", &src) : NULL;
+    if (r == NULL)
+        return src;
+    src = STORE_NOT_FOUND;
+    if (r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, request_id) == 0)
+        src = take_dup(r, dup);
+    freeReplyObject(r);
+    return src;
+}
+
 static store_rc rs_update(store *st, const char *id, const char *claim, const char *request_id,
                           const char *payload_json, const char *token_json,
                           const char *response_body, int64_t now, store_reply *dup,
                           store_mailbox *out)
 {
     rs_store *s = (rs_store *)st;
-    store_rc ready = rs_ready(s);
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    store_rc ready = ready_hashes(s, claim, &request_id, hc, hr);
     if (ready != STORE_OK)
         return ready;
-    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
-    hash_of(s, 'c', claim, hc);
-    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", hc);
@@ -578,12 +606,10 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
                               store_reply *dup)
 {
     rs_store *s = (rs_store *)st;
-    store_rc ready = rs_ready(s);
+    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
+    store_rc ready = ready_hashes(s, claim, &request_id, hc, hr);
     if (ready != STORE_OK)
         return ready;
-    char hc[RS_HASH_HEX], hr[RS_HASH_HEX];
-    hash_of(s, 'c', claim, hc);
-    request_id = hash_of(s, 'r', request_id, hr);
     rs_args a = {0};
     argkey(&a, "mb:", id);
     argkey(&a, "rq:", hc);
@@ -629,7 +655,7 @@ static store_rc rs_drop_token(store *st, const char *id, store_party party,
 static uint64_t rs_version(store *st, const char *id, int64_t now)
 {
     store_rc src = STORE_OK;
-    redisReply *r = hmget((rs_store *)st, id, "exp", "ver", &src);
+    redisReply *r = hmget((rs_store *)st, "mb:", id, "exp", "ver", &src);
     if (r == NULL)
         return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: store_version() */
     uint64_t v = 0;
@@ -716,6 +742,7 @@ static long rs_rate_take(store *st, const unsigned char *key, size_t key_len, do
 
 static const store_ops rs_ops = {
     .create = rs_create,
+    .replay = rs_replay,
     .read = rs_read,
     .peek = rs_peek,
     .update = rs_update,

@@ -471,6 +471,10 @@ static bool sq_submit(store *st, store_async *a)
         j.kind = SQ_JOB_RELINQUISH;
         j.dup = &a->dup;
         break;
+    case STORE_OP_REPLAY:
+        j.kind = SQ_JOB_REPLAY;
+        j.dup = &a->dup;
+        break;
     default:
         return false;
     }
@@ -484,6 +488,13 @@ static store_rc sq_create(store *st, const store_new_mailbox *mb, const char *re
 {
     sq_job j = {.kind = SQ_JOB_CREATE, .mb = mb, .request_id = request_id,
                 .response_body = response_body, .dup = dup};
+    return submit((sq_store *)st, &j);
+}
+
+static store_rc sq_replay(store *st, const char *claim, const char *request_id,
+                          store_reply *dup)
+{
+    sq_job j = {.kind = SQ_JOB_REPLAY, .claim = claim, .request_id = request_id, .dup = dup};
     return submit((sq_store *)st, &j);
 }
 
@@ -634,6 +645,7 @@ static void sq_close(store *st)
 
 static const store_ops sq_ops = {
     .create = sq_create,
+    .replay = sq_replay,
     .read = sq_read,
     .peek = sq_peek_op,
     .update = sq_update,

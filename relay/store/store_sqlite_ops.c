@@ -403,6 +403,14 @@ static store_rc job_create(sq_conn *c, sq_job *j)
     return remember(c, j, false);
 }
 
+/* store_replay: the duplicate check of job_create, without the create. Queued like a write,
+ * so it runs after every Create queued before it (a retry racing its original included). */
+static store_rc job_replay(sq_conn *c, sq_job *j)
+{
+    store_rc src = check_dup(c, j, NULL, j->dup);
+    return src == STORE_OK ? STORE_NOT_FOUND : src;
+}
+
 /* Binds j->claim as Recipient. One conditional UPDATE: it changes a row only if nobody is
  * bound yet, so of two racing binders exactly one sees a change. */
 static store_rc bind_recipient(sq_conn *c, sq_job *j)
@@ -563,6 +571,7 @@ void sq_run_job(sq_conn *c, sq_job *j)
     case SQ_JOB_RELINQUISH: j->rc = job_relinquish(c, j); break;
     case SQ_JOB_SWEEP: j->rc = job_sweep(c, j); break;
     case SQ_JOB_DROP_TOKEN: j->rc = job_drop_token(c, j); break;
+    case SQ_JOB_REPLAY: j->rc = job_replay(c, j); break;
     default: j->rc = STORE_ERROR; break;
     }
 }

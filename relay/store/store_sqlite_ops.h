@@ -73,6 +73,7 @@ typedef enum sq_job_kind {
     SQ_JOB_RELINQUISH,
     SQ_JOB_SWEEP,
     SQ_JOB_DROP_TOKEN,
+    SQ_JOB_REPLAY,         /* store_replay: writes nothing */
     SQ_JOB_CHECKPOINT      /* run by the writer alone, outside a transaction */
 } sq_job_kind;
 

@@ -84,7 +84,8 @@ typedef enum store_op {
     STORE_OP_READ,          /* ReadSecureContent (binds / stores a token: may write) */
     STORE_OP_UPDATE,
     STORE_OP_REMOVE,
-    STORE_OP_RELINQUISH
+    STORE_OP_RELINQUISH,
+    STORE_OP_REPLAY         /* store_replay: a Create's duplicate answer, or NOT_FOUND */
 } store_op;
 
 typedef struct store_async store_async;
@@ -97,7 +98,7 @@ struct store_async {
     int64_t now;
     /* Results, as the blocking op returns them. */
     store_rc rc;
-    store_reply dup;                /* create, update, relinquish */
+    store_reply dup;                /* create, update, relinquish, replay */
     store_mailbox out;              /* read, update */
     /* Called once, from a store thread, with the results filled in. Must not block. */
     void (*done)(store_async *job);

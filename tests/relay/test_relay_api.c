@@ -395,6 +395,38 @@ static void test_relay__R11_duplicate_create_201(void **state)
     hresp_free(&h2);
 }
 
+/* R11 (docs/protocol.md D2): the Request-ID decides, not the body: a repeat of the last Create
+ * with another body gets the first answer too and changes nothing. The same holds when the
+ * creation quota is used up (test_limits__R11_replay_at_quota_is_answered). */
+static void test_relay__R11_repeat_with_other_body_gets_first_answer(void **state)
+{
+    (void)state;
+    char claim[37], rid[37], id[37];
+    th_uuid(claim);
+    th_uuid(rid);
+    char *b1 = body_with("RWD", "AAAA"), *b2 = body_with("RD", "BBBB");
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = b1};
+    hresp h1, h2;
+    long before = live();
+    http_do(&g_r, &q, &h1);
+    assert_int_equal(h1.status, 200);
+    q.body = b2;
+    http_do(&g_r, &q, &h2);
+    assert_int_equal(h2.status, 201);
+    assert_string_equal(h1.body, h2.body);
+    assert_int_equal(live(), before + 1);
+    const char *link = strstr(h1.body, "/v1/m/");
+    assert_non_null(link);
+    snprintf(id, sizeof id, "%.36s", link + 6);
+    hresp_free(&h1);
+    hresp_free(&h2);
+    assert_int_equal(th_read(&g_r, id, claim, &h1), 200);
+    assert_non_null(strstr(h1.body, "\"data\":\"AAAA\""));
+    hresp_free(&h1);
+    free(b1);
+    free(b2);
+}
+
 /* R12: the same Update again -> 201 and the payload is not overwritten by the repeat. */
 static void test_relay__R12_duplicate_update_201(void **state)
 {
@@ -765,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_relay__R9_attestation_policy),
         cmocka_unit_test(test_relay__R10_request_id_echo),
         cmocka_unit_test(test_relay__R11_duplicate_create_201),
+        cmocka_unit_test(test_relay__R11_repeat_with_other_body_gets_first_answer),
         cmocka_unit_test(test_relay__R12_duplicate_update_201),
         cmocka_unit_test(test_relay__R13_duplicate_relinquish_201),
         cmocka_unit_test(test_relay__R14_dedupe_keyed_by_claim),

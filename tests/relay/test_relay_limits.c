@@ -558,6 +558,69 @@ static void test_limits__held_reads_counted_per_forwarded_client(void **state)
     assert_int_equal(relay_stop(&r), 0);
 }
 
+/* POST /v1/m with this claim, Request-ID and body; the status (the response in *out). */
+static long create_as(const relay_proc *r, const char *claim, const char *rid,
+                      const char *body, hresp *out)
+{
+    hreq q = {.method = "POST", .path = "/v1/m", .rid = rid, .claim = claim, .body = body};
+    http_do(r, &q, out);
+    return out->status;
+}
+
+/* R11, R14, docs/protocol.md D8: the creation quota refuses new mailboxes, not replays. With
+ * --max-mailboxes-per-address 1 the first Create uses the quota up; repeating it (same claim
+ * and Request-ID: a retry after a lost response) still gets 201 with the first answer's body,
+ * before and after a new Create is refused 429; so does a repeat with another body, as under
+ * the quota (D2: the Request-ID decides, bodies are not compared). The Request-ID from another
+ * claim is no replay (429). Only the first mailbox exists, unchanged. The harness puts this
+ * relay on SQLite, and on Redis under tests/cluster/conformance-redis.sh. */
+static void test_limits__R11_replay_at_quota_is_answered(void **state)
+{
+    (void)state;
+    relay_proc r = {0};
+    const char *extra[] = {"--rate-limit", "0", "--max-mailboxes-per-address", "1",
+                           "--metrics-listen", "127.0.0.1:0", NULL};
+    assert_int_equal(relay_start(&r, "replay.db", extra), 0);
+    char exp[32], claim[37], other_claim[37], rid_a[37], rid_b[37], id[37];
+    th_rfc3339(600, exp);
+    char *a = th_create_body("T", "QUFB", "A", "RWD", exp, NULL, NULL);
+    char *changed = th_create_body("T", "QkJC", "B", "RD", exp, NULL, NULL);
+    th_uuid(claim);
+    th_uuid(other_claim);
+    th_uuid(rid_a);
+    th_uuid(rid_b);
+    hresp first, h;
+    assert_int_equal(create_as(&r, claim, rid_a, a, &first), 200);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(create_as(&r, claim, rid_a, a, &h), 201);
+        assert_string_equal(h.body, first.body);
+        assert_string_equal(h.rid, rid_a);
+        hresp_free(&h);
+        assert_int_equal(create_as(&r, claim, rid_b, a, &h), 429);
+        assert_true(atol(h.retry_after) >= 1);
+        assert_non_null(strstr(h.body, "\"error\":\"quota_exceeded\""));
+        assert_string_equal(h.rid, rid_b);
+        hresp_free(&h);
+    }
+    assert_int_equal(create_as(&r, claim, rid_a, changed, &h), 201);
+    assert_string_equal(h.body, first.body);
+    hresp_free(&h);
+    assert_int_equal(create_as(&r, other_claim, rid_a, a, &h), 429);
+    hresp_free(&h);
+    assert_int_equal(th_metric(&r, "tigress_relay_mailboxes_created_total"), 1);
+    assert_int_equal(th_metric(&r, "tigress_relay_duplicates_total"), 3);
+    const char *link = strstr(first.body, "/v1/m/");
+    assert_non_null(link);
+    snprintf(id, sizeof id, "%.36s", link + 6);
+    assert_int_equal(th_read(&r, id, claim, &h), 200);
+    assert_non_null(strstr(h.body, "\"data\":\"QUFB\""));
+    hresp_free(&h);
+    hresp_free(&first);
+    free(a);
+    free(changed);
+    assert_int_equal(relay_stop(&r), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_limits__R42_connection_memory_bounds_request_head),
         cmocka_unit_test(test_limits__trusted_proxy_exempt_from_connection_cap),
         cmocka_unit_test(test_limits__held_reads_counted_per_forwarded_client),
+        cmocka_unit_test(test_limits__R11_replay_at_quota_is_answered),
     };
     return cmocka_run_group_tests_name("relay per-client limits", tests, group_setup,
                                        group_teardown);

@@ -131,6 +131,40 @@ static void test_store__create_duplicate_returns_original_body(void **state)
     assert_int_equal(rd(s, id2, SF_CLAIM_A), STORE_OK);
 }
 
+/* R11, R14: store_replay() answers what a repeated Create would get, creating nothing: the
+ * original body for the claim's last Request-ID, NOT_FOUND for any other Request-ID, for
+ * another claim, or once the claim has processed a newer request (the relay asks this when the
+ * per-address quota refuses a Create, docs/protocol.md D8). */
+static void test_store__R11_replay_finds_the_create_without_creating(void **state)
+{
+    store *s = ST(state);
+    char id[STORE_UUID_LEN + 1];
+    new_id(id);
+    store_reply dup;
+    assert_int_equal(store_replay(s, SF_CLAIM_A, "req-1", &dup), STORE_NOT_FOUND);
+    assert_null(dup.body);
+    store_new_mailbox nm = {.id = id, .initiator_claim = SF_CLAIM_A, .payload_json = PAYLOAD2,
+                            .display_json = "{}", .rights = "RWD", .expires_at = SF_LATER};
+    assert_int_equal(store_create(s, &nm, "req-1", "{\"urlLink\":\"first\"}", &dup), STORE_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(store_replay(s, SF_CLAIM_A, "req-1", &dup), STORE_DUPLICATE);
+        assert_string_equal(dup.body, "{\"urlLink\":\"first\"}");
+        store_reply_clear(&dup);
+    }
+    assert_int_equal(store_replay(s, SF_CLAIM_A, "req-2", &dup), STORE_NOT_FOUND);
+    assert_null(dup.body);
+    assert_int_equal(store_replay(s, SF_CLAIM_C, "req-1", &dup), STORE_NOT_FOUND);
+    assert_int_equal(store_replay(s, SF_CLAIM_A, "req-1", NULL), STORE_DUPLICATE);
+    assert_int_equal(store_count(s), 1);
+    /* Only the last request is remembered, as for store_create's duplicate check. */
+    assert_int_equal(upd(s, id, SF_CLAIM_A, "req-3", PAYLOAD3), STORE_OK);
+    assert_int_equal(store_replay(s, SF_CLAIM_A, "req-1", &dup), STORE_NOT_FOUND);
+    /* The front refuses a missing argument. */
+    assert_int_equal(store_replay(s, NULL, "req-1", &dup), STORE_ERROR);
+    assert_int_equal(store_replay(s, SF_CLAIM_A, NULL, &dup), STORE_ERROR);
+    assert_int_equal(store_replay(NULL, SF_CLAIM_A, "req-1", &dup), STORE_ERROR);
+}
+
 /* R14: duplicate detection is per claim: another claim may reuse the Request-ID. */
 static void test_store__create_same_request_id_other_claim_is_processed(void **state)
 {
@@ -1097,6 +1131,7 @@ static void test_store__redis_old_format_is_migrated_and_claims_still_work(void 
 #define STORE_SEMANTICS_TESTS                                                                   \
     T(test_store__create_then_read_by_initiator),                                               \
     T(test_store__create_duplicate_returns_original_body),                                      \
+    T(test_store__R11_replay_finds_the_create_without_creating),                               \
     T(test_store__create_same_request_id_other_claim_is_processed),                             \
     T(test_store__unknown_mailbox_is_not_found),                                                \
     T(test_store__first_reader_binds_recipient),                                                \

@@ -258,6 +258,36 @@ static void test_store__async_read_update_relinquish_remove(void **state)
     assert_int_equal(store_peek(s, id, SF_NOW, &mb), STORE_NOT_FOUND);
 }
 
+/* R11: a replay lookup (STORE_OP_REPLAY) goes through the queue like the Create it looks
+ * for, so it also finds a Create queued just before it; it creates nothing. */
+static void test_store__async_R11_replay_after_queued_create(void **state)
+{
+    store *s = ST(state);
+    tjob c, r, other;
+    init_create(&c, s, 8, "replay-1");
+    init_op(&r, s, STORE_OP_REPLAY, "", c.claim);
+    r.a.request_id = "replay-1";
+    init_op(&other, s, STORE_OP_REPLAY, "", c.claim);
+    other.a.request_id = "replay-2";
+    pthread_mutex_lock(&g_mu);
+    g_done = 0;
+    pthread_mutex_unlock(&g_mu);
+    int queued = store_submit(s, &c.a);        /* in this order: the Create first */
+    queued += store_submit(s, &r.a);
+    queued += store_submit(s, &other.a);
+    wait_done(queued);
+    assert_int_equal(queued, has_queue(s) ? 3 : 0);
+    assert_int_equal(c.a.rc, STORE_OK);
+    assert_int_equal(r.a.rc, STORE_DUPLICATE);
+    assert_string_equal(r.a.dup.body, c.body);
+    assert_int_equal(other.a.rc, STORE_NOT_FOUND);
+    assert_null(other.a.dup.body);
+    assert_int_equal(store_count(s), 1);
+    clear(&c);
+    clear(&r);
+    clear(&other);
+}
+
 /* A backend without a queue (store_ops.submit NULL): store_submit runs the blocking op. */
 static void test_store__async_falls_back_to_blocking_ops(void **state)
 {
@@ -289,6 +319,10 @@ static void test_store__async_refuses_incomplete_jobs(void **state)
     assert_false(store_submit(s, &j.a));
     assert_int_equal(j.a.rc, STORE_ERROR);
     assert_int_equal(j.done_calls, 0);
+    init_op(&j, s, STORE_OP_REPLAY, "", SF_CLAIM_A);  /* a replay needs its Request-ID */
+    assert_false(store_submit(s, &j.a));
+    assert_int_equal(j.a.rc, STORE_ERROR);
+    assert_int_equal(j.done_calls, 0);
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, sf_setup, sf_teardown)
@@ -296,6 +330,7 @@ static void test_store__async_refuses_incomplete_jobs(void **state)
     T(test_store__async_create_acknowledged_after_commit),                                      \
     T(test_store__async_many_from_one_thread),                                                  \
     T(test_store__async_read_update_relinquish_remove),                                         \
+    T(test_store__async_R11_replay_after_queued_create),                                        \
     T(test_store__async_falls_back_to_blocking_ops)
 
 int main(void)
