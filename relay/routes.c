@@ -263,6 +263,34 @@ static char *push_body(bool supported)
 }
 
 /* ---- CreateMailbox: POST /v1/m ---- */
+
+/* Copies n bytes to w; returns the end of what it wrote. */
+static char *put(char *w, const char *s, size_t n)
+{
+    memcpy(w, s, n);
+    return w + n;
+}
+
+/* {"urlLink":"<public URL>/v1/m/<id>","isPushNotificationSupported":<bool>}, byte for byte
+ * what cJSON printed before (json_text.c), without building and printing a cJSON tree. */
+static char *create_body(const char id[37], bool push)
+{
+    static const char head[] = "{\"urlLink\":", mid[] = ",\"isPushNotificationSupported\":";
+    const char *tail = push ? "true}" : "false}";
+    size_t base = strlen(g_cfg->public_url);
+    char *link = malloc(base + sizeof "/v1/m/" + 36);
+    if (link == NULL)
+        return NULL;
+    memcpy(put(put(link, g_cfg->public_url, base), "/v1/m/", 6), id, 37);
+    char *body = malloc(sizeof head + json_quoted_len(link) + sizeof mid + strlen(tail));
+    if (body != NULL) {
+        char *w = json_put_quoted(put(body, head, sizeof head - 1), link);
+        memcpy(put(w, mid, sizeof mid - 1), tail, strlen(tail) + 1);
+    }
+    free(link);
+    return body;
+}
+
 static void handle_create(const relay_request *rq, relay_response *rs)
 {
     char claim[37], id[37];
@@ -297,14 +325,7 @@ static void handle_create(const relay_request *rq, relay_response *rs)
         return;
     }
     new_mailbox_id(id);
-    cJSON *o = cJSON_CreateObject();
-    char link[1100];
-    snprintf(link, sizeof link, "%s/v1/m/%s", g_cfg->public_url, id);
-    char *body = NULL;
-    if (o != NULL && cJSON_AddStringToObject(o, "urlLink", link) != NULL &&
-        cJSON_AddBoolToObject(o, "isPushNotificationSupported", push_supported(cr.token_type)))
-        body = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
+    char *body = create_body(id, push_supported(cr.token_type));
     if (body == NULL) {
         create_request_clear(&cr);
         if (qtaken)
