@@ -54,11 +54,25 @@ void relay_lower_uuid(const char *in, char out[37])
     out[36] = '\0';
 }
 
+/* True when none of the 8 bytes at s has its top bit set (all ASCII). */
+static bool ascii8(const unsigned char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, sizeof w);
+    return (w & 0x8080808080808080ULL) == 0;
+}
+
 bool relay_utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < len) {
+        /* Eight ASCII bytes at a time: request bodies are mostly ASCII (base64 payloads), and
+         * byte by byte this loop was a tenth of a Create's validation. */
+        while (len - i >= 8 && ascii8(s + i))
+            i += 8;
+        if (i == len)
+            break;
         unsigned c = s[i];
         size_t n;
         unsigned cp;
@@ -207,6 +221,8 @@ void relay_format_rfc3339(int64_t t, char out[21])
  * well formed; a backslash escapes exactly the next character ("\\u0000" is not a NUL). */
 static bool has_nul_escape(const char *body, size_t len)
 {
+    if (memchr(body, '\\', len) == NULL)
+        return false;              /* no escapes at all (the usual body): one fast scan */
     bool in_string = false;
     for (size_t i = 0; i < len; i++) {
         char ch = body[i];

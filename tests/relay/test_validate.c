@@ -47,6 +47,18 @@ static void test_validate__utf8(void **state)
     assert_false(relay_utf8_valid("\xed\xa0\x80", 3));                /* surrogate */
     assert_false(relay_utf8_valid("\xf4\x90\x80\x80", 4));            /* > U+10FFFF */
     assert_false(relay_utf8_valid("\xff", 1));
+    /* The same at every offset of a longer ASCII run (the check reads 8 bytes at a time). */
+    for (size_t off = 0; off < 20; off++) {
+        char buf[32];
+        memset(buf, 'a', sizeof buf);
+        memcpy(buf + off, "\xc3\xa9", 2);
+        assert_true(relay_utf8_valid(buf, sizeof buf));
+        buf[off + 1] = 'a';                                           /* truncated */
+        assert_false(relay_utf8_valid(buf, sizeof buf));
+        buf[off] = '\xff';
+        assert_false(relay_utf8_valid(buf, sizeof buf));
+        assert_true(relay_utf8_valid(buf, off));                      /* before it: valid */
+    }
 }
 
 static void test_validate__rfc3339_round_trip(void **state)
