@@ -2,9 +2,10 @@
  * relay/json_text.c: JSON text the relay writes or keeps without building cJSON trees.
  *
  * A Create used to parse the body with cJSON, then print the payload and the display
- * information again (cJSON_PrintUnformatted): a third of its instructions. What is stored must
- * stay byte for byte what that printing gave (R19; docs/protocol.md §2.6: "the compact JSON it
- * received"), so both helpers here reproduce cJSON 1.7's unformatted output exactly:
+ * information again (cJSON copies and cJSON_PrintUnformatted: about 12,000 of its 147,000
+ * instructions). What is stored must stay byte for byte what that printing gave (R19;
+ * docs/protocol.md §2.6), so both helpers here reproduce cJSON 1.7's unformatted output
+ * exactly:
  *
  *  - json_put_quoted() writes a string the way cJSON's print_string_ptr does: '"' and '\\'
  *    escaped, \b \f \n \r \t by their short forms, other bytes below 0x20 as \u00xx (lower
@@ -12,9 +13,9 @@
  *  - json_compact_member() finds the text of a member in a body cJSON has already accepted and
  *    says whether that text is what cJSON would print for it. It is conservative: whitespace,
  *    numbers (cJSON re-formats them), \u and \/ escapes (cJSON prints the decoded byte), raw
- *    control bytes (cJSON escapes them) or a key it cannot compare without decoding all make it
- *    answer false, and the caller prints with cJSON as before. Only text that would come back
- *    unchanged is ever kept as sent.
+ *    control bytes (cJSON escapes them) or a key it cannot compare without decoding (an escape
+ *    or a control byte in it) all make it answer false, and the caller prints with cJSON as
+ *    before. Only text that would come back unchanged is ever kept as sent.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,10 +70,11 @@ char *json_put_quoted(char *out, const char *s)
         if (e != 0) {
             *out++ = e;
         } else {
-            memcpy(out, "u00", 3);
-            out[3] = hex[*p >> 4];
-            out[4] = hex[*p & 15];
-            out += 5;
+            *out++ = 'u';
+            *out++ = '0';
+            *out++ = '0';
+            *out++ = hex[*p >> 4];
+            *out++ = hex[*p & 15];
         }
     }
     *out++ = '"';
@@ -131,11 +133,13 @@ static bool plain8(const char *p)
 }
 
 /* At an opening quote: moves past the closing one. False when the string is unterminated.
- * The cursor lives in a local: through s every byte read might alias it (char access). */
-static bool skip_string(scan *s, bool *escaped)
+ * *verbatim: the raw bytes are the decoded string (no backslash, no control byte: cJSON keeps a
+ * raw NUL, which ends its C string early). The cursor lives in a local: through s every byte
+ * read might alias it (char access). */
+static bool skip_string(scan *s, bool *verbatim)
 {
     const char *p = s->p + 1, *end = s->end;
-    *escaped = false;
+    *verbatim = true;
     for (;;) {
         while (end - p >= 8 && plain8(p))
             p += 8;
@@ -148,11 +152,12 @@ static bool skip_string(scan *s, bool *escaped)
             s->p = p;
             return true;
         }
+        *verbatim = false;
         if (c < 0x20) {
             s->compact = false;        /* printed as an escape */
             continue;
         }
-        *escaped = true;               /* a backslash */
+        /* a backslash */
         if (p == end)
             return false;
         if (*p == 'u' || *p == '/')
@@ -172,11 +177,11 @@ static bool prints_as_is(char c)
 static bool skip_value(scan *s)
 {
     size_t depth = 0;
-    bool escaped;
+    bool verbatim;
     while (s->p < s->end) {
         char c = *s->p;
         if (c == '"') {
-            if (!skip_string(s, &escaped))
+            if (!skip_string(s, &verbatim))
                 return false;
         } else if (depth == 0 && (c == ',' || c == '}' || c == ']' || (unsigned char)c <= 0x20)) {
             return true;                            /* just after a number or a literal */
@@ -195,13 +200,13 @@ static bool skip_value(scan *s)
     return false;
 }
 
-/* At a key: its raw text, and whether it holds an escape (then its decoded form is unknown). */
-static bool read_key(scan *s, const char **key, size_t *key_len, bool *escaped)
+/* At a key: its raw text, and whether that is the key cJSON decodes (see skip_string). */
+static bool read_key(scan *s, const char **key, size_t *key_len, bool *verbatim)
 {
     if (s->p == s->end || *s->p != '"')
         return false;
     *key = s->p + 1;
-    if (!skip_string(s, escaped))
+    if (!skip_string(s, verbatim))
         return false;
     *key_len = (size_t)(s->p - *key) - 1;
     skip_space(s);
@@ -223,10 +228,11 @@ bool json_compact_member(const char *body, size_t len, const char *name, const c
     for (;;) {
         const char *key;
         size_t key_len;
-        bool escaped;
+        bool verbatim;
         skip_space(&s);
-        if (!read_key(&s, &key, &key_len, &escaped) || escaped)
-            return false;   /* an escaped key might decode to name: cJSON's first match */
+        if (!read_key(&s, &key, &key_len, &verbatim) || !verbatim)
+            return false;   /* it might decode to name ("p\u0061yload", "payload\0x"): cJSON
+                             * would take it, and the member after it is another one */
         const char *start = s.p;
         s.compact = true;
         if (!skip_value(&s) || s.p == start)

@@ -289,6 +289,16 @@ static void test_validate__stored_text_as_reprinted(void **state)
         assert_stored_as_reprinted(bodies[i], strlen(bodies[i]), &cr);
         create_request_clear(&cr);
     }
+    /* A raw NUL in a key: cJSON's key ends there, so "payload\0x" is the payload it checks;
+     * the relay must store that one, not the unchecked member after it. */
+    static const char nul_key[] =
+        "{\"payload\0x\":{\"type\":\"A\",\"data\":\"1\"},\"payload\":{\"unchecked\":true},"
+        "\"displayInformation\":{\"title\":\"\",\"description\":\"\",\"imageURL\":\"\"}}";
+    create_request nk;
+    assert_null(validate_create(nul_key, sizeof nul_key - 1, NOW, 7 * 86400, 86400, &nk));
+    assert_string_equal(nk.payload_json, "{\"type\":\"A\",\"data\":\"1\"}");
+    assert_stored_as_reprinted(nul_key, sizeof nul_key - 1, &nk);
+    create_request_clear(&nk);
     /* Spelled out for two of them: escapes decoded, whitespace gone, first member wins. */
     create_request cr;
     assert_null(validate_create(bodies[4], strlen(bodies[4]), NOW, 7 * 86400, 86400, &cr));
