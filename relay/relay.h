@@ -3,11 +3,11 @@
  * links no libtigress code (it speaks the wire protocol only).
  *
  * Modules: main.c (options, exit codes), server.c (the API daemon), routes.c (the six
- * endpoints), validate.c (request JSON), preview.c (HTML page), ratelimit.c, log.c, metrics.c
- * (counters), metrics_server.c (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c,
- * push.c, vapid.c (RFC 8292), proxy.c (client address behind a proxy), tlscreds.c (TLS
- * credentials, reloadable), wellknown.c (app links), notify.c (systemd readiness); the store in
- * store/ (store.h).
+ * endpoints), validate.c (request JSON), json_text.c (JSON text without cJSON trees),
+ * preview.c (HTML page), ratelimit.c, log.c, metrics.c (counters), metrics_server.c
+ * (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c, push.c, vapid.c (RFC 8292), proxy.c
+ * (client address behind a proxy), tlscreds.c (TLS credentials, reloadable), wellknown.c (app
+ * links), notify.c (systemd readiness); the store in store/ (store.h).
  */
 #ifndef TIGRESS_RELAY_H
 #define TIGRESS_RELAY_H
@@ -140,6 +140,19 @@ bool relay_parse_rfc3339(const char *s, int64_t *out);
 void relay_format_rfc3339(int64_t t, char out[21]);
 /* Token type name from a stored token JSON ("" when none); out has room for 64 bytes. */
 void relay_token_type(const char *token_json, char out[64]);
+
+/* ---- json_text.c: JSON written or kept as cJSON_PrintUnformatted would print it ---- */
+/* A JSON string literal for s: its length (quotes included), and the writer, which returns the
+ * end of what it wrote (no terminating NUL). */
+size_t json_quoted_len(const char *s);
+char *json_put_quoted(char *out, const char *s);
+/* A malloc'd object of n string members, {"keys[0]":"vals[0]",...}; NULL when out of memory. */
+char *json_string_object(const char *const *keys, const char *const *vals, size_t n);
+/* In a body cJSON accepted: the text of the first top-level member called name, true only when
+ * that text is exactly what cJSON_PrintUnformatted prints for the parsed member (false also
+ * when in doubt: then print it). */
+bool json_compact_member(const char *body, size_t len, const char *name, const char **val,
+                         size_t *val_len);
 
 /* ---- preview.c ---- */
 /* HTML page for a mailbox (display_json from the store). Returns malloc'd text or NULL. */

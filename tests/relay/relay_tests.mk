@@ -18,17 +18,18 @@ $(RELAY_T_BINS): $(BUILD)/tests/relay/%: tests/relay/%.c $(RELAY_T_HELP) \
 	@mkdir -p $(@D)
 	$(CC) $(RELAY_T_CFLAGS) -o $@ $< $(RELAY_T_HELP) $(BASE_LDFLAGS) $(RELAY_T_LIBS)
 
-# Unit tests of the relay's request parser, linked straight from relay/validate.c.
+# Unit tests of the relay's request parser, linked straight from relay/validate.c (and
+# relay/json_text.c, which writes the JSON it stores).
 RELAY_V_BIN := $(BUILD)/tests/relay/test_validate
 CHECK_BUILD  += $(RELAY_V_BIN)
 CHECK_SUITES += $(RELAY_V_BIN)
 
-$(RELAY_V_BIN): tests/relay/test_validate.c relay/validate.c relay/pushurl.c relay/relay.h \
-                relay/store/store.h
+$(RELAY_V_BIN): tests/relay/test_validate.c relay/validate.c relay/json_text.c relay/pushurl.c \
+                relay/relay.h relay/store/store.h
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Irelay -Irelay/store $(shell pkg-config --cflags libcjson cmocka libcurl) \
-	    -o $@ tests/relay/test_validate.c relay/validate.c relay/pushurl.c $(BASE_LDFLAGS) \
-	    $(shell pkg-config --libs libcjson cmocka libcurl)
+	    -o $@ tests/relay/test_validate.c relay/validate.c relay/json_text.c relay/pushurl.c \
+	    $(BASE_LDFLAGS) $(shell pkg-config --libs libcjson cmocka libcurl)
 
 # Unit tests of relay/proxy.c (--trusted-proxy: CIDRs, Forwarded / X-Forwarded-For).
 RELAY_P_BIN := $(BUILD)/tests/relay/test_proxy
