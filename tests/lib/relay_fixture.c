@@ -267,6 +267,25 @@ int rf_relay_start(rf_relay *r, const char *const *args)
     return WIFEXITED(st) && WEXITSTATUS(st) != 0 ? WEXITSTATUS(st) : -1;
 }
 
+/* The last lines of a relay's log (its stderr), to the test's stderr: a relay that ends by
+ * abort() says why there (libmicrohttpd prints its fatal error before aborting). */
+static void print_log_tail(const char *path)
+{
+    char tail[2048];
+    FILE *f = path[0] != '\0' ? fopen(path, "rb") : NULL;
+    if (f == NULL)
+        return;
+    long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    long from = end > (long)sizeof tail - 1 ? end - (long)sizeof tail + 1 : 0;
+    size_t n = end >= 0 && fseek(f, from, SEEK_SET) == 0 ? fread(tail, 1, sizeof tail - 1, f) : 0;
+    fclose(f);
+    tail[n] = '\0';
+    for (size_t i = 0; i < n; i++)   /* the log is ASCII; keep the terminal safe anyway */
+        if (tail[i] != '\n' && (tail[i] < 0x20 || tail[i] > 0x7e))
+            tail[i] = '?';
+    fprintf(stderr, "# last %zu bytes of %s:\n%s\n", n, path, tail);
+}
+
 int rf_relay_stop(rf_relay *r)
 {
     if (r->pid <= 0)
@@ -277,6 +296,8 @@ int rf_relay_stop(rf_relay *r)
         fprintf(stderr, "# relay %ld did not exit on SIGTERM: killed by signal %d (%s)%s\n",
                 (long)pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
                 WCOREDUMP(st) ? ", core dumped" : "");
+    if (WIFSIGNALED(st))
+        print_log_tail(r->log_path);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
