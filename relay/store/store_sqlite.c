@@ -112,12 +112,17 @@ static int conn_open(const sq_store *s, bool writer, sq_conn **out)
      * Every connection maps up to 256 MiB of the file: a page read is then a memory access
      * instead of a read(2) into SQLite's page cache. The writer, whose time bounds the write
      * rate, also keeps a larger page cache (16 MiB) so that the index pages its random keys
-     * touch stay in memory between batches. */
+     * touch stay in memory between batches.
+     * The writer checkpoints the WAL every 8000 pages (about 32 MiB) instead of SQLite's 1000:
+     * random keys dirty the same index pages again and again, and a checkpoint copies each page
+     * once however many frames hold it, so fewer, larger checkpoints copy fewer pages and stall
+     * the writer less often (durable creates +19%, full transfers +8-15% on 2 cores;
+     * bench/README.md). A crash replays at most that much WAL at the next open. */
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(c->db,
                           writer ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                                    " PRAGMA secure_delete=ON; PRAGMA mmap_size=268435456;"
-                                   " PRAGMA cache_size=-16384;"
+                                   " PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=8000;"
                                  : "PRAGMA query_only=ON; PRAGMA mmap_size=268435456;",
                           NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
