@@ -1,6 +1,6 @@
 /*
  * relay/metrics.c: the relay's counters and their Prometheus text (format 0.0.4). A leaf:
- * server.c, routes.c, push.c and main.c count here; metrics_server.c serves the text.
+ * server.c, routes*.c, push.c and main.c count here; metrics_server.c serves the text.
  * Counters are process-wide atomics; nothing here names a mailbox, claim or client.
  */
 #include <stdatomic.h>

@@ -2,8 +2,8 @@
  * relay/relay.h: what the modules of tigress-relay share. Nothing here is public API; the relay
  * links no libtigress code (it speaks the wire protocol only).
  *
- * Modules: main.c (options, exit codes), server.c (the API daemon), routes.c (the six
- * endpoints), validate.c (request JSON), json_text.c (JSON text without cJSON trees),
+ * Modules: main.c (options, exit codes), server.c (the API daemon), routes.c (dispatch; the
+ * endpoints in routes_write.c and routes_read.c), validate.c (request JSON), json_text.c (JSON text without cJSON trees),
  * preview.c (HTML page), ratelimit.c, log.c, metrics.c (counters), metrics_server.c
  * (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c, push.c, vapid.c (RFC 8292), proxy.c
  * (client address behind a proxy), tlscreds.c (TLS credentials, reloadable), wellknown.c (app
@@ -263,7 +263,7 @@ bool push_supported(const char *token_type);
 void push_enqueue(const char *token_json, const char *mailbox_id, store_party party);
 void push_stop(void);
 
-/* ---- routes.c ---- */
+/* ---- routes.c (with routes_read.c, routes_write.c) ---- */
 typedef struct relay_request {
     const char *method;
     const char *url;
