@@ -2,7 +2,8 @@
  * relay/store/store_redis.c: the Redis store backend, so that several relay processes can
  * share one store (relay/README.md, "Operating at scale"). Built only when hiredis is found
  * (-DTIGRESS_HAVE_HIREDIS). Its connections, with the circuit breaker and the URL, are
- * store_redis_pool.c's; change notices and the shared rate limit, store_redis_shared.c's.
+ * store_redis_pool.c's; change notices and the shared rate limit, store_redis_shared.c's;
+ * running the scripts and decoding their replies, store_redis_call.c's.
  *
  * Atomicity: every operation that reads and then writes (create with its duplicate check,
  * read with first-claim binding, update, delete, relinquish, sweep) is one Lua script, and
@@ -47,7 +48,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_redis_lua.h"
+#include "store_redis_call.h"
 #include "store_redis_pool.h"
 #include "store_redis_schema.h"
 #include "store_redis_shared.h"
@@ -55,19 +56,10 @@
 #define RS_SWEEP_BATCH 500
 #define RS_DEFAULT_TIMEOUT_MS 2000
 
-typedef enum rs_script { RS_CREATE, RS_READ, RS_UPDATE, RS_REMOVE, RS_RELINQUISH, RS_SWEEP,
-                         RS_DROP_TOKEN, RS_SCRIPT_COUNT } rs_script;
-
-static const char *const rs_lua[RS_SCRIPT_COUNT] = {
-    rs_create_lua, rs_read_lua, rs_update_lua, rs_remove_lua, rs_relinquish_lua, rs_sweep_lua,
-    rs_drop_token_lua,
-};
-
 typedef struct rs_store {
     store base;
     rs_pool pool;               /* connections, circuit breaker, URL */
-    pthread_mutex_t sha_mu;
-    char sha[RS_SCRIPT_COUNT][41];  /* each script's SHA1 once loaded, else "" */
+    rs_scripts scripts;         /* the Lua scripts' SHA1s (store_redis_call.c) */
     rs_shared *shared;          /* change notices and the shared rate limit */
     pthread_mutex_t key_mu;
     bool ready;                 /* claim key loaded and the store at schema 2 (key_mu) */
@@ -82,274 +74,11 @@ static void set_err(char *err, size_t err_len, const char *msg)
         snprintf(err, err_len, "redis store: %s", msg);
 }
 
-/* ---- running scripts ------------------------------------------------------------------- */
-
-#define RS_MAX_ARGS 20
-
-/* Argument list for one script call; strings are borrowed or kept in `own`. */
-typedef struct rs_args {
-    int n;
-    const char *v[RS_MAX_ARGS];
-    size_t len[RS_MAX_ARGS];
-    char own[8][160];
-    int n_own;
-    char *heap[6];         /* optional arguments with their "=" prefix */
-    int n_heap;
-    bool bad;              /* an argument did not fit, or out of memory: the call fails */
-} rs_args;
-
-static void args_free(rs_args *a)
-{
-    for (int i = 0; i < a->n_heap; i++)
-        free(a->heap[i]);
-    a->n_heap = 0;
-}
-
-static void arg(rs_args *a, const char *v)
-{
-    if (a->n >= RS_MAX_ARGS) { /* a programming error in a caller: fail the call, not memory */
-        a->bad = true;
-        return;
-    }
-    a->v[a->n] = v;
-    a->len[a->n] = strlen(v);
-    a->n++;
-}
-
-/* An owned, formatted argument (keys, numbers). */
-static void argkey(rs_args *a, const char *kind, const char *name)
-{
-    if (a->n_own >= (int)(sizeof(a->own) / sizeof(a->own[0]))) {
-        a->bad = true;
-        return;
-    }
-    char *b = a->own[a->n_own++];
-    int n = snprintf(b, sizeof(a->own[0]), "%s%s%s", rs_prefix, kind, name);
-    if (n < 0 || (size_t)n >= sizeof(a->own[0]))
-        a->bad = true;
-    arg(a, b);
-}
-
-static void argnum(rs_args *a, long long num)
-{
-    if (a->n_own >= (int)(sizeof(a->own) / sizeof(a->own[0]))) {
-        a->bad = true;
-        return;
-    }
-    char *b = a->own[a->n_own++];
-    snprintf(b, sizeof(a->own[0]), "%lld", num);
-    arg(a, b);
-}
-
-/* An optional argument: "" when absent, "=" .. value when present (the scripts' opt()). */
-static void arg_opt(rs_args *a, const char *v)
-{
-    if (v == NULL) {
-        arg(a, "");
-        return;
-    }
-    size_t n = strlen(v);
-    char *b = NULL;
-    if (a->n_heap >= (int)(sizeof(a->heap) / sizeof(a->heap[0])) || a->n >= RS_MAX_ARGS ||
-        (b = malloc(n + 2)) == NULL) {
-        a->bad = true;
-        return;
-    }
-    b[0] = '=';
-    memcpy(b + 1, v, n + 1);
-    /* b is owned by a->heap and freed by args_free; clang-analyzer loses track of it
-     * through the symbolically indexed array and reports a leak that is not there. */
-    a->heap[a->n_heap++] = b;
-    a->v[a->n] = b;                     // NOLINT(clang-analyzer-unix.Malloc)
-    a->len[a->n] = n + 1;               // NOLINT(clang-analyzer-unix.Malloc)
-    a->n++;
-}
-
-/* The SHA1 of script `which` into sha (41 bytes), loading it with SCRIPT LOAD on first use
- * (the relay may start while Redis is down). When that fails sha is a dummy: EVALSHA then
- * answers NOSCRIPT and run_script sends the script itself. */
-static void script_sha(rs_store *s, redisContext *c, rs_script which, char sha[41])
-{
-    pthread_mutex_lock(&s->sha_mu);
-    memcpy(sha, s->sha[which], 41);
-    pthread_mutex_unlock(&s->sha_mu);
-    if (sha[0] != '\0')
-        return;
-    redisReply *r = redisCommand(c, "SCRIPT LOAD %s", rs_lua[which]);
-    if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40) {
-        memcpy(sha, r->str, 41);
-        pthread_mutex_lock(&s->sha_mu);
-        memcpy(s->sha[which], sha, 41);
-        pthread_mutex_unlock(&s->sha_mu);
-    } else {
-        snprintf(sha, 41, "%040d", 0);
-    }
-    freeReplyObject(r);
-}
-
-/* With min_replicas (redis+sentinel://...?min_replicas=N): WAIT until N replicas have every
- * write made on c so far, or the wait timeout. False when fewer acknowledged in time (or the
- * connection failed): the write was done on the master but is not known to be replicated, so
- * a failover now could lose it; the caller answers STORE_UNAVAILABLE (503). True at once
- * without min_replicas. */
-static bool rs_wait_replicas(rs_store *s, redisContext *c)
-{
-    const rs_url *u = &s->pool.url;
-    if (u->min_replicas <= 0)
-        return true;
-    /* Below the command timeout, so the socket does not time out first. */
-    int ms = u->wait_ms > 0 ? u->wait_ms : s->pool.timeout_ms / 2;
-    if (ms >= s->pool.timeout_ms)
-        ms = s->pool.timeout_ms > 100 ? s->pool.timeout_ms - 100 : 1;
-    redisReply *r = redisCommand(c, "WAIT %d %d", u->min_replicas, ms > 0 ? ms : 1);
-    bool ok = r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer >= u->min_replicas;
-    freeReplyObject(r);
-    return ok;
-}
-
-/* Runs script `which` with nkeys keys then the rest of `a` as ARGV. EVALSHA first; EVAL
- * when the server no longer has the script. NULL reply = connection trouble. */
+/* rs_run_script() with this store's scripts and pool. */
 static redisReply *run_script(rs_store *s, rs_script which, int nkeys, const rs_args *a,
                               store_rc *src)
 {
-    if (a->bad) {
-        *src = STORE_ERROR;
-        return NULL;
-    }
-    rs_conn *k = rs_pool_get(&s->pool);
-    if (k == NULL) {
-        *src = STORE_UNAVAILABLE;
-        return NULL;
-    }
-    const char *argv[RS_MAX_ARGS + 3];
-    size_t lens[RS_MAX_ARGS + 3];
-    char nk[16], sha[41];
-    snprintf(nk, sizeof(nk), "%d", nkeys);
-    script_sha(s, k->c, which, sha);
-    argv[0] = "EVALSHA";
-    argv[1] = sha;
-    argv[2] = nk;
-    for (int i = 0; i < a->n; i++) {
-        argv[i + 3] = a->v[i];
-        lens[i + 3] = a->len[i];
-    }
-    for (int i = 0; i < 3; i++)
-        lens[i] = strlen(argv[i]);
-    redisReply *r = redisCommandArgv(k->c, a->n + 3, argv, lens);
-    if (r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
-        freeReplyObject(r);
-        argv[0] = "EVAL";
-        argv[1] = rs_lua[which];
-        lens[0] = 4;
-        lens[1] = strlen(rs_lua[which]);
-        r = redisCommandArgv(k->c, a->n + 3, argv, lens);
-    }
-    bool readonly = false;
-    if (r == NULL)
-        *src = STORE_UNAVAILABLE;
-    else if (r->type == REDIS_REPLY_ERROR) {
-        /* A loading or read-only server is temporary; anything else is ours. */
-        readonly = strncmp(r->str, "READONLY", 8) == 0;
-        *src = (strncmp(r->str, "LOADING", 7) == 0 || readonly ||
-                strncmp(r->str, "BUSY", 4) == 0 || strncmp(r->str, "MISCONF", 7) == 0)
-                   ? STORE_UNAVAILABLE
-                   : STORE_ERROR;
-        freeReplyObject(r);
-        r = NULL;
-    } else if (!rs_wait_replicas(s, k->c)) {
-        *src = STORE_UNAVAILABLE;   /* done, but not known to be replicated */
-        freeReplyObject(r);
-        r = NULL;
-    }
-    /* With sentinels, READONLY means the master we knew was demoted: ask them again. */
-    if (readonly && s->pool.url.sentinel)
-        rs_pool_drop(&s->pool, k);
-    else
-        rs_pool_put(&s->pool, k);
-    return r;
-}
-
-static store_rc code_of(const redisReply *r)
-{
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
-        r->element[0]->type != REDIS_REPLY_INTEGER)
-        return STORE_ERROR;
-    switch (r->element[0]->integer) {
-    case RS_OK: return STORE_OK;
-    case RS_DUP: return STORE_DUPLICATE;
-    case RS_NOT_FOUND: return STORE_NOT_FOUND;
-    case RS_UNAUTH: return STORE_UNAUTHORIZED;
-    case RS_CONFLICT: return STORE_CONFLICT;
-    default: return STORE_ERROR;
-    }
-}
-
-static char *el_dup(const redisReply *r, size_t i, bool *oom)
-{
-    if (i >= r->elements || r->element[i]->type != REDIS_REPLY_STRING)
-        return NULL;
-    char *d = strdup(r->element[i]->str);
-    if (d == NULL)
-        *oom = true;
-    return d;
-}
-
-static void el_copy(char *dst, size_t cap, const redisReply *r, size_t i)
-{
-    dst[0] = '\0';
-    if (i < r->elements && r->element[i]->type == REDIS_REPLY_STRING)
-        snprintf(dst, cap, "%s", r->element[i]->str);
-}
-
-static long long el_num(const redisReply *r, size_t i)
-{
-    if (i >= r->elements)
-        return 0;
-    if (r->element[i]->type == REDIS_REPLY_INTEGER)
-        return r->element[i]->integer;
-    if (r->element[i]->type == REDIS_REPLY_STRING)
-        return strtoll(r->element[i]->str, NULL, 10);
-    return 0;
-}
-
-/* The scripts' mbout(): {0, party, rights, exp, ver, payload, display, itok, rtok, bound}. */
-static store_rc fill_mailbox(const redisReply *r, const char *id, store_mailbox *out)
-{
-    if (out == NULL)
-        return STORE_OK;
-    if (r->elements < 10)
-        return STORE_ERROR;
-    bool oom = false;
-    memset(out, 0, sizeof(*out));
-    snprintf(out->id, sizeof(out->id), "%s", id);
-    el_copy(out->rights, sizeof(out->rights), r, 2);
-    out->caller = (store_party)el_num(r, 1);
-    out->expires_at = el_num(r, 3);
-    out->version = (uint64_t)el_num(r, 4);
-    out->payload_json = el_dup(r, 5, &oom);
-    out->display_json = el_dup(r, 6, &oom);
-    out->initiator_token_json = el_dup(r, 7, &oom);
-    out->recipient_token_json = el_dup(r, 8, &oom);
-    out->recipient_bound = el_num(r, 9) != 0;
-    if (oom) {
-        store_mailbox_clear(out);
-        return STORE_ERROR;
-    }
-    return STORE_OK;
-}
-
-/* Takes the remembered body of a duplicate: {1, body-or-nil}. */
-static store_rc take_dup(const redisReply *r, store_reply *dup)
-{
-    bool oom = false;
-    char *b = el_dup(r, 1, &oom);
-    if (oom)
-        return STORE_ERROR;
-    if (dup != NULL)
-        dup->body = b;
-    else
-        free(b);
-    return STORE_DUPLICATE;
+    return rs_run_script(&s->scripts, &s->pool, which, nkeys, a, src);
 }
 
 /* Before any operation that names a claim: the claim key, and the store at schema 2. Done once
@@ -385,7 +114,7 @@ static store_rc rs_ready(rs_store *s)
     }
     if (src == STORE_OK)
         src = rs_migrate(k->c, s->key);
-    if (src == STORE_OK && !rs_wait_replicas(s, k->c))
+    if (src == STORE_OK && !rs_wait_replicas(&s->pool, k->c))
         src = STORE_UNAVAILABLE;    /* the claim key must survive a failover */
     rs_pool_put(&s->pool, k);
     s->ready = src == STORE_OK;
@@ -427,28 +156,28 @@ static store_rc rs_create(store *st, const store_new_mailbox *mb, const char *re
     if (ready != STORE_OK)
         return ready;
     rs_args a = {0};
-    argkey(&a, "mb:", mb->id);
-    argkey(&a, "rq:", hc);
-    argkey(&a, "mbc:", mb->id);
-    argkey(&a, "exp", "");
-    arg(&a, mb->id);
-    arg(&a, hc);
-    arg(&a, mb->rights);
-    argnum(&a, mb->expires_at);
-    argnum(&a, mb->expires_at * 1000);
-    arg(&a, mb->payload_json);
-    arg_opt(&a, mb->display_json);
-    arg_opt(&a, mb->initiator_token_json);
-    arg_opt(&a, request_id);
-    arg_opt(&a, response_body);
+    rs_argkey(&a, "mb:", mb->id);
+    rs_argkey(&a, "rq:", hc);
+    rs_argkey(&a, "mbc:", mb->id);
+    rs_argkey(&a, "exp", "");
+    rs_arg(&a, mb->id);
+    rs_arg(&a, hc);
+    rs_arg(&a, mb->rights);
+    rs_argnum(&a, mb->expires_at);
+    rs_argnum(&a, mb->expires_at * 1000);
+    rs_arg(&a, mb->payload_json);
+    rs_arg_opt(&a, mb->display_json);
+    rs_arg_opt(&a, mb->initiator_token_json);
+    rs_arg_opt(&a, request_id);
+    rs_arg_opt(&a, response_body);
     store_rc src = STORE_OK;
-    redisReply *r = run_script((rs_store *)st, RS_CREATE, 4, &a, &src);
-    args_free(&a);
+    redisReply *r = run_script(s, RS_CREATE, 4, &a, &src);
+    rs_args_free(&a);
     if (r == NULL)
         return src;
-    src = code_of(r);
+    src = rs_code_of(r);
     if (src == STORE_DUPLICATE)
-        src = take_dup(r, dup);
+        src = rs_take_dup(r, dup);
     else if (r->elements >= 1 && r->element[0]->type == REDIS_REPLY_INTEGER &&
              r->element[0]->integer == RS_TAKEN)
         src = STORE_ERROR; /* the id exists already */
@@ -465,18 +194,18 @@ static store_rc rs_read(store *st, const char *id, const char *claim,
         return ready;
     char hc[RS_HASH_HEX];
     rs_args a = {0};
-    argkey(&a, "mb:", id);
-    arg(&a, hash_of(s, 'c', claim, hc));
-    argnum(&a, now);
-    arg_opt(&a, recipient_token_json);
+    rs_argkey(&a, "mb:", id);
+    rs_arg(&a, hash_of(s, 'c', claim, hc));
+    rs_argnum(&a, now);
+    rs_arg_opt(&a, recipient_token_json);
     store_rc src = STORE_OK;
-    redisReply *r = run_script((rs_store *)st, RS_READ, 1, &a, &src);
-    args_free(&a);
+    redisReply *r = run_script(s, RS_READ, 1, &a, &src);
+    rs_args_free(&a);
     if (r == NULL)
         return src;
-    src = code_of(r);
+    src = rs_code_of(r);
     if (src == STORE_OK)
-        src = fill_mailbox(r, id, out);
+        src = rs_fill_mailbox(r, id, out);
     freeReplyObject(r);
     return src;
 }
@@ -513,14 +242,14 @@ static store_rc rs_peek(store *st, const char *id, int64_t now, store_mailbox *o
     redisReply *r = hmget((rs_store *)st, "mb:", id, "exp", "display", &src);
     if (r == NULL)
         return src;
-    long long exp = el_num(r, 0);
+    long long exp = rs_el_num(r, 0);
     if (r->element[0]->type != REDIS_REPLY_STRING || exp <= now) {
         src = STORE_NOT_FOUND;
     } else {
         bool oom = false;
         snprintf(out->id, sizeof(out->id), "%s", id);
         out->expires_at = exp;
-        out->display_json = el_dup(r, 1, &oom);
+        out->display_json = rs_el_dup(r, 1, &oom);
         src = oom ? STORE_ERROR : STORE_OK;
     }
     freeReplyObject(r);
@@ -539,9 +268,23 @@ static store_rc rs_replay(store *st, const char *claim, const char *request_id,
         return src;
     src = STORE_NOT_FOUND;
     if (r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, request_id) == 0)
-        src = take_dup(r, dup);
+        src = rs_take_dup(r, dup);
     freeReplyObject(r);
     return src;
+}
+
+/* The arguments the update and relinquish scripts start with: KEYS mb:<id>, rq:<claim hash>,
+ * mbc:<id>; ARGV id, claim hash, now, Request-ID hash (optional). */
+static void args_by_party(rs_args *a, const char *id, const char *hc, int64_t now,
+                          const char *request_id)
+{
+    rs_argkey(a, "mb:", id);
+    rs_argkey(a, "rq:", hc);
+    rs_argkey(a, "mbc:", id);
+    rs_arg(a, id);
+    rs_arg(a, hc);
+    rs_argnum(a, now);
+    rs_arg_opt(a, request_id);
 }
 
 static store_rc rs_update(store *st, const char *id, const char *claim, const char *request_id,
@@ -555,26 +298,20 @@ static store_rc rs_update(store *st, const char *id, const char *claim, const ch
     if (ready != STORE_OK)
         return ready;
     rs_args a = {0};
-    argkey(&a, "mb:", id);
-    argkey(&a, "rq:", hc);
-    argkey(&a, "mbc:", id);
-    arg(&a, id);
-    arg(&a, hc);
-    argnum(&a, now);
-    arg_opt(&a, request_id);
-    arg(&a, payload_json);
-    arg_opt(&a, token_json);
-    arg_opt(&a, response_body);
+    args_by_party(&a, id, hc, now, request_id);
+    rs_arg(&a, payload_json);
+    rs_arg_opt(&a, token_json);
+    rs_arg_opt(&a, response_body);
     store_rc src = STORE_OK;
-    redisReply *r = run_script((rs_store *)st, RS_UPDATE, 3, &a, &src);
-    args_free(&a);
+    redisReply *r = run_script(s, RS_UPDATE, 3, &a, &src);
+    rs_args_free(&a);
     if (r == NULL)
         return src;
-    src = code_of(r);
+    src = rs_code_of(r);
     if (src == STORE_OK)
-        src = fill_mailbox(r, id, out);
+        src = rs_fill_mailbox(r, id, out);
     else if (src == STORE_DUPLICATE)
-        src = take_dup(r, dup);
+        src = rs_take_dup(r, dup);
     freeReplyObject(r);
     return src;
 }
@@ -587,16 +324,16 @@ static store_rc rs_remove(store *st, const char *id, const char *claim, int64_t 
         return ready;
     char hc[RS_HASH_HEX];
     rs_args a = {0};
-    argkey(&a, "mb:", id);
-    arg(&a, id);
-    arg(&a, hash_of(s, 'c', claim, hc));
-    argnum(&a, now);
-    arg(&a, rs_prefix);
+    rs_argkey(&a, "mb:", id);
+    rs_arg(&a, id);
+    rs_arg(&a, hash_of(s, 'c', claim, hc));
+    rs_argnum(&a, now);
+    rs_arg(&a, rs_prefix);
     store_rc src = STORE_OK;
-    redisReply *r = run_script((rs_store *)st, RS_REMOVE, 1, &a, &src);
+    redisReply *r = run_script(s, RS_REMOVE, 1, &a, &src);
     if (r == NULL)
         return src;
-    src = code_of(r);
+    src = rs_code_of(r);
     freeReplyObject(r);
     return src;
 }
@@ -611,22 +348,16 @@ static store_rc rs_relinquish(store *st, const char *id, const char *claim,
     if (ready != STORE_OK)
         return ready;
     rs_args a = {0};
-    argkey(&a, "mb:", id);
-    argkey(&a, "rq:", hc);
-    argkey(&a, "mbc:", id);
-    arg(&a, id);
-    arg(&a, hc);
-    argnum(&a, now);
-    arg_opt(&a, request_id);
-    arg_opt(&a, response_body);
+    args_by_party(&a, id, hc, now, request_id);
+    rs_arg_opt(&a, response_body);
     store_rc src = STORE_OK;
-    redisReply *r = run_script((rs_store *)st, RS_RELINQUISH, 3, &a, &src);
-    args_free(&a);
+    redisReply *r = run_script(s, RS_RELINQUISH, 3, &a, &src);
+    rs_args_free(&a);
     if (r == NULL)
         return src;
-    src = code_of(r);
+    src = rs_code_of(r);
     if (src == STORE_DUPLICATE)
-        src = take_dup(r, dup);
+        src = rs_take_dup(r, dup);
     freeReplyObject(r);
     return src;
 }
@@ -639,15 +370,15 @@ static store_rc rs_drop_token(store *st, const char *id, store_party party,
     if (ready != STORE_OK)
         return ready;
     rs_args a = {0};
-    argkey(&a, "mb:", id);
-    arg(&a, party == STORE_PARTY_INITIATOR ? "itok" : "rtok");
-    arg(&a, token_json);
+    rs_argkey(&a, "mb:", id);
+    rs_arg(&a, party == STORE_PARTY_INITIATOR ? "itok" : "rtok");
+    rs_arg(&a, token_json);
     store_rc src = STORE_OK;
     redisReply *r = run_script(s, RS_DROP_TOKEN, 1, &a, &src);
-    args_free(&a);
+    rs_args_free(&a);
     if (r == NULL)
         return src;
-    src = code_of(r);
+    src = rs_code_of(r);
     freeReplyObject(r);
     return src;
 }
@@ -659,23 +390,24 @@ static uint64_t rs_version(store *st, const char *id, int64_t now)
     if (r == NULL)
         return src == STORE_UNAVAILABLE ? UINT64_MAX : 0;   /* see store.h: store_version() */
     uint64_t v = 0;
-    if (r->element[0]->type == REDIS_REPLY_STRING && el_num(r, 0) > now)
-        v = (uint64_t)el_num(r, 1);
+    if (r->element[0]->type == REDIS_REPLY_STRING && rs_el_num(r, 0) > now)
+        v = (uint64_t)rs_el_num(r, 1);
     freeReplyObject(r);
     return v;
 }
 
 static long rs_sweep(store *st, int64_t now)
 {
+    rs_store *s = (rs_store *)st;
     long total = 0;
     for (;;) {
         rs_args a = {0};
-        argkey(&a, "exp", "");
-        argnum(&a, now);
-        argnum(&a, RS_SWEEP_BATCH);
-        arg(&a, rs_prefix);
+        rs_argkey(&a, "exp", "");
+        rs_argnum(&a, now);
+        rs_argnum(&a, RS_SWEEP_BATCH);
+        rs_arg(&a, rs_prefix);
         store_rc src = STORE_OK;
-        redisReply *r = run_script((rs_store *)st, RS_SWEEP, 1, &a, &src);
+        redisReply *r = run_script(s, RS_SWEEP, 1, &a, &src);
         if (r == NULL)
             return -1;
         long n = r->type == REDIS_REPLY_INTEGER ? (long)r->integer : -1;
@@ -707,7 +439,7 @@ static void rs_free(rs_store *s)
 {
     rs_shared_free(s->shared);      /* first: its threads use the pool */
     rs_pool_free(&s->pool);
-    pthread_mutex_destroy(&s->sha_mu);
+    rs_scripts_destroy(&s->scripts);
     pthread_mutex_destroy(&s->key_mu);
     sodium_memzero(s->key, sizeof(s->key));
     free(s);
@@ -759,15 +491,6 @@ static const store_ops rs_ops = {
     .rate_take = rs_rate_take,
 };
 
-/* Loads every script so that calls can use EVALSHA (those that fail load on first use). */
-static void load_scripts(rs_store *s, redisContext *c)
-{
-    for (int i = 0; i < RS_SCRIPT_COUNT; i++) {
-        char sha[41];
-        script_sha(s, c, (rs_script)i, sha);
-    }
-}
-
 /* Opening never waits for Redis to be up: the relay must keep answering (503 + Retry-After)
  * through an outage and recover by itself, and that includes an outage at start-up. So an
  * unreachable server is only a warning (in err, with a non-NULL store). What cannot get
@@ -784,7 +507,7 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
         set_err(err, err_len, "out of memory");
         return NULL;
     }
-    pthread_mutex_init(&s->sha_mu, NULL);
+    rs_scripts_init(&s->scripts);
     pthread_mutex_init(&s->key_mu, NULL);
     s->base.ops = &rs_ops;
     const char *bad = rs_pool_setup(&s->pool, cfg, RS_DEFAULT_TIMEOUT_MS);
@@ -800,7 +523,7 @@ store *store_redis_open(const store_config *cfg, char *err, size_t err_len)
     char why[160] = "", msg[480];
     redisContext *c = rs_pool_connect(&s->pool, &why_rc, why, sizeof(why));
     if (c != NULL) {
-        load_scripts(s, c);
+        rs_scripts_load(&s->scripts, c);  /* so that calls can use EVALSHA */
         redisFree(c);
         return &s->base;
     }

@@ -1,12 +1,13 @@
 /*
- * relay/store/store_redis_lua.h: the Lua scripts of the Redis store backend (store_redis.c, the
- * only file that includes this). Each script is one atomic step on the Redis server.
+ * relay/store/store_redis_lua.h: the Lua scripts of the Redis store backend
+ * (store_redis_call.c, the only file that includes this, runs them for store_redis.c). Each
+ * script is one atomic step on the Redis server.
  */
 #ifndef TIGRESS_RELAY_STORE_REDIS_LUA_H
 #define TIGRESS_RELAY_STORE_REDIS_LUA_H
 
-/* Script results: the first element of every script's reply. */
-enum { RS_OK = 0, RS_DUP = 1, RS_NOT_FOUND = 2, RS_UNAUTH = 3, RS_CONFLICT = 4, RS_TAKEN = 5 };
+/* Script results, the first element of every script's reply: the numbers of RS_OK ...
+ * RS_TAKEN in store_redis_call.h. */
 
 /* Shared by the scripts. Optional arguments arrive as "" (absent) or "=" .. value.
  * Every claim and Request-ID a script sees (ARGV, the ini/rec/rid fields, rq key names, mbc
