@@ -49,12 +49,18 @@ typedef struct req {
 
 static uint64_t g_rng = 0x7469677265737321ULL; /* fixed seed: same IDs every run */
 
-static uint64_t next_u64(void)
-{ /* splitmix64 */
-    uint64_t z = (g_rng += 0x9e3779b97f4a7c15ULL);
+/* splitmix64: the next value of the stream whose state is *state. */
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+static uint64_t next_u64(void)
+{
+    return splitmix64(&g_rng);
 }
 
 static void det_uuid(char out[37])
@@ -174,10 +180,7 @@ static uint64_t g_fake_rng = 0x72656c6179696473ULL;
 
 static uint32_t fake_random(void)
 {
-    uint64_t z = (g_fake_rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return (uint32_t)(z ^ (z >> 31));
+    return (uint32_t)splitmix64(&g_fake_rng);
 }
 
 static void fake_buf(void *const buf, const size_t size)

@@ -3,11 +3,12 @@
  * links no libtigress code (it speaks the wire protocol only).
  *
  * Modules: main.c (options, exit codes), server.c (the API daemon), routes.c (dispatch; the
- * endpoints in routes_write.c and routes_read.c), validate.c (request JSON), json_text.c (JSON text without cJSON trees),
- * preview.c (HTML page), ratelimit.c, log.c, metrics.c (counters), metrics_server.c
- * (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c, push.c, vapid.c (RFC 8292), proxy.c
- * (client address behind a proxy), tlscreds.c (TLS credentials, reloadable), wellknown.c (app
- * links), notify.c (systemd readiness); the store in store/ (store.h).
+ * endpoints in routes_write.c and routes_read.c), validate.c (request JSON), json_text.c
+ * (JSON text without cJSON trees), preview.c (HTML page), ratelimit.c, log.c, metrics.c
+ * (counters), metrics_server.c (/metrics, /healthz), listen.c (ADDR:PORT), longpoll.c, push.c,
+ * vapid.c (RFC 8292), proxy.c (client address behind a proxy), tlscreds.c (TLS credentials,
+ * reloadable), wellknown.c (app links), notify.c (systemd readiness); the store in store/
+ * (store.h).
  */
 #ifndef TIGRESS_RELAY_H
 #define TIGRESS_RELAY_H

@@ -219,18 +219,24 @@ void routes_finish_update(relay_pending *p, relay_response *rs)
     free(body);
 }
 
-/* ---- DeleteMailbox: DELETE /v1/m/{id} ---- */
-void routes_handle_delete(const relay_request *rq, relay_response *rs, const char *id)
+/* The first half of a bodiless write by a party (delete, relinquish): the headers, then the
+ * job for op on id. NULL after filling rs with the error. */
+static relay_pending *begin_party_op(const relay_request *rq, relay_response *rs,
+                                     const char *id, store_op op)
 {
     char claim[37];
     if (!routes_check_headers(rq, rs, true, claim))
-        return;
-    relay_pending *p = routes_pending_new(STORE_OP_REMOVE, rq, id, claim);
-    if (p == NULL) {
+        return NULL;
+    relay_pending *p = routes_pending_new(op, rq, id, claim);
+    if (p == NULL)
         routes_error(rs, 500, "internal", "out of memory");
-        return;
-    }
-    rs->pending = p;
+    return p;
+}
+
+/* ---- DeleteMailbox: DELETE /v1/m/{id} ---- */
+void routes_handle_delete(const relay_request *rq, relay_response *rs, const char *id)
+{
+    rs->pending = begin_party_op(rq, rs, id, STORE_OP_REMOVE);
 }
 
 void routes_finish_delete(relay_pending *p, relay_response *rs)
@@ -249,15 +255,9 @@ void routes_finish_delete(relay_pending *p, relay_response *rs)
 /* ---- RelinquishMailbox: PATCH /v1/m/{id} ---- */
 void routes_handle_relinquish(const relay_request *rq, relay_response *rs, const char *id)
 {
-    char claim[37];
-    if (!routes_check_headers(rq, rs, true, claim))
-        return;
-    relay_pending *p = routes_pending_new(STORE_OP_RELINQUISH, rq, id, claim);
-    if (p == NULL) {
-        routes_error(rs, 500, "internal", "out of memory");
-        return;
-    }
-    p->job.response_body = "{}";
+    relay_pending *p = begin_party_op(rq, rs, id, STORE_OP_RELINQUISH);
+    if (p != NULL)
+        p->job.response_body = "{}";
     rs->pending = p;
 }
 
