@@ -262,8 +262,11 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
 note(sys.argv[1], str(s.getsockname()[1]))
 c, _ = s.accept(); note(sys.argv[2], "1"); time.sleep(120)' hang.port hang.accepted & hpid=$!
 for ((i = 0; i < 600; i++)); do [[ -s hang.port ]] && break; sleep 0.05; done
+# The build tree must be reachable by nobody: a clone inside a mode-0700 directory (mktemp -d)
+# is not, and the CLI would fail to start; then it runs as root and the ownership check skips.
 as_user=() run_uid=$(id -u)
-if [[ $run_uid = 0 ]] && command -v setpriv >/dev/null; then
+if [[ $run_uid = 0 ]] && command -v setpriv >/dev/null &&
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$T" --version >/dev/null 2>&1; then
     as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups) run_uid=65534
 fi
 "${as_user[@]}" "$T" redeem --insecure-loopback "http://127.0.0.1:$(<hang.port)/v1/m/$MID#$FRAG" \
@@ -276,7 +279,7 @@ if [[ $run_uid != 0 ]]; then
     check "the CLI is not dumpable (its /proc files belong to root, not uid $run_uid)" \
         [ "$(stat -c %u "/proc/$cpid/status")" = 0 ]
 else
-    echo "skip - not dumpable: running as root without setpriv, /proc ownership cannot tell"
+    echo "skip - not dumpable: running as root (no setpriv, or nobody cannot run $T), /proc ownership cannot tell"
 fi
 kill "$cpid" "$hpid" 2>/dev/null; wait "$cpid" "$hpid" 2>/dev/null
 
