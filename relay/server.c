@@ -767,10 +767,12 @@ void server_stop(relay_server *srv)
 {
     if (srv == NULL)
         return;
-    /* Stop accepting; let requests in flight finish (bounded), then stop the threads. */
+    /* Stop accepting; let requests in flight finish (bounded), then stop the threads. The
+     * listening socket is closed only after MHD_stop_daemon(): the polling threads take it out
+     * of their epoll sets on their own time, and one that finds it closed already aborts the
+     * process ("Failed to remove listen FD from epoll set"; libmicrohttpd's documentation of
+     * MHD_quiesce_daemon asks for this order). */
     MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
     atomic_store(&g_no_defer, true);
     longpoll_stop();          /* resumes every held read so it can answer */
     for (int i = 0; i < 50; i++) {
@@ -789,6 +791,8 @@ void server_stop(relay_server *srv)
     }
     sweeper_stop();
     MHD_stop_daemon(srv->daemon);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     conncap_free();
     tlscreds_free();          /* no session is left that could use them */
     free(srv);
